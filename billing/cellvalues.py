@@ -1,0 +1,81 @@
+"""Cell values as the contract reads them, a whole column at a time.
+
+python-calamine gives str, float, bool, date and datetime. These functions turn a column
+of such values into the contract's form where the value is readable (text as shown, codes
+case-folded, ISO date strings as dates, amounts as exact Decimals) and leave any value
+they cannot read as it is, for validation to report with its cell. Validation and the
+typed tables the domain works on both read cells through here, so they cannot disagree.
+
+>>> text_column(["  K1 ", 1001.0, 2.5, None])
+['K1', '1001', '2.5', None]
+>>> date_column(["2026-10-31", "31.10.2026", None])
+[datetime.date(2026, 10, 31), '31.10.2026', None]
+>>> decimal_column([0.1, 3, "12.50", "x"])
+[Decimal('0.1'), Decimal('3'), Decimal('12.50'), 'x']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Sequence
+
+
+def _text(value: object) -> object:
+    if type(value) is float:
+        return str(int(value)) if value.is_integer() else repr(value)
+    if type(value) is int:
+        return str(value)
+    return value
+
+
+def text_column(values: Sequence[object]) -> list[object]:
+    """Text stripped; a number typed into a text column as it is shown (1001, not 1001.0)."""
+    return [v.strip() if type(v) is str else _text(v) for v in values]
+
+
+def code_column(values: Sequence[object]) -> list[object]:
+    """Coded values (status, kind, …) compared case-insensitively: case-folded text."""
+    return [v.strip().casefold() if type(v) is str else _text(v) for v in values]
+
+
+def upper_column(values: Sequence[object]) -> list[object]:
+    """Codes written in capitals (currencies)."""
+    return [v.strip().upper() if type(v) is str else v for v in values]
+
+
+def _date(value: object) -> object:
+    if type(value) is dt.datetime:
+        return value.date()
+    if type(value) is str:
+        text = value.strip()
+        if len(text) == 10:
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+    return value
+
+
+def date_column(values: Sequence[object]) -> list[object]:
+    """Dates as `date`: Excel dates, date-times (the day), ISO `YYYY-MM-DD` strings."""
+    return [v if type(v) is dt.date else _date(v) for v in values]
+
+
+def _decimal(value: object) -> object:
+    if type(value) is float:
+        return Decimal(repr(value))
+    if type(value) is int:
+        return Decimal(value)
+    if type(value) is str:
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return value
+        return number if number.is_finite() else value
+    return value
+
+
+def decimal_column(values: Sequence[object]) -> list[object]:
+    """Numbers as exact Decimals (a float through its shortest repr, as Excel shows it)."""
+    return [_decimal(v) for v in values]

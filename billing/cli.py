@@ -1,0 +1,179 @@
+"""The `xlbilling` command line: the stable interface scripts rely on.
+
+Every command that works on a workbook takes its path first. `--json` prints exactly one
+JSON document on stdout. Exit codes: 0 success, 1 the data is invalid or a check failed
+(the result is still printed), 2 the file or the arguments cannot be used (one line on
+stderr, never a traceback; set XLBILLING_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.console import Console
+
+from billing.errors import BadFile, Finding
+
+app = typer.Typer(
+    name="xlbilling",
+    help="Excel billing desk: validate, number, compute, match, age, close and seal billing workbooks.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else there.")
+
+
+class Exit(Exception):
+    """Leave with this code after the output has been printed."""
+
+    def __init__(self, code: int):
+        self.code = code
+
+
+def print_json(document: object) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextmanager
+def working(message: str, quiet: bool) -> Iterator[None]:
+    """A spinner on stderr while a step runs, only on a terminal and not under --json."""
+    if quiet or not err.is_terminal:
+        yield
+        return
+    with err.status(message):
+        yield
+
+
+def print_findings(findings: tuple[Finding, ...], label: str) -> None:
+    for finding in findings:
+        prefix = "warning: " if finding.severity == "warning" else ""
+        sys.stdout.write(f"{label}!{finding.cell}: {prefix}{finding.message} ({finding.rule})\n")
+
+
+def existing_file(path: Path) -> Path:
+    if not path.exists():
+        raise BadFile(f"{path}: no such file")
+    if path.is_dir():
+        raise BadFile(f"{path}: is a folder, not a workbook")
+    return path
+
+
+@app.command()
+def new(
+    path: Path = typer.Argument(..., help="Where to create the workbook (.xlsx)."),
+    sample: int = typer.Option(0, "--sample", min=0, max=1_000_000, help="Fill N sample invoices and payments."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sample data: same seed, same data."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+) -> None:
+    """Create a billing workbook of the contract's shape, optionally with sample data."""
+    from billing.newbook import create_workbook
+    from billing.sample import generate_sample
+
+    if path.suffix.lower() != ".xlsx":
+        raise BadFile(f"{path}: `new` writes an .xlsx workbook; give the path a .xlsx ending")
+    if path.exists() and not force:
+        raise BadFile(f"{path}: already exists; use --force to replace it")
+    with working("Creating workbook", quiet=False):
+        data = generate_sample(sample, seed=seed) if sample else None
+        create_workbook(path, data, overwrite=force)
+    what = f"{sample} sample invoices" if sample else "empty tables"
+    err.print(f"Created {path} ({what}).")
+
+
+@app.command()
+def validate(
+    path: Path = typer.Argument(..., help="The billing workbook."),
+    as_json: bool = JsonOption,
+    write: bool = typer.Option(False, "--write", help="Write the Validation sheet and mark the cells in the file."),
+) -> None:
+    """Check every rule of the contract; print each finding with its cell."""
+    from billing.xlsx_read import read_book
+    from validation import validate_book
+
+    book = read_book(existing_file(path))
+    with working("Validating", quiet=as_json):
+        result = validate_book(book)
+    if write:
+        from billing.reports import validation_changes
+        from billing.xlsx_write import apply_changes
+
+        apply_changes(path, validation_changes(result.findings))
+    if as_json:
+        print_json({"valid": result.valid, "errors": [f.as_dict() for f in result.findings]})
+    else:
+        print_findings(result.findings, str(path))
+        errors = len(result.errors)
+        warnings = len(result.findings) - errors
+        verdict = "valid" if result.valid else "invalid"
+        err.print(f"{path}: {verdict} ({errors} errors, {warnings} warnings)")
+    if not result.valid:
+        raise Exit(1)
+
+
+@app.command()
+def demo(
+    folder: Path = typer.Option(Path("xlbilling-demo"), "--dir", help="Where the demo puts its files."),
+    invoices: int = typer.Option(300, "--invoices", min=1, help="Number of sample invoices."),
+) -> None:
+    """Make a sample workbook and check it, on the embedded defaults."""
+    from billing.newbook import create_workbook
+    from billing.sample import generate_sample
+    from billing.xlsx_read import read_book
+    from validation import validate_book
+
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = folder / "demo.xlsx"
+    with working("Creating the sample workbook", quiet=False):
+        create_workbook(workbook, generate_sample(invoices, seed=1), overwrite=True)
+    with working("Validating", quiet=False):
+        book = read_book(workbook)
+        result = validate_book(book)
+    print_findings(result.findings, str(workbook))
+    counts = {table.sheet: len(table) for table in book}
+    err.print(f"Sample workbook: {workbook.resolve()}")
+    err.print("  " + ", ".join(f"{n} {sheet}" for sheet, n in counts.items()))
+    err.print(f"  validation: {'valid' if result.valid else 'INVALID'} ({len(result.findings)} findings)")
+    err.print("Open it in Excel, or try: xlbilling validate " + str(workbook))
+    if not result.valid:
+        raise Exit(1)
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: run the app, turning every failure into a one-line reason and an exit code."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="xlbilling", standalone_mode=False)
+        code = 0
+    except Exit as done:
+        code = done.code
+    except BadFile as exc:
+        err.print(f"xlbilling: {exc}", markup=False)
+        code = 2
+    except typer.Exit as done:
+        code = done.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("xlbilling: aborted", markup=False)
+        code = 2
+    except Exception as exc:
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            # a usage error of the command-line parser (typer vendors click; its
+            # exception classes are not public, their interface is)
+            err.print(f"xlbilling: {' '.join(exc.format_message().split())}", markup=False)
+            code = 2
+        elif os.environ.get("XLBILLING_DEBUG"):
+            raise
+        else:  # a bug: still one line for the user, the traceback on request
+            err.print(f"xlbilling: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+                      " (set XLBILLING_DEBUG=1 for details)", markup=False)
+            code = 2
+    sys.exit(code)

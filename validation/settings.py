@@ -1,0 +1,132 @@
+"""The Settings sheet (a table of `key`, `value`) to a typed `Settings`, errors by cell."""
+
+from __future__ import annotations
+
+import string
+import uuid
+from decimal import Decimal
+from typing import Annotated, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from billing.cellvalues import code_column, text_column, upper_column
+from billing.contract import normalize_header
+from billing.errors import Finding, error, warning
+from billing.settings import SETTING_DEFAULTS, Settings
+from billing.xlsx_read import SheetTable
+from validation.fields import Currency, TermsCode, bounded, describe, fail, one_of
+from validation.rows import field_rules
+
+#: fields a series pattern may use; `seq` is the counter and must be there
+SERIES_FIELDS = frozenset({"yyyy", "yy", "mm", "seq"})
+
+
+def check_series(pattern: str) -> str:
+    """A number pattern such as `INV-{yyyy}-{seq:06d}`.
+
+    >>> check_series("CN-{yy}{mm}-{seq:04d}")
+    'CN-{yy}{mm}-{seq:04d}'
+    """
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+        pattern.format(yyyy="2026", yy="26", mm="01", seq=1)
+    except (ValueError, KeyError, IndexError):
+        names = set()
+    if "seq" not in names or not names <= SERIES_FIELDS:
+        raise fail("invalid_setting", "'{value}' is not a number pattern like INV-{yyyy}-{seq:06d} "
+                   "(it must use {seq} and may use {yyyy}, {yy}, {mm})", pattern)
+    return pattern
+
+
+def check_buckets(text: str) -> tuple[int, ...]:
+    try:
+        bounds = tuple(int(p) for p in text.replace(";", ",").split(",") if p.strip())
+    except ValueError:
+        bounds = ()
+    if not bounds or bounds[0] <= 0 or any(a >= b for a, b in zip(bounds, bounds[1:])):
+        raise fail("invalid_setting", "'{value}' must be increasing day counts like 30,60,90", text)
+    return bounds
+
+
+def check_uuid(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise fail("invalid_setting", "'{value}' is not a UUID", text) from None
+
+
+def _choice(*values: str):
+    return one_of(values, "invalid_setting")
+
+
+class SettingsInput(BaseModel):
+    """What each setting's cell may hold (blank: the default applies)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workbook_id: Optional[Annotated[str, AfterValidator(check_uuid)]] = None
+    company_name: Optional[str] = None
+    base_currency: Optional[Currency] = None
+    invoice_series: Optional[Annotated[str, AfterValidator(check_series)]] = None
+    credit_note_series: Optional[Annotated[str, AfterValidator(check_series)]] = None
+    price_mode: Optional[_choice("net", "gross")] = None
+    tax_rounding: Optional[_choice("line", "invoice")] = None
+    rounding: Optional[_choice("half_up", "half_even")] = None
+    default_terms: Optional[TermsCode] = None
+    aging_buckets: Optional[Annotated[str, AfterValidator(check_buckets)]] = None
+    aging_basis: Optional[_choice("due_date", "issue_date")] = None
+    match_tolerance: Optional[bounded("invalid_setting", "match_tolerance {value} must be a non-negative amount",
+                                      ge=Decimal(0))] = None
+
+
+assert set(SettingsInput.model_fields) == set(SETTING_DEFAULTS)
+_CODED = {"price_mode", "tax_rounding", "rounding", "aging_basis"}
+
+
+def _read(key: str, value: object) -> object:
+    if key in _CODED:
+        return code_column([value])[0]
+    if key == "base_currency":
+        return upper_column([value])[0]
+    if key == "match_tolerance":
+        return value
+    return text_column([value])[0]
+
+
+def read_settings(table: SheetTable | None) -> tuple[Settings, list[Finding]]:
+    """Typed settings (defaults for blank or missing keys) and the findings about them."""
+    findings: list[Finding] = []
+    values: dict[str, object] = {}
+    rows: dict[str, int] = {}
+    if table is not None and table.has("key") and table.has("value"):
+        for row, key, value in zip(table.frame.index, table.frame["key"], table.frame["value"]):
+            name = normalize_header(key)
+            if not name:
+                findings.append(error(table.cell("key", row), "required", "a setting needs a key"))
+            elif name not in SETTING_DEFAULTS:
+                findings.append(warning(table.cell("key", row), "unknown_setting",
+                                        f"'{key}' is not a setting xlbilling knows; it is ignored"))
+            elif name in rows:
+                findings.append(error(table.cell("key", row), "duplicate_key",
+                                      f"setting '{name}' is also on row {rows[name]}"))
+            else:
+                rows[name] = row
+                if value is not None:
+                    values[name] = _read(name, value)
+    given = set(values)
+    try:
+        parsed = SettingsInput.model_validate(values)
+    except ValidationError as exc:
+        rules = field_rules(SettingsInput)
+        for err in exc.errors(include_url=False):
+            name = err["loc"][0]
+            rule, message = describe(err, rules.get(name))
+            findings.append(error(table.cell("value", rows[name]), rule, f"{name}: {message}"))
+            values.pop(name)
+        parsed = SettingsInput.model_validate(values)
+    if table is not None and "workbook_id" not in given:
+        place = table.cell("value", rows["workbook_id"]) if "workbook_id" in rows else table.header_cell("value")
+        findings.append(warning(place, "missing_workbook_id",
+                                "Settings has no workbook_id; numbering and sealing need one"))
+    typed = {name: getattr(parsed, name) for name in SettingsInput.model_fields if getattr(parsed, name) is not None}
+    return Settings(**typed), findings
