@@ -17,19 +17,17 @@ and nothing reads the clock.
 from __future__ import annotations
 
 import calendar
-import gc
 import random
 import re
 import unicodedata
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from itertools import accumulate
 from types import MappingProxyType
-from typing import Iterator, Mapping, NamedTuple
+from typing import Mapping, NamedTuple
 
 import holidays
 from schwifty import IBAN
@@ -37,6 +35,7 @@ from stdnum import iso11649, luhn
 from stdnum.at import uid as at_uid
 from stdnum.iso7064 import mod_11_10, mod_97_10
 
+from billing.gcpause import gc_paused
 from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
 from billing.money import quantize
 from billing.settings import DEFAULT_CREDIT_NOTE_SERIES, DEFAULT_INVOICE_SERIES, SETTING_DEFAULTS
@@ -153,19 +152,8 @@ def generate_sample(
     """
     if invoices < 0:
         raise ValueError("invoices must not be negative")
-    with _gc_paused():  # millions of acyclic objects: the cycle collector only costs time
+    with gc_paused():  # millions of acyclic objects: the cycle collector only costs time
         return _generate(invoices, seed, as_of or DEFAULT_AS_OF, workbook_id)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _generate(invoices: int, seed: int, as_of: date, workbook_id: str | None) -> SampleData:

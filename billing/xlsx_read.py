@@ -26,6 +26,7 @@ import python_calamine as calamine
 from billing.cells import cell_ref, row_ref
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
+from billing.gcpause import gc_paused
 from billing.safety import check_workbook_file
 from billing.xlsx_parts import TableRange, sheet_parts
 
@@ -105,9 +106,10 @@ def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEE
             if actual is None:
                 missing.append(spec.name)
                 continue
-            grid = workbook.get_sheet_by_name(actual).to_python(skip_empty_area=False)
-            part = parts.get(actual)
-            tables[spec.name] = _read_sheet(grid, spec, actual, part.tables if part else ())
+            with gc_paused():
+                grid = workbook.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+                part = parts.get(actual)
+                tables[spec.name] = _read_sheet(grid, spec, actual, part.tables if part else ())
     except BadFile:
         raise
     except Exception as exc:

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from billing.cells import column_index, split_ref
 from billing.contract import INPUT_SHEETS
 from billing.errors import Finding, error
+from billing.gcpause import gc_paused
 from billing.settings import Settings
 from billing.xlsx_read import Book
 from validation.models import ROW_MODELS
@@ -34,6 +35,11 @@ class ValidationResult(NamedTuple):
 
 def validate_book(book: Book) -> ValidationResult:
     """Check every rule of the contract on a workbook that has been read."""
+    with gc_paused():
+        return _validate(book)
+
+
+def _validate(book: Book) -> ValidationResult:
     findings: list[Finding] = [
         error(f"{name}!A1", "missing_sheet", f"the workbook has no {name} sheet") for name in book.missing
     ]

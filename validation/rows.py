@@ -6,7 +6,6 @@ This is the one place that maps pydantic's error `loc` plus the table's origin t
 
 from __future__ import annotations
 
-import gc
 from typing import Iterable
 
 from pydantic import BaseModel, ValidationError
@@ -15,6 +14,7 @@ from billing.cellvalues import code_column, date_column, text_column, upper_colu
 from billing.cells import cell_ref
 from billing.contract import Kind
 from billing.errors import Finding, error
+from billing.gcpause import gc_paused
 from billing.xlsx_read import SheetTable
 from validation.fields import Rule, describe
 
@@ -66,21 +66,19 @@ def validate_rows(table: SheetTable, model: type[BaseModel]) -> list[Finding]:
     absent = {name for name in model.model_fields if name not in present}
     rules = field_rules(model)
     columns = [prepared_column(table, name) for name in present]
+    # An optional column left blank throughout has nothing to check: leaving it out of the
+    # row dicts saves pydantic a field on every row.
+    keep = [i for i, name in enumerate(present)
+            if model.model_fields[name].is_required() or any(v is not None for v in columns[i])]
+    present, columns = [present[i] for i in keep], [columns[i] for i in keep]
     findings: list[Finding] = []
     validate = model.__pydantic_validator__.validate_python  # model_validate minus a Python frame
-    # Hundreds of thousands of short-lived objects and no cycles: the cyclic collector
-    # would only rescan them over and over.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         for row, values in zip(table.frame.index.tolist(), zip(*columns)):
             try:
                 validate(dict(zip(present, values)))
             except ValidationError as exc:
                 findings.extend(_findings(table, exc.errors(include_url=False), row, absent, rules))
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return findings
 
 
