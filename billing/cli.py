@@ -121,6 +121,53 @@ def validate(
 
 
 @app.command()
+def compute(
+    path: Path = typer.Argument(..., help="The billing workbook."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Fill the computed columns: due dates, line and invoice net/tax/gross, the tax summary."""
+    from billing.compute import compute as compute_all
+    from billing.money import format_amount
+    from billing.tables import typed_tables
+    from billing.writeback import compute_changes
+    from billing.xlsx_read import read_book
+    from billing.xlsx_write import apply_changes
+    from validation import validate_book
+
+    book = read_book(existing_file(path))
+    with working("Validating", quiet=as_json):
+        result = validate_book(book, check_computed=False)
+    if not result.valid:
+        _report_invalid(result, path, as_json)
+    with working("Computing", quiet=as_json):
+        tables = typed_tables(book, result.settings)
+        computed = compute_all(tables)
+    with working("Writing", quiet=as_json):
+        apply_changes(path, compute_changes(book, tables, computed))
+    invoices = computed.invoices
+    if as_json:
+        print_json({"invoices": [
+            {"invoice_key": key, "net": format_amount(net, cur), "tax": format_amount(tax, cur),
+             "gross": format_amount(gross, cur), "due_date": due.isoformat()}
+            for key, cur, net, tax, gross, due in invoices[
+                ["invoice_key", "currency", "net", "tax", "gross", "due_date"]].itertuples(index=False)
+        ]})
+    else:
+        print_findings(result.findings, str(path))
+        err.print(f"{path}: computed {len(invoices)} invoices and {len(computed.lines)} lines")
+
+
+def _report_invalid(result, path: Path, as_json: bool) -> None:
+    """Print the findings that stop a command and leave with exit code 1."""
+    if as_json:
+        print_json({"valid": False, "errors": [f.as_dict() for f in result.findings]})
+    else:
+        print_findings(result.findings, str(path))
+        err.print(f"{path}: invalid ({len(result.errors)} errors); nothing was written")
+    raise Exit(1)
+
+
+@app.command()
 def demo(
     folder: Path = typer.Option(Path("xlbilling-demo"), "--dir", help="Where the demo puts its files."),
     invoices: int = typer.Option(300, "--invoices", min=1, help="Number of sample invoices."),

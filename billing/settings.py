@@ -28,6 +28,7 @@ SETTING_DEFAULTS: dict[str, tuple[str, str]] = {
     "aging_buckets": ("30,60,90", "upper bounds in days past due of each aging bucket"),
     "aging_basis": ("due_date", "due_date or issue_date"),
     "match_tolerance": ("0.05", "largest short or over payment settled automatically, in base currency"),
+    "business_days_country": ("", "ISO 3166 country whose public holidays NET<n>BD terms skip, e.g. DE"),
 }
 
 
@@ -56,3 +57,4 @@ class Settings(BaseModel):
     aging_buckets: Annotated[tuple[int, ...], BeforeValidator(_buckets)] = (30, 60, 90)
     aging_basis: Literal["due_date", "issue_date"] = "due_date"
     match_tolerance: Decimal = Decimal("0.05")
+    business_days_country: Optional[str] = None

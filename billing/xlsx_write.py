@@ -16,11 +16,7 @@ Choices:
 - Output sheets are dropped and recreated at the same position and are always an Excel
   Table; with no rows the table covers the header and one empty row (Excel needs a data
   row), which readers skip as a blank row.
-- Marks are a cell note (author ``xlbilling``) plus one conditional-formatting rule per
-  sheet whose formula contains ``"xlbilling"="xlbilling"``, so the user's cell styles are
-  never changed and both are found and removed again exactly. A cell that already carries
-  a note of the user's keeps it and gets only the highlight. Marks naming a sheet that
-  does not exist, or an address that cannot be read, are skipped (they are display only).
+- Marks (a note plus a highlight rule, removed again exactly) live in `billing.xlsx_marks`.
 - Strings are always written as text (never a formula or an error code); control
   characters Excel cannot store are dropped and text is cut at Excel's 32,767 characters.
 """
@@ -41,31 +37,22 @@ from typing import NamedTuple
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
-from openpyxl.comments import Comment
-from openpyxl.comments.shape_writer import vmlns
-from openpyxl.formatting.formatting import ConditionalFormattingList
-from openpyxl.formatting.rule import Rule
-from openpyxl.styles import Font, PatternFill
-from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
-from openpyxl.xml.functions import fromstring, tostring
 
-from billing.cells import column_letter, parse_a1, quote_sheet, split_ref
+from billing.cells import column_letter, quote_sheet, split_ref
 from billing.errors import BadFile
+from billing.xlsx_marks import ROW_ADDRESS, Mark, find_sheet, replace_marks, tidy_legacy_drawings
 
-AUTHOR = "xlbilling"
-MARK_FORMULA = '"xlbilling"="xlbilling"'
 TABLE_STYLE = "TableStyleMedium2"
 _MACRO_SUFFIXES = {".xlsm", ".xltm"}
 _MAX_TEXT = 32767
 _MAX_WIDTH = 60
 _NEW_FILE_MODE = 0o666 & ~os.umask(os.umask(0o022))  # what open() would give a new file
 _CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]\d*|[Rr]\d+[Cc]\d+")
-_ROW_ADDRESS = re.compile(r"^\$?([0-9]+):\$?([0-9]+)$")
 
 
 class OutputSheet(NamedTuple):
@@ -94,13 +81,6 @@ class HeaderAdd(NamedTuple):
     row: int
     column: int
     name: str
-
-
-class Mark(NamedTuple):
-    """A problem shown on an input cell (`Sheet!E7`) or row (`Sheet!7:7`)."""
-
-    ref: str
-    message: str
 
 
 class Changes(NamedTuple):
@@ -134,9 +114,8 @@ def apply_changes(
         _write_output(wb, output)
     _apply_cells(wb, changes.headers, changes.updates)
     if changes.marks is not None:
-        _clear_marks(wb)
-        _add_marks(wb, changes.marks)
-    _tidy_legacy_drawings(wb)
+        replace_marks(wb, changes.marks)
+    tidy_legacy_drawings(wb)
     _save_atomically(wb, dest)
     return dest
 
@@ -147,39 +126,6 @@ def _load(src: Path, keep_vba: bool):
         return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba, rich_text=True)
     except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
         raise BadFile(f"{src.name}: cannot be read as a workbook ({exc})") from exc
-
-
-def _tidy_legacy_drawings(wb) -> None:
-    """Work around openpyxl's keep_vba handling of note drawings (VML).
-
-    With keep_vba openpyxl re-uses each sheet's old VML part: a sheet whose notes were all
-    removed keeps a link to a part it no longer writes, and an old `commentsDrawingN.vml`
-    can collide with a new one. A VML holding only note shapes is dropped (openpyxl writes
-    a fresh one for the notes left); one with other shapes (form controls) is kept, minus
-    its note shapes when the sheet has no notes any more.
-    """
-    if wb.vba_archive is None:
-        return
-    replaced: dict[str, bytes] = {}
-    for ws in wb.worksheets:
-        if not ws.legacy_drawing:
-            continue
-        try:
-            root = fromstring(wb.vba_archive.read(ws.legacy_drawing))
-        except Exception:  # unreadable VML: leave it as openpyxl would
-            continue
-        notes = root.findall(f"{{{vmlns}}}shape[@type='#_x0000_t202']")
-        if len(notes) == len(root.findall(f"{{{vmlns}}}shape")):
-            ws.legacy_drawing = None
-        elif notes and not any(c.comment for c in ws._cells.values()):
-            for shape in notes:
-                root.remove(shape)
-            replaced[ws.legacy_drawing] = tostring(root)
-    if replaced:
-        old = wb.vba_archive
-        wb.vba_archive = zipfile.ZipFile(io.BytesIO(), "a", zipfile.ZIP_DEFLATED)
-        for name in old.namelist():
-            wb.vba_archive.writestr(name, replaced.get(name) or old.read(name))
 
 
 def _save_atomically(wb, dest: Path) -> None:
@@ -200,7 +146,7 @@ def _save_atomically(wb, dest: Path) -> None:
 def _put(cell, value: object) -> None:
     """Write one value: text stays text, Decimal becomes a number, None empties the cell."""
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value[:])[:_MAX_TEXT]
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
         cell.data_type = "s"  # never a formula ('=1+2') or an error code ('#N/A')
         return
     if isinstance(value, Decimal):
@@ -232,7 +178,7 @@ def _write_output(wb, output: OutputSheet) -> None:
     unknown = set(output.number_formats) - set(columns)
     if unknown or (output.link_column is not None and output.link_column not in columns):
         raise ValueError(f"{output.name}: unknown columns {sorted(unknown) or output.link_column}")
-    index, old = None, _find_sheet(wb, output.name)
+    index, old = None, find_sheet(wb, output.name)
     if old is not None:
         index = wb.index(old)
         wb.remove(old)
@@ -270,22 +216,16 @@ def _write_output(wb, output: OutputSheet) -> None:
 def _link(cell, ref: str) -> None:
     """Make `cell` an internal hyperlink to `Sheet!A1` (a row `Sheet!5:5` goes to A5)."""
     sheet, address = split_ref(ref)
-    rows = _ROW_ADDRESS.match(address)
+    rows = ROW_ADDRESS.match(address)
     target = f"A{rows.group(1)}" if rows else address.replace("$", "")
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheet(sheet)}!{target}")
     cell.style = "Hyperlink"
 
 
-def _find_sheet(wb, name: str):
-    """The sheet of that name (Excel compares sheet names case-insensitively), or None."""
-    wanted = name.casefold()
-    return next((ws for ws in wb._sheets if ws.title.casefold() == wanted), None)
-
-
 def _apply_cells(wb, headers: Sequence[HeaderAdd], updates: Sequence[CellUpdate]) -> None:
     touched: dict[object, list[tuple[int, int]]] = {}
     for change in (*headers, *updates):
-        ws = _find_sheet(wb, change.sheet)
+        ws = find_sheet(wb, change.sheet)
         if ws is None or not hasattr(ws, "_cells"):
             raise ValueError(f"no worksheet {change.sheet!r} in the workbook")
         cell = ws.cell(change.row, change.column + 1)
@@ -334,72 +274,3 @@ def _add_table_column(ws, table, col: int, header_row: int) -> None:
         raise ValueError(f"{ws.title}: table {table.displayName} already has a column {name!r}")
     next_id = max((c.id for c in table.tableColumns), default=0) + 1
     table.tableColumns.append(TableColumn(id=next_id, name=name))
-
-
-def _is_mark_rule(rule) -> bool:
-    return any('"xlbilling"' in (f or "") for f in (rule.formula or ()))
-
-
-def _clear_marks(wb) -> None:
-    """Remove the notes and highlight rules an earlier run added, nothing else."""
-    for ws in wb.worksheets:
-        for cell in ws._cells.values():
-            if cell.comment is not None and cell.comment.author == AUTHOR:
-                cell.comment = None
-        kept = ConditionalFormattingList()
-        for cf in ws.conditional_formatting:
-            for rule in cf.rules:
-                if not _is_mark_rule(rule):
-                    kept.add(cf, rule)
-                    kept.max_priority = max(kept.max_priority, rule.priority or 0)
-        ws.conditional_formatting = kept
-
-
-def _mark_range(ws, address: str) -> tuple[int, int, int] | None:
-    """`(row, first_col, last_col)` (1-based) a mark covers, or None if unreadable."""
-    rows = _ROW_ADDRESS.match(address)
-    if not rows:
-        try:
-            row, col = parse_a1(address)
-        except ValueError:
-            return None
-        return row, col + 1, col + 1
-    row = int(rows.group(1))
-    for table in ws.tables.values():
-        min_col, min_row, max_col, max_row = range_boundaries(table.ref)
-        if min_row <= row <= max_row:
-            return row, min_col, max_col
-    return row, 1, max(ws.max_column, 1)
-
-
-def _add_marks(wb, marks: Sequence[Mark]) -> None:
-    notes: dict[tuple[object, int, int], list[str]] = {}
-    ranges: dict[object, dict[str, None]] = {}
-    for mark in marks:
-        sheet, address = split_ref(mark.ref)
-        ws = _find_sheet(wb, sheet)
-        found = _mark_range(ws, address) if hasattr(ws, "_cells") else None
-        if found is None:
-            continue
-        row, first, last = found
-        messages = notes.setdefault((ws, row, first), [])
-        if mark.message not in messages:
-            messages.append(mark.message)
-        span = f"{column_letter(first - 1)}{row}"
-        if last != first:
-            span += f":{column_letter(last - 1)}{row}"
-        ranges.setdefault(ws, {})[span] = None
-    for (ws, row, col), messages in notes.items():
-        cell = ws.cell(row, col)
-        if isinstance(cell, MergedCell) or cell.comment is not None:
-            continue  # the user's own note stays; the highlight still shows the problem
-        text = "\n".join(messages)
-        lines = sum(1 + len(line) // 48 for line in text.splitlines())
-        cell.comment = Comment(text, AUTHOR, height=min(40 + 18 * lines, 400), width=320)
-    for ws, spans in ranges.items():
-        cf = ws.conditional_formatting
-        fill = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
-        style = DifferentialStyle(fill=fill, font=Font(color="FF9C0006"))
-        rule = Rule(type="expression", formula=[MARK_FORMULA], dxf=style)
-        rule.priority = cf.max_priority + 1
-        cf.add(" ".join(spans), rule)

@@ -1,7 +1,9 @@
 """Validation of a billing workbook: pydantic row models plus rules across rows and sheets.
 
 `validate_book(book)` returns every finding, each naming its cell, in the order a person
-reads the workbook, with the typed settings.
+reads the workbook. When the rows are sound it also types the tables and runs the
+computation once, to check typed totals against it (`validation.consistency`); the
+result carries both, so the commands that go on to compute do not do it again.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from billing.cells import column_index, split_ref
+from billing.compute import Computed, compute
 from billing.contract import INPUT_SHEETS
 from billing.errors import Finding, error
 from billing.gcpause import gc_paused
 from billing.settings import Settings
+from billing.tables import Tables, typed_tables
 from billing.xlsx_read import Book
+from validation.consistency import consistency
 from validation.models import ROW_MODELS
 from validation.rows import table_shape, validate_rows
 from validation.rules import cross_sheet_rules
@@ -23,6 +28,8 @@ from validation.settings import read_settings
 class ValidationResult(NamedTuple):
     findings: tuple[Finding, ...]
     settings: Settings
+    tables: Tables | None = None  # typed tables, when the rows were sound
+    computed: Computed | None = None  # the computation on them
 
     @property
     def valid(self) -> bool:
@@ -33,13 +40,17 @@ class ValidationResult(NamedTuple):
         return tuple(f for f in self.findings if f.severity == "error")
 
 
-def validate_book(book: Book) -> ValidationResult:
-    """Check every rule of the contract on a workbook that has been read."""
+def validate_book(book: Book, check_computed: bool = True) -> ValidationResult:
+    """Check every rule of the contract on a workbook that has been read.
+
+    `check_computed=False` leaves out the computation and the comparison of typed totals
+    with it (what `compute` does before it overwrites them).
+    """
     with gc_paused():
-        return _validate(book)
+        return _validate(book, check_computed)
 
 
-def _validate(book: Book) -> ValidationResult:
+def _validate(book: Book, check_computed: bool) -> ValidationResult:
     findings: list[Finding] = [
         error(f"{name}!A1", "missing_sheet", f"the workbook has no {name} sheet") for name in book.missing
     ]
@@ -52,8 +63,13 @@ def _validate(book: Book) -> ValidationResult:
         if table is not None:
             findings += table_shape(table)
             findings += validate_rows(table, model)
-    findings += cross_sheet_rules(book)
-    return ValidationResult(findings=tuple(sorted(findings, key=_place)), settings=settings)
+    findings += cross_sheet_rules(book, settings)
+    tables = computed = None
+    if check_computed and not any(f.severity == "error" for f in findings):
+        tables = typed_tables(book, settings)
+        computed = compute(tables)
+        findings += consistency(book, tables, computed)
+    return ValidationResult(tuple(sorted(findings, key=_place)), settings, tables, computed)
 
 
 _SHEET_ORDER = {spec.name: i for i, spec in enumerate(INPUT_SHEETS)}

@@ -10,39 +10,20 @@ from typing import Iterable
 
 from pydantic import BaseModel, ValidationError
 
-from billing.cellvalues import code_column, date_column, text_column, upper_column
 from billing.cells import cell_ref
-from billing.contract import Kind
 from billing.errors import Finding, error
 from billing.gcpause import gc_paused
+from billing.tables import read_column
 from billing.xlsx_read import SheetTable
 from validation.fields import Rule, describe
 
-#: coded columns, compared case-insensitively / written in capitals
-CODE_COLUMNS = frozenset({"kind", "status"})
-UPPER_COLUMNS = frozenset({"currency"})
-
 
 def prepared_column(table: SheetTable, name: str) -> list:
-    """A column's cells read as the contract reads them (see `billing.cellvalues`)."""
+    """A column's cells as the contract reads them (`billing.tables.read_column`), once."""
     key = ("prepared", name)
     if key not in table.derived:
-        table.derived[key] = _prepare(table, name)
+        table.derived[key] = read_column(table, name, numbers=False)
     return table.derived[key]
-
-
-def _prepare(table: SheetTable, name: str) -> list:
-    values = table.frame[name].tolist()
-    kind = table.spec.column(name).kind if name in table.spec.column_names else Kind.TEXT
-    if name in CODE_COLUMNS:
-        return code_column(values)
-    if name in UPPER_COLUMNS:
-        return upper_column(values)
-    if kind is Kind.DATE:
-        return date_column(values)
-    if kind is Kind.TEXT:
-        return text_column(values)
-    return values  # numbers: pydantic reads float, int and numeric text exactly
 
 
 def field_rules(model: type[BaseModel]) -> dict[str, Rule]:

@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Iterable, Iterator
 
 from billing.errors import Finding, error, warning
+from billing.settings import Settings
 from billing.xlsx_read import Book, SheetTable
 from validation.rows import prepared_column
 
@@ -56,7 +57,7 @@ def references(table: SheetTable | None, name: str, keys: set, rule: str, what: 
             yield error(table.cell(name, row), rule, f"{what} '{value}' does not exist")
 
 
-def invoice_rules(invoices: SheetTable, line_keys: set) -> Iterator[Finding]:
+def invoice_rules(invoices: SheetTable, line_keys: set, price_mode: str) -> Iterator[Finding]:
     """Rules within the Invoices sheet and between invoices and their lines."""
     cell = invoices.cell
     names = ("invoice_key", "invoice_no", "kind", "customer_id", "issue_date", "due_date", "status",
@@ -68,9 +69,11 @@ def invoice_rules(invoices: SheetTable, line_keys: set) -> Iterator[Finding]:
             yield error(cell("due_date", row), "due_before_issue",
                         f"due date {due} is before the issue date {issue}")
         if key not in line_keys and status != "void":
-            if net is None and gross is None:
-                yield error(cell("net", row), "missing_amount",
-                            "an invoice without lines needs its net (or gross) and tax_code")
+            amount = gross if price_mode == "gross" else net
+            if amount is None:
+                yield error(cell(price_mode, row), "missing_amount",
+                            f"an invoice without lines needs its {price_mode} amount and tax_code "
+                            f"(price_mode is {price_mode})")
             elif tax_code is None:
                 yield error(cell("tax_code", row), "required", "an invoice without lines needs its tax_code")
         if status == "void" and reason is None:
@@ -100,7 +103,30 @@ def line_rules(lines: SheetTable) -> Iterator[Finding]:
                         f"line {line_no:g} of invoice '{key}' appears twice")
 
 
-def cross_sheet_rules(book: Book) -> Iterable[Finding]:
+def tax_rate_rules(rates: SheetTable) -> Iterator[Finding]:
+    """A code that carries no tax must not name a rate; a taxed code should have one."""
+    for row, kind, rate in zip(rows_of(rates), column(rates, "kind"), column(rates, "rate")):
+        if not isinstance(rate, (int, float)):
+            continue
+        if kind in ("zero", "exempt", "reverse_charge") and rate != 0:
+            yield error(rates.cell("rate", row), "rate_kind_mismatch",
+                        f"a {kind} tax code carries no tax; its rate must be 0, not {rate:g}")
+        elif kind in ("standard", "reduced") and rate == 0:
+            yield warning(rates.cell("rate", row), "rate_kind_mismatch",
+                          f"a {kind} tax code with rate 0: use kind zero for zero-rated supplies")
+
+
+def business_day_terms(table: SheetTable | None, settings: Settings) -> Iterator[Finding]:
+    """`NET<n>BD` terms count business days: they need the country whose holidays to skip."""
+    if table is None or settings.business_days_country or not table.has("terms"):
+        return
+    for row, terms in zip(rows_of(table), column(table, "terms")):
+        if isinstance(terms, str) and terms.replace(" ", "").upper().endswith("BD"):
+            yield error(table.cell("terms", row), "terms_need_calendar",
+                        f"'{terms}' counts business days: set business_days_country in Settings (e.g. DE)")
+
+
+def cross_sheet_rules(book: Book, settings: Settings) -> Iterable[Finding]:
     """Unique keys and references between the sheets."""
     customers, rates = book.get("Customers"), book.get("TaxRates")
     invoices, lines, payments = book.get("Invoices"), book.get("InvoiceLines"), book.get("Payments")
@@ -115,6 +141,10 @@ def cross_sheet_rules(book: Book) -> Iterable[Finding]:
     yield from references(lines, "tax_code", tax_codes, "unknown_tax_code", "tax code")
     yield from references(lines, "invoice_key", known(invoices, "invoice_key"), "unknown_invoice", "invoice_key")
     if invoices is not None:
-        yield from invoice_rules(invoices, known(lines, "invoice_key"))
+        yield from invoice_rules(invoices, known(lines, "invoice_key"), settings.price_mode)
     if lines is not None:
         yield from line_rules(lines)
+    if rates is not None:
+        yield from tax_rate_rules(rates)
+    yield from business_day_terms(customers, settings)
+    yield from business_day_terms(invoices, settings)

@@ -13,6 +13,7 @@ from billing.cellvalues import code_column, text_column, upper_column
 from billing.contract import normalize_header
 from billing.errors import Finding, error, warning
 from billing.settings import SETTING_DEFAULTS, Settings
+from billing.terms import BusinessCalendar, TermsError
 from billing.xlsx_read import SheetTable
 from validation.fields import Currency, TermsCode, bounded, describe, fail, one_of
 from validation.rows import field_rules
@@ -55,6 +56,16 @@ def check_uuid(text: str) -> str:
         raise fail("invalid_setting", "'{value}' is not a UUID", text) from None
 
 
+def check_country(text: str) -> str:
+    code = text.strip().upper()
+    try:
+        BusinessCalendar(code)
+    except TermsError:
+        raise fail("invalid_setting", "'{value}' is not a country whose public holidays are known (e.g. DE, AT, FR)",
+                   text) from None
+    return code
+
+
 def _choice(*values: str):
     return one_of(values, "invalid_setting")
 
@@ -77,6 +88,7 @@ class SettingsInput(BaseModel):
     aging_basis: Optional[_choice("due_date", "issue_date")] = None
     match_tolerance: Optional[bounded("invalid_setting", "match_tolerance {value} must be a non-negative amount",
                                       ge=Decimal(0))] = None
+    business_days_country: Optional[Annotated[str, AfterValidator(check_country)]] = None
 
 
 assert set(SettingsInput.model_fields) == set(SETTING_DEFAULTS)
