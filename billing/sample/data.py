@@ -1,0 +1,105 @@
+"""The sample's result: the `SampleData` record and the rows that are always the same.
+
+`SampleData` holds the rows of the six input sheets plus the truth about every payment;
+`default_settings` gives the Settings rows, `STANDARD_TAX_RATES` the TaxRates rows, and
+`SCENARIOS` names the payment situations the bank statement contains.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Mapping
+
+from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
+from billing.settings import SETTING_DEFAULTS
+
+#: One sheet row, keyed by contract column names.
+Row = dict[str, object]
+#: What a payment pays of one invoice: `(invoice_key, amount)`.
+Allocation = tuple[str, Decimal]
+
+
+#: A small standard list of German tax codes (rates are fractions).
+STANDARD_TAX_RATES: tuple[Row, ...] = (
+    {"tax_code": "S19", "rate": Decimal("0.19"), "kind": "standard", "description": "Standard rate 19 %"},
+    {"tax_code": "R7", "rate": Decimal("0.07"), "kind": "reduced", "description": "Reduced rate 7 % (books, food)"},
+    {"tax_code": "Z0", "rate": Decimal("0"), "kind": "zero", "description": "Zero rate: export outside the EU"},
+    {"tax_code": "EX", "rate": Decimal("0"), "kind": "exempt", "description": "Exempt (§ 4 UStG, e.g. training)"},
+    {
+        "tax_code": "RC",
+        "rate": Decimal("0"),
+        "kind": "reverse_charge",
+        "description": "Reverse charge: the EU business customer accounts for the VAT",
+    },
+)
+
+#: The payment situations the sample's bank statement contains (keys of `SampleData.scenarios`).
+SCENARIOS: tuple[str, ...] = (
+    "reference",  # quotes the invoice's RF creditor reference
+    "invoice_no",  # quotes the invoice number in free text
+    "typo",  # quotes the invoice number with a typo
+    "combined",  # pays 2-3 invoices of one customer, quoting all numbers
+    "combined_noref",  # pays 2-3 invoices of one customer, no reference at all
+    "partial",  # pays part of an invoice
+    "short",  # pays up to 0.05 less (bank fee)
+    "discount",  # pays within the discount days less the early-payment discount
+    "overpaid",  # pays more than the invoice, beyond the match tolerance
+    "name_amount",  # no reference: only the payer's name, IBAN and the amount
+    "noise",  # has nothing to do with any invoice
+)
+
+
+@dataclass(frozen=True)
+class SampleData:
+    """Rows of the six input sheets, keyed by contract column names, plus the truth.
+
+    Blank cells are None; values are str, int, `datetime.date` or `Decimal`.
+    `truth[payment_id]` is what that payment really pays: `(invoice_key, amount)` pairs,
+    empty for noise. `scenarios[payment_id]` names the situation (one of `SCENARIOS`).
+    """
+
+    settings: tuple[tuple[str, object], ...]
+    customers: tuple[Row, ...]
+    tax_rates: tuple[Row, ...]
+    invoices: tuple[Row, ...]
+    lines: tuple[Row, ...]
+    payments: tuple[Row, ...]
+    truth: Mapping[str, tuple[Allocation, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    scenarios: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def workbook_id(self) -> str | None:
+        """The `workbook_id` setting."""
+        return dict(self.settings).get("workbook_id")  # type: ignore[return-value]
+
+    def rows(self, sheet_name: str) -> tuple[Row, ...]:
+        """The rows of an input sheet by its contract name (Settings as key/value rows)."""
+        if sheet_name == "Settings":
+            return tuple({"key": key, "value": value} for key, value in self.settings)
+        by_name = {
+            CUSTOMERS.name: self.customers,
+            TAX_RATES.name: self.tax_rates,
+            INVOICES.name: self.invoices,
+            INVOICE_LINES.name: self.lines,
+            PAYMENTS.name: self.payments,
+        }
+        return by_name[sheet_name]
+
+
+def default_settings(workbook_id: str | None = None, company_name: str | None = None) -> tuple[tuple[str, object], ...]:
+    """Every contract setting (`billing.settings.SETTING_DEFAULTS`) with its default.
+
+    `workbook_id` is a fresh uuid4 unless given; a blank default is None; the match
+    tolerance is an amount, so a Decimal (a number cell, not text that looks like one).
+    """
+    given = {"workbook_id": workbook_id or str(uuid.uuid4()), "company_name": company_name}
+    rows = []
+    for key, (default, _meaning) in SETTING_DEFAULTS.items():
+        value: object = given[key] if key in given else (default or None)
+        if key == "match_tolerance" and isinstance(value, str):
+            value = Decimal(value)
+        rows.append((key, value))
+    return tuple(rows)
