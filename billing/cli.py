@@ -167,6 +167,103 @@ def _report_invalid(result, path: Path, as_json: bool) -> None:
     raise Exit(1)
 
 
+DbOption = typer.Option(None, "--db", help="Store URL (SQLAlchemy), e.g. postgresql+psycopg://host/db; "
+                        "default: $XLBILLING_DATABASE_URL, else an SQLite file in the user data folder.")
+
+
+@app.command()
+def number(
+    path: Path = typer.Argument(..., help="The billing workbook."),
+    as_json: bool = JsonOption,
+    db: Optional[str] = DbOption,
+) -> None:
+    """Number every issued invoice that has no number yet (drafts never), in issue-date order."""
+    from billing.compute import compute as compute_all
+    from billing.numbering import plan, writeback
+    from billing.registry import allocate, record_voids, remember_workbook
+    from billing.store import open_store
+    from billing.tables import typed_tables
+    from billing.xlsx_read import read_book
+    from billing.xlsx_write import Changes, apply_changes
+    from validation import validate_book
+
+    book = read_book(existing_file(path))
+    result = validate_book(book, check_computed=False)
+    if not result.valid:
+        _report_invalid(result, path, as_json)
+    engine = open_store(db)
+    tables = typed_tables(book, result.settings)
+    the_plan = plan(book, tables, compute_all(tables))
+    with working("Allocating numbers", quiet=as_json):
+        allocations, refusals = allocate(engine, the_plan.requests)
+    if refusals:
+        findings = tuple(Finding("error", r.place, "numbering_refused", r.message) for r in refusals)
+        if as_json:
+            print_json({"assigned": [], "errors": [f.as_dict() for f in findings]})
+        else:
+            print_findings(findings, str(path))
+            err.print(f"{path}: nothing numbered ({len(findings)} refused)")
+        raise Exit(1)
+    record_voids(engine, the_plan.workbook_id, the_plan.voids)
+    updates, headers = writeback(book, tables, the_plan, allocations)
+    if updates:
+        apply_changes(path, Changes(updates=tuple(updates), headers=tuple(headers)))
+    remember_workbook(engine, the_plan.workbook_id, str(path.resolve()))
+    assigned = [a for a in allocations if a.new]
+    if as_json:
+        print_json({"assigned": [{"invoice_key": a.invoice_key, "invoice_no": a.number} for a in assigned]})
+    else:
+        for a in assigned:
+            sys.stdout.write(f"{a.invoice_key}\t{a.number}\n")
+        err.print(f"{path}: {len(assigned)} invoices numbered")
+
+
+numbers_app = typer.Typer(help="The numbering registry.", no_args_is_help=True)
+app.add_typer(numbers_app, name="numbers")
+
+
+def _rows_for_audit(path: Path) -> dict[str, tuple] | None:
+    """invoice_key -> (invoice_no, customer_id, gross, status) of a workbook, None if unreadable."""
+    from billing.compute import compute as compute_all
+    from billing.tables import typed_tables
+    from billing.xlsx_read import read_book
+    from validation import validate_book
+
+    try:
+        book = read_book(path)
+    except BadFile:
+        return None
+    result = validate_book(book, check_computed=False)
+    tables = typed_tables(book, result.settings)
+    gross = compute_all(tables).invoices["gross"] if result.valid else [None] * len(tables.invoices)
+    invoices = tables.invoices
+    return {key: (no, customer, g, status) for key, no, customer, g, status in zip(
+        invoices["invoice_key"], invoices["invoice_no"], invoices["customer_id"], gross, invoices["status"])}
+
+
+@numbers_app.command("audit")
+def numbers_audit(
+    series: Optional[str] = typer.Option(None, "--series", help="Only numbers of this series (pattern or prefix)."),
+    as_json: bool = JsonOption,
+    db: Optional[str] = DbOption,
+) -> None:
+    """Gaps, duplicates and unexplained numbers in the registry (exit 1 if any)."""
+    from billing.audit import audit
+    from billing.store import open_store
+
+    findings = audit(open_store(db), _rows_for_audit, series)
+    ok = not any(f.severity == "error" for f in findings)
+    if as_json:
+        print_json({"ok": ok, "findings": [f.as_dict() for f in findings]})
+    else:
+        for f in findings:
+            prefix = "warning: " if f.severity == "warning" else ""
+            sys.stdout.write(f"{f.number or f.workbook_id}: {prefix}{f.message} ({f.kind})\n")
+        err.print(f"numbers audit: {'ok' if ok else 'unexplained numbers found'} ({len(findings)} findings)")
+    if not ok:
+        raise Exit(1)
+
+
 @app.command()
 def demo(
     folder: Path = typer.Option(Path("xlbilling-demo"), "--dir", help="Where the demo puts its files."),

@@ -21,7 +21,6 @@ from typing import Annotated, Literal, NamedTuple
 from pydantic import AfterValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 from stdnum import iban as stdnum_iban
-from stdnum import iso11649
 from stdnum.eu import vat as eu_vat
 
 from billing.money import _known_currencies

@@ -1,0 +1,162 @@
+"""The store: one database for the numbering registry, voids and the archive index.
+
+An embedded SQLite file by default (in the user's data directory), PostgreSQL for teams,
+selected by an SQLAlchemy URL: `--db URL`, else `XLBILLING_DATABASE_URL`. The schema is
+explicit and versioned (`MIGRATIONS`, applied in order and recorded in
+`schema_version`), so an older store is brought up to date when it is opened.
+
+SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
+`BEGIN IMMEDIATE`: the write lock is taken before the counter is read, so two processes
+never both read the same counter. SQLite on a network share is not supported (its
+locking over SMB/NFS is unreliable); a team points everyone at one PostgreSQL instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from platformdirs import user_data_dir
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from billing.errors import BadFile
+
+ENV_URL = "XLBILLING_DATABASE_URL"
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
+
+#: One counter per series and period: `INV-{yyyy}-{seq:06d}` numbers 2026 and 2027 apart.
+series_counters = Table(
+    "series_counters",
+    metadata,
+    Column("series_key", String(200), primary_key=True),
+    Column("last_seq", Integer, nullable=False),
+)
+
+#: Every number ever handed out, with what it was handed out for.
+numbers = Table(
+    "numbers",
+    metadata,
+    Column("number", String(100), primary_key=True),
+    Column("series_key", String(200), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("workbook_id", String(64), nullable=False),
+    Column("invoice_key", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("customer_id", String(200), nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("gross", Numeric(24, 6)),
+    Column("currency", String(3)),
+    Column("allocated_at", DateTime(timezone=True), nullable=False),
+    Column("allocated_by", String(200), nullable=False),
+    Column("void_reason", Text),
+    Column("voided_at", DateTime(timezone=True)),
+    Column("voided_by", String(200)),
+    UniqueConstraint("workbook_id", "invoice_key", name="uq_numbers_workbook_key"),
+    UniqueConstraint("series_key", "seq", name="uq_numbers_series_seq"),
+)
+
+#: The last place each workbook was numbered from, so the audit can look at its rows.
+workbooks = Table(
+    "workbooks",
+    metadata,
+    Column("workbook_id", String(64), primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _v1(conn) -> None:
+    metadata.create_all(conn, tables=[series_counters, numbers, workbooks])
+
+
+#: Schema migrations: version number → the step that brings the store to it.
+MIGRATIONS: dict[int, Callable] = {1: _v1}
+
+
+def default_url() -> str:
+    """The embedded store: an SQLite file in the user's data directory."""
+    folder = Path(user_data_dir("xlbilling", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'xlbilling.sqlite'}"
+
+
+def database_url(url: str | None = None) -> str:
+    return url or os.environ.get(ENV_URL) or default_url()
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints, crash-safe
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):
+        # writers take the lock up front; a connection marked read_only reads a snapshot
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+
+
+def open_store(url: str | None = None) -> Engine:
+    """An engine on the store at `url` (default: env, then the embedded file), schema current."""
+    resolved = database_url(url)
+    try:
+        engine = create_engine(resolved, future=True, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise BadFile(f"cannot use the database URL {_safe(resolved)}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        _sqlite_pragmas(engine)
+    try:
+        migrate(engine)
+    except SQLAlchemyError as exc:
+        raise BadFile(f"cannot open the store {_safe(resolved)}: {' '.join(str(exc).split())[:200]}") from None
+    return engine
+
+
+def migrate(engine: Engine) -> int:
+    """Apply the migrations the store lacks; returns its schema version."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # two first runs must not both create the schema
+            conn.execute(text("SELECT pg_advisory_xact_lock(7215843)"))
+        if not inspect(conn).has_table("schema_version"):
+            schema_version.create(conn)
+        current = conn.execute(text("SELECT MAX(version) FROM schema_version")).scalar() or 0
+        for version in sorted(v for v in MIGRATIONS if v > current):
+            MIGRATIONS[version](conn)
+            conn.execute(schema_version.insert().values(version=version))
+            current = version
+    return current
+
+
+def _safe(url: str) -> str:
+    """A URL fit for a message: the password hidden."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unreadable URL>"
