@@ -218,6 +218,59 @@ def number(
         err.print(f"{path}: {len(assigned)} invoices numbered")
 
 
+@app.command()
+def match(
+    path: Path = typer.Argument(..., help="The billing workbook."),
+    statement: list[Path] = typer.Option([], "--statement", help="Bank statement to import first "
+                                          "(CAMT.053, MT940 or CSV); may be given several times."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Import statements into Payments, then match payments to open invoices."""
+    from billing.compute import compute as compute_all
+    from billing.contract import ALLOCATIONS
+    from billing.matching import match_tables
+    from billing.matching.sheets import manual_rows, output_sheets
+    from billing.money import format_amount
+    from billing.payments_import import import_changes
+    from billing.tables import typed_tables
+    from billing.xlsx_read import read_book
+    from billing.xlsx_write import Changes, apply_changes
+    from validation import validate_book
+
+    book = read_book(existing_file(path), optional=(ALLOCATIONS,))
+    result = validate_book(book, check_computed=False)
+    if not result.valid:
+        _report_invalid(result, path, as_json)
+    tables = typed_tables(book, result.settings)
+    tables, imported, updates = import_changes(book, tables, [existing_file(s) for s in statement])
+    computed = compute_all(tables)
+    numbered = set(tables.invoices["invoice_no"].dropna())
+    manual, problems = manual_rows(book.get("Allocations"), set(tables.payments["payment_id"]), numbered)
+    if problems:
+        _report_invalid(result._replace(findings=tuple(problems)), path, as_json)
+    with working("Matching", quiet=as_json):
+        outcome = match_tables(tables, computed, [row[-1] for row in manual])
+    apply_changes(path, Changes(outputs=output_sheets(outcome, manual), updates=tuple(updates)))
+    currency = dict(zip(tables.payments["payment_id"], tables.payments["currency"]))
+    rows = [(m[-1].payment_id, m[-1].invoice_no, m[-1].amount, "manual", m[4]) for m in manual]
+    rows += [(a.payment_id, a.invoice_no, a.amount, a.method, a.confidence) for a in outcome.allocations]
+    if as_json:
+        print_json({
+            "allocations": [{"payment_id": p, "invoice_no": n, "amount": format_amount(a, currency[p]),
+                             "method": m, "confidence": float(c) if c is not None else None}
+                            for p, n, a, m, c in rows],
+            "unmatched": [p.payment_id for p in outcome.unmatched],
+            "imported": imported,
+        })
+    else:
+        methods: dict[str, int] = {}
+        for row in rows:
+            methods[row[3]] = methods.get(row[3], 0) + 1
+        summary = ", ".join(f"{n} {m}" for m, n in sorted(methods.items()))
+        err.print(f"{path}: {imported} payments imported; {len(rows)} allocations ({summary or 'none'}); "
+                  f"{len(outcome.unmatched)} payments unmatched")
+
+
 numbers_app = typer.Typer(help="The numbering registry.", no_args_is_help=True)
 app.add_typer(numbers_app, name="numbers")
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from billing.cellvalues import code_column, date_column, decimal_column, text_column, upper_column
-from billing.contract import Kind, SheetSpec
+from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES, Kind, SheetSpec
 from billing.settings import Settings
 from billing.xlsx_read import Book, SheetTable
 
@@ -64,22 +64,28 @@ class Tables(NamedTuple):
 
 def typed_tables(book: Book, settings: Settings) -> Tables:
     """The workbook's tables typed, with the contract's defaults filled in."""
-    from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
+    return complete(
+        settings,
+        typed_frame(book.get("Customers"), CUSTOMERS),
+        typed_frame(book.get("TaxRates"), TAX_RATES),
+        typed_frame(book.get("Invoices"), INVOICES),
+        typed_frame(book.get("InvoiceLines"), INVOICE_LINES),
+        typed_frame(book.get("Payments"), PAYMENTS),
+    )
 
-    customers = typed_frame(book.get("Customers"), CUSTOMERS)
-    tax_rates = typed_frame(book.get("TaxRates"), TAX_RATES)
-    invoices = typed_frame(book.get("Invoices"), INVOICES)
-    lines = typed_frame(book.get("InvoiceLines"), INVOICE_LINES)
-    payments = typed_frame(book.get("Payments"), PAYMENTS)
 
+def complete(settings: Settings, customers: pd.DataFrame, tax_rates: pd.DataFrame, invoices: pd.DataFrame,
+             lines: pd.DataFrame, payments: pd.DataFrame) -> Tables:
+    """Typed frames with the contract's defaults: currency and terms from the customer, else Settings."""
     by_customer = customers.drop_duplicates("customer_id").set_index("customer_id")
-    customer_currency = invoices["customer_id"].map(by_customer["currency"])
-    customer_terms = invoices["customer_id"].map(by_customer["terms"])
-    invoices["currency"] = invoices["currency"].fillna(customer_currency).fillna(settings.base_currency)
-    invoices["terms"] = invoices["terms"].fillna(customer_terms).fillna(settings.default_terms)
+    invoices = invoices.copy()
+    invoices["currency"] = invoices["currency"].fillna(invoices["customer_id"].map(by_customer["currency"])) \
+        .fillna(settings.base_currency)
+    invoices["terms"] = invoices["terms"].fillna(invoices["customer_id"].map(by_customer["terms"])) \
+        .fillna(settings.default_terms)
     invoices["kind"] = invoices["kind"].fillna("invoice")
     invoices["status"] = invoices["status"].fillna("draft")
-    payments["currency"] = payments["currency"].fillna(settings.base_currency)
-    for frame, column in ((lines, "discount_pct"), (invoices, "discount_pct")):
-        frame[column] = frame[column].fillna(Decimal(0))
+    invoices["discount_pct"] = invoices["discount_pct"].fillna(Decimal(0))
+    lines = lines.assign(discount_pct=lines["discount_pct"].fillna(Decimal(0)))
+    payments = payments.assign(currency=payments["currency"].fillna(settings.base_currency))
     return Tables(settings, customers, tax_rates, invoices, lines, payments)

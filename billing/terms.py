@@ -50,6 +50,7 @@ class TermsError(ValueError):
     pass
 
 
+@lru_cache(maxsize=1024)  # a workbook uses a handful of codes, each parsed once
 def parse_terms(code: str) -> Terms:
     """The terms a code stands for; `TermsError` with a readable reason otherwise."""
     text = " ".join(str(code).split()).upper()

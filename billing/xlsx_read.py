@@ -87,8 +87,12 @@ class Book:
         return self.tables.get(sheet)
 
 
-def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEETS) -> Book:
-    """Read the contract tables of a workbook; `BadFile` when it cannot be used."""
+def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEETS,
+              optional: tuple[SheetSpec, ...] = ()) -> Book:
+    """Read the contract tables of a workbook; `BadFile` when it cannot be used.
+
+    `optional` sheets (e.g. Allocations, which a run writes) are read when present and
+    never counted as missing."""
     path = Path(path)
     check_workbook_file(path)
     try:
@@ -101,10 +105,11 @@ def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEE
         by_name = {normalize_header(name): name for name in sheet_names}
         tables: dict[str, SheetTable] = {}
         missing: list[str] = []
-        for spec in specs:
+        for spec in specs + optional:
             actual = by_name.get(normalize_header(spec.name))
             if actual is None:
-                missing.append(spec.name)
+                if spec not in optional:
+                    missing.append(spec.name)
                 continue
             with gc_paused():
                 grid = workbook.get_sheet_by_name(actual).to_python(skip_empty_area=False)

@@ -1,0 +1,71 @@
+"""Payment matching: bank payments applied to open invoices, each with its method,
+confidence and explanation; the doubtful ones left, with candidates, for a person.
+
+`match_tables(tables, computed, manual)` is the whole run on typed tables; see
+`engine` for the passes, `settle` for how an amount is applied, `items` for what is open.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import NamedTuple, Sequence
+
+from billing.compute import Computed
+from billing.matching.engine import Matcher, MatchResult
+from billing.matching.items import ZERO, OpenItem, Payment
+from billing.matching.parties import Parties
+from billing.matching.settle import Allocation
+from billing.tables import Tables
+
+__all__ = ["Allocation", "MatchResult", "ManualRow", "match_tables", "open_items"]
+
+
+class ManualRow(NamedTuple):
+    """A row of the Allocations sheet whose method is `manual`: the user's decision, kept."""
+
+    payment_id: str
+    invoice_no: str
+    amount: Decimal
+    settled: Decimal = ZERO
+
+
+def open_items(tables: Tables, computed: Computed, manual: Sequence[ManualRow] = ()) -> list[OpenItem]:
+    """Issued, numbered invoices with what is still open on them before matching."""
+    invoices = tables.invoices.assign(gross=computed.invoices["gross"], due=computed.invoices["due_date"])
+    taken: dict[str, Decimal] = {}
+    for row in manual:
+        taken[row.invoice_no] = taken.get(row.invoice_no, ZERO) + row.amount + row.settled
+    credits = invoices[(invoices["kind"] == "credit_note") & (invoices["status"] == "issued")]
+    for corrected, gross in zip(credits["corrects"], credits["gross"]):
+        if corrected is not None:
+            taken[corrected] = taken.get(corrected, ZERO) + gross
+    payable = invoices[(invoices["kind"] == "invoice") & (invoices["status"] == "issued")
+                       & invoices["invoice_no"].notna()]
+    columns = ("invoice_key", "invoice_no", "customer_id", "currency", "issue_date", "due", "gross", "terms",
+               "payment_reference")
+    return [
+        OpenItem(key, no, customer, currency, issued, due, gross, gross - taken.get(no, ZERO), terms, reference)
+        for key, no, customer, currency, issued, due, gross, terms, reference
+        in zip(*(payable[c].tolist() for c in columns))
+    ]
+
+
+def match_tables(tables: Tables, computed: Computed, manual: Sequence[ManualRow] = ()) -> MatchResult:
+    """Match every payment (less what manual rows already applied) to the open items."""
+    settings = tables.settings
+    customers = tables.customers
+    parties = Parties([
+        (c, n, tuple(i.replace(" ", "").upper() for i in (ib or "").split(";") if i.strip()))
+        for c, n, ib in zip(customers["customer_id"], customers["name"], customers["iban"])
+    ])
+    applied: dict[str, Decimal] = {}
+    for row in manual:
+        applied[row.payment_id] = applied.get(row.payment_id, ZERO) + row.amount
+    columns = ("payment_id", "value_date", "amount", "currency", "payer_name", "payer_iban", "reference_text")
+    payments = [
+        Payment(pid, day, amount, currency, name, (iban or "").replace(" ", "").upper() or None, text,
+                remaining=amount - applied.get(pid, ZERO))
+        for pid, day, amount, currency, name, iban, text in zip(*(tables.payments[c].tolist() for c in columns))
+    ]
+    matcher = Matcher(open_items(tables, computed, manual), parties, settings.match_tolerance, settings.base_currency)
+    return matcher.run(payments)

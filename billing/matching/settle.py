@@ -1,0 +1,75 @@
+"""Applying a payment to the items it was matched to: partial, exact, short, over, discount.
+
+* The payment equals what is open → the items are settled.
+* Within `tolerance` of it (bank fees, rounding) → settled; the difference is recorded
+  on the allocation (`settled`), so the item is not left open by cents.
+* An early-payment discount taken in time (`round(gross × (1 − p))`, within tolerance)
+  → settled; the discount is the recorded difference.
+* Less → the items are paid oldest first and the rest stays open (partial payment).
+* More → the items are settled and the rest stays on the payment as unapplied cash.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import NamedTuple, Sequence
+
+from billing.matching.items import ZERO, OpenItem, Payment
+from billing.money import format_amount, quantize
+
+
+class Allocation(NamedTuple):
+    payment_id: str
+    invoice_no: str
+    amount: Decimal
+    method: str
+    confidence: float
+    explanation: str
+    settled: Decimal = ZERO  # written off on this item: tolerance difference or early-payment discount
+    invoice_key: str | None = None
+
+
+def settle(payment: Payment, items: Sequence[OpenItem], method: str, confidence: float,
+           why: str, tolerance: Decimal) -> list[Allocation]:
+    """Allocate the payment's remaining amount over `items` (oldest first) and book it."""
+    rest = payment.remaining
+    owed = sum((i.open for i in items), ZERO)
+    currency = payment.currency
+    if len(items) == 1:
+        discount = items[0].early_payment(payment.value_date)
+        if discount is not None:
+            expected = quantize(items[0].gross * (1 - discount), currency)
+            if abs(rest - expected) <= tolerance and rest < owed:
+                return [_book(payment, items[0], rest, items[0].open - rest, method, confidence,
+                              f"{why}; early-payment discount {discount * 100:g}% taken in time")]
+    if abs(rest - owed) <= tolerance:
+        out = []
+        for n, item in enumerate(items):
+            last = n == len(items) - 1
+            amount = rest - sum((a.amount for a in out), ZERO) if last else item.open
+            difference = item.open - amount
+            note = why
+            if last and difference:
+                kind = "short" if difference > 0 else "over"
+                note += f"; {kind} by {format_amount(abs(difference), currency)} within tolerance"
+            out.append(_book(payment, item, amount, difference, method, confidence, note))
+        return out
+    out = []
+    for item in sorted(items, key=lambda i: (i.due_date, i.number)):
+        if payment.remaining <= 0:
+            break
+        amount = min(item.open, payment.remaining)
+        note = why if amount == item.open else f"{why}; partial payment, {format_amount(item.open - amount, currency)} stays open"
+        out.append(_book(payment, item, amount, ZERO, method, confidence, note))
+    if payment.remaining > 0:
+        out[-1] = out[-1]._replace(explanation=out[-1].explanation + f"; {format_amount(payment.remaining, currency)} "
+                                   "overpaid stays unapplied on the customer")
+    return out
+
+
+def _book(payment: Payment, item: OpenItem, amount: Decimal, settled: Decimal, method: str,
+          confidence: float, explanation: str) -> Allocation:
+    payment.remaining -= amount
+    item.open -= amount + settled
+    return Allocation(payment.payment_id, item.number, amount, method, round(confidence, 2), explanation,
+                      settled, item.invoice_key)

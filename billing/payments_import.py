@@ -1,0 +1,48 @@
+"""Bringing bank statements into the Payments sheet, idempotently.
+
+Each statement's credited entries become Payments rows (appended below the table, which
+grows over them); an entry whose `payment_id` the sheet already has is skipped, so the
+same statement imported twice adds nothing. The typed payments table is extended in
+memory too, so matching in the same run sees the new rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from billing.tables import Tables
+from billing.xlsx_read import Book
+from billing.xlsx_write import CellUpdate
+
+FIELDS = ("payment_id", "value_date", "amount", "currency", "payer_name", "payer_iban", "reference_text")
+
+
+def import_changes(book: Book, tables: Tables, statements: Sequence[Path]) -> tuple[Tables, int, list[CellUpdate]]:
+    """Tables with the statements' new payments, how many, and the cells that write them."""
+    if not statements:
+        return tables, 0, []
+    from billing.statements import new_lines, read_statement  # the parsers load only when used
+
+    known = set(tables.payments["payment_id"])
+    fresh = []
+    for path in statements:
+        for line in new_lines(known, read_statement(path)):
+            known.add(line.payment_id)
+            fresh.append(line)
+    if not fresh:
+        return tables, 0, []
+    sheet = book["Payments"]
+    start = max(sheet.frame.index, default=sheet.header_row) + 1  # below the last filled row
+    updates = [
+        CellUpdate(sheet.sheet, start + n, sheet.columns[name], getattr(line, name))
+        for n, line in enumerate(fresh)
+        for name in FIELDS
+        if name in sheet.columns and getattr(line, name) is not None
+    ]
+    added = pd.DataFrame([{name: getattr(line, name) for name in FIELDS} for line in fresh],
+                         index=pd.RangeIndex(start, start + len(fresh), name="row"), dtype=object)
+    payments = pd.concat([tables.payments, added.reindex(columns=tables.payments.columns)])
+    return tables._replace(payments=payments), len(fresh), updates
