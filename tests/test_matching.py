@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from decimal import Decimal as D
 
 import pytest
@@ -143,3 +144,38 @@ def test_labelled_sample_precision_and_recall(seed):
     measured = quality(result.allocations, data.truth)
     assert measured.precision >= 0.995, measured
     assert measured.recall >= 0.95, measured
+
+
+def test_match_command_writes_sheets_and_keeps_manual_rows(tmp_path):
+    import json
+    import shutil
+
+    import openpyxl
+
+    from test_cli import run
+
+    path = tmp_path / "m.xlsx"
+    shutil.copy(Path(__file__).resolve().parents[1] / "workbooks" / "sample.xlsx", path)
+    first = run("match", str(path), "--json")
+    assert first.returncode == 0, first.stderr
+    result = json.loads(first.stdout)
+    assert result["unmatched"] == ["P000015"] and len(result["allocations"]) == 34
+    wb = openpyxl.load_workbook(path)
+    rows = list(wb["Allocations"].iter_rows(values_only=True))
+    assert rows[0] == ("payment_id", "invoice_no", "amount", "method", "confidence", "explanation", "settled")
+    unmatched = list(wb["Unmatched"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in unmatched] == ["P000015"]
+
+    # the user decides the refund by hand: a manual row is kept, and the matcher works around it
+    invoice = result["allocations"][0]["invoice_no"]
+    ws = wb["Allocations"]
+    ws.append(["P000015", invoice, 100, "manual", None, "agreed on the phone", None])
+    ws.tables["Allocations"].ref = f"A1:G{ws.max_row}"
+    wb.save(path)
+    second = json.loads(run("match", str(path), "--json").stdout)
+    assert second["unmatched"] == []
+    manual = [a for a in second["allocations"] if a["method"] == "manual"]
+    assert manual == [{"payment_id": "P000015", "invoice_no": invoice, "amount": "100.00", "method": "manual",
+                       "confidence": None}]
+    kept = [r for r in openpyxl.load_workbook(path)["Allocations"].iter_rows(values_only=True) if r[3] == "manual"]
+    assert kept == [("P000015", invoice, 100, "manual", None, "agreed on the phone", None)]
