@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 from itertools import combinations
+from operator import attrgetter
 from typing import Iterable, NamedTuple
 
 from billing.matching.items import _UNKNOWN, ZERO, OpenItem, Payment
@@ -48,7 +49,7 @@ class Matcher:
         self.by_reference = {i.reference: i for i in items if i.reference}
         self.by_key: dict[str, list[OpenItem]] = defaultdict(list)
         self.by_customer: dict[str, list[OpenItem]] = defaultdict(list)
-        for item in sorted(items, key=lambda i: (i.due_date, i.number)):
+        for item in sorted(items, key=attrgetter("due_date", "number")):
             self.by_key[item.key].append(item)
             self.by_customer[item.customer_id].append(item)
         # the shapes invoice numbers have: a token of another shape is not a mistyped number
