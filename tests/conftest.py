@@ -1,4 +1,35 @@
+import os
 import sys
+import uuid
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL URL on a fresh schema of its own (dropped afterwards); skipped without a server."""
+    base = os.environ.get("XLBILLING_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("XLBILLING_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """Each store the registry runs on: an SQLite file, and PostgreSQL when one is configured."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    return request.getfixturevalue("pg_url")
