@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import NamedTuple, Sequence
 
 from billing.compute import Computed
+from billing.gcpause import gc_paused
 from billing.matching.engine import Matcher, MatchResult
 from billing.matching.items import ZERO, OpenItem, Payment
 from billing.matching.parties import Parties
@@ -52,6 +53,11 @@ def open_items(tables: Tables, computed: Computed, manual: Sequence[ManualRow] =
 
 def match_tables(tables: Tables, computed: Computed, manual: Sequence[ManualRow] = ()) -> MatchResult:
     """Match every payment (less what manual rows already applied) to the open items."""
+    with gc_paused():  # a few hundred thousand small objects, no cycles
+        return _match(tables, computed, manual)
+
+
+def _match(tables: Tables, computed: Computed, manual: Sequence[ManualRow]) -> MatchResult:
     settings = tables.settings
     customers = tables.customers
     parties = Parties([

@@ -47,16 +47,23 @@ def rf_references(text: str | None) -> list[str]:
     return found
 
 
+_DROP_SEPARATORS = str.maketrans("", "", " \t\r\n-_/.:#")
+_LETTERS_SET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 def number_key(number: str) -> str:
     """The comparable form of an invoice number: upper case, no separators, digit look-alikes fixed."""
-    compact = _SEPARATORS.sub("", number.upper())
-    prefix = re.match(r"[A-Z]*", compact).group()
-    # the leading letters are the series prefix; after them letters that look like digits are digits
-    return prefix + compact[len(prefix):].translate(_DIGIT_LOOKALIKES)
+    compact = number.upper().replace("-", "")
+    if not compact.isalnum():
+        compact = compact.translate(_DROP_SEPARATORS)
+    rest = compact.lstrip(_LETTERS_SET)
+    if not rest.isdigit():  # the leading letters are the series prefix; after them look-alikes are digits
+        rest = rest.translate(_DIGIT_LOOKALIKES)
+    return compact[: len(compact) - len(rest)] + rest
 
 
 _DIGITS = "0123456789"
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTERS = _LETTERS_SET
 
 
 def one_edit_variants(key: str) -> set[str]:
