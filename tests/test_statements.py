@@ -74,7 +74,8 @@ def test_version_08_with_party_names(tmp_path):
         (CAMT08.replace('<?xml version="1.0"?>', '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "y">]>'), "hostile"),
         (CAMT08[:300], "not well-formed"),
         (CAMT08.replace("camt.053.001.08", "camt.053.001.01"), "version"),
-        ("date;amount\n2026-10-01;5\n", "not a CAMT.053"),
+        ("date;amount\n2026-10-01;5\n", "no column 'value_date'"),
+        ("hello", "not a CSV statement"),
         (CAMT08.replace("<Dt>2026-10-20</Dt></ValDt>\n<NtryDtls>", "<Dt>20.10.2026</Dt></ValDt>\n<NtryDtls>"),
          "value date"),
     ],
@@ -111,3 +112,62 @@ def test_match_imports_a_statement_once(tmp_path):
     again = json.loads(run("match", str(book), "--statement", str(statement), "--json").stdout)
     assert again["imported"] == 0
     assert len(list(openpyxl.load_workbook(book)["Payments"].iter_rows(min_row=2))) == 2
+
+
+MT940 = """:20:STARTUMSE
+:25:10020030/1234567
+:28C:00000/001
+:60F:C261019EUR1000,00
+:61:2610201020C119,00NTRFNONREF//BANKREF123
+:86:166?00GUTSCHRIFT?20RECHNUNG INV-2026-000001?21DANKE?30COBADEFFXXX?31DE89370400440532013000?32ALPHA GMBH
+:61:2610211021C50,00NTRFNONREF
+:86:Invoice INV-2026-000002 thanks
+:61:2610201020D5,00NMSCNONREF
+:86:805?00ENTGELT
+:62F:C261021EUR1164,00
+-
+"""
+
+
+def test_mt940_with_and_without_subfields(tmp_path):
+    path = tmp_path / "s.sta"
+    path.write_text(MT940)
+    result = read_statement(path)
+    assert (result.format, result.debits_skipped) == ("mt940", 1)
+    first, second = result.lines
+    assert first == first._replace(payment_id="BANKREF123", value_date=dt.date(2026, 10, 20), amount=Decimal("119.00"),
+                                   currency="EUR", payer_name="ALPHA GMBH", payer_iban="DE89370400440532013000",
+                                   reference_text="RECHNUNG INV-2026-000001 DANKE")
+    assert (second.amount, second.payer_name, second.reference_text) == (Decimal("50.00"), None,
+                                                                         "Invoice INV-2026-000002 thanks")
+    assert second.payment_id.startswith("H") and read_statement(path).lines == result.lines
+
+
+@pytest.mark.parametrize(
+    ("raw", "mapping", "encoding"),
+    [
+        ("value_date,amount,currency,payer_name,payer_iban,reference_text\n"
+         "2026-10-20,\"1,234.56\",EUR,Müller AG,DE89 3704 0044 0532 0130 00,INV-2026-000001 €\n"
+         "2026-10-21,-5.00,EUR,Bank,,fee\n".encode("utf-8-sig"), None, "utf-8-sig"),
+        ("Valutadatum;Betrag;Waehrung;Beguenstigter/Zahlungspflichtiger;Kontonummer/IBAN;Verwendungszweck\n"
+         "20.10.2026;1.234,56;EUR;Müller AG;DE89370400440532013000;INV-2026-000001 €\n"
+         "\n21.10.2026;-5,00;EUR;Bank;;Entgelt\n".encode("cp1252"), "german", "cp1252"),
+    ],
+)
+def test_csv_exports(tmp_path, raw, mapping, encoding):
+    from billing.statements.csv_format import GERMAN_BANK
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(raw)
+    result = read_statement(path, GERMAN_BANK if mapping else None)
+    assert (result.format, result.debits_skipped) == (f"csv ({encoding})", 1)
+    (line,) = result.lines
+    assert (line.value_date, line.amount, line.payer_name, line.payer_iban, line.reference_text) == (
+        dt.date(2026, 10, 20), Decimal("1234.56"), "Müller AG", "DE89370400440532013000", "INV-2026-000001 €")
+
+
+def test_csv_row_that_cannot_be_read_names_line_and_column(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("value_date;amount\n2026-10-20;12,00\n2026-10-21;twelve\n")
+    with pytest.raises(BadFile, match="line 3, column amount: 'twelve' is not an amount"):
+        read_statement(path)
