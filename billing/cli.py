@@ -218,11 +218,22 @@ def number(
         err.print(f"{path}: {len(assigned)} invoices numbered")
 
 
+def csv_mapping(name: str):
+    from billing.statements.csv_format import GERMAN_BANK, CsvMapping
+
+    mappings = {"contract": CsvMapping(), "german": GERMAN_BANK}
+    if name not in mappings:
+        raise BadFile(f"--csv-format must be one of {', '.join(mappings)}, not {name!r}")
+    return mappings[name]
+
+
 @app.command()
 def match(
     path: Path = typer.Argument(..., help="The billing workbook."),
     statement: list[Path] = typer.Option([], "--statement", help="Bank statement to import first "
                                           "(CAMT.053, MT940 or CSV); may be given several times."),
+    csv_format: str = typer.Option("contract", "--csv-format",
+                                   help="Columns of CSV statements: contract (Payments column names) or german."),
     as_json: bool = JsonOption,
 ) -> None:
     """Import statements into Payments, then match payments to open invoices."""
@@ -242,7 +253,8 @@ def match(
     if not result.valid:
         _report_invalid(result, path, as_json)
     tables = typed_tables(book, result.settings)
-    tables, imported, updates = import_changes(book, tables, [existing_file(s) for s in statement])
+    tables, imported, updates = import_changes(book, tables, [existing_file(s) for s in statement],
+                                               csv_mapping(csv_format))
     computed = compute_all(tables)
     numbered = set(tables.invoices["invoice_no"].dropna())
     manual, problems = manual_rows(book.get("Allocations"), set(tables.payments["payment_id"]), numbered)
@@ -260,14 +272,16 @@ def match(
                              "method": m, "confidence": float(c) if c is not None else None}
                             for p, n, a, m, c in rows],
             "unmatched": [p.payment_id for p in outcome.unmatched],
-            "imported": imported,
+            "imported": imported.payments,
+            "import": imported._asdict(),
         })
     else:
         methods: dict[str, int] = {}
         for row in rows:
             methods[row[3]] = methods.get(row[3], 0) + 1
         summary = ", ".join(f"{n} {m}" for m, n in sorted(methods.items()))
-        err.print(f"{path}: {imported} payments imported; {len(rows)} allocations ({summary or 'none'}); "
+        err.print(f"{path}: {imported.payments} payments imported ({imported.already_there} already there, "
+                  f"{imported.debits_skipped} debits skipped); {len(rows)} allocations ({summary or 'none'}); "
                   f"{len(outcome.unmatched)} payments unmatched")
 
 

@@ -9,7 +9,7 @@ memory too, so matching in the same run sees the new rows.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import pandas as pd
 
@@ -20,20 +20,32 @@ from billing.xlsx_write import CellUpdate
 FIELDS = ("payment_id", "value_date", "amount", "currency", "payer_name", "payer_iban", "reference_text")
 
 
-def import_changes(book: Book, tables: Tables, statements: Sequence[Path]) -> tuple[Tables, int, list[CellUpdate]]:
-    """Tables with the statements' new payments, how many, and the cells that write them."""
+class Imported(NamedTuple):
+    payments: int  # new rows in Payments
+    already_there: int  # entries Payments had (a statement imported again)
+    debits_skipped: int  # money out, and reversals: not payments received
+
+
+def import_changes(book: Book, tables: Tables, statements: Sequence[Path],
+                   csv_mapping=None) -> tuple[Tables, Imported, list[CellUpdate]]:
+    """Tables with the statements' new payments, what was imported, and the cells that write them."""
     if not statements:
-        return tables, 0, []
+        return tables, Imported(0, 0, 0), []
     from billing.statements import new_lines, read_statement  # the parsers load only when used
 
     known = set(tables.payments["payment_id"])
     fresh = []
+    seen = skipped = 0
     for path in statements:
-        for line in new_lines(known, read_statement(path)):
-            known.add(line.payment_id)
-            fresh.append(line)
+        result = read_statement(path, csv_mapping)
+        lines = new_lines(known, result)
+        seen += len(result.lines) - len(lines)
+        skipped += result.debits_skipped + result.reversals_skipped
+        known.update(line.payment_id for line in lines)
+        fresh += lines
+    counts = Imported(len(fresh), seen, skipped)
     if not fresh:
-        return tables, 0, []
+        return tables, counts, []
     sheet = book["Payments"]
     start = max(sheet.frame.index, default=sheet.header_row) + 1  # below the last filled row
     updates = [
@@ -45,4 +57,4 @@ def import_changes(book: Book, tables: Tables, statements: Sequence[Path]) -> tu
     added = pd.DataFrame([{name: getattr(line, name) for name in FIELDS} for line in fresh],
                          index=pd.RangeIndex(start, start + len(fresh), name="row"), dtype=object)
     payments = pd.concat([tables.payments, added.reindex(columns=tables.payments.columns)])
-    return tables._replace(payments=payments), len(fresh), updates
+    return tables._replace(payments=payments), counts, updates
