@@ -18,7 +18,8 @@ from billing.references import rf_reference
 from billing.registry import Allocation, Request
 from billing.tables import Tables
 from billing.xlsx_read import Book
-from billing.xlsx_write import CellUpdate, HeaderAdd
+from billing.writeback import place_columns
+from billing.xlsx_write import CellUpdate
 
 
 class Plan(NamedTuple):
@@ -55,16 +56,7 @@ def writeback(book: Book, tables: Tables, the_plan: Plan, allocations: list[Allo
     """Cell updates: new numbers, missing RF references, and a new workbook_id."""
     table = book["Invoices"]
     updates: list[CellUpdate] = []
-    headers: list[HeaderAdd] = []
-    edge = max(table.columns.values(), default=-1) + 1
-    places = {}
-    for name in ("invoice_no", "payment_reference"):
-        if table.has(name):
-            places[name] = table.columns[name]
-        else:
-            places[name] = edge
-            headers.append(HeaderAdd(table.sheet, table.header_row, edge, name))
-            edge += 1
+    places, headers = place_columns(table, ("invoice_no", "payment_reference"))
     number_of = {a.invoice_key: a.number for a in allocations}
     invoices = tables.invoices
     for row, key, shown, reference in zip(invoices.index, invoices["invoice_key"], invoices["invoice_no"],

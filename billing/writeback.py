@@ -26,7 +26,7 @@ def cell_rows(frame: pd.DataFrame) -> list[tuple]:
             for row in frame.itertuples(index=False, name=None)]
 
 
-def _place_columns(table: SheetTable, names: Iterable[str]) -> tuple[dict[str, int], list[HeaderAdd]]:
+def place_columns(table: SheetTable, names: Iterable[str]) -> tuple[dict[str, int], list[HeaderAdd]]:
     """The column index of each name, adding headers right of the table for absent ones."""
     places: dict[str, int] = {}
     headers: list[HeaderAdd] = []
@@ -54,12 +54,12 @@ def compute_changes(book: Book, tables: Tables, computed: Computed) -> Changes:
     headers: list[HeaderAdd] = []
     if "InvoiceLines" in book.tables and len(computed.lines):
         table = book["InvoiceLines"]
-        places, added = _place_columns(table, ("net", "tax", "gross"))
+        places, added = place_columns(table, ("net", "tax", "gross"))
         headers += added
         updates += _updates(table, computed.lines, places)
     if "Invoices" in book.tables and len(computed.invoices):
         table = book["Invoices"]
-        places, added = _place_columns(table, ("net", "tax", "gross", "due_date"))
+        places, added = place_columns(table, ("net", "tax", "gross", "due_date"))
         headers += added
         values = computed.invoices.copy()
         lined = values["invoice_key"].isin(set(tables.lines["invoice_key"]))
