@@ -110,13 +110,17 @@ def apply_changes(
     if (dest.suffix.lower() in _MACRO_SUFFIXES) != keep_vba:
         raise ValueError(f"{dest.name}: the extension must match the source's ({src.suffix})")
     wb = _load(src, keep_vba)
-    for output in changes.outputs:
-        _write_output(wb, output)
-    _apply_cells(wb, changes.headers, changes.updates)
-    if changes.marks is not None:
-        replace_marks(wb, changes.marks)
-    tidy_legacy_drawings(wb)
-    _save_atomically(wb, dest)
+    try:
+        for output in changes.outputs:
+            _write_output(wb, output)
+        _apply_cells(wb, changes.headers, changes.updates)
+        if changes.marks is not None:
+            replace_marks(wb, changes.marks)
+        tidy_legacy_drawings(wb)
+        _save_atomically(wb, dest)
+    finally:
+        if getattr(wb, "vba_archive", None) is not None:
+            wb.vba_archive.close()  # openpyxl keeps the source zip open for the VBA parts
     return dest
 
 
