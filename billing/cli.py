@@ -285,6 +285,54 @@ def match(
                   f"{len(outcome.unmatched)} payments unmatched")
 
 
+@app.command()
+def aging(
+    path: Path = typer.Argument(..., help="The billing workbook."),
+    as_of: str = typer.Option(..., "--as-of", help="The date to age as of (YYYY-MM-DD)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Age open items as they stood on a date; write the Aging sheet."""
+    import datetime as dt
+
+    from billing.aging import bucket_labels
+    from billing.aging_report import aging_of, aging_sheet
+    from billing.compute import compute as compute_all
+    from billing.contract import ALLOCATIONS
+    from billing.money import format_amount
+    from billing.tables import typed_tables
+    from billing.xlsx_read import read_book
+    from billing.xlsx_write import Changes, apply_changes
+    from validation import validate_book
+
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise BadFile(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    book = read_book(existing_file(path), optional=(ALLOCATIONS,))
+    result = validate_book(book, check_computed=False)
+    if not result.valid:
+        _report_invalid(result, path, as_json)
+    tables = typed_tables(book, result.settings)
+    rows = aging_of(tables, compute_all(tables), book.get("Allocations"), day)
+    apply_changes(path, Changes(outputs=(aging_sheet(rows, tables),)))
+    labels = bucket_labels(result.settings.aging_buckets)
+    totals: dict[str, object] = {}
+    for row in rows:
+        totals[row.currency] = totals.get(row.currency, 0) + row.total
+    if as_json:
+        print_json({
+            "as_of": day.isoformat(), "buckets": labels,
+            "customers": [{"customer_id": r.customer_id, "currency": r.currency,
+                           "buckets": {label: format_amount(r.buckets[label], r.currency) for label in labels},
+                           "unapplied": format_amount(r.unapplied, r.currency),
+                           "total": format_amount(r.total, r.currency)} for r in rows],
+            "total": {currency: format_amount(amount, currency) for currency, amount in sorted(totals.items())},
+        })
+    else:
+        shown = ", ".join(f"{format_amount(a, c)} {c}" for c, a in sorted(totals.items()))
+        err.print(f"{path}: aged {len(rows)} customer rows as of {day}; open: {shown or 'nothing'}")
+
+
 numbers_app = typer.Typer(help="The numbering registry.", no_args_is_help=True)
 app.add_typer(numbers_app, name="numbers")
 

@@ -83,3 +83,41 @@ def test_buckets_sum_to_the_open_balance(rows):
     result = age(items, applied, [], AS_OF)
     open_balance = sum(max(D(0), gross - (gross * share).quantize(D("0.01"))) for _, gross, share in rows)
     assert sum(sum(r.buckets.values()) for r in result) == sum(r.total for r in result) == open_balance
+
+
+@pytest.mark.parametrize(("as_of", "expected"), [
+    # K1 414.75 (NET30, due 2026-10-31) less the credit note 11.90 of 10-05; P1 pays 100.50 on 10-20
+    ("2026-10-10", {"not_due": "402.85", "total": "402.85"}),
+    ("2026-11-15", {"1-30": "302.35", "total": "302.35"}),
+])
+def test_aging_command(tmp_path, as_of, expected):
+    import json
+
+    import openpyxl
+
+    from builders import base_sheets, write_book
+    from test_cli import run
+
+    path = write_book(tmp_path / "a.xlsx", base_sheets())
+    assert run("match", str(path)).returncode == 0
+    result = run("aging", str(path), "--as-of", as_of, "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["buckets"] == ["not_due", "1-30", "31-60", "61-90", "90+"]
+    (row,) = document["customers"]
+    shown = {k: v for k, v in row["buckets"].items() if v != "0.00"}
+    assert {**shown, "total": row["total"]} == expected and row["unapplied"] == "0.00"
+    assert document["total"] == {"EUR": expected["total"]}
+    sheet = list(openpyxl.load_workbook(path)["Aging"].iter_rows(values_only=True))
+    assert sheet[0] == ("customer_id", "name", "currency", "not_due", "1-30", "31-60", "61-90", "90+",
+                        "unapplied", "total")
+    assert sheet[1][:3] == ("C1", "Alpha GmbH", "EUR") and sheet[-1][0] == "TOTAL"
+
+
+def test_aging_refuses_a_bad_date(tmp_path):
+    from builders import base_sheets, write_book
+    from test_cli import run
+
+    path = write_book(tmp_path / "a.xlsx", base_sheets())
+    result = run("aging", str(path), "--as-of", "31.10.2026")
+    assert result.returncode == 2 and "not a date" in result.stderr
