@@ -326,7 +326,9 @@ def aging(
                            "buckets": {label: format_amount(r.buckets[label], r.currency) for label in labels},
                            "unapplied": format_amount(r.unapplied, r.currency),
                            "total": format_amount(r.total, r.currency)} for r in rows],
-            "total": {currency: format_amount(amount, currency) for currency, amount in sorted(totals.items())},
+            # `total` stays one amount, as the contract has it: the base currency's; every currency's is in `totals`
+            "total": format_amount(totals.get(result.settings.base_currency, 0), result.settings.base_currency),
+            "totals": {currency: format_amount(amount, currency) for currency, amount in sorted(totals.items())},
         })
     else:
         shown = ", ".join(f"{format_amount(a, c)} {c}" for c, a in sorted(totals.items()))

@@ -107,7 +107,7 @@ def test_aging_command(tmp_path, as_of, expected):
     (row,) = document["customers"]
     shown = {k: v for k, v in row["buckets"].items() if v != "0.00"}
     assert {**shown, "total": row["total"]} == expected and row["unapplied"] == "0.00"
-    assert document["total"] == {"EUR": expected["total"]}
+    assert document["total"] == expected["total"] and document["totals"] == {"EUR": expected["total"]}
     sheet = list(openpyxl.load_workbook(path)["Aging"].iter_rows(values_only=True))
     assert sheet[0] == ("customer_id", "name", "currency", "not_due", "1-30", "31-60", "61-90", "90+",
                         "unapplied", "total")
