@@ -85,20 +85,33 @@ class AgingRow(NamedTuple):
     total: Decimal
 
 
-def age(items: Sequence[Item], applied: Sequence[Applied], received: Sequence[Received], as_of: dt.date,
-        bounds: Sequence[int] = (30, 60, 90), basis: str = "due_date") -> list[AgingRow]:
-    """The aging rows as of `as_of`, sorted by customer and currency."""
+class OpenItem(NamedTuple):
+    """An item still open on the aging date: its open amount (negative for a credit note)."""
+
+    item: Item
+    amount: Decimal
+    days_past_due: int
+
+
+def applied_by(applied: Sequence[Applied], as_of: dt.date) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """What was taken off each invoice number (amount + settled) and used of each payment, by `as_of`."""
     taken: dict[str, Decimal] = defaultdict(lambda: ZERO)
     used: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for a in applied:
         if a.value_date <= as_of:
             taken[a.invoice_no] += a.amount + a.settled
             used[a.payment_id] += a.amount
+    return taken, used
+
+
+def open_items(items: Sequence[Item], applied: Sequence[Applied], as_of: dt.date,
+               basis: str = "due_date") -> list[OpenItem]:
+    """Every item open on `as_of` with its open amount and days past due, in the items' order."""
+    taken, _ = applied_by(applied, as_of)
     for c in items:
         if c.kind == "credit_note" and c.corrects and c.status != "void" and c.issue_date <= as_of:
             taken[c.corrects] += c.gross
-    labels = bucket_labels(bounds)
-    rows: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: {label: ZERO for label in labels})
+    out = []
     for item in items:
         if item.status in ("draft", "void") or item.issue_date > as_of:
             continue
@@ -111,11 +124,33 @@ def age(items: Sequence[Item], applied: Sequence[Applied], received: Sequence[Re
             if amount <= 0:
                 continue
             since = item.due_date if basis == "due_date" else item.issue_date
-        rows[(item.customer_id, item.currency)][bucket_of((as_of - since).days, bounds)] += amount
+        out.append(OpenItem(item, amount, (as_of - since).days))
+    return out
+
+
+def unapplied_cash(received: Sequence[Received], applied: Sequence[Applied], as_of: dt.date,
+                   items: Sequence[Item]) -> dict[tuple[str, str], Decimal]:
+    """(customer, currency) -> payments received by `as_of` and not allocated, as a negative amount.
+
+    Money allocated to an invoice not yet issued on `as_of` (a prepayment) is still unapplied then.
+    """
+    issued = {i.number for i in items if i.issue_date <= as_of and i.status not in ("draft", "void")}
+    _, used = applied_by([a for a in applied if a.invoice_no in issued], as_of)
     unapplied: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for p in received:
         if p.value_date <= as_of and p.amount > used[p.payment_id]:
             unapplied[(p.customer_id, p.currency)] -= p.amount - used[p.payment_id]
+    return unapplied
+
+
+def age(items: Sequence[Item], applied: Sequence[Applied], received: Sequence[Received], as_of: dt.date,
+        bounds: Sequence[int] = (30, 60, 90), basis: str = "due_date") -> list[AgingRow]:
+    """The aging rows as of `as_of`, sorted by customer and currency."""
+    labels = bucket_labels(bounds)
+    rows: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: {label: ZERO for label in labels})
+    for o in open_items(items, applied, as_of, basis):
+        rows[(o.item.customer_id, o.item.currency)][bucket_of(o.days_past_due, bounds)] += o.amount
+    unapplied = unapplied_cash(received, applied, as_of, items)
     out = []
     for key in sorted(set(rows) | set(unapplied)):
         buckets = dict(rows[key])  # a customer with only unapplied cash gets zero buckets

@@ -285,54 +285,117 @@ def match(
                   f"{len(outcome.unmatched)} payments unmatched")
 
 
-@app.command()
-def aging(
-    path: Path = typer.Argument(..., help="The billing workbook."),
-    as_of: str = typer.Option(..., "--as-of", help="The date to age as of (YYYY-MM-DD)."),
-    as_json: bool = JsonOption,
-) -> None:
-    """Age open items as they stood on a date; write the Aging sheet."""
+def as_of_date(text: str, option: str = "--as-of"):
     import datetime as dt
 
-    from billing.aging import bucket_labels
-    from billing.aging_report import aging_of, aging_sheet
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadFile(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _ledger(path: Path, as_json: bool):
+    """Read and validate a workbook for the receivables commands: (tables, ledger)."""
     from billing.compute import compute as compute_all
     from billing.contract import ALLOCATIONS
-    from billing.money import format_amount
+    from billing.receivables import ledger_of
     from billing.tables import typed_tables
     from billing.xlsx_read import read_book
-    from billing.xlsx_write import Changes, apply_changes
     from validation import validate_book
 
-    try:
-        day = dt.date.fromisoformat(as_of)
-    except ValueError:
-        raise BadFile(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
     book = read_book(existing_file(path), optional=(ALLOCATIONS,))
     result = validate_book(book, check_computed=False)
     if not result.valid:
         _report_invalid(result, path, as_json)
     tables = typed_tables(book, result.settings)
-    rows = aging_of(tables, compute_all(tables), book.get("Allocations"), day)
-    apply_changes(path, Changes(outputs=(aging_sheet(rows, tables),)))
-    labels = bucket_labels(result.settings.aging_buckets)
-    totals: dict[str, object] = {}
-    for row in rows:
-        totals[row.currency] = totals.get(row.currency, 0) + row.total
+    return tables, ledger_of(tables, compute_all(tables), book)
+
+
+def _dso_text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+@app.command()
+def aging(
+    path: Path = typer.Argument(..., help="The billing workbook."),
+    as_of: str = typer.Option(..., "--as-of", help="The date to age as of (YYYY-MM-DD)."),
+    dso_days: int = typer.Option(90, "--dso-days", min=1, max=3660, help="Length of the DSO period in days."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Age open items as they stood on a date; write the Aging and Dunning sheets."""
+    from billing.aging_report import aging_sheet, dunning_sheet, receivables
+    from billing.money import format_amount
+    from billing.xlsx_write import Changes, apply_changes
+
+    day = as_of_date(as_of)
+    tables, ledger = _ledger(path, as_json)
+    settings = tables.settings
+    report = receivables(ledger, settings, day, dso_days)
+    apply_changes(path, Changes(outputs=(aging_sheet(report, ledger.names),
+                                         dunning_sheet(report, ledger.names, ledger.last_reminder is not None))))
+    labels, totals = report.labels, report.totals
     if as_json:
         print_json({
             "as_of": day.isoformat(), "buckets": labels,
             "customers": [{"customer_id": r.customer_id, "currency": r.currency,
                            "buckets": {label: format_amount(r.buckets[label], r.currency) for label in labels},
                            "unapplied": format_amount(r.unapplied, r.currency),
-                           "total": format_amount(r.total, r.currency)} for r in rows],
+                           "total": format_amount(r.total, r.currency),
+                           "dso": _dso_text(report.dso[(r.customer_id, r.currency)])} for r in report.rows],
             # `total` stays one amount, as the contract has it: the base currency's; every currency's is in `totals`
-            "total": format_amount(totals.get(result.settings.base_currency, 0), result.settings.base_currency),
+            "total": format_amount(totals.get(settings.base_currency, 0), settings.base_currency),
             "totals": {currency: format_amount(amount, currency) for currency, amount in sorted(totals.items())},
+            "dso_days": dso_days,
+            "dso": {currency: _dso_text(value) for currency, value in report.dso_total.items()},
+            "overdue_items": len(report.overdue),
         })
     else:
-        shown = ", ".join(f"{format_amount(a, c)} {c}" for c, a in sorted(totals.items()))
-        err.print(f"{path}: aged {len(rows)} customer rows as of {day}; open: {shown or 'nothing'}")
+        shown = ", ".join(f"{format_amount(a, c)} {c} (DSO {report.dso_total[c] if report.dso_total[c] is not None else '-'})"
+                          for c, a in sorted(totals.items()))
+        err.print(f"{path}: aged {len(report.rows)} customer rows as of {day}; open: {shown or 'nothing'}; "
+                  f"{len(report.overdue)} overdue items on the Dunning sheet")
+
+
+@app.command()
+def statements(
+    path: Path = typer.Argument(..., help="The billing workbook."),
+    as_of: str = typer.Option(..., "--as-of", help="Last day of the statements (YYYY-MM-DD)."),
+    start: Optional[str] = typer.Option(None, "--from", help="First day (default: the 1st of the --as-of month)."),
+    customer: Optional[str] = typer.Option(None, "--customer", help="Only this customer_id."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the files "
+                                       "(default: <workbook>-statements-<as-of> beside the workbook)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Write one customer statement file (.xlsx) per customer: opening balance, invoices,
+    credit notes, payments and closing balance."""
+    from billing.customer_statements import statement_sheets, statements as build
+    from billing.money import format_amount
+    from billing.xlsx_write import write_workbook
+
+    end = as_of_date(as_of)
+    first = as_of_date(start, "--from") if start else end.replace(day=1)
+    if first > end:
+        raise BadFile(f"--from {first} is after --as-of {end}")
+    tables, ledger = _ledger(path, as_json)
+    if customer is not None and customer not in ledger.names:
+        raise BadFile(f"--customer {customer!r}: no such customer_id on the Customers sheet")
+    found = build(ledger, first, end, customer)
+    folder = out or path.with_name(f"{path.stem}-statements-{end.isoformat()}")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for s in found:
+        name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (s.customer_id or "unidentified"))
+        dest = write_workbook(folder / f"{name}-{s.currency}.xlsx", statement_sheets(s, tables.settings.company_name))
+        written.append((s, dest))
+    if as_json:
+        print_json({"as_of": end.isoformat(), "from": first.isoformat(), "statements": [
+            {"customer_id": s.customer_id, "currency": s.currency, "opening": format_amount(s.opening, s.currency),
+             "closing": format_amount(s.closing, s.currency), "lines": len(s.lines), "file": str(dest)}
+            for s, dest in written]})
+    else:
+        for s, dest in written:
+            sys.stdout.write(f"{s.customer_id}\t{s.currency}\t{format_amount(s.closing, s.currency)}\t{dest}\n")
+        err.print(f"{path}: {len(written)} statements from {first} to {end} in {folder}")
 
 
 numbers_app = typer.Typer(help="The numbering registry.", no_args_is_help=True)

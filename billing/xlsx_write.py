@@ -36,6 +36,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import openpyxl
+from openpyxl.chart import BarChart as OpenpyxlBarChart
+from openpyxl.chart import Reference, Series
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.utils import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
@@ -55,6 +59,25 @@ _NEW_FILE_MODE = 0o666 & ~os.umask(os.umask(0o022))  # what open() would give a 
 _CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]\d*|[Rr]\d+[Cc]\d+")
 
 
+class Highlight(NamedTuple):
+    """Conditional formatting on an output column: its cells above `above` get `fill` (RGB hex)."""
+
+    column: str
+    fill: str
+    above: float = 0
+
+
+class BarChart(NamedTuple):
+    """A native clustered bar chart beside an output table: the headers of `categories`
+    are the categories, each of `series_rows` (0-based indices into the rows) one series,
+    named by its value in `name_column`."""
+
+    title: str
+    categories: tuple[str, ...]
+    series_rows: tuple[int, ...]
+    name_column: str
+
+
 class OutputSheet(NamedTuple):
     """A sheet the project writes, replaced as a whole on each run."""
 
@@ -63,6 +86,8 @@ class OutputSheet(NamedTuple):
     rows: Sequence[Sequence[object]]
     number_formats: Mapping[str, str] = {}
     link_column: str | None = None
+    highlights: tuple[Highlight, ...] = ()
+    chart: BarChart | None = None
 
 
 class CellUpdate(NamedTuple):
@@ -124,6 +149,17 @@ def apply_changes(
     return dest
 
 
+def write_workbook(dest: str | os.PathLike, outputs: Sequence[OutputSheet]) -> Path:
+    """Write a new workbook holding just `outputs`, atomically (a file the project hands out)."""
+    dest = Path(dest)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for output in outputs:
+        _write_output(wb, output)
+    _save_atomically(wb, dest)
+    return dest
+
+
 def _load(src: Path, keep_vba: bool):
     try:
         data = src.read_bytes()
@@ -179,7 +215,8 @@ def _write_output(wb, output: OutputSheet) -> None:
     folded = [str(c).casefold() for c in columns]
     if not columns or "" in folded or len(set(folded)) != len(folded):
         raise ValueError(f"{output.name}: column names must be non-empty and unique: {columns}")
-    unknown = set(output.number_formats) - set(columns)
+    unknown = (set(output.number_formats) | {h.column for h in output.highlights}
+               | set(output.chart.categories + (output.chart.name_column,) if output.chart else ())) - set(columns)
     if unknown or (output.link_column is not None and output.link_column not in columns):
         raise ValueError(f"{output.name}: unknown columns {sorted(unknown) or output.link_column}")
     index, old = None, find_sheet(wb, output.name)
@@ -215,6 +252,28 @@ def _write_output(wb, output: OutputSheet) -> None:
     ws.freeze_panes = "A2"
     for j, width in enumerate(widths):
         ws.column_dimensions[column_letter(j)].width = min(width, _MAX_WIDTH)
+    for highlight in output.highlights:
+        letter = column_letter(columns.index(highlight.column))
+        ws.conditional_formatting.add(f"{letter}2:{letter}{last_row}", CellIsRule(
+            operator="greaterThan", formula=[repr(highlight.above)],
+            fill=PatternFill(fill_type="solid", start_color=highlight.fill, end_color=highlight.fill)))
+    if output.chart is not None:
+        _add_chart(ws, output.chart, columns)
+
+
+def _add_chart(ws, spec: BarChart, columns: tuple[str, ...]) -> None:
+    first, last = (columns.index(c) + 1 for c in (spec.categories[0], spec.categories[-1]))
+    chart = OpenpyxlBarChart()
+    chart.type, chart.title, chart.height, chart.width = "col", spec.title, 8, 16
+    chart.y_axis.numFmt = "#,##0"
+    chart.y_axis.delete = chart.x_axis.delete = False  # openpyxl hides both axes by default
+    for index in spec.series_rows:
+        row = index + 2
+        title = ws.cell(row, columns.index(spec.name_column) + 1).value
+        chart.series.append(Series(Reference(ws, min_col=first, max_col=last, min_row=row, max_row=row),
+                                   title=str(title)))
+    chart.set_categories(Reference(ws, min_col=first, max_col=last, min_row=1, max_row=1))
+    ws.add_chart(chart, f"{column_letter(len(columns) + 1)}2")
 
 
 def _link(cell, ref: str) -> None:

@@ -110,7 +110,7 @@ def test_aging_command(tmp_path, as_of, expected):
     assert document["total"] == expected["total"] and document["totals"] == {"EUR": expected["total"]}
     sheet = list(openpyxl.load_workbook(path)["Aging"].iter_rows(values_only=True))
     assert sheet[0] == ("customer_id", "name", "currency", "not_due", "1-30", "31-60", "61-90", "90+",
-                        "unapplied", "total")
+                        "unapplied", "total", "dso")
     assert sheet[1][:3] == ("C1", "Alpha GmbH", "EUR") and sheet[-1][0] == "TOTAL"
 
 

@@ -1,0 +1,85 @@
+"""The receivables ledger of a workbook: its items, allocations and received payments as
+plain records, the one source aging, dunning, DSO and customer statements all read.
+
+A payment belongs to the customer whose invoice it was allocated to; a payment allocated
+to nothing belongs to the customer its payer identifies (IBAN, else a clearly best name
+match, as matching decides), else to no one (`""`, shown as "payer not identified").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import NamedTuple
+
+from billing.aging import ZERO, Applied, Item, Received
+from billing.cellvalues import date_column, decimal_column, text_column
+from billing.compute import Computed
+from billing.matching.parties import Parties
+from billing.tables import Tables
+from billing.xlsx_read import Book, SheetTable
+
+
+class Ledger(NamedTuple):
+    items: list[Item]
+    applied: list[Applied]
+    received: list[Received]
+    names: dict[str, str]  # customer_id -> name
+    #: invoice number -> date of its last reminder; None when Invoices has no `last_reminder` column
+    last_reminder: dict[str, dt.date] | None
+
+
+def ledger_of(tables: Tables, computed: Computed, book: Book) -> Ledger:
+    """The ledger from the typed tables, the computed totals and the book's Allocations sheet."""
+    invoices = tables.invoices
+    numbers = [no or key for key, no in zip(invoices["invoice_key"], invoices["invoice_no"])]
+    items = [
+        Item(no, customer, currency, kind, status, issued, due, gross, corrects)
+        for no, customer, currency, kind, status, issued, due, gross, corrects in zip(
+            numbers, invoices["customer_id"], invoices["currency"], invoices["kind"], invoices["status"],
+            invoices["issue_date"], computed.invoices["due_date"], computed.invoices["gross"], invoices["corrects"])
+    ]
+    applied = _applied(book.get("Allocations"), dict(zip(tables.payments["payment_id"],
+                                                          tables.payments["value_date"])))
+    customers = tables.customers
+    return Ledger(items, applied, _received(tables, applied), dict(zip(customers["customer_id"], customers["name"])),
+                  _last_reminders(book["Invoices"], invoices.index, numbers))
+
+
+def _applied(allocations: SheetTable | None, value_date: dict[str, dt.date]) -> list[Applied]:
+    if allocations is None or not (allocations.has("payment_id") and allocations.has("invoice_no")):
+        return []
+    frame = allocations.frame
+    column = {name: frame[name].tolist() if allocations.has(name) else [None] * len(frame)
+              for name in ("payment_id", "invoice_no", "amount", "settled")}
+    return [Applied(pid, no, amount, settled if isinstance(settled, Decimal) else ZERO, value_date[pid])
+            for pid, no, amount, settled in zip(text_column(column["payment_id"]), text_column(column["invoice_no"]),
+                                                decimal_column(column["amount"]), decimal_column(column["settled"]))
+            if pid in value_date and isinstance(amount, Decimal)]
+
+
+def _received(tables: Tables, applied: list[Applied]) -> list[Received]:
+    customer_of_invoice = dict(zip(tables.invoices["invoice_no"], tables.invoices["customer_id"]))
+    payer_of_payment = {a.payment_id: customer_of_invoice.get(a.invoice_no) for a in applied}
+    customers = tables.customers
+    parties = Parties([(c, n, tuple(i.replace(" ", "").upper() for i in (ib or "").split(";") if i.strip()))
+                       for c, n, ib in zip(customers["customer_id"], customers["name"], customers["iban"])])
+    payments = tables.payments
+    received = []
+    for pid, day, amount, currency, name, iban in zip(payments["payment_id"], payments["value_date"],
+                                                      payments["amount"], payments["currency"],
+                                                      payments["payer_name"], payments["payer_iban"]):
+        customer = payer_of_payment.get(pid)
+        if customer is None:
+            match = parties.payer((iban or "").replace(" ", "").upper() or None, name)
+            customer = match.customer_id if match else ""
+        received.append(Received(pid, customer, currency, amount, day))
+    return received
+
+
+def _last_reminders(invoices: SheetTable, rows, numbers: list[str]) -> dict[str, dt.date] | None:
+    """The optional `last_reminder` column of Invoices: the date each invoice was last dunned."""
+    if not invoices.has("last_reminder"):
+        return None
+    days = date_column(invoices.frame["last_reminder"].loc[rows].tolist())
+    return {no: day for no, day in zip(numbers, days) if type(day) is dt.date}
