@@ -126,10 +126,8 @@ def compute(
     as_json: bool = JsonOption,
 ) -> None:
     """Fill the computed columns: due dates, line and invoice net/tax/gross, the tax summary."""
-    from billing.compute import compute as compute_all
     from billing.money import format_amount
-    from billing.tables import typed_tables
-    from billing.writeback import compute_changes
+    from billing.pipeline import compute_step
     from billing.xlsx_read import read_book
     from billing.xlsx_write import apply_changes
     from validation import validate_book
@@ -140,10 +138,10 @@ def compute(
     if not result.valid:
         _report_invalid(result, path, as_json)
     with working("Computing", quiet=as_json):
-        tables = typed_tables(book, result.settings)
-        computed = compute_all(tables)
+        step = compute_step(book, result.settings)
+        computed = step.computed
     with working("Writing", quiet=as_json):
-        apply_changes(path, compute_changes(book, tables, computed))
+        apply_changes(path, step.changes)
     invoices = computed.invoices
     if as_json:
         print_json({"invoices": [
@@ -179,8 +177,8 @@ def number(
 ) -> None:
     """Number every issued invoice that has no number yet (drafts never), in issue-date order."""
     from billing.compute import compute as compute_all
-    from billing.numbering import plan, writeback
-    from billing.registry import allocate, record_voids, remember_workbook
+    from billing.pipeline import number_step
+    from billing.registry import remember_workbook
     from billing.store import open_store
     from billing.tables import typed_tables
     from billing.xlsx_read import read_book
@@ -193,23 +191,19 @@ def number(
         _report_invalid(result, path, as_json)
     engine = open_store(db)
     tables = typed_tables(book, result.settings)
-    the_plan = plan(book, tables, compute_all(tables))
     with working("Allocating numbers", quiet=as_json):
-        allocations, refusals = allocate(engine, the_plan.requests)
-    if refusals:
-        findings = tuple(Finding("error", r.place, "numbering_refused", r.message) for r in refusals)
+        step = number_step(book, tables, compute_all(tables), engine)
+    if step.refusals:
         if as_json:
-            print_json({"assigned": [], "errors": [f.as_dict() for f in findings]})
+            print_json({"assigned": [], "errors": [f.as_dict() for f in step.refusals]})
         else:
-            print_findings(findings, str(path))
-            err.print(f"{path}: nothing numbered ({len(findings)} refused)")
+            print_findings(step.refusals, str(path))
+            err.print(f"{path}: nothing numbered ({len(step.refusals)} refused)")
         raise Exit(1)
-    record_voids(engine, the_plan.workbook_id, the_plan.voids)
-    updates, headers = writeback(book, tables, the_plan, allocations)
-    if updates:
-        apply_changes(path, Changes(updates=tuple(updates), headers=tuple(headers)))
-    remember_workbook(engine, the_plan.workbook_id, str(path.resolve()))
-    assigned = [a for a in allocations if a.new]
+    if step.updates:
+        apply_changes(path, Changes(updates=tuple(step.updates), headers=tuple(step.headers)))
+    remember_workbook(engine, step.workbook_id, str(path.resolve()))
+    assigned = step.assigned
     if as_json:
         print_json({"assigned": [{"invoice_key": a.invoice_key, "invoice_no": a.number} for a in assigned]})
     else:
@@ -239,10 +233,8 @@ def match(
     """Import statements into Payments, then match payments to open invoices."""
     from billing.compute import compute as compute_all
     from billing.contract import ALLOCATIONS
-    from billing.matching import match_tables
-    from billing.matching.sheets import manual_rows, output_sheets
     from billing.money import format_amount
-    from billing.payments_import import import_changes
+    from billing.pipeline import match_step
     from billing.tables import typed_tables
     from billing.xlsx_read import read_book
     from billing.xlsx_write import Changes, apply_changes
@@ -253,24 +245,20 @@ def match(
     if not result.valid:
         _report_invalid(result, path, as_json)
     tables = typed_tables(book, result.settings)
-    tables, imported, updates = import_changes(book, tables, [existing_file(s) for s in statement],
-                                               csv_mapping(csv_format))
-    computed = compute_all(tables)
-    numbered = set(tables.invoices["invoice_no"].dropna())
-    manual, problems = manual_rows(book.get("Allocations"), set(tables.payments["payment_id"]), numbered)
-    if problems:
-        _report_invalid(result._replace(findings=tuple(problems)), path, as_json)
     with working("Matching", quiet=as_json):
-        outcome = match_tables(tables, computed, [row[-1] for row in manual])
-    apply_changes(path, Changes(outputs=output_sheets(outcome, manual), updates=tuple(updates)))
-    currency = dict(zip(tables.payments["payment_id"], tables.payments["currency"]))
-    rows = [(m[-1].payment_id, m[-1].invoice_no, m[-1].amount, "manual", m[4]) for m in manual]
-    rows += [(a.payment_id, a.invoice_no, a.amount, a.method, a.confidence) for a in outcome.allocations]
+        step = match_step(book, tables, compute_all(tables), [existing_file(s) for s in statement],
+                          csv_mapping(csv_format))
+    if step.problems:
+        _report_invalid(result._replace(findings=tuple(step.problems)), path, as_json)
+    apply_changes(path, Changes(outputs=step.outputs, updates=tuple(step.updates)))
+    currency = dict(zip(step.tables.payments["payment_id"], step.tables.payments["currency"]))
+    rows = step.rows()
+    imported, outcome = step.imported, step.result
     if as_json:
         print_json({
             "allocations": [{"payment_id": p, "invoice_no": n, "amount": format_amount(a, currency[p]),
                              "method": m, "confidence": float(c) if c is not None else None}
-                            for p, n, a, m, c in rows],
+                            for p, n, a, m, c, _ in rows],
             "unmatched": [p.payment_id for p in outcome.unmatched],
             "imported": imported.payments,
             "import": imported._asdict(),
@@ -294,12 +282,10 @@ def as_of_date(text: str, option: str = "--as-of"):
         raise BadFile(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _ledger(path: Path, as_json: bool):
-    """Read and validate a workbook for the receivables commands: (tables, ledger)."""
-    from billing.compute import compute as compute_all
+def _receivables(path: Path, as_json: bool, as_of, dso_days: int = 90):
+    """Read and validate a workbook and age it: (tables, pipeline.Reports)."""
     from billing.contract import ALLOCATIONS
-    from billing.receivables import ledger_of
-    from billing.tables import typed_tables
+    from billing.pipeline import compute_step, receivables_step
     from billing.xlsx_read import read_book
     from validation import validate_book
 
@@ -307,8 +293,8 @@ def _ledger(path: Path, as_json: bool):
     result = validate_book(book, check_computed=False)
     if not result.valid:
         _report_invalid(result, path, as_json)
-    tables = typed_tables(book, result.settings)
-    return tables, ledger_of(tables, compute_all(tables), book)
+    step = compute_step(book, result.settings)
+    return step.tables, receivables_step(book, step.tables, step.computed, as_of, dso_days)
 
 
 def _dso_text(value) -> str | None:
@@ -323,16 +309,13 @@ def aging(
     as_json: bool = JsonOption,
 ) -> None:
     """Age open items as they stood on a date; write the Aging and Dunning sheets."""
-    from billing.aging_report import aging_sheet, dunning_sheet, receivables
     from billing.money import format_amount
     from billing.xlsx_write import Changes, apply_changes
 
     day = as_of_date(as_of)
-    tables, ledger = _ledger(path, as_json)
-    settings = tables.settings
-    report = receivables(ledger, settings, day, dso_days)
-    apply_changes(path, Changes(outputs=(aging_sheet(report, ledger.names),
-                                         dunning_sheet(report, ledger.names, ledger.last_reminder is not None))))
+    tables, reports = _receivables(path, as_json, day, dso_days)
+    settings, report = tables.settings, reports.receivables
+    apply_changes(path, Changes(outputs=reports.outputs))
     labels, totals = report.labels, report.totals
     if as_json:
         print_json({
@@ -376,7 +359,8 @@ def statements(
     first = as_of_date(start, "--from") if start else end.replace(day=1)
     if first > end:
         raise BadFile(f"--from {first} is after --as-of {end}")
-    tables, ledger = _ledger(path, as_json)
+    tables, reports = _receivables(path, as_json, end)
+    ledger = reports.ledger
     if customer is not None and customer not in ledger.names:
         raise BadFile(f"--customer {customer!r}: no such customer_id on the Customers sheet")
     found = build(ledger, first, end, customer)

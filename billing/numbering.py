@@ -9,7 +9,7 @@ void recorded. Numbered invoices without a `payment_reference` get their RF refe
 from __future__ import annotations
 
 import uuid
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 import pandas as pd
 
@@ -19,7 +19,7 @@ from billing.registry import Allocation, Request
 from billing.tables import Tables
 from billing.xlsx_read import Book
 from billing.writeback import place_columns
-from billing.xlsx_write import CellUpdate
+from billing.xlsx_write import CellUpdate, HeaderAdd
 
 
 class Plan(NamedTuple):
@@ -52,11 +52,13 @@ def plan(book: Book, tables: Tables, computed: Computed) -> Plan:
     return Plan(workbook_id, settings.workbook_id is None, requests, voids)
 
 
-def writeback(book: Book, tables: Tables, the_plan: Plan, allocations: list[Allocation]):
-    """Cell updates: new numbers, missing RF references, and a new workbook_id."""
+def writeback(book: Book, tables: Tables, the_plan: Plan, allocations: list[Allocation],
+              reserved: Sequence[HeaderAdd] = ()):
+    """Cell updates: new numbers, missing RF references, and a new workbook_id (`reserved`:
+    headers another step of the same run adds)."""
     table = book["Invoices"]
     updates: list[CellUpdate] = []
-    places, headers = place_columns(table, ("invoice_no", "payment_reference"))
+    places, headers = place_columns(table, ("invoice_no", "payment_reference"), reserved)
     number_of = {a.invoice_key: a.number for a in allocations}
     invoices = tables.invoices
     for row, key, shown, reference in zip(invoices.index, invoices["invoice_key"], invoices["invoice_no"],

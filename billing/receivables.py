@@ -29,8 +29,9 @@ class Ledger(NamedTuple):
     last_reminder: dict[str, dt.date] | None
 
 
-def ledger_of(tables: Tables, computed: Computed, book: Book) -> Ledger:
-    """The ledger from the typed tables, the computed totals and the book's Allocations sheet."""
+def ledger_of(tables: Tables, computed: Computed, book: Book, applied: list[Applied] | None = None) -> Ledger:
+    """The ledger from the typed tables, the computed totals and `applied` (default: the
+    book's Allocations sheet)."""
     invoices = tables.invoices
     numbers = [no or key for key, no in zip(invoices["invoice_key"], invoices["invoice_no"])]
     items = [
@@ -39,8 +40,9 @@ def ledger_of(tables: Tables, computed: Computed, book: Book) -> Ledger:
             numbers, invoices["customer_id"], invoices["currency"], invoices["kind"], invoices["status"],
             invoices["issue_date"], computed.invoices["due_date"], computed.invoices["gross"], invoices["corrects"])
     ]
-    applied = _applied(book.get("Allocations"), dict(zip(tables.payments["payment_id"],
-                                                          tables.payments["value_date"])))
+    if applied is None:
+        applied = _applied(book.get("Allocations"), dict(zip(tables.payments["payment_id"],
+                                                              tables.payments["value_date"])))
     customers = tables.customers
     return Ledger(items, applied, _received(tables, applied), dict(zip(customers["customer_id"], customers["name"])),
                   _last_reminders(book["Invoices"], invoices.index, numbers))

@@ -26,14 +26,17 @@ def cell_rows(frame: pd.DataFrame) -> list[tuple]:
             for row in frame.itertuples(index=False, name=None)]
 
 
-def place_columns(table: SheetTable, names: Iterable[str]) -> tuple[dict[str, int], list[HeaderAdd]]:
-    """The column index of each name, adding headers right of the table for absent ones."""
+def place_columns(table: SheetTable, names: Iterable[str],
+                  reserved: Iterable[HeaderAdd] = ()) -> tuple[dict[str, int], list[HeaderAdd]]:
+    """The column index of each name, adding headers right of the table for absent ones
+    (and right of the `reserved` headers that another step adds to the same table)."""
     places: dict[str, int] = {}
     headers: list[HeaderAdd] = []
-    next_free = max(table.columns.values(), default=-1) + 1
+    mine = {h.name: h.column for h in reserved if h.sheet == table.sheet}
+    next_free = max((*table.columns.values(), *mine.values()), default=-1) + 1
     for name in names:
-        if table.has(name):
-            places[name] = table.columns[name]
+        if table.has(name) or name in mine:
+            places[name] = table.columns.get(name, mine.get(name))
         else:
             places[name] = next_free
             headers.append(HeaderAdd(table.sheet, table.header_row, next_free, name))
