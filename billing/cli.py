@@ -382,6 +382,134 @@ def statements(
         err.print(f"{path}: {len(written)} statements from {first} to {end} in {folder}")
 
 
+def statement_files(paths: list[Path]) -> tuple[Path, ...]:
+    """The statement files given: files as they are, folders by their files (hidden ones skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        else:
+            found.append(existing_file(path))
+    return tuple(found)
+
+
+def jsonable(value: object) -> object:
+    """Summaries as JSON: Decimals as their exact text, dates in ISO form."""
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@app.command("close")
+def close_command(
+    path: Path = typer.Argument(..., help="The billing workbook."),
+    as_of: str = typer.Option(..., "--as-of", help="The closing date (YYYY-MM-DD), usually the month's last day."),
+    statement: list[Path] = typer.Option([], "--statement", help="Bank statement file or folder of them to import "
+                                          "(CAMT.053, MT940, CSV); may be given several times."),
+    csv_format: str = typer.Option("contract", "--csv-format", help="Columns of CSV statements: contract or german."),
+    dso_days: int = typer.Option(90, "--dso-days", min=1, max=3660, help="Length of the DSO period in days."),
+    seal: bool = typer.Option(False, "--seal", help="Seal and archive the closed workbook."),
+    as_json: bool = JsonOption,
+    db: Optional[str] = DbOption,
+) -> None:
+    """Month-end close: validate, compute, number, import, match, age, statements; one write."""
+    from billing.close import STEPS, CloseOptions, close
+    from billing.contract import ALLOCATIONS
+    from billing.registry import remember_workbook
+    from billing.store import open_store
+    from billing.xlsx_read import read_book
+    from billing.xlsx_write import apply_changes
+
+    day = as_of_date(as_of)
+    options = CloseOptions(day, statement_files(statement), csv_mapping(csv_format), dso_days)
+    engine = open_store(db)
+    with step_progress(STEPS + ("write",), quiet=as_json) as on_step:
+        on_step("read")
+        book = read_book(existing_file(path), optional=(ALLOCATIONS,))
+        result = close(book, engine, options, on_step, workbook=path.name)
+        on_step("write")
+        apply_changes(path, result.changes)
+    if result.ok:
+        remember_workbook(engine, result.summary["steps"]["number"]["workbook_id"], str(path.resolve()))
+    document = {"ok": result.ok, "stopped_at": result.stopped_at, **jsonable(result.summary),
+                "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+                "errors": [f.as_dict() for f in result.findings if f.severity == "error"]}
+    if result.ok and seal:
+        document["seal"] = seal_after_close(path, db, as_json)
+    if as_json:
+        print_json(document)
+    else:
+        print_findings(result.findings, str(path))
+        if result.ok:
+            print_close_summary(document)
+            err.print(f"{path}: closed as of {day}")
+        else:
+            err.print(f"{path}: close stopped at `{result.stopped_at}` ({len(document['errors'])} errors, written to "
+                      "the Validation sheet); nothing else was changed")
+    if not result.ok:
+        raise Exit(1)
+
+
+@contextmanager
+def step_progress(steps: tuple[str, ...], quiet: bool):
+    """A progress bar over the close's steps on a terminal; yields `on_step(name)`."""
+    if quiet or not err.is_terminal:
+        yield lambda step: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<12}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("read", total=len(steps) + 1)
+
+        def on_step(step: str) -> None:
+            progress.update(task, description=step, completed=(steps.index(step) + 1) if step in steps else 0)
+
+        yield on_step
+
+
+def print_close_summary(document: dict) -> None:
+    """The close's figures as tables on the terminal."""
+    from rich.table import Table
+
+    steps = document["steps"]
+    table = Table(title=f"Close as of {document['as_of']}", show_lines=False)
+    for column in ("step", "figure", "value"):
+        table.add_column(column, justify="right" if column == "value" else "left")
+    table.add_row("compute", "invoices / lines", f"{steps['compute']['invoices']} / {steps['compute']['lines']}")
+    for t in steps["compute"]["tax"]:
+        table.add_row("tax", f"{t['tax_code']} {t['currency']} base / tax", f"{t['base']} / {t['tax']}")
+    table.add_row("number", "numbers assigned", str(steps["number"]["assigned"]))
+    table.add_row("match", "payments imported", str(steps["match"]["imported"]))
+    for method, n in steps["match"]["allocations"].items():
+        table.add_row("match", f"matched by {method}", str(n))
+    table.add_row("match", "unmatched payments", str(steps["match"]["unmatched"]))
+    for currency, buckets in steps["age"]["buckets"].items():
+        for label, amount in buckets.items():
+            table.add_row("open AR", f"{currency} {label}", amount)
+        table.add_row("open AR", f"{currency} total", steps["age"]["totals"][currency])
+        table.add_row("open AR", f"{currency} DSO ({steps['age']['dso_days']} days)",
+                      steps["age"]["dso"].get(currency) or "-")
+    table.add_row("dunning", "overdue items", str(steps["age"]["overdue_items"]))
+    table.add_row("statements", "accounts", str(steps["statements"]["accounts"]))
+    if "seal" in document:
+        table.add_row("seal", "archive id", str(document["seal"].get("archive_id")))
+    err.print(table)
+
+
+def seal_after_close(path: Path, db: Optional[str], as_json: bool) -> dict:
+    """Seal and archive the closed workbook (see `xlbilling seal`)."""
+    raise BadFile("--seal: sealing is not available yet")
+
+
 numbers_app = typer.Typer(help="The numbering registry.", no_args_is_help=True)
 app.add_typer(numbers_app, name="numbers")
 
@@ -431,29 +559,53 @@ def numbers_audit(
 @app.command()
 def demo(
     folder: Path = typer.Option(Path("xlbilling-demo"), "--dir", help="Where the demo puts its files."),
-    invoices: int = typer.Option(300, "--invoices", min=1, help="Number of sample invoices."),
+    invoices: int = typer.Option(300, "--invoices", min=1, max=100_000, help="Number of sample invoices."),
 ) -> None:
-    """Make a sample workbook and check it, on the embedded defaults."""
-    from billing.newbook import create_workbook
-    from billing.sample import generate_sample
-    from billing.xlsx_read import read_book
-    from validation import validate_book
+    """Make a sample workbook and bank statements, run the month-end close on them (with the
+    seal), verify the seal; everything on the embedded defaults inside the demo folder."""
+    from billing.demo import prepare_demo
 
-    folder.mkdir(parents=True, exist_ok=True)
-    workbook = folder / "demo.xlsx"
-    with working("Creating the sample workbook", quiet=False):
-        create_workbook(workbook, generate_sample(invoices, seed=1), overwrite=True)
-    with working("Validating", quiet=False):
-        book = read_book(workbook)
-        result = validate_book(book)
-    print_findings(result.findings, str(workbook))
-    counts = {table.sheet: len(table) for table in book}
-    err.print(f"Sample workbook: {workbook.resolve()}")
-    err.print("  " + ", ".join(f"{n} {sheet}" for sheet, n in counts.items()))
-    err.print(f"  validation: {'valid' if result.valid else 'INVALID'} ({len(result.findings)} findings)")
-    err.print("Open it in Excel, or try: xlbilling validate " + str(workbook))
-    if not result.valid:
-        raise Exit(1)
+    import shutil
+
+    folder = folder.resolve()
+    # the demo's store and archive are its own: a rerun starts them afresh (a new sample
+    # workbook reuses the numbers, which a kept store would rightly refuse)
+    for leftover in (folder / "store.db", folder / "store.db-wal", folder / "store.db-shm"):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(folder / "archive", ignore_errors=True)
+    store = f"sqlite:///{folder / 'store.db'}"
+    os.environ.setdefault("XLBILLING_ARCHIVE_DIR", str(folder / "archive"))
+    os.environ.setdefault("XLBILLING_KEY_FILE", str(folder / "keys" / "signing-key.pem"))
+    with working("Creating the sample workbook and bank statements", quiet=False):
+        files = prepare_demo(folder, invoices)
+    err.print(f"Sample workbook: {files.workbook}")
+    for statement in files.statements:
+        err.print(f"Bank statement:  {statement}")
+    code = _demo_step(["close", str(files.workbook), "--as-of", files.as_of.isoformat(), "--db", store,
+                       *(arg for s in files.statements for arg in ("--statement", str(s))), *_demo_seal_args()])
+    if code == 0 and _demo_seal_args():
+        code = _demo_step(["verify", str(files.workbook)])
+    err.print(f"\nOpen {files.workbook} and look at the sheets Close, Aging (with its chart), Dunning, "
+              "Allocations, Unmatched, Statements and InvoiceTaxSummary.")
+    err.print(f"Store (numbers{', archive index' if _demo_seal_args() else ''}): {folder / 'store.db'}")
+    if code:
+        raise Exit(code)
+
+
+def _demo_seal_args() -> list[str]:
+    """`--seal` once sealing is registered as a command."""
+    return ["--seal"] if "seal" in {c.name for c in app.registered_commands} else []
+
+
+def _demo_step(argv: list[str]) -> int:
+    """Run one command of the demo as a user would type it; its exit code."""
+    err.print(f"\n$ xlbilling {' '.join(argv)}", style="bold")
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="xlbilling", standalone_mode=False)
+    except Exit as done:
+        return done.code
+    return 0
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -33,3 +33,12 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_data(tmp_path_factory, monkeypatch):
+    """No test touches the user's real store, archive or keys: each gets its own defaults."""
+    home = tmp_path_factory.mktemp("userdata")
+    monkeypatch.setenv("XLBILLING_DATABASE_URL", f"sqlite:///{home / 'store.db'}")
+    monkeypatch.setenv("XLBILLING_ARCHIVE_DIR", str(home / "archive"))
+    monkeypatch.setenv("XLBILLING_KEY_FILE", str(home / "keys" / "signing-key.pem"))
