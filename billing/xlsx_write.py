@@ -134,6 +134,17 @@ def apply_changes(
     keep_vba = src.suffix.lower() in _MACRO_SUFFIXES
     if (dest.suffix.lower() in _MACRO_SUFFIXES) != keep_vba:
         raise ValueError(f"{dest.name}: the extension must match the source's ({src.suffix})")
+    for output in changes.outputs:
+        _check_output(output)
+    if os.environ.get("XLBILLING_WRITER", "fast") != "openpyxl":
+        from billing.xlsx_fast import fast_apply
+        from billing.xlsx_fast_errors import Unsupported
+
+        try:
+            fast_apply(src, changes, dest, TABLE_STYLE, _MAX_WIDTH)
+            return dest
+        except Unsupported:
+            pass  # what the package writer does not do, openpyxl does
     wb = _load(src, keep_vba)
     try:
         for output in changes.outputs:
@@ -210,7 +221,8 @@ def _table_name(wb, base: str) -> str:
     return candidate
 
 
-def _write_output(wb, output: OutputSheet) -> None:
+def _check_output(output: OutputSheet) -> None:
+    """An output sheet's definition must fit itself (both writers rely on it)."""
     columns = tuple(output.columns)
     folded = [str(c).casefold() for c in columns]
     if not columns or "" in folded or len(set(folded)) != len(folded):
@@ -219,6 +231,13 @@ def _write_output(wb, output: OutputSheet) -> None:
                | set(output.chart.categories + (output.chart.name_column,) if output.chart else ())) - set(columns)
     if unknown or (output.link_column is not None and output.link_column not in columns):
         raise ValueError(f"{output.name}: unknown columns {sorted(unknown) or output.link_column}")
+    for i, row in enumerate(output.rows, 2):
+        if len(row) > len(columns):
+            raise ValueError(f"{output.name} row {i}: {len(row)} values for {len(columns)} columns")
+
+
+def _write_output(wb, output: OutputSheet) -> None:
+    columns = tuple(output.columns)
     index, old = None, find_sheet(wb, output.name)
     if old is not None:
         index = wb.index(old)

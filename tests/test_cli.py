@@ -159,13 +159,6 @@ def test_help_exits_0():
     assert result.returncode == 0 and "validate" in result.stdout
 
 
-def test_demo(tmp_path):
-    result = run("demo", "--dir", str(tmp_path / "demo"), "--invoices", "40")
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "demo" / "demo.xlsx").exists()
-    assert "validation: valid" in result.stderr
-
-
 def test_new_then_validate_round_trip(tmp_path):
     path = tmp_path / "s.xlsx"
     created = run("new", str(path), "--sample", "30", "--seed", "3")

@@ -80,6 +80,13 @@ def make_book(path: Path, settings_table: str = "tblSettings") -> Path:
     return path
 
 
+@pytest.fixture(autouse=True, params=["fast", "openpyxl"])
+def writer(request, monkeypatch):
+    """Every test runs with both writers: the package writer and the openpyxl one."""
+    monkeypatch.setenv("XLBILLING_WRITER", request.param)
+    return request.param
+
+
 @pytest.fixture
 def book(tmp_path) -> Path:
     return make_book(tmp_path / "book.xlsx")
@@ -478,7 +485,9 @@ def test_new_marks_replace_earlier_ones(book):
 # --- atomic write and bad files ------------------------------------------------------
 
 
-def test_failed_save_leaves_original_and_no_temp_file(book, monkeypatch):
+def test_failed_save_leaves_original_and_no_temp_file(book, monkeypatch, writer):
+    from billing.xlsx_package import Package
+
     before = book.read_bytes()
     files_before = sorted(p.name for p in book.parent.iterdir())
 
@@ -487,6 +496,7 @@ def test_failed_save_leaves_original_and_no_temp_file(book, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(Package, "_write", broken_save)
     with pytest.raises(OSError, match="disk full"):
         apply_changes(book, Changes(outputs=(VALIDATION,), marks=MARKS))
     with pytest.raises(OSError):

@@ -1,0 +1,216 @@
+"""An .xlsx/.xlsm package opened for a few changes: parts read on demand, untouched parts
+copied to the new file as they are (their compressed bytes, never inflated), the changed
+and new parts written, removed parts left out, and the result renamed into place.
+
+This is what lets a run that changes a few output sheets of a 100k-row workbook write it
+in about the time it takes to write those sheets: the big input sheets a run does not
+touch are copied byte for byte. The small XML parts (workbook, relationships, content
+types, styles, tables) are edited as trees with lxml; big sheets are edited as text by
+`billing.xlsx_fast`.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import posixpath
+import stat
+import struct
+import tempfile
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+WORKSHEET_REL = f"{REL}/worksheet"
+TABLE_REL = f"{REL}/table"
+DRAWING_REL = f"{REL}/drawing"
+CHART_REL = f"{REL}/chart"
+CALC_CHAIN_REL = f"{REL}/calcChain"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+_NEW_FILE_MODE = 0o666 & ~os.umask(os.umask(0o022))
+
+
+def q(tag: str, ns: str = MAIN) -> str:
+    """`{namespace}tag`."""
+    return f"{{{ns}}}{tag}"
+
+
+def rels_part(part: str) -> str:
+    """`xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels`."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def resolve(source_part: str, target: str) -> str:
+    """A relationship target as a part name (relative to the source's folder, or absolute)."""
+    if target.startswith("/"):
+        return target[1:]
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
+
+
+class Package:
+    """A workbook package being changed; `save(dest)` writes the result atomically."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._zip = zipfile.ZipFile(path)
+        self.names = [i.filename for i in self._zip.infolist()]
+        self._written: dict[str, bytes] = {}
+        self._trees: dict[str, etree._Element] = {}
+        self._removed: set[str] = set()
+        self._planned: set[str] = set()  # names handed out by free_name, written later
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def exists(self, part: str) -> bool:
+        return part not in self._removed and (part in self._written or part in self._trees
+                                              or part in self._zip.NameToInfo)
+
+    def read(self, part: str) -> bytes:
+        if part in self._trees:
+            return etree.tostring(self._trees[part], xml_declaration=True, encoding="UTF-8", standalone=True)
+        if part in self._written:
+            return self._written[part]
+        return self._zip.read(part)
+
+    def tree(self, part: str) -> etree._Element:
+        """A small XML part as a tree; changes to it are saved."""
+        if part not in self._trees:
+            self._trees[part] = etree.fromstring(self.read(part), _PARSER)
+            self._written.pop(part, None)
+        return self._trees[part]
+
+    def write(self, part: str, data: bytes) -> None:
+        self._trees.pop(part, None)
+        self._removed.discard(part)
+        self._written[part] = data
+
+    def set_tree(self, part: str, root: etree._Element) -> None:
+        self._written.pop(part, None)
+        self._removed.discard(part)
+        self._trees[part] = root
+
+    def remove(self, part: str) -> None:
+        self._written.pop(part, None)
+        self._trees.pop(part, None)
+        self._removed.add(part)
+        self.content_types_remove(part)
+
+    def free_name(self, pattern: str) -> str:
+        """The first unused part name of `pattern` (with `{n}`), e.g. `xl/tables/table{n}.xml`."""
+        n = 1
+        while self.exists(pattern.format(n=n)) or pattern.format(n=n) in self._planned:
+            n += 1
+        self._planned.add(pattern.format(n=n))
+        return pattern.format(n=n)
+
+    # --- relationships ------------------------------------------------------------
+
+    def rels(self, part: str) -> list[tuple[str, str, str]]:
+        """(id, type, target part) of each relationship of `part` (internal ones)."""
+        name = rels_part(part)
+        if not self.exists(name):
+            return []
+        return [(r.get("Id"), r.get("Type"), resolve(part, r.get("Target")))
+                for r in self.tree(name) if r.get("TargetMode") != "External"]
+
+    def add_rel(self, part: str, kind: str, target_part: str) -> str:
+        """Add a relationship from `part` to `target_part`; its new id."""
+        name = rels_part(part)
+        if not self.exists(name):
+            self.set_tree(name, etree.Element(q("Relationships", PKG_REL), nsmap={None: PKG_REL}))
+        root = self.tree(name)
+        ids = {r.get("Id") for r in root}
+        n = len(ids) + 1
+        while f"rId{n}" in ids:
+            n += 1
+        target = posixpath.relpath(target_part, posixpath.dirname(part))
+        etree.SubElement(root, q("Relationship", PKG_REL), Id=f"rId{n}", Type=kind, Target=target)
+        return f"rId{n}"
+
+    def drop_rels(self, part: str, kinds: set[str] | None = None) -> list[str]:
+        """Remove `part`'s relationships (of `kinds`, default all); the target parts they named."""
+        name = rels_part(part)
+        if not self.exists(name):
+            return []
+        root = self.tree(name)
+        targets = []
+        for r in list(root):
+            if r.get("TargetMode") != "External" and (kinds is None or r.get("Type") in kinds):
+                targets.append(resolve(part, r.get("Target")))
+                root.remove(r)
+        if not len(root):
+            self.remove(name)
+        return targets
+
+    # --- content types ------------------------------------------------------------
+
+    def content_type(self, part: str, kind: str) -> None:
+        root = self.tree("[Content_Types].xml")
+        self.content_types_remove(part)
+        etree.SubElement(root, q("Override", CT), PartName=f"/{part}", ContentType=kind)
+
+    def content_types_remove(self, part: str) -> None:
+        if part == "[Content_Types].xml":
+            return
+        root = self.tree("[Content_Types].xml")
+        for node in root.findall(q("Override", CT)):
+            if node.get("PartName") == f"/{part}":
+                root.remove(node)
+
+    # --- writing --------------------------------------------------------------------
+
+    def save(self, dest: Path) -> None:
+        """Write the package to `dest` atomically: temporary file beside it, then rename."""
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            self._write(tmp)
+            os.chmod(tmp, stat.S_IMODE(dest.stat().st_mode) if dest.exists() else _NEW_FILE_MODE)
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def _write(self, tmp: Path) -> None:
+        changed = set(self._written) | set(self._trees)
+        order = [n for n in self.names if n not in self._removed]
+        order += [n for n in sorted(changed) if n not in self._zip.NameToInfo and n not in self._removed]
+        with open(self.path, "rb") as source, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED,
+                                                              compresslevel=6) as out:
+            for name in order:
+                if name in changed:
+                    out.writestr(name, self.read(name))
+                else:
+                    _copy_raw(source, self._zip.NameToInfo[name], out)
+            out.fp.flush()
+            os.fsync(out.fp.fileno())
+
+
+def _copy_raw(source, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """Copy one member's compressed bytes into `out` unchanged (no inflate, no deflate)."""
+    source.seek(info.header_offset)
+    header = source.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"{info.filename}: bad local header")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    source.seek(info.header_offset + 30 + name_length + extra_length)
+    data = source.read(info.compress_size)
+    member = copy.copy(info)
+    member.extra = b""
+    member.flag_bits &= ~0x08  # sizes go in the local header: no data descriptor
+    member.header_offset = out.fp.tell()
+    out.fp.write(member.FileHeader(zip64=info.file_size > zipfile.ZIP64_LIMIT
+                                   or info.compress_size > zipfile.ZIP64_LIMIT))
+    out.fp.write(data)
+    out.filelist.append(member)
+    out.NameToInfo[member.filename] = member
+    out.start_dir = out.fp.tell()
+    out._didModify = True

@@ -1,0 +1,151 @@
+"""SpreadsheetML text for the fast writer: cell values, a whole output sheet, its table,
+and a bar chart with its drawing.
+
+Strings are written inline (`t="inlineStr"`), so the shared-string table of a big
+workbook is never rewritten; they are always text, never a formula or an error code.
+Dates become Excel serial numbers with a date format, as Excel itself stores them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import Decimal
+from xml.sax.saxutils import escape, quoteattr
+
+from billing.cells import column_letter, quote_sheet
+
+MAX_TEXT = 32767
+DATE_FORMAT = "yyyy-mm-dd"  # what a date cell without a format of its own is shown with
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EPOCH = dt.date(1899, 12, 30)
+CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def text(value: str) -> str:
+    """Text as cell content: characters Excel cannot store dropped, cut at Excel's limit."""
+    return _ILLEGAL.sub("", value)[:MAX_TEXT]
+
+
+def serial(value: dt.date) -> str:
+    """An Excel serial date (1900 system); a date-time keeps its time as the fraction."""
+    if isinstance(value, dt.datetime):
+        delta = value - dt.datetime.combine(_EPOCH, dt.time())
+        return repr(delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000)
+    return str((value - _EPOCH).days)
+
+
+def cell_xml(ref: str, value: object, style: int | None, date_style: int | None = None) -> str:
+    """One `<c>` element; `None` gives an empty (styled) cell or nothing. A date without a
+    style of its own gets `date_style`."""
+    if not style and isinstance(value, dt.date):
+        style = date_style
+    s = f' s="{style}"' if style else ""
+    if value is None:
+        return f'<c r="{ref}"{s}/>' if style else ""
+    if isinstance(value, str):
+        t = text(value)
+        space = ' xml:space="preserve"' if t != t.strip() else ""
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(t)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}"{s}><v>{serial(value)}</v></c>'
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{ref}: {value} cannot be stored in Excel")
+        return f'<c r="{ref}"{s}><v>{value:f}</v></c>'
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{ref}: {value} cannot be stored in Excel")
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    raise ValueError(f"{ref}: {type(value).__name__} values cannot be stored in a cell")
+
+
+def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, widths: list[float],
+                     links: list[tuple[str, str]],
+                     rules: list[tuple[str, int, str]], drawing_rel: str | None, table_rel: str) -> str:
+    """A whole output worksheet: frozen header, widths, cells, highlight rules, hyperlinks,
+    the chart's drawing and the table."""
+    last_row = max(len(rows), 1) + 1
+    last = column_letter(len(columns) - 1)
+    letters = [column_letter(j) for j in range(len(columns))]
+    out = [HEAD, f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">', f'<dimension ref="A1:{last}{last_row}"/>',
+           '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+           'state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
+           '<sheetFormatPr defaultRowHeight="15"/><cols>']
+    out += [f'<col min="{j}" max="{j}" width="{w:g}" customWidth="1"/>' for j, w in enumerate(widths, 1)]
+    out.append('</cols><sheetData><row r="1">')
+    out += [cell_xml(f"{letters[j]}1", str(name), None) for j, name in enumerate(columns)]
+    out.append("</row>")
+    for i, row in enumerate(rows, 2):
+        if len(row) > len(columns):
+            raise ValueError(f"row {i}: {len(row)} values for {len(columns)} columns")
+        cells = "".join(cell_xml(f"{letters[j]}{i}", v, styles[j], date_style)
+                        for j, v in enumerate(row) if v is not None)
+        out.append(f'<row r="{i}">{cells}</row>' if cells else "")
+    out.append("</sheetData>")
+    for priority, (sqref, dxf, above) in enumerate(rules, 1):
+        out.append(f'<conditionalFormatting sqref="{sqref}"><cfRule type="cellIs" dxfId="{dxf}" '
+                   f'priority="{priority}" operator="greaterThan"><formula>{above}</formula></cfRule>'
+                   "</conditionalFormatting>")
+    if links:
+        out.append("<hyperlinks>")
+        out += [f"<hyperlink ref={quoteattr(ref)} location={quoteattr(location)} display={quoteattr(ref)}/>"
+                for ref, location in links]
+        out.append("</hyperlinks>")
+    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    if drawing_rel:
+        out.append(f'<drawing r:id="{drawing_rel}"/>')
+    out.append(f'<tableParts count="1"><tablePart r:id="{table_rel}"/></tableParts></worksheet>')
+    return "".join(out)
+
+
+def table_xml(table_id: int, name: str, ref: str, columns, style: str) -> str:
+    """An Excel Table (ListObject) over `ref` with a header row and a filter."""
+    cols = "".join(f'<tableColumn id="{j}" name={quoteattr(text(str(c)))}/>' for j, c in enumerate(columns, 1))
+    return (f'{HEAD}<table xmlns="{MAIN}" id="{table_id}" name={quoteattr(name)} displayName={quoteattr(name)} '
+            f'ref="{ref}"><autoFilter ref="{ref}"/><tableColumns count="{len(columns)}">{cols}</tableColumns>'
+            f'<tableStyleInfo name="{style}" showFirstColumn="0" showLastColumn="0" showRowStripes="1" '
+            'showColumnStripes="0"/></table>')
+
+
+def bar_chart_xml(title: str, sheet: str, categories: str, series: list[tuple[str, str]]) -> str:
+    """A clustered column chart: categories and each series' values as ranges of `sheet`."""
+    where = quote_sheet(sheet)
+    parts = []
+    for n, (name, values) in enumerate(series):
+        parts.append(f'<c:ser><c:idx val="{n}"/><c:order val="{n}"/><c:tx><c:v>{escape(name)}</c:v></c:tx>'
+                     f'<c:invertIfNegative val="0"/><c:cat><c:strRef><c:f>{escape(where)}!{categories}</c:f>'
+                     f'</c:strRef></c:cat><c:val><c:numRef><c:f>{escape(where)}!{values}</c:f></c:numRef></c:val>'
+                     "</c:ser>")
+    return (f'{HEAD}<c:chartSpace xmlns:c="{CHART_NS}" xmlns:a="{DRAWING_NS}" xmlns:r="{REL}"><c:chart>'
+            f'<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:r><a:t>{escape(title)}</a:t></a:r></a:p></c:rich></c:tx>'
+            '<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/><c:plotArea><c:layout/><c:barChart>'
+            '<c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>' + "".join(parts) +
+            '<c:gapWidth val="150"/><c:axId val="10"/><c:axId val="100"/></c:barChart>'
+            '<c:catAx><c:axId val="10"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+            '<c:axPos val="b"/><c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/>'
+            '<c:crossAx val="100"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>'
+            '<c:lblOffset val="100"/></c:catAx><c:valAx><c:axId val="100"/><c:scaling><c:orientation '
+            'val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/>'
+            '<c:numFmt formatCode="#,##0" sourceLinked="0"/><c:tickLblPos val="nextTo"/><c:crossAx val="10"/>'
+            '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx></c:plotArea><c:legend>'
+            '<c:legendPos val="r"/><c:overlay val="0"/></c:legend><c:plotVisOnly val="1"/></c:chart></c:chartSpace>')
+
+
+def drawing_xml(column: int, chart_rel: str) -> str:
+    """A drawing holding one chart, anchored at row 2 of a 0-based column (16 × 8 cm)."""
+    return (f'{HEAD}<xdr:wsDr xmlns:xdr="{XDR_NS}" xmlns:a="{DRAWING_NS}"><xdr:oneCellAnchor><xdr:from>'
+            f'<xdr:col>{column}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff>'
+            '</xdr:from><xdr:ext cx="5760000" cy="2880000"/><xdr:graphicFrame macro=""><xdr:nvGraphicFramePr>'
+            '<xdr:cNvPr id="2" name="Chart 1"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm>'
+            '<a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic><a:graphicData '
+            f'uri="{CHART_NS}"><c:chart xmlns:c="{CHART_NS}" xmlns:r="{REL}" r:id="{chart_rel}"/>'
+            "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>")
