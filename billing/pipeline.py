@@ -71,9 +71,8 @@ def number_step(book: Book, tables: Tables, computed: Computed, engine,
     invoices = tables.invoices.copy()
     numbers = invoices["invoice_key"].map(number_of)
     invoices["invoice_no"] = invoices["invoice_no"].where(invoices["invoice_no"].notna(), numbers)
-    references = invoices["invoice_no"].map(lambda no: rf_reference(no) if isinstance(no, str) else None)
-    invoices["payment_reference"] = invoices["payment_reference"].where(invoices["payment_reference"].notna(),
-                                                                        references)
+    missing = invoices["payment_reference"].isna() & invoices["invoice_no"].notna()
+    invoices.loc[missing, "payment_reference"] = invoices.loc[missing, "invoice_no"].map(rf_reference)
     settings = tables.settings.model_copy(update={"workbook_id": the_plan.workbook_id})
     return Numbering(tables._replace(invoices=invoices.astype(object), settings=settings), the_plan.workbook_id,
                      [a for a in allocations if a.new], (), updates, headers)

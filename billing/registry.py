@@ -100,15 +100,13 @@ def _allocate(conn, engine: Engine, requests: Sequence[Request], user: str):
     allocations: list[Allocation] = []
     refusals: list[Refusal] = []
     fresh: list[Request] = []
+    adopted: list[Request] = []
     for request in requests:
         record = known.get((request.workbook_id, request.invoice_key))
         if record is None:
             if request.number:
-                refusal = _adopt(conn, engine, request, user)
-                if refusal:
-                    refusals.append(refusal)
-                else:
-                    allocations.append(Allocation(request.invoice_key, request.number, False))
+                adopted.append(request)
+                allocations.append(Allocation(request.invoice_key, request.number, False))
             else:
                 fresh.append(request)
             continue
@@ -122,6 +120,7 @@ def _allocate(conn, engine: Engine, requests: Sequence[Request], user: str):
                                     f"not {request.number}"))
         else:
             allocations.append(Allocation(request.invoice_key, record.number, False))
+    refusals += _adopt(conn, engine, adopted, user)
     if refusals:
         return [], refusals
     by_series: dict[str, list[Request]] = {}
@@ -165,23 +164,52 @@ def _record(request: Request, number: str, key: str, seq: int, now: dt.datetime,
     }
 
 
-def _adopt(conn, engine: Engine, request: Request, user: str) -> Refusal | None:
-    """Record a number the workbook already holds; refuse one that belongs to another invoice."""
-    holder = conn.execute(select(numbers).where(numbers.c.number == request.number)).first()
-    if holder is not None:
-        return Refusal(request.place, f"invoice_no {request.number} already belongs to invoice_key "
-                       f"'{holder.invoice_key}' of workbook {holder.workbook_id}")
-    parsed = parse(request.number, request.pattern)
-    key, seq = parsed if parsed else (f"foreign:{request.number}", 0)
-    if parsed:
-        if conn.execute(select(numbers.c.number).where(numbers.c.series_key == key, numbers.c.seq == seq)).first():
-            return Refusal(request.place, f"invoice_no {request.number} repeats a sequence number of its series")
+def _chunks(items: list, size: int = 900) -> Iterable[list]:
+    """Bounded IN lists (SQLite limits the variables of a statement)."""
+    return (items[i:i + size] for i in range(0, len(items), size))
+
+
+def _adopt(conn, engine: Engine, requests: list[Request], user: str) -> list[Refusal]:
+    """Record numbers the workbook already holds (in bulk: a first run may bring 100k);
+    refuse one that belongs to another invoice or repeats a sequence number of its series."""
+    if not requests:
+        return []
+    holders = {}
+    for chunk in _chunks([r.number for r in requests]):
+        holders.update((row.number, row) for row in conn.execute(select(numbers).where(numbers.c.number.in_(chunk))))
+    parsed = {r.number: parse(r.number, r.pattern) for r in requests}
+    series_keys = sorted({p[0] for p in parsed.values() if p})
+    used: set[tuple[str, int]] = set()
+    for chunk in _chunks(series_keys):
+        used.update((row.series_key, row.seq) for row in conn.execute(
+            select(numbers.c.series_key, numbers.c.seq).where(numbers.c.series_key.in_(chunk))))
+    refusals, rows, highest = [], [], {}
+    now = _now()
+    for request in requests:
+        holder = holders.get(request.number)
+        if holder is not None:
+            refusals.append(Refusal(request.place, f"invoice_no {request.number} already belongs to invoice_key "
+                                    f"'{holder.invoice_key}' of workbook {holder.workbook_id}"))
+            continue
+        key, seq = parsed[request.number] or (f"foreign:{request.number}", 0)
+        if parsed[request.number]:
+            if (key, seq) in used:
+                refusals.append(Refusal(request.place, f"invoice_no {request.number} repeats a sequence number "
+                                        "of its series"))
+                continue
+            used.add((key, seq))
+            highest[key] = max(highest.get(key, 0), seq)
+        rows.append(_record(request, request.number, key, seq, now, f"{user} {ADOPTED}"))
+    if refusals:
+        return refusals
+    for key, seq in highest.items():  # the counter moves past every adopted number
         conn.execute(_insert(engine)(series_counters).values(series_key=key, last_seq=0)
                      .on_conflict_do_nothing(index_elements=["series_key"]))
         conn.execute(update(series_counters).where(series_counters.c.series_key == key,
                                                    series_counters.c.last_seq < seq).values(last_seq=seq))
-    conn.execute(numbers.insert(), [_record(request, request.number, key, seq, _now(), f"{user} {ADOPTED}")])
-    return None
+    for chunk in _chunks(rows, 5000):
+        conn.execute(numbers.insert(), chunk)
+    return []
 
 
 def record_voids(engine: Engine, workbook_id: str, voids: Iterable[tuple[str, str | None]],

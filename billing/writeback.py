@@ -11,6 +11,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from billing.cellvalues import decimal_column
 from billing.compute import Computed
 from billing.tables import Tables
 from billing.xlsx_read import Book, SheetTable
@@ -45,10 +46,15 @@ def place_columns(table: SheetTable, names: Iterable[str],
 
 
 def _updates(table: SheetTable, values: pd.DataFrame, places: dict[str, int]) -> Iterable[CellUpdate]:
+    """Cells whose computed value is not what they already show (a rerun writes nothing)."""
+    rows = [int(r) for r in values.index]
     for name, column in places.items():
-        for row, value in values[name].items():
-            if value is not None and not pd.isna(value):
-                yield CellUpdate(table.sheet, int(row), column, value)
+        shown = dict(zip(table.frame.index, decimal_column(table.frame[name].tolist()))) if table.has(name) else {}
+        sheet = table.sheet
+        for row, value in zip(rows, values[name].tolist()):
+            # value == value: not NaN/NaT
+            if value is not None and value == value and shown.get(row) != value:
+                yield CellUpdate(sheet, row, column, value)
 
 
 def compute_changes(book: Book, tables: Tables, computed: Computed) -> Changes:

@@ -66,6 +66,14 @@ def update_sheet(pkg: Package, part: str, sheet: str, rows: dict[int, dict[int, 
 
 
 def _row_xml(r: int, attrs: str, inner: str, values: dict[int, object], date_style: int) -> str:
+    if not attrs:
+        attrs = f' r="{r}"'
+    at = inner.rfind("<c ")
+    last = _CELL_REF.search(inner, at) if at >= 0 else None
+    if "<c" not in inner or last is not None and column_index(last.group(1)) < min(values):
+        # the common case: new cells right of the row's last one, appended as they are
+        added = "".join(cell_xml(f"{column_letter(c)}{r}", values[c], None, date_style) for c in sorted(values))
+        return f"<row{attrs}>{inner}{added}</row>"
     cells: dict[int, str] = {}
     for match in _CELL.finditer(inner):
         ref = _CELL_REF.search(match.group(1))
@@ -79,8 +87,6 @@ def _row_xml(r: int, attrs: str, inner: str, values: dict[int, object], date_sty
         style = _STYLE.search(old.split(">", 1)[0]) if old else None
         cells[column] = cell_xml(f"{column_letter(column)}{r}", value, int(style.group(1)) if style else None,
                                  date_style)
-    if not attrs:
-        attrs = f' r="{r}"'
     return f"<row{attrs}>{''.join(cells[c] for c in sorted(cells))}</row>"
 
 

@@ -44,12 +44,17 @@ def serial(value: dt.date) -> str:
 def cell_xml(ref: str, value: object, style: int | None, date_style: int | None = None) -> str:
     """One `<c>` element; `None` gives an empty (styled) cell or nothing. A date without a
     style of its own gets `date_style`."""
+    kind = type(value)
+    if kind is Decimal:  # the common case first: this runs for millions of cells
+        if not value.is_finite():
+            raise ValueError(f"{ref}: {value} cannot be stored in Excel")
+        return f'<c r="{ref}" s="{style}"><v>{value:f}</v></c>' if style else f'<c r="{ref}"><v>{value:f}</v></c>'
     if not style and isinstance(value, dt.date):
         style = date_style
     s = f' s="{style}"' if style else ""
     if value is None:
         return f'<c r="{ref}"{s}/>' if style else ""
-    if isinstance(value, str):
+    if kind is str or isinstance(value, str):
         t = text(value)
         space = ' xml:space="preserve"' if t != t.strip() else ""
         return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(t)}</t></is></c>'
@@ -58,9 +63,7 @@ def cell_xml(ref: str, value: object, style: int | None, date_style: int | None 
     if isinstance(value, dt.date):
         return f'<c r="{ref}"{s}><v>{serial(value)}</v></c>'
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{ref}: {value} cannot be stored in Excel")
-        return f'<c r="{ref}"{s}><v>{value:f}</v></c>'
+        return cell_xml(ref, Decimal(value), style, date_style)
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"{ref}: {value} cannot be stored in Excel")
