@@ -87,12 +87,24 @@ def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, w
     out.append('</cols><sheetData><row r="1">')
     out += [cell_xml(f"{letters[j]}1", str(name), None) for j, name in enumerate(columns)]
     out.append("</row>")
+    style_attrs = [f' s="{s}"' if s else "" for s in styles]
     for i, row in enumerate(rows, 2):
         if len(row) > len(columns):
             raise ValueError(f"row {i}: {len(row)} values for {len(columns)} columns")
-        cells = "".join(cell_xml(f"{letters[j]}{i}", v, styles[j], date_style)
-                        for j, v in enumerate(row) if v is not None)
-        out.append(f'<row r="{i}">{cells}</row>' if cells else "")
+        cells = []
+        for j, v in enumerate(row):
+            kind = type(v)
+            if v is None:
+                continue
+            if kind is Decimal and v.is_finite():  # inline: millions of cells, no call per cell
+                cells.append(f'<c r="{letters[j]}{i}"{style_attrs[j]}><v>{v:f}</v></c>')
+            elif kind is str and v and v.isprintable() and v == v.strip():
+                cells.append(f'<c r="{letters[j]}{i}"{style_attrs[j]} t="inlineStr"><is><t>{escape(v[:MAX_TEXT])}'
+                             "</t></is></c>")
+            else:
+                cells.append(cell_xml(f"{letters[j]}{i}", v, styles[j], date_style))
+        if cells:
+            out.append(f'<row r="{i}">{"".join(cells)}</row>')
     out.append("</sheetData>")
     for priority, (sqref, dxf, above) in enumerate(rules, 1):
         out.append(f'<conditionalFormatting sqref="{sqref}"><cfRule type="cellIs" dxfId="{dxf}" '

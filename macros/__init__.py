@@ -1,3 +1,254 @@
-"""The ribbon's entry points (xlwings RunPython): one function per button, each thin over
-the same pipeline the `xlbilling` command runs. They arrive with the Excel layer (issue 8).
+"""The ribbon's entry points: one function per button, `def name(book=None)`.
+
+Each reads the live workbook's tables through xlwings' portable Book API into the same
+records the command line reads from a file (`macros.live.read_live_book`), calls the same
+pipeline functions as the CLI (`billing.pipeline`, `billing.close`), and writes the results
+back with one array write per output sheet. Progress goes to Excel's status bar; a failure
+becomes a message box with its one-line reason, never a Python traceback in a dialog.
+`book` defaults to `xw.Book.caller()` (the workbook whose button was pressed); tests pass a
+`macros.fakebook.FakeBook`.
+
+Sealing and verifying act on the saved file, so those two ask for a save first.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from billing.errors import BadFile
+
+__all__ = ["validate", "compute", "number_invoices", "import_statement", "match_payments", "aging_report",
+           "month_end_close", "seal_workbook", "verify_seal", "run_button"]
+
+
+class Stop(Exception):
+    """End a macro with this message to the user (not an error of the program)."""
+
+
+def _caller(book):
+    if book is not None:
+        return book
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+@contextmanager
+def _running(book, title: str) -> Iterator[Callable[[str], None]]:
+    """Status bar while a macro runs; a message box with the reason when it fails."""
+    from macros.live import alert, status
+
+    def say(text: str) -> None:
+        status(book, f"xlbilling {title}: {text}")
+
+    say("started")
+    try:
+        yield say
+    except Stop as stop:
+        alert(book, f"{title}: {stop}")
+    except BadFile as exc:
+        alert(book, f"{title}: {exc}")
+    except Exception as exc:  # a bug: still a readable message, never a traceback dialog
+        alert(book, f"{title} failed: {type(exc).__name__}: {exc}")
+    finally:
+        status(book, None)
+
+
+def _checked(book, say, check_computed: bool = False):
+    """The live workbook read and validated; invalid → its findings on the Validation sheet."""
+    from billing.contract import ALLOCATIONS
+    from billing.reports import validation_sheet
+    from macros.live import read_live_book, write_live_outputs
+    from validation import validate_book
+
+    say("reading the tables")
+    data = read_live_book(book, optional=(ALLOCATIONS,))
+    say("validating")
+    result = validate_book(data, check_computed=check_computed)
+    if not result.valid:
+        write_live_outputs(book, (validation_sheet(result.findings),))
+        raise Stop(f"{len(result.errors)} errors: see the Validation sheet; nothing else was changed")
+    return data, result
+
+
+def _write(book, say, changes) -> None:
+    from macros.live import apply_live_updates, write_live_outputs
+
+    say("writing")
+    apply_live_updates(book, (*changes.headers, *changes.updates))
+    write_live_outputs(book, changes.outputs)
+
+
+def validate(book=None) -> None:
+    """Validate: check every rule; findings on the Validation sheet."""
+    from billing.reports import validation_sheet
+    from macros.live import alert, read_live_book, write_live_outputs
+    from validation import validate_book
+
+    book = _caller(book)
+    with _running(book, "Validate") as say:
+        data = read_live_book(book)
+        say("validating")
+        result = validate_book(data)
+        write_live_outputs(book, (validation_sheet(result.findings),))
+        alert(book, f"{'Valid' if result.valid else 'Invalid'}: {len(result.errors)} errors, "
+                    f"{len(result.findings) - len(result.errors)} warnings (Validation sheet)")
+
+
+def compute(book=None) -> None:
+    """Compute: due dates, line and invoice totals, the tax summary."""
+    from billing.pipeline import compute_step
+
+    book = _caller(book)
+    with _running(book, "Compute") as say:
+        data, result = _checked(book, say)
+        say("computing")
+        _write(book, say, compute_step(data, result.settings).changes)
+
+
+def number_invoices(book=None) -> None:
+    """Number: issued invoices without a number get the registry's next one."""
+    from billing.compute import compute as compute_all
+    from billing.pipeline import number_step
+    from billing.registry import remember_workbook
+    from billing.store import open_store
+    from billing.tables import typed_tables
+    from billing.xlsx_write import Changes
+    from macros.live import alert
+
+    book = _caller(book)
+    with _running(book, "Number") as say:
+        data, result = _checked(book, say)
+        tables = typed_tables(data, result.settings)
+        engine = open_store()
+        say("allocating numbers")
+        step = number_step(data, tables, compute_all(tables), engine)
+        if step.refusals:
+            raise Stop("; ".join(f"{f.cell}: {f.message}" for f in step.refusals[:5]))
+        _write(book, say, Changes(updates=tuple(step.updates), headers=tuple(step.headers)))
+        if getattr(book, "fullname", None):
+            remember_workbook(engine, step.workbook_id, str(book.fullname))
+        alert(book, f"{len(step.assigned)} invoices numbered")
+
+
+def _match(book, statements: tuple[Path, ...]) -> None:
+    from billing.compute import compute as compute_all
+    from billing.pipeline import match_step
+    from billing.tables import typed_tables
+    from billing.xlsx_write import Changes
+    from macros.live import alert
+
+    with _running(book, "Match") as say:
+        data, result = _checked(book, say)
+        tables = typed_tables(data, result.settings)
+        say("matching payments")
+        step = match_step(data, tables, compute_all(tables), statements)
+        if step.problems:
+            raise Stop("; ".join(f"{f.cell}: {f.message}" for f in step.problems[:5]))
+        _write(book, say, Changes(outputs=step.outputs, updates=tuple(step.updates)))
+        alert(book, f"{step.imported.payments} payments imported; {len(step.rows())} allocations; "
+                    f"{len(step.result.unmatched)} unmatched")
+
+
+def import_statement(book=None) -> None:
+    """Import statement: pick CAMT.053 / MT940 / CSV files, import them into Payments, match."""
+    from macros.live import ask_files
+
+    book = _caller(book)
+    files = ask_files(book, "Bank statements (CAMT.053, MT940, CSV)")
+    if files:
+        _match(book, tuple(Path(f) for f in files))
+
+
+def match_payments(book=None) -> None:
+    """Match: payments to open invoices (Allocations and Unmatched sheets)."""
+    _match(_caller(book), ())
+
+
+def _as_of(book) -> dt.date:
+    from macros.live import ask_date
+
+    return ask_date(book, "Age as of (YYYY-MM-DD)", dt.date.today())
+
+
+def aging_report(book=None) -> None:
+    """Aging: open items by age, DSO and the dunning list, as of a date."""
+    from billing.pipeline import compute_step, receivables_step
+    from billing.xlsx_write import Changes
+
+    book = _caller(book)
+    as_of = _as_of(book)
+    with _running(book, "Aging") as say:
+        data, result = _checked(book, say)
+        step = compute_step(data, result.settings)
+        say("ageing")
+        reports = receivables_step(data, step.tables, step.computed, as_of)
+        _write(book, say, Changes(outputs=reports.outputs))
+
+
+def month_end_close(book=None) -> None:
+    """Month-end close: validate, compute, number, match, age, statements; every sheet written."""
+    from billing.close import CloseOptions, close
+    from billing.contract import ALLOCATIONS
+    from billing.store import open_store
+    from macros.live import alert, read_live_book
+
+    book = _caller(book)
+    as_of = _as_of(book)
+    with _running(book, "Month-end close") as say:
+        say("reading the tables")
+        data = read_live_book(book, optional=(ALLOCATIONS,))
+        result = close(data, open_store(), CloseOptions(as_of), on_step=say, workbook=getattr(book, "name", ""))
+        _write(book, say, result.changes)
+        if not result.ok:
+            raise Stop(f"stopped at {result.stopped_at}: see the Validation sheet; nothing else was changed")
+        alert(book, f"Closed as of {as_of}: see the Close sheet")
+
+
+def _saved_path(book) -> Path:
+    """The workbook's file; sealing and verifying act on what is saved, so ask for a save first."""
+    path = Path(str(getattr(book, "fullname", "") or ""))
+    if not path.is_file() or getattr(book, "saved", True) is False:
+        raise Stop("save the workbook first: the seal covers the saved file")
+    return path
+
+
+def seal_workbook(book=None) -> None:
+    """Seal & archive: validate, seal with the organisation's key, archive (the saved file)."""
+    from billing.sealing import seal_file
+    from macros.live import alert
+
+    book = _caller(book)
+    with _running(book, "Seal & archive") as say:
+        path = _saved_path(book)
+        say("sealing")
+        outcome = seal_file(path)
+        alert(book, f"Sealed and archived ({outcome}). Close and reopen {path.name} to see the sealed file.")
+
+
+def verify_seal(book=None) -> None:
+    """Verify: is this saved workbook the one that was sealed? Lists every changed cell."""
+    from billing.sealing import verify_file
+    from macros.live import alert
+
+    book = _caller(book)
+    with _running(book, "Verify") as say:
+        say("verifying")
+        alert(book, verify_file(_saved_path(book)))
+
+
+def run_button(control_id: str, book=None) -> None:
+    """The ribbon's single callback lands here with the button's id (see `macros.buttons`)."""
+    from macros.buttons import BUTTONS
+
+    by_id = {b.control_id: b for b in BUTTONS}
+    button = by_id.get(control_id)
+    if button is None:
+        from macros.live import alert
+
+        alert(_caller(book), f"unknown ribbon button {control_id!r}")
+        return
+    globals()[button.macro](book)
