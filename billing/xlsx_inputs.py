@@ -11,6 +11,7 @@ openpyxl writer does (`billing.xlsx_write._grow_tables`).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from billing.cells import column_index, column_letter
 from billing.xlsx_fast_errors import Unsupported
@@ -42,27 +43,49 @@ def update_sheet(pkg: Package, part: str, sheet: str, rows: dict[int, dict[int, 
         head, body, tail = xml[:body_at], xml[body_at:close_at], xml[close_at:]
     date_style = styles.xf(DATE_FORMAT)
     pending = sorted(rows)
-    out, copied, p = [head], 0, 0
-    for match in _ROW.finditer(body):
-        number = _ROW_NUMBER.search(match.group(1))
-        if number is None:
-            raise Unsupported("a row without its number")
-        r = int(number.group(1))
+    out, p = [head], 0
+    for r, attrs, inner, raw in _rows(body):
         while p < len(pending) and pending[p] < r:  # new rows before this one
-            out.append(body[copied:match.start()])
-            copied = match.start()
             out.append(_row_xml(pending[p], "", "", rows[pending[p]], date_style))
             p += 1
         if p < len(pending) and pending[p] == r:
-            out.append(body[copied:match.start()])
-            out.append(_row_xml(r, _SPANS.sub("", match.group(1)), match.group(2) or "", rows[r], date_style))
-            copied = match.end()
+            out.append(_row_xml(r, _SPANS.sub("", attrs), inner, rows[r], date_style))
             p += 1
-    out.append(body[copied:])
+        else:
+            out.append(raw)
     out += [_row_xml(r, "", "", rows[r], date_style) for r in pending[p:]]
     out.append(tail)
     pkg.write(part, _grow_dimension("".join(out), rows).encode("utf-8"))
     _grow_tables(pkg, part, rows)
+
+
+def _rows(body: str):
+    """(row number, attributes, cells, the row's text as written) of each row, in order.
+
+    Splitting at `</row>` is the fast way through a big sheet; a piece holding more than
+    one row (rows without cells are written `<row …/>`) is split by the full pattern.
+    """
+    pieces = body.split("</row>")
+    for n, piece in enumerate(pieces):
+        last = n == len(pieces) - 1
+        start = piece.find("<row")
+        if start < 0:
+            if piece:
+                yield -1, "", "", piece  # whitespace between rows
+            continue
+        if last or piece.find("<row", start + 4) >= 0:
+            for match in _ROW.finditer(piece if last else piece + "</row>"):
+                yield _number(match.group(1)), match.group(1), match.group(2) or "", match.group(0)
+            continue
+        close = piece.index(">", start)
+        yield _number(piece[start + 4:close]), piece[start + 4:close], piece[close + 1:], piece + "</row>"
+
+
+def _number(attrs: str) -> int:
+    found = _ROW_NUMBER.search(attrs)
+    if found is None:
+        raise Unsupported("a row without its number")
+    return int(found.group(1))
 
 
 def _row_xml(r: int, attrs: str, inner: str, values: dict[int, object], date_style: int) -> str:
@@ -72,7 +95,9 @@ def _row_xml(r: int, attrs: str, inner: str, values: dict[int, object], date_sty
     last = _CELL_REF.search(inner, at) if at >= 0 else None
     if "<c" not in inner or last is not None and column_index(last.group(1)) < min(values):
         # the common case: new cells right of the row's last one, appended as they are
-        added = "".join(cell_xml(f"{column_letter(c)}{r}", values[c], None, date_style) for c in sorted(values))
+        added = "".join(f'<c r="{column_letter(c)}{r}"><v>{v:f}</v></c>' if type(v) is Decimal and v.is_finite()
+                        else cell_xml(f"{column_letter(c)}{r}", v, None, date_style)
+                        for c, v in sorted(values.items()))
         return f"<row{attrs}>{inner}{added}</row>"
     cells: dict[int, str] = {}
     for match in _CELL.finditer(inner):
