@@ -1,0 +1,200 @@
+"""The worksheet functions, called as Excel calls them (they are plain functions here):
+exact results, ranges in and spilled ranges out, junk input answered with a readable
+`#XLB:` text, and the same figures as the command line on the same workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import openpyxl
+import pytest
+
+import udfs
+from udfs import (XLB_AGING, XLB_AGING_BUCKET, XLB_DAYS_PAST_DUE, XLB_DISCOUNT_DATE, XLB_DUE_DATE,
+                  XLB_EARLY_PAY_AMOUNT, XLB_GROSS, XLB_INVOICE_NO, XLB_LINE_NET, XLB_MATCH, XLB_NET_FROM_GROSS,
+                  XLB_RF_REFERENCE, XLB_TAX, XLB_VALID_IBAN, XLB_VALID_VAT_ID)
+
+D = dt.date
+CASES = [
+    (XLB_TAX, (100, 0.19), 19.0),
+    (XLB_TAX, (0.1, 0.07), 0.01),  # 0.007 rounds up
+    (XLB_TAX, (0.25, 0.1, "net", "half_even"), 0.02),  # 0.025 to even
+    (XLB_TAX, (0.25, 0.1, "net", "half_up"), 0.03),
+    (XLB_TAX, (10, 0.19, "gross"), 1.6),
+    (XLB_TAX, (1000, 0.19, "net", None, "JPY"), 190.0),
+    (XLB_TAX, (1.234, 0.1, None, None, "KWD"), 0.123),
+    (XLB_GROSS, (8.4, 0.19), 10.0),
+    (XLB_NET_FROM_GROSS, (10, 0.19), 8.4),
+    (XLB_LINE_NET, (3, 0.1, None), 0.3),
+    (XLB_LINE_NET, (3, 33.33, 0.1), 89.99),
+    (XLB_DUE_DATE, (D(2026, 1, 15), "EOM30"), D(2026, 3, 2)),
+    (XLB_DUE_DATE, (dt.datetime(2028, 2, 29), "NET30"), D(2028, 3, 30)),
+    (XLB_DUE_DATE, ("2026-10-01", "due"), D(2026, 10, 1)),
+    (XLB_DISCOUNT_DATE, (D(2026, 3, 1), "2/10 NET30"), D(2026, 3, 11)),
+    (XLB_DISCOUNT_DATE, (D(2026, 3, 1), "NET30"), ""),
+    (XLB_EARLY_PAY_AMOUNT, (1190, "2/10 NET30", D(2026, 3, 1), D(2026, 3, 11)), 1166.2),
+    (XLB_EARLY_PAY_AMOUNT, (1190, "2/10 NET30", D(2026, 3, 1), D(2026, 3, 12)), 1190.0),
+    (XLB_DAYS_PAST_DUE, (D(2026, 1, 31), D(2026, 3, 1)), 29),
+    (XLB_DAYS_PAST_DUE, (D(2028, 2, 28), D(2028, 3, 1)), 2),  # leap day counted
+    (XLB_AGING_BUCKET, (D(2026, 1, 1), D(2026, 1, 1)), "not_due"),
+    (XLB_AGING_BUCKET, (D(2026, 1, 1), D(2026, 4, 2)), "90+"),
+    (XLB_AGING_BUCKET, (D(2026, 1, 1), D(2026, 1, 20), "15,45"), "16-45"),
+    (XLB_RF_REFERENCE, ("INV-2026-000001",), "RF94INV2026000001"),
+    (XLB_VALID_IBAN, ("DE89 3704 0044 0532 0130 00",), True),
+    (XLB_VALID_IBAN, ("DE89 3704 0044 0532 0130 01",), False),
+    (XLB_VALID_VAT_ID, ("DE136695976",), True),
+    (XLB_VALID_VAT_ID, ("DE136695978",), False),
+]
+
+
+@pytest.mark.parametrize(("function", "args", "expected"), CASES, ids=lambda v: getattr(v, "__name__", None))
+def test_exact_results(function, args, expected):
+    assert function(*args) == expected
+
+
+def test_a_column_in_gives_a_spilled_column_out():
+    assert XLB_TAX([[100], [10], [None]], 0.19) == [[19.0], [1.9], ["#XLB: amount is empty"]]
+    assert XLB_DUE_DATE([D(2026, 1, 1), D(2026, 2, 1)], "NET30") == [[D(2026, 1, 31)], [D(2026, 3, 3)]]
+    assert XLB_TAX([[1, 2]], [[0.1, 0.2]]) == [[0.1, 0.4]]
+    assert XLB_TAX([[1], [2]], [[0.1, 0.2]]).startswith("#XLB: the ranges amount, rate must have the same shape")
+
+
+JUNK = [None, "", 0, "€", D(2026, 1, 1), "#N/A", "#DIV/0!", -2146826246, [[1, 2], [3]], True, float("nan")]
+SCALAR_UDFS = [(XLB_TAX, 2), (XLB_GROSS, 2), (XLB_NET_FROM_GROSS, 2), (XLB_LINE_NET, 3), (XLB_DUE_DATE, 2),
+               (XLB_DISCOUNT_DATE, 2), (XLB_EARLY_PAY_AMOUNT, 4), (XLB_DAYS_PAST_DUE, 2), (XLB_AGING_BUCKET, 3),
+               (XLB_RF_REFERENCE, 1), (XLB_VALID_IBAN, 1), (XLB_VALID_VAT_ID, 1), (XLB_INVOICE_NO, 2),
+               (XLB_AGING, 3), (XLB_MATCH, 2)]
+
+
+def _flat(result):
+    if isinstance(result, list):
+        return [v for row in result for v in (row if isinstance(row, list) else [row])]
+    return [result]
+
+
+@pytest.mark.parametrize("function, arity", SCALAR_UDFS, ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_input_gives_a_readable_error_never_an_exception(function, arity, junk):
+    for position in range(arity):
+        args = [junk if n == position else _good(function, n) for n in range(arity)]
+        result = function(*args)  # must not raise
+        for value in _flat(result):
+            assert not isinstance(value, float) or value == value  # no NaN leaks into a cell
+            if isinstance(value, str) and value.startswith("#"):
+                assert value.startswith("#XLB: ") and len(value) > 8
+
+
+def _good(function, n):
+    """A valid argument at position n (so each junk value is tried alone)."""
+    table = {XLB_TAX: (100, 0.19), XLB_GROSS: (100, 0.19), XLB_NET_FROM_GROSS: (100, 0.19),
+             XLB_LINE_NET: (1, 2, 0), XLB_DUE_DATE: (D(2026, 1, 1), "NET30"),
+             XLB_DISCOUNT_DATE: (D(2026, 1, 1), "2/10 NET30"),
+             XLB_EARLY_PAY_AMOUNT: (100, "2/10 NET30", D(2026, 1, 1), D(2026, 1, 5)),
+             XLB_DAYS_PAST_DUE: (D(2026, 1, 1), D(2026, 2, 1)), XLB_AGING_BUCKET: (D(2026, 1, 1), D(2026, 2, 1), None),
+             XLB_RF_REFERENCE: ("INV-1",), XLB_VALID_IBAN: ("DE89370400440532013000",),
+             XLB_VALID_VAT_ID: ("DE136695976",), XLB_INVOICE_NO: ("K1", "wb"),
+             XLB_AGING: ([["invoice_no", "customer_id", "issue_date", "due_date", "gross"],
+                          ["I1", "C1", D(2026, 1, 1), D(2026, 1, 31), 100]], None, D(2026, 3, 1)),
+             XLB_MATCH: ([["payment_id", "value_date", "amount"], ["P1", D(2026, 2, 1), 100]],
+                         [["invoice_no", "customer_id", "issue_date", "due_date", "gross"],
+                          ["I1", "C1", D(2026, 1, 1), D(2026, 1, 31), 100]])}
+    return table[function][n]
+
+
+def test_junk_gives_these_messages():
+    assert XLB_TAX("€", 0.19) == "#XLB: amount must be a number, not '€'"
+    assert XLB_TAX(100, 19) == "#XLB: rate 19 must be a fraction between 0 and 1 (19% is 0.19)"
+    assert XLB_TAX(100, 0.19, "x") == "#XLB: mode must be net or gross, not 'x'"
+    assert XLB_TAX(100, 0.19, None, "up") == "#XLB: unknown rounding 'up'; use one of half_up, half_even"
+    assert XLB_DUE_DATE(D(2026, 1, 1), "X9").startswith("#XLB: unknown payment terms 'X9'")
+    assert XLB_DUE_DATE("31.12.2026", "NET30") == "#XLB: issue_date must be a date, not '31.12.2026'"
+    assert XLB_TAX("#N/A", 0.19) == "#XLB: amount is the Excel error #N/A"
+    assert XLB_AGING("x", None, D(2026, 1, 1)) == "#XLB: invoices must be a range with a header row"
+    assert XLB_AGING([["invoice_no"]], None, D(2026, 1, 1)) == \
+        "#XLB: invoices has no column customer_id, issue_date, due_date, gross"
+    assert XLB_INVOICE_NO("K1").startswith("#XLB: workbook_id is needed")
+
+
+def test_invoice_no_looks_up_and_never_allocates(tmp_path, monkeypatch):
+    from billing.registry import Request, allocate
+    from billing.store import open_store
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    monkeypatch.setenv("XLBILLING_DATABASE_URL", url)
+    engine = open_store(url)
+    request = Request(workbook_id="wb1", invoice_key="K1", kind="invoice", customer_id="C1",
+                      issue_date=D(2026, 1, 5), gross=None, currency="EUR", pattern="INV-{yyyy}-{seq:06d}",
+                      place="Invoices!2:2", number=None)
+    allocate(engine, [request])
+    assert XLB_INVOICE_NO("K1", "wb1") == "INV-2026-000001"
+    assert XLB_INVOICE_NO([["K1"], ["K2"]], "wb1") == [["INV-2026-000001"], [""]]  # K2: none, and none given
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from numbers").scalar() == 1
+
+
+def test_match_spills_allocations():
+    result = XLB_MATCH([["Payment ID", "Value Date", "Amount", "Reference Text"],
+                        ["P1", D(2026, 2, 1), 119, "Invoice INV-2026-000007 thanks"]],
+                       [["invoice_no", "customer_id", "issue_date", "due_date", "gross"],
+                        ["INV-2026-000007", "C1", D(2026, 1, 1), D(2026, 1, 31), 119], ["INV-2026-000008", "C2", D(2026, 1, 2),
+                                                                             D(2026, 2, 1), 50]])
+    assert result[0] == ["payment_id", "invoice_no", "amount", "method", "confidence"]
+    assert result[1][:4] == ["P1", "INV-2026-000007", 119.0, "invoice_no"]
+
+
+def _sheet(path, name):
+    return [list(row) for row in openpyxl.load_workbook(path)[name].iter_rows(values_only=True)]
+
+
+def test_udfs_give_the_command_lines_figures(tmp_path):
+    """Aging, tax and due dates on the same closed sample workbook, by UDF and by CLI."""
+    from billing.demo import prepare_demo
+    from test_cli import run
+
+    files = prepare_demo(tmp_path, invoices=60, seed=2)
+    args = ["close", str(files.workbook), "--as-of", "2026-10-31", "--json"]
+    assert run(*args, *(a for s in files.statements for a in ("--statement", str(s)))).returncode == 0
+    cli = json.loads(run("aging", str(files.workbook), "--as-of", "2026-12-31", "--json").stdout)
+    invoices = _sheet(files.workbook, "Invoices")
+    allocations = _sheet(files.workbook, "Allocations")
+    spilled = XLB_AGING(invoices, allocations, D(2026, 12, 31))
+    header = spilled[0]
+    by_udf = {(r[0], r[1]): {h: round(v, 2) for h, v in zip(header[2:], r[2:])} for r in spilled[1:]}
+    for row in cli["customers"]:
+        if not row["customer_id"]:
+            continue  # unapplied cash of unknown payers: the UDF has no Payments range
+        expected = {label: float(amount) for label, amount in row["buckets"].items()}
+        assert {k: v for k, v in by_udf[(row["customer_id"], row["currency"])].items() if k != "total"} == expected
+    computed = {r["invoice_key"]: r for r in json.loads(run("compute", str(files.workbook), "--json").stdout)
+                ["invoices"]}
+    head = invoices[0]
+    for row in invoices[1:]:
+        record = dict(zip(head, row))
+        if record["invoice_key"] is None:
+            continue
+        due = XLB_DUE_DATE(record["issue_date"], record["terms"] or "NET30")
+        if record["terms"]:
+            assert due.isoformat() == computed[record["invoice_key"]]["due_date"]
+
+
+def test_every_udf_is_exported_and_documented():
+    """Each is an @xw.func with a docstring (Excel's help) and an @xw.arg doc per argument.
+    (Off Windows xlwings' decorators do nothing, so the source is read instead.)"""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    found = {}
+    for path in Path(udfs.__file__).parent.glob("*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("XLB_"):
+                decorators = [ast.unparse(d) for d in node.decorator_list]
+                found[node.name] = (decorators, ast.get_docstring(node))
+    assert sorted(found) == sorted(udfs.__all__)
+    for name, (decorators, doc) in found.items():
+        assert "xw.func" in decorators and doc, name
+        params = set(inspect.signature(getattr(udfs, name)).parameters) - {"caller"}
+        documented = {ast.literal_eval(ast.parse(d).body[0].value.args[0]) for d in decorators
+                      if d.startswith("xw.arg(") and "doc=" in d}
+        assert params <= documented, (name, params - documented)

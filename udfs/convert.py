@@ -1,0 +1,140 @@
+"""Conversions at the Excel boundary, shared by every worksheet function.
+
+In: what Excel hands a UDF — float, int, str, bool, `datetime` (xlwings converts date
+cells), None for an empty cell, an error value (`#N/A` arrives as a string, or as an
+xlwings error object), and lists for ranges. Out: Decimal amounts become floats only
+here, after they were rounded; dates stay dates; every problem becomes the text
+`#XLB: <reason>`, which Excel shows in the cell instead of a Python traceback.
+
+`udf` wraps a domain function so that it never raises and is array-aware: when any
+argument is a range (a list), the function is applied element by element — scalars
+broadcast, ranges must have the same shape — and a spilled range of results comes back,
+one call per range, not one per cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import inspect
+from decimal import Decimal
+from typing import Callable
+
+from billing.money import MoneyError, to_decimal
+
+PREFIX = "#XLB: "
+_EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+                 "#CALC!", "#FIELD!", "#BUSY!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!"}
+
+
+class UdfError(ValueError):
+    """A readable reason, shown in the cell as `#XLB: reason`."""
+
+
+#: how COM hands an error cell to Python on Windows (xlwings passes the number through)
+_COM_ERRORS = {-2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?", -2146826288: "#NULL!",
+               -2146826252: "#NUM!", -2146826265: "#REF!", -2146826273: "#VALUE!"}
+
+
+def _check_not_error(value: object, name: str) -> None:
+    """Excel error values arrive as text (`err_to_str`, macOS) or as COM error numbers."""
+    if isinstance(value, str) and value.strip().upper() in _EXCEL_ERRORS:
+        raise UdfError(f"{name} is the Excel error {value.strip().upper()}")
+    if type(value) is int and value in _COM_ERRORS:
+        raise UdfError(f"{name} is the Excel error {_COM_ERRORS[value]}")
+
+
+def number(value: object, name: str) -> Decimal:
+    """A number argument as an exact Decimal (a float through its shortest repr)."""
+    _check_not_error(value, name)
+    if value is None or value == "":
+        raise UdfError(f"{name} is empty")
+    if isinstance(value, (bool, dt.date)):
+        raise UdfError(f"{name} must be a number, not {'a date' if isinstance(value, dt.date) else 'TRUE/FALSE'}")
+    try:
+        return to_decimal(value)
+    except MoneyError:
+        raise UdfError(f"{name} must be a number, not {str(value)[:40]!r}") from None
+
+
+def day(value: object, name: str) -> dt.date:
+    """A date argument: an Excel date, or ISO text `2026-10-31`."""
+    _check_not_error(value, name)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if value is None or value == "":
+        raise UdfError(f"{name} is empty")
+    raise UdfError(f"{name} must be a date, not {str(value)[:40]!r}")
+
+
+def text(value: object, name: str, default: str | None = None) -> str:
+    """A text argument (a whole number written as a number is taken as its digits)."""
+    _check_not_error(value, name)
+    if value is None or value == "":
+        if default is not None:
+            return default
+        raise UdfError(f"{name} is empty")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return str(value).strip()
+    raise UdfError(f"{name} must be text, not {str(value)[:40]!r}")
+
+
+def excel(value: object) -> object:
+    """A result as Excel takes it: Decimal → float (it was rounded first), None → empty."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return "" if value is None else value
+
+
+def _shape(value: object) -> tuple[int, int] | None:
+    if not isinstance(value, (list, tuple)):
+        return None
+    if value and isinstance(value[0], (list, tuple)):
+        width = len(value[0])
+        if any(not isinstance(row, (list, tuple)) or len(row) != width for row in value):
+            return -1, -1  # ragged: not a range Excel would send
+        return len(value), width
+    return len(value), 1  # a column arrives as a flat list
+
+
+def _cell(value: object, shape: tuple[int, int] | None, r: int, c: int) -> object:
+    if shape is None:
+        return value
+    row = value[r]
+    return row[c] if isinstance(row, (list, tuple)) else row
+
+
+def udf(function: Callable) -> Callable:
+    """Never raise; map over ranges. The wrapped function takes and returns plain values."""
+    names = list(inspect.signature(function).parameters)
+
+    def one(*args):
+        try:
+            return excel(function(*args))
+        except UdfError as exc:
+            return PREFIX + str(exc)
+        except Exception as exc:  # the domain's own readable errors (terms, money, …) and any bug
+            return PREFIX + (str(exc) or type(exc).__name__)
+
+    @functools.wraps(function)
+    def wrapper(*args):
+        shapes = [_shape(a) for a in args]
+        ranges = [s for s in shapes if s is not None]
+        if not ranges:
+            return one(*args)
+        if any(s != ranges[0] for s in ranges) or ranges[0][0] <= 0:
+            wrong = [n for n, s in zip(names, shapes) if s is not None]
+            return PREFIX + f"the ranges {', '.join(wrong)} must have the same shape"
+        rows, cols = ranges[0]
+        return [[one(*(_cell(a, s, r, c) for a, s in zip(args, shapes))) for c in range(cols)] for r in range(rows)]
+
+    return wrapper
