@@ -142,10 +142,11 @@ def statements_sheet(found) -> OutputSheet:
     """Every customer's statement of the month in one table (files per customer: `xlbilling statements`)."""
     rows = []
     for s in found:
-        rows.append((s.customer_id, s.currency, s.start, "opening balance", None, None, None, s.opening))
-        rows += [(s.customer_id, s.currency, m.date, m.kind.replace("_", " "), m.reference, m.due_date, m.amount, b)
+        customer = s.customer_id or None  # a payer not identified
+        rows.append((customer, s.currency, s.start, "opening balance", None, None, None, s.opening))
+        rows += [(customer, s.currency, m.date, m.kind.replace("_", " "), m.reference, m.due_date, m.amount, b)
                  for m, b in s.lines]
-        rows.append((s.customer_id, s.currency, s.end, "closing balance", None, None, None, s.closing))
+        rows.append((customer, s.currency, s.end, "closing balance", None, None, None, s.closing))
     return OutputSheet("Statements", ("customer_id", "currency", "date", "type", "reference", "due_date", "amount",
                                       "balance"), rows,
                        {"date": "yyyy-mm-dd", "due_date": "yyyy-mm-dd", "amount": MONEY, "balance": MONEY})

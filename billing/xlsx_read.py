@@ -114,7 +114,7 @@ def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEE
             with gc_paused():
                 grid = workbook.get_sheet_by_name(actual).to_python(skip_empty_area=False)
                 part = parts.get(actual)
-                tables[spec.name] = _read_sheet(grid, spec, actual, part.tables if part else ())
+                tables[spec.name] = read_table(grid, spec, actual, part.tables if part else ())
     except BadFile:
         raise
     except Exception as exc:
@@ -129,7 +129,9 @@ def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEE
     return Book(path=path, sheet_names=sheet_names, tables=tables, missing=tuple(missing))
 
 
-def _read_sheet(grid: list[list], spec: SheetSpec, sheet: str, tables: tuple[TableRange, ...]) -> SheetTable:
+def read_table(grid: list[list], spec: SheetSpec, sheet: str, tables: tuple[TableRange, ...]) -> SheetTable:
+    """One contract table from a sheet's cells (row 1 first, column A first) and its Excel
+    Tables: the reader's one way, for files and for live workbooks alike."""
     # Prefer the Table named like the sheet, else the first Table on it, else A1 headers.
     wanted = normalize_header(spec.name)
     chosen = next((t for t in tables if normalize_header(t.name) == wanted), tables[0] if tables else None)

@@ -52,7 +52,7 @@ def cell_xml(ref: str, value: object, style: int | None, date_style: int | None 
     if not style and isinstance(value, dt.date):
         style = date_style
     s = f' s="{style}"' if style else ""
-    if value is None:
+    if value is None or value == "":  # empty text is an empty cell, as Excel (and openpyxl) keep it
         return f'<c r="{ref}"{s}/>' if style else ""
     if kind is str or isinstance(value, str):
         t = text(value)
@@ -94,7 +94,7 @@ def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, w
         cells = []
         for j, v in enumerate(row):
             kind = type(v)
-            if v is None:
+            if v is None or v == "":
                 continue
             if kind is Decimal and v.is_finite():  # inline: millions of cells, no call per cell
                 cells.append(f'<c r="{letters[j]}{i}"{style_attrs[j]}><v>{v:f}</v></c>')

@@ -1,0 +1,39 @@
+"""The ribbon's buttons, in one place: the add-in's customUI is generated from this list,
+and its single VBA callback passes the pressed button's id to `macros.run_button`."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Button(NamedTuple):
+    control_id: str  # the customUI id, passed to Python by the callback
+    group: str
+    label: str
+    macro: str  # a function of `macros`
+    image: str  # an Office built-in icon (imageMso)
+    tip: str
+
+
+TAB = "Billing"
+GROUPS = ("Prepare", "Reconcile", "Close")
+BUTTONS = (
+    Button("xlbValidate", "Prepare", "Validate", "validate", "AcceptInvitation",
+           "Check every rule; findings on the Validation sheet"),
+    Button("xlbCompute", "Prepare", "Compute", "compute", "CalculateNow",
+           "Due dates, line and invoice totals, the tax summary"),
+    Button("xlbNumber", "Prepare", "Number", "number_invoices", "NumberingGallery",
+           "Give issued invoices their numbers from the registry"),
+    Button("xlbImport", "Reconcile", "Import statement", "import_statement", "ImportTextFile",
+           "Import CAMT.053, MT940 or CSV bank statements into Payments, then match"),
+    Button("xlbMatch", "Reconcile", "Match", "match_payments", "ConditionalFormattingHighlightDuplicateValues",
+           "Match payments to open invoices"),
+    Button("xlbAging", "Reconcile", "Aging", "aging_report", "ChartTypeBarInsertGallery",
+           "Open items by age, DSO and the dunning list"),
+    Button("xlbClose", "Close", "Month-end close", "month_end_close", "CalendarMonthDetailsSplitButton",
+           "Validate, compute, number, match, age, statements: every sheet, one run"),
+    Button("xlbSeal", "Close", "Seal & archive", "seal_workbook", "Lock",
+           "Seal the saved workbook with the organisation's key and archive it"),
+    Button("xlbVerify", "Close", "Verify", "verify_seal", "ReviewProtectWorkbook",
+           "Is this the workbook that was sealed? Lists every changed cell"),
+)

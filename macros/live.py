@@ -1,0 +1,177 @@
+"""The bridge between a live workbook in Excel and the pipeline's records.
+
+Reading goes through xlwings' portable Book API only (`book.sheets`, `sheet.tables`,
+`sheet.used_range`, `sheet.range(...).options(ndim=2).value`), into exactly the `Book` of
+`SheetTable`s that `billing.xlsx_read.read_book` makes from a file — the same
+`read_table` builds both. Writing: one array write per output sheet (header and rows in a
+single `range.value = …`), one write per run of consecutive cells of a column for input
+cells. The few calls used are the ones `macros.fakebook.FakeBook` imitates for tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
+from billing.errors import BadFile
+from billing.xlsx_parts import TableRange
+from billing.xlsx_read import Book, read_table
+from billing.xlsx_write import OutputSheet
+
+TABLE_STYLE = "TableStyleMedium2"
+
+
+def _sheets_by_name(book) -> dict[str, object]:
+    return {normalize_header(s.name): s for s in book.sheets}
+
+
+def _grid(sheet) -> list[list]:
+    """The sheet's cells from A1 to the last used cell, as rows of values."""
+    last = sheet.used_range.last_cell
+    if last.row < 1 or last.column < 1:
+        return []
+    value = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+    return [list(row) for row in value]
+
+
+def _tables(sheet) -> tuple[TableRange, ...]:
+    found = []
+    for table in sheet.tables:
+        cells = table.range
+        last_row = cells.last_cell.row - (1 if getattr(table, "show_totals", False) else 0)
+        found.append(TableRange(table.name, cells.row, cells.column - 1, last_row, cells.last_cell.column - 1))
+    return tuple(found)
+
+
+def read_live_book(book, specs: tuple[SheetSpec, ...] = INPUT_SHEETS, optional: tuple[SheetSpec, ...] = ()) -> Book:
+    """The contract tables of an open workbook, as `read_book` gives them for a file."""
+    sheets = _sheets_by_name(book)
+    tables, missing = {}, []
+    for spec in specs + optional:
+        sheet = sheets.get(normalize_header(spec.name))
+        if sheet is None:
+            if spec not in optional:
+                missing.append(spec.name)
+            continue
+        tables[spec.name] = read_table(_grid(sheet), spec, sheet.name, _tables(sheet))
+    if len(missing) == len(specs):
+        raise BadFile(f"{book.name}: not a billing workbook (none of the sheets {', '.join(s.name for s in specs)})")
+    return Book(path=Path(str(getattr(book, "fullname", book.name))), sheet_names=tuple(s.name for s in book.sheets),
+                tables=tables, missing=tuple(missing))
+
+
+def _excel(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time())
+    return value
+
+
+def write_live_outputs(book, outputs: Iterable[OutputSheet]) -> None:
+    """Replace each output sheet's content: one array write for header and rows."""
+    sheets = _sheets_by_name(book)
+    for output in outputs:
+        sheet = sheets.get(normalize_header(output.name))
+        if sheet is None:
+            sheet = book.sheets.add(output.name, after=book.sheets[len(book.sheets) - 1])
+        for table in list(sheet.tables):
+            table.delete()
+        sheet.clear()
+        columns = list(output.columns)
+        rows = [[_excel(v) for v in row] + [None] * (len(columns) - len(row)) for row in output.rows]
+        sheet.range("A1").value = [columns, *rows]
+        height = max(len(rows), 1) + 1
+        for j, name in enumerate(columns, 1):
+            fmt = output.number_formats.get(name)
+            if fmt and rows:
+                sheet.range((2, j), (height, j)).number_format = fmt
+        sheet.tables.add(source=sheet.range((1, 1), (height, len(columns))), name=_table_name(book, output.name),
+                         table_style_name=TABLE_STYLE)
+
+
+def _table_name(book, base: str) -> str:
+    taken = {t.name.casefold() for s in book.sheets for t in s.tables}
+    name, n = base.replace(" ", "_"), 1
+    candidate = name
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{name}_{n}"
+    return candidate
+
+
+def apply_live_updates(book, updates: Sequence) -> None:
+    """Write input cells (`CellUpdate`, `HeaderAdd`), one range write per run of a column."""
+    sheets = _sheets_by_name(book)
+    by_column: dict[tuple[str, int], dict[int, object]] = {}
+    for change in updates:
+        value = change.name if hasattr(change, "name") else change.value
+        by_column.setdefault((change.sheet, change.column), {})[change.row] = _excel(value)
+    for (sheet_name, column), cells in by_column.items():
+        sheet = sheets.get(normalize_header(sheet_name))
+        if sheet is None:
+            raise BadFile(f"no sheet {sheet_name!r} in the workbook")
+        rows = sorted(cells)
+        start = previous = rows[0]
+        for row in rows[1:] + [None]:
+            if row is not None and row == previous + 1:
+                previous = row
+                continue
+            values = [[cells[r]] for r in range(start, previous + 1)]
+            sheet.range((start, column + 1), (previous, column + 1)).value = values
+            if row is not None:
+                start = previous = row
+
+
+def status(book, text: str | None) -> None:
+    """Excel's status bar (reset with None), where the engine has one."""
+    try:
+        book.app.status_bar = text if text is not None else False
+    except Exception:  # an engine without a status bar: progress is optional
+        pass
+
+
+def alert(book, text: str) -> None:
+    """A message box, where the engine can show one; else standard output."""
+    try:
+        book.app.alert(text, title="xlbilling")
+    except Exception:
+        print(f"xlbilling: {text}")
+
+
+def ask_files(book, title: str) -> list[str]:
+    """Ask for statement files: Excel's own file dialog on Windows, else Tk's."""
+    chooser = getattr(book, "choose_files", None)  # the test fake answers itself
+    if chooser is not None:
+        return list(chooser(title))
+    try:
+        chosen = book.app.api.GetOpenFilename("Bank statements (*.xml;*.sta;*.txt;*.csv),*.xml;*.sta;*.txt;*.csv",
+                                              1, title, None, True)
+        return [str(f) for f in chosen] if chosen else []
+    except Exception:
+        from tkinter import Tk, filedialog
+
+        root = Tk()
+        root.withdraw()
+        try:
+            return list(filedialog.askopenfilenames(title=title))
+        finally:
+            root.destroy()
+
+
+def ask_date(book, prompt: str, default: dt.date) -> dt.date:
+    """Ask for a date (YYYY-MM-DD) with Excel's input box; the default when there is none."""
+    answer = getattr(book, "answer_date", None)
+    if answer is not None:
+        return answer
+    try:
+        text = book.app.api.InputBox(prompt, "xlbilling", default.isoformat())
+    except Exception:
+        return default
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise BadFile(f"{text!r} is not a date (YYYY-MM-DD)") from None
