@@ -1,0 +1,114 @@
+"""The add-in, built here on Linux and checked as Excel would need it: a valid package, a
+customUI valid against the schema (the subset the ribbon uses), one callback for every
+button, and a VBA project that oletools reads and whose callback calls Python with the id."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import zipfile
+
+import olefile
+import pytest
+from lxml import etree
+from oletools.olevba import VBA_Parser
+
+import macros
+from addin.build import build, template_path
+from addin.ribbon import CALLBACK, NAMESPACE
+from macros.buttons import BUTTONS
+from test_cli import run
+
+#: the part of Office's customUI schema (2006/01) the ribbon uses, element for element
+CUSTOM_UI_XSD = f"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="{NAMESPACE}"
+    xmlns="{NAMESPACE}" elementFormDefault="qualified">
+  <xs:simpleType name="ST_ID"><xs:restriction base="xs:NCName"><xs:maxLength value="1024"/></xs:restriction>
+  </xs:simpleType>
+  <xs:simpleType name="ST_String"><xs:restriction base="xs:string"><xs:minLength value="1"/>
+    <xs:maxLength value="1024"/></xs:restriction></xs:simpleType>
+  <xs:simpleType name="ST_Size"><xs:restriction base="xs:string"><xs:enumeration value="normal"/>
+    <xs:enumeration value="large"/></xs:restriction></xs:simpleType>
+  <xs:simpleType name="ST_Delegate"><xs:restriction base="xs:string"><xs:minLength value="1"/>
+    <xs:maxLength value="1024"/></xs:restriction></xs:simpleType>
+  <xs:element name="customUI"><xs:complexType><xs:sequence>
+    <xs:element name="ribbon"><xs:complexType><xs:sequence>
+      <xs:element name="tabs"><xs:complexType><xs:sequence>
+        <xs:element name="tab" maxOccurs="unbounded"><xs:complexType><xs:sequence>
+          <xs:element name="group" maxOccurs="unbounded"><xs:complexType><xs:sequence>
+            <xs:element name="button" maxOccurs="1000"><xs:complexType>
+              <xs:attribute name="id" type="ST_ID" use="required"/>
+              <xs:attribute name="label" type="ST_String" use="required"/>
+              <xs:attribute name="size" type="ST_Size"/>
+              <xs:attribute name="imageMso" type="ST_ID"/>
+              <xs:attribute name="screentip" type="ST_String"/>
+              <xs:attribute name="supertip" type="ST_String"/>
+              <xs:attribute name="onAction" type="ST_Delegate" use="required"/>
+            </xs:complexType></xs:element>
+          </xs:sequence><xs:attribute name="id" type="ST_ID" use="required"/>
+            <xs:attribute name="label" type="ST_String" use="required"/></xs:complexType></xs:element>
+        </xs:sequence><xs:attribute name="id" type="ST_ID" use="required"/>
+          <xs:attribute name="label" type="ST_String" use="required"/></xs:complexType></xs:element>
+      </xs:sequence></xs:complexType></xs:element>
+    </xs:sequence></xs:complexType></xs:element>
+  </xs:sequence></xs:complexType></xs:element>
+</xs:schema>"""
+
+
+@pytest.fixture(scope="module")
+def xlam(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("addin") / "xlbilling.xlam")
+
+
+def test_the_package_is_a_valid_macro_add_in(xlam):
+    with zipfile.ZipFile(xlam) as z:
+        assert z.testzip() is None
+        names = set(z.namelist())
+        types = z.read("[Content_Types].xml").decode()
+        rels = z.read("_rels/.rels").decode()
+    assert {"xl/workbook.xml", "xl/vbaProject.bin", "customUI/customUI.xml"} <= names
+    assert 'PartName="/xl/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"' in types
+    assert "application/vnd.ms-excel.addin.macroEnabled.main+xml" in types
+    assert 'Type="http://schemas.microsoft.com/office/2007/relationships/ui/extensibility" ' \
+           'Target="customUI/customUI.xml"' in rels
+
+
+def test_custom_ui_is_valid_and_routes_every_button_through_one_callback(xlam):
+    with zipfile.ZipFile(xlam) as z:
+        document = etree.fromstring(z.read("customUI/customUI.xml"))
+    schema = etree.XMLSchema(etree.fromstring(CUSTOM_UI_XSD.encode()))
+    assert schema.validate(document), schema.error_log
+    buttons = document.findall(f".//{{{NAMESPACE}}}button")
+    assert [b.get("id") for b in buttons] == [b.control_id for b in BUTTONS]
+    assert {b.get("onAction") for b in buttons} == {CALLBACK}
+    assert [g.get("label") for g in document.findall(f".//{{{NAMESPACE}}}group")] == ["Prepare", "Reconcile", "Close"]
+    for button in BUTTONS:
+        assert list(inspect.signature(getattr(macros, button.macro)).parameters) == ["book"]
+
+
+def test_the_vba_project_reads_back_and_calls_python_with_the_button_id(xlam, tmp_path):
+    with zipfile.ZipFile(xlam) as z:
+        project = z.read("xl/vbaProject.bin")
+    ole = olefile.OleFileIO(project, raise_defects=olefile.DEFECT_INCORRECT)  # strict: any defect raises
+    for entry in ole.direntries:
+        if entry is not None and entry.kids:
+            names = [(len(k.name), k.name.upper()) for k in entry.kids]
+            assert len(set(names)) == len(names)
+    ole.close()
+    parser = VBA_Parser(str(xlam))
+    modules = {name: code for _, _, name, code in parser.extract_macros()}
+    parser.close()
+    template = VBA_Parser(str(template_path()))
+    assert set(modules) == {name for _, _, name, _ in template.extract_macros()}
+    template.close()
+    callback = modules["RibbonMyAddin.bas"]
+    assert re.search(r"Sub RunMain\(control As IRibbonControl\)", callback)
+    assert "RunPython \"import macros; macros.run_button('\" & control.Id & \"')\"" in callback
+    assert 'Public Const PROJECT_NAME As String = "xlbilling"' in modules["xlwings.bas"]
+    assert "Public Function RunPython" in modules["xlwings.bas"]
+
+
+def test_addin_commands(tmp_path):
+    out = tmp_path / "x.xlam"
+    assert run("addin", "build", "--out", str(out)).returncode == 0 and out.stat().st_size > 10_000
+    result = run("addin", "install")
+    assert result.returncode == 2 and "Windows and macOS only" in result.stderr
