@@ -218,12 +218,13 @@ def _saved_path(book) -> Path:
 
 def seal_workbook(book=None) -> None:
     """Seal & archive: validate, seal with the organisation's key, archive (the saved file)."""
-    from billing.sealing import seal_file
     from macros.live import alert
 
     book = _caller(book)
     with _running(book, "Seal & archive") as say:
         path = _saved_path(book)
+        from billing.sealing import seal_file
+
         say("sealing")
         outcome = seal_file(path)
         alert(book, f"Sealed and archived ({outcome}). Close and reopen {path.name} to see the sealed file.")
@@ -231,13 +232,15 @@ def seal_workbook(book=None) -> None:
 
 def verify_seal(book=None) -> None:
     """Verify: is this saved workbook the one that was sealed? Lists every changed cell."""
-    from billing.sealing import verify_file
     from macros.live import alert
 
     book = _caller(book)
     with _running(book, "Verify") as say:
+        path = _saved_path(book)
+        from billing.sealing import verify_file
+
         say("verifying")
-        alert(book, verify_file(_saved_path(book)))
+        alert(book, verify_file(path))
 
 
 def run_button(control_id: str, book=None) -> None:

@@ -5,11 +5,12 @@ It implements exactly the calls `macros.live` and `macros` make, with xlwings' m
 - `book.name`, `book.fullname`, `book.saved`, `book.sheets` (iterable, `len`, `[name]`,
   `[index]`, `.add(name, after=sheet)`), `book.app.status_bar`, `book.app.alert(text, title=)`;
 - `sheet.name`, `sheet.tables` (iterable; `.add(source=range, name=, table_style_name=)`;
-  a table has `.name`, `.range`, `.show_totals`, `.delete()`), `sheet.used_range`,
+  a table has `.name`, `.range`, `.show_totals`, `.delete()`, `.resize(range)`), `sheet.used_range`,
   `sheet.clear()`, `sheet.range("A1")` / `sheet.range((r1, c1), (r2, c2))`;
 - `range.row`, `range.column`, `range.last_cell`, `range.options(ndim=2)`, `range.value`
   (read: a 2-D list with None for empty cells, floats for numbers and datetimes for date
-  cells, as xlwings gives them; write: a 2-D list from the top-left cell), `range.number_format = …`.
+  cells, as xlwings gives them; write: a 2-D list from the top-left cell, text parsed as
+  Excel parses typed text, see `_enter`), `range.number_format = …`.
 
 `choose_files` and `answer_date` stand in for the dialogs. `save()` writes the openpyxl
 workbook back to its file, so a test can read the result as a file.
@@ -18,11 +19,12 @@ workbook back to its file, so a test can read the result as a file.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import openpyxl
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 
 class FakeApp:
@@ -62,7 +64,7 @@ class FakeRange:
         rows = rows if isinstance(rows, list) and rows and isinstance(rows[0], list) else [[rows]]
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
-                self._sheet.ws.cell(self.row + i, self.column + j).value = v
+                _enter(self._sheet.ws.cell(self.row + i, self.column + j), v)
 
     @property
     def number_format(self) -> str:
@@ -77,6 +79,29 @@ class FakeRange:
     @property
     def address(self) -> str:
         return f"{get_column_letter(self.column)}{self.row}:{get_column_letter(self._right)}{self._bottom}"
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _enter(cell, value: object) -> None:
+    """Put a value into a cell as Excel does when xlwings writes it: text is parsed as if
+    typed — a leading apostrophe keeps the rest as text (the apostrophe is not stored),
+    `=…` becomes a formula, `TRUE`/`FALSE` a boolean, a number written as text a number.
+    (Excel also reads dates from text, depending on the locale; the fake leaves that out.)
+    So a test of the fake catches a writer that hands Excel raw text."""
+    if not isinstance(value, str):
+        cell.value = value
+        return
+    if value.startswith("'"):
+        cell.value = value[1:]
+        cell.data_type = "s"
+        return
+    if value.strip().upper() in ("TRUE", "FALSE"):
+        cell.value = value.strip().upper() == "TRUE"
+        return
+    # openpyxl, like Excel, takes `=…` as a formula
+    cell.value = float(value) if _NUMBER.fullmatch(value.strip()) else value
 
 
 def _as_xlwings(value: object) -> object:
@@ -97,6 +122,19 @@ class FakeTable:
 
     def delete(self) -> None:
         del self._sheet.ws.tables[self._table.displayName]
+
+    def resize(self, cells: FakeRange) -> None:
+        """Excel's ListObject.Resize: the header row stays, new columns take their header
+        cell's text as their name."""
+        table, ws = self._table, self._sheet.ws
+        names = [c.name for c in table.tableColumns]
+        for column in range(cells.column + len(names), cells._right + 1):
+            header = ws.cell(cells.row, column).value
+            names.append(str(header) if header not in (None, "") else f"Column{len(names) + 1}")
+            table.tableColumns.append(TableColumn(id=len(names), name=names[-1]))
+        table.ref = cells.address
+        if table.autoFilter is not None:
+            table.autoFilter.ref = cells.address
 
 
 class FakeTables:

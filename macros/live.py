@@ -34,7 +34,20 @@ def _grid(sheet) -> list[list]:
     if last.row < 1 or last.column < 1:
         return []
     value = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
-    return [list(row) for row in value]
+    return [[_as_read(v) for v in row] for row in value]
+
+
+_MIDNIGHT = dt.time()
+
+
+def _as_read(value: object) -> object:
+    """A cell as the file reader gives it. xlwings hands every date cell over as a datetime;
+    python-calamine gives a cell whose time is midnight as a date (whatever its format) and
+    any other as a datetime. Doing the same here, the live workbook yields the very records
+    the file does."""
+    if type(value) is dt.datetime and value.time() == _MIDNIGHT and value.tzinfo is None:
+        return value.date()
+    return value
 
 
 def _tables(sheet) -> tuple[TableRange, ...]:
@@ -63,8 +76,24 @@ def read_live_book(book, specs: tuple[SheetSpec, ...] = INPUT_SHEETS, optional: 
                 tables=tables, missing=tuple(missing))
 
 
+#: Excel's limit for the text of one cell; a longer value makes the whole array write fail
+MAX_TEXT = 32_767
+
+
 def _excel(value: object) -> object:
+    """A value as xlwings should hand it to Excel: Decimal → float (it was rounded already),
+    a date → midnight, text → text that Excel keeps as typed.
+
+    Excel parses text put into `range.value` as if it were typed: `=…` becomes a formula
+    (a payer's remittance text `=HYPERLINK(…)` from a bank statement would run as one),
+    `00123` the number 123, `TRUE` a boolean, `1/2` a date. A leading apostrophe is Excel's
+    own "this is text" mark: it is not part of the cell's value, so the text reads back
+    exactly as written (the file writer gets the same result by typing the cell as text)."""
+    if isinstance(value, str):
+        return "'" + value[:MAX_TEXT]
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} cannot be stored in Excel")
         return float(value)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return dt.datetime.combine(value, dt.time())
@@ -83,7 +112,8 @@ def write_live_outputs(book, outputs: Iterable[OutputSheet]) -> None:
         sheet.clear()
         columns = list(output.columns)
         rows = [[_excel(v) for v in row] + [None] * (len(columns) - len(row)) for row in output.rows]
-        sheet.range("A1").value = [columns, *rows]
+        # headers too: a bucket label such as 1-30 would otherwise become the date 30 January
+        sheet.range("A1").value = [[_excel(c) for c in columns], *rows]
         height = max(len(rows), 1) + 1
         for j, name in enumerate(columns, 1):
             fmt = output.number_formats.get(name)
@@ -104,7 +134,8 @@ def _table_name(book, base: str) -> str:
 
 
 def apply_live_updates(book, updates: Sequence) -> None:
-    """Write input cells (`CellUpdate`, `HeaderAdd`), one range write per run of a column."""
+    """Write input cells (`CellUpdate`, `HeaderAdd`), one range write per run of a column;
+    a Table takes in the rows and columns written right next to it."""
     sheets = _sheets_by_name(book)
     by_column: dict[tuple[str, int], dict[int, object]] = {}
     for change in updates:
@@ -124,6 +155,31 @@ def apply_live_updates(book, updates: Sequence) -> None:
             sheet.range((start, column + 1), (previous, column + 1)).value = values
             if row is not None:
                 start = previous = row
+    for sheet_name in {name for name, _ in by_column}:
+        written = [(row, column + 1) for (name, column), cells in by_column.items() if name == sheet_name
+                   for row in cells]
+        _grow_tables(sheets[normalize_header(sheet_name)], written)
+
+
+def _grow_tables(sheet, cells: list[tuple[int, int]]) -> None:
+    """Take the cells written just below a Table (new rows: imported payments) or just right
+    of it (a new column's header) into the Table, as the file writer does. Excel grows a
+    Table by itself only for what a person types, not for values a program writes; without
+    this the next run would read the new rows as data outside the table."""
+    for table in sheet.tables:
+        cells_range = table.range
+        top, left = cells_range.row, cells_range.column
+        bottom, right = cells_range.last_cell.row, cells_range.last_cell.column
+        grown, new_bottom, new_right = True, bottom, right
+        while grown:
+            grown = False
+            for row, column in cells:
+                if column == new_right + 1 and top <= row <= new_bottom:
+                    new_right, grown = column, True
+                elif row == new_bottom + 1 and left <= column <= new_right and not table.show_totals:
+                    new_bottom, grown = row, True
+        if (new_bottom, new_right) != (bottom, right):
+            table.resize(sheet.range((top, left), (new_bottom, new_right)))
 
 
 def status(book, text: str | None) -> None:

@@ -35,6 +35,17 @@ def store_url(request, tmp_path):
     return request.getfixturevalue("pg_url")
 
 
+def pytest_configure(config):
+    """Module- and session-scoped fixtures run before the per-test isolation below: give them
+    a private store, archive and key too, so no test ever touches the user's own."""
+    import tempfile
+
+    home = Path(tempfile.mkdtemp(prefix="xlbilling-tests-"))
+    os.environ["XLBILLING_DATABASE_URL"] = f"sqlite:///{home / 'store.db'}"
+    os.environ["XLBILLING_ARCHIVE_DIR"] = str(home / "archive")
+    os.environ["XLBILLING_KEY_FILE"] = str(home / "keys" / "signing-key.pem")
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_data(tmp_path_factory, monkeypatch):
     """No test touches the user's real store, archive or keys: each gets its own defaults."""

@@ -112,3 +112,27 @@ def test_addin_commands(tmp_path):
     assert run("addin", "build", "--out", str(out)).returncode == 0 and out.stat().st_size > 10_000
     result = run("addin", "install")
     assert result.returncode == 2 and "Windows and macOS only" in result.stderr
+
+
+def test_install_puts_the_settings_where_the_add_ins_vba_reads_them(tmp_path, monkeypatch):
+    """xlwings' VBA (`GetConfigFilePath`) reads `%USERPROFILE%\\.<project>\\<project>.conf` on
+    Windows and the sandbox home's `<project>.conf` on macOS; RunPython on macOS needs
+    xlwings' AppleScript in Excel's Application Scripts folder."""
+    import sys
+
+    import xlwings
+
+    from addin import install as installer
+
+    assert installer.config_path("win32", tmp_path) == tmp_path / ".xlbilling" / "xlbilling.conf"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "platform", "darwin")
+    xlam = tmp_path / "built" / "xlbilling.xlam"
+    xlam.parent.mkdir()
+    xlam.write_bytes(b"add-in")
+    target, config = installer.install(xlam)
+    assert target == tmp_path / installer.MAC_STARTUP / "xlbilling.xlam" and target.read_bytes() == b"add-in"
+    assert config == tmp_path / "Library/Containers/com.microsoft.Excel/Data/xlbilling.conf"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == f'"INTERPRETER_MAC","{sys.executable}"' and '"UDF MODULES","udfs"' in lines
+    assert (tmp_path / installer.MAC_SCRIPTS / f"xlwings-{xlwings.__version__}.applescript").is_file()

@@ -11,7 +11,6 @@ import csv
 import json
 import shutil
 import subprocess
-from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 

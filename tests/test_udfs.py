@@ -198,3 +198,83 @@ def test_every_udf_is_exported_and_documented():
         documented = {ast.literal_eval(ast.parse(d).body[0].value.args[0]) for d in decorators
                       if d.startswith("xw.arg(") and "doc=" in d}
         assert params <= documented, (name, params - documented)
+
+
+def test_a_row_in_gives_a_row_out_and_a_single_cell_a_value():
+    """xlwings hands every argument over as a 2-D list (ndim=2): [[v]] is one cell's value."""
+    assert XLB_TAX([[1, 2, 3]], [[0.19]]) == [[0.19, 0.38, 0.57]]
+    assert XLB_TAX([[100]], [[0.19]]) == 19.0
+    assert XLB_DUE_DATE([[D(2026, 1, 1), D(2026, 2, 1)]], [["NET30"]]) == [[D(2026, 1, 31), D(2026, 3, 3)]]
+    assert XLB_TAX([[]], 0.19) == "#XLB: amount must be a rectangular range of cells"
+    assert XLB_TAX([[1, 2], [3]], 0.19) == "#XLB: amount must be a rectangular range of cells"
+    assert XLB_TAX(1e300, 0.19) == "#XLB: a number too large (or not a number) to compute with"
+
+
+def test_invoice_no_opens_the_store_once_for_a_whole_range(tmp_path, monkeypatch):
+    from billing.store import open_store
+    from udfs import registry
+
+    opened = []
+    monkeypatch.setattr(registry, "open_store", lambda url: opened.append(url) or open_store(url))
+    monkeypatch.setenv("XLBILLING_DATABASE_URL", f"sqlite:///{tmp_path / 'once.db'}")
+    registry._store.cache_clear()
+    assert XLB_INVOICE_NO([[f"K{n}"] for n in range(50)], "wb") == [[""]] * 50
+    assert XLB_INVOICE_NO("K1", "wb") == ""
+    assert opened == [f"sqlite:///{tmp_path / 'once.db'}"]
+    registry._store.cache_clear()
+
+
+#: Imports `udfs` under xlwings' own Windows decorators (xlwings.udfs: they register each
+#: function for Excel; off Windows `xw.func` does nothing). Only the pywin32 modules it
+#: imports are stubbed: registering and generating the VBA never call them.
+WINDOWS_REGISTRATION = """
+import io, json, sys, types
+for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+    sys.modules[name] = types.ModuleType(name)
+sys.modules["win32com.client"].Dispatch = None
+sys.modules["pythoncom"].CoInitialize = lambda: None
+import xlwings
+import xlwings.udfs as real
+xlwings.func, xlwings.arg, xlwings.ret = real.xlfunc, real.xlarg, real.xlret
+import udfs
+found = {name: getattr(udfs, name).__xlfunc__ for name in udfs.__all__}
+class AddIn:
+    Name = "xlbilling.xlam"
+vba = io.StringIO()
+real.generate_vba_wrapper("udfs", udfs, vba, AddIn())
+print(json.dumps({"functions": found, "vba": vba.getvalue()}, default=str))
+"""
+
+
+#: the table functions and their range arguments (their other arguments are single values)
+TABLE_UDFS = {"XLB_AGING": ("invoices", "allocations"), "XLB_MATCH": ("payments", "invoices")}
+
+
+def test_excel_registers_every_udf_with_its_help_and_2d_arguments():
+    """What `Import Functions` gives Excel: each function's help, each argument's help, 2-D
+    arguments, spilled tables, and `caller` kept out of the signature a user sees."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", WINDOWS_REGISTRATION], capture_output=True, text=True,
+                            cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    assert result.returncode == 0, result.stderr
+    registered = json.loads(result.stdout)
+    assert sorted(registered["functions"]) == sorted(udfs.__all__)
+    for name, info in registered["functions"].items():
+        assert info["ret"]["doc"] == getattr(udfs, name).__doc__
+        for arg in info["args"]:
+            if arg["name"] == "caller":
+                assert arg["vba"] == "Nothing"  # xlwings passes the calling cell here
+                continue
+            assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
+            if name not in TABLE_UDFS or arg["name"] in TABLE_UDFS[name]:
+                assert arg["options"].get("ndim") == 2, (name, arg["name"])
+        assert ("expand" in info["ret"]["options"]) == (name in TABLE_UDFS), name
+    vba = registered["vba"]
+    assert "Function XLB_TAX(amount, rate, Optional mode, Optional rounding, Optional currency)" in vba
+    assert "Function XLB_INVOICE_NO(invoice_key, Optional workbook_id)" in vba
+    assert vba.count('XLPy.CallUDF("udfs", ') == 2 * len(udfs.__all__)

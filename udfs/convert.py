@@ -9,7 +9,8 @@ here, after they were rounded; dates stay dates; every problem becomes the text
 `udf` wraps a domain function so that it never raises and is array-aware: when any
 argument is a range (a list), the function is applied element by element — scalars
 broadcast, ranges must have the same shape — and a spilled range of results comes back,
-one call per range, not one per cell.
+one call per range, not one per cell: a column gives a column, a row a row (xlwings is
+asked for 2-D lists, see `_two_dimensional`), a single cell a single value.
 """
 
 from __future__ import annotations
@@ -95,6 +96,17 @@ def excel(value: object) -> object:
     return "" if value is None else value
 
 
+def _one_cell(value: object) -> object:
+    """A range of one cell is that cell's value (xlwings hands it over as [[v]])."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        inner = value[0]
+        if not isinstance(inner, (list, tuple)):
+            return inner
+        if len(inner) == 1 and not isinstance(inner[0], (list, tuple)):
+            return inner[0]
+    return value
+
+
 def _shape(value: object) -> tuple[int, int] | None:
     if not isinstance(value, (list, tuple)):
         return None
@@ -122,19 +134,39 @@ def udf(function: Callable) -> Callable:
             return excel(function(*args))
         except UdfError as exc:
             return PREFIX + str(exc)
+        except ArithmeticError:  # decimal's messages name a class, not the problem
+            return PREFIX + "a number too large (or not a number) to compute with"
         except Exception as exc:  # the domain's own readable errors (terms, money, …) and any bug
             return PREFIX + (str(exc) or type(exc).__name__)
 
     @functools.wraps(function)
     def wrapper(*args):
+        args = tuple(_one_cell(a) for a in args)
         shapes = [_shape(a) for a in args]
         ranges = [s for s in shapes if s is not None]
         if not ranges:
             return one(*args)
-        if any(s != ranges[0] for s in ranges) or ranges[0][0] <= 0:
+        empty = [n for n, s in zip(names, shapes) if s is not None and min(s) <= 0]
+        if empty:  # an empty list, or rows of different lengths: no range Excel would send
+            return PREFIX + f"{', '.join(empty)} must be a rectangular range of cells"
+        if any(s != ranges[0] for s in ranges):
             wrong = [n for n, s in zip(names, shapes) if s is not None]
             return PREFIX + f"the ranges {', '.join(wrong)} must have the same shape"
         rows, cols = ranges[0]
         return [[one(*(_cell(a, s, r, c) for a, s in zip(args, shapes))) for c in range(cols)] for r in range(rows)]
 
+    return _two_dimensional(wrapper, names)
+
+
+def _two_dimensional(wrapper: Callable, names: list[str]) -> Callable:
+    """Ask xlwings for every argument as a 2-D list (`ndim=2`): by default a row and a column
+    both arrive as the same flat list, and a row's results would spill down a column. A
+    single cell then arrives as [[v]], which `wrapper` takes as the value itself. (The
+    reserved `caller` argument is the calling cell, not a value. Off Windows xlwings'
+    decorators do nothing.)"""
+    import xlwings as xw
+
+    for name in names:
+        if name != "caller":
+            wrapper = xw.arg(name, ndim=2)(wrapper)
     return wrapper

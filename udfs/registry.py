@@ -3,10 +3,12 @@ allocation, so recalculating a workbook can never consume numbers."""
 
 from __future__ import annotations
 
+import functools
+
 import xlwings as xw
 
 from billing.registry import lookup
-from billing.store import open_store
+from billing.store import database_url, open_store
 from udfs.convert import UdfError, text, udf
 
 
@@ -26,6 +28,14 @@ def _workbook_id_of_caller(caller) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4)
+def _store(url: str):
+    """One engine per store for the life of Excel's Python process: a recalculation calls
+    this once per cell, and a new engine each time would run the schema check each time
+    and leave its connection open until garbage collection (PostgreSQL counts those)."""
+    return open_store(url)
+
+
 @xw.func
 @xw.arg("invoice_key", doc="The invoice row's invoice_key.")
 @xw.arg("workbook_id", doc="The workbook's id (default: this workbook's Settings workbook_id).")
@@ -37,4 +47,4 @@ def XLB_INVOICE_NO(invoice_key, workbook_id=None, caller=None):
     workbook = text(workbook_id, "workbook_id", "") or _workbook_id_of_caller(caller)
     if not workbook:
         raise UdfError("workbook_id is needed (this workbook's Settings has none yet: number it once)")
-    return lookup(open_store(), workbook, key) or ""
+    return lookup(_store(database_url()), workbook, key) or ""

@@ -45,6 +45,8 @@ def _spilled(function):
             return [list(header), *([excel(v) for v in row] for row in rows)]
         except UdfError as exc:
             return PREFIX + str(exc)
+        except ArithmeticError:  # decimal's messages name a class, not the problem
+            return PREFIX + "a number too large (or not a number) to compute with"
         except Exception as exc:
             return PREFIX + (str(exc) or type(exc).__name__)
     wrapper.__name__, wrapper.__doc__, wrapper.__wrapped__ = function.__name__, function.__doc__, function

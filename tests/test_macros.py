@@ -1,0 +1,117 @@
+"""The ribbon's macros on a workbook as Excel would hold it (the in-project fake of the few
+xlwings calls they use): the same records as from the file, the same results as the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import openpyxl
+import pytest
+
+import macros
+from billing.contract import ALLOCATIONS
+from billing.demo import prepare_demo
+from billing.xlsx_read import read_book
+from macros.buttons import BUTTONS, GROUPS
+from macros.fakebook import FakeBook
+from macros.live import read_live_book
+from test_cli import run
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return prepare_demo(tmp_path_factory.mktemp("macros"), invoices=60, seed=4)
+
+
+@pytest.fixture
+def workbook(demo, tmp_path):
+    copy = tmp_path / "live.xlsx"
+    shutil.copy(demo.workbook, copy)
+    return copy
+
+
+def test_live_book_reads_exactly_what_the_file_reader_reads(workbook):
+    from_file = read_book(workbook, optional=(ALLOCATIONS,))
+    live = read_live_book(FakeBook(workbook), optional=(ALLOCATIONS,))
+    assert set(live.tables) == set(from_file.tables)
+    for name, table in from_file.tables.items():
+        other = live.tables[name]
+        assert (other.header_row, other.columns, other.table_name, other.last_row) == \
+            (table.header_row, table.columns, table.table_name, table.last_row), name
+        left = table.frame.map(lambda v: v.date() if isinstance(v, dt.datetime) else v)
+        right = other.frame.map(lambda v: v.date() if isinstance(v, dt.datetime) else v)
+        assert left.equals(right), name
+
+
+def test_month_end_close_macro_matches_the_cli(workbook, demo, tmp_path):
+    cli_copy = tmp_path / "cli.xlsx"
+    shutil.copy(workbook, cli_copy)
+    book = FakeBook(workbook, answer_date=dt.date(2026, 10, 31))
+    macros.month_end_close(book)
+    assert book.app.alerts == ["Closed as of 2026-10-31: see the Close sheet"], book.app.alerts
+    assert "xlbilling Month-end close: statements" in book.app.status_history
+    book.save()
+    summary = json.loads(run("close", str(cli_copy), "--as-of", "2026-10-31", "--json").stdout)
+    live, cli = openpyxl.load_workbook(workbook), openpyxl.load_workbook(cli_copy)
+    for sheet in ("Aging", "Dunning", "Allocations", "Statements"):
+        assert [r for r in live[sheet].iter_rows(values_only=True)] == \
+            [r for r in cli[sheet].iter_rows(values_only=True)], sheet
+    totals = {r[2]: r[9] for r in live["Aging"].iter_rows(values_only=True) if r[0] == "TOTAL"}
+    assert {c: f"{v:.2f}" for c, v in totals.items()} == summary["steps"]["age"]["totals"]
+
+
+@pytest.mark.parametrize("macro, sheet", [("validate", "Validation"), ("compute", "InvoiceTaxSummary"),
+                                          ("match_payments", "Allocations"), ("aging_report", "Aging")])
+def test_each_macro_writes_its_sheet(workbook, macro, sheet):
+    book = FakeBook(workbook, answer_date=dt.date(2026, 10, 31))
+    getattr(macros, macro)(book)
+    assert not any("failed" in a for a in book.app.alerts), book.app.alerts
+    assert sheet in book.wb.sheetnames
+    assert book.app.status_history[-1] is False  # the status bar is given back
+
+
+def test_import_statement_macro_imports_the_chosen_files(workbook, demo):
+    book = FakeBook(workbook, files=[str(s) for s in demo.statements])
+    macros.import_statement(book)
+    (message,) = book.app.alerts
+    assert message.startswith(f"{sum(1 for _ in _lines(demo))} payments imported")
+
+
+def _lines(demo):
+    from billing.statements import read_statement
+
+    return [line for s in demo.statements for line in read_statement(s).lines]
+
+
+def test_an_invalid_workbook_gets_its_findings_and_a_message(workbook):
+    book = FakeBook(workbook)
+    book.wb["Invoices"]["E2"] = "not a date"
+    macros.compute(book)
+    assert book.app.alerts and "errors: see the Validation sheet" in book.app.alerts[0]
+    assert book.wb["Validation"].max_row > 1
+
+
+def test_seal_asks_for_a_save_first(workbook):
+    book = FakeBook(workbook)
+    book.saved = False
+    macros.seal_workbook(book)
+    assert book.app.alerts == ["Seal & archive: save the workbook first: the seal covers the saved file"]
+
+
+def test_every_button_names_a_macro_with_the_ribbon_signature():
+    import inspect
+
+    assert {b.group for b in BUTTONS} == set(GROUPS) and len({b.control_id for b in BUTTONS}) == len(BUTTONS)
+    for button in BUTTONS:
+        function = getattr(macros, button.macro)
+        assert list(inspect.signature(function).parameters) == ["book"], button
+
+
+def test_run_button_dispatches_by_control_id(workbook):
+    book = FakeBook(workbook)
+    macros.run_button("xlbValidate", book)
+    assert book.app.alerts[0].startswith("Valid")
+    macros.run_button("nope", book)
+    assert book.app.alerts[-1] == "unknown ribbon button 'nope'"
