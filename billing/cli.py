@@ -608,6 +608,10 @@ def _demo_step(argv: list[str]) -> int:
     return 0
 
 
+from billing import cli_seal  # noqa: E402,F401  (registers seal, verify, keys, archive)
+from billing import cli_addin  # noqa: E402,F401  (registers addin build/install)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app, turning every failure into a one-line reason and an exit code."""
     command = typer.main.get_command(app)

@@ -29,6 +29,7 @@ SETTING_DEFAULTS: dict[str, tuple[str, str]] = {
     "aging_basis": ("due_date", "due_date or issue_date"),
     "match_tolerance": ("0.05", "largest short or over payment settled automatically, in base currency"),
     "business_days_country": ("", "ISO 3166 country whose public holidays NET<n>BD terms skip, e.g. DE"),
+    "retention_years": ("10", "years a sealed workbook is kept in the archive (1-30; e.g. 8 for German invoices)"),
 }
 
 
@@ -58,3 +59,4 @@ class Settings(BaseModel):
     aging_basis: Literal["due_date", "issue_date"] = "due_date"
     match_tolerance: Decimal = Decimal("0.05")
     business_days_country: Optional[str] = None
+    retention_years: int = 10

@@ -19,6 +19,7 @@ from typing import Callable
 
 from platformdirs import user_data_dir
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -86,12 +87,43 @@ workbooks = Table(
 )
 
 
+#: The archive index: one entry per sealed workbook stored in the archive folder, each
+#: carrying the hash of the entry before it (a hash chain; `billing.archive`).
+archive_entries = Table(
+    "archive_entries",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("suffix", String(8), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content_digest", String(64), nullable=False, index=True),
+    Column("workbook_id", String(64), nullable=False, index=True),
+    Column("period", String(7), nullable=False),
+    Column("first_customer", String(200)),
+    Column("last_customer", String(200)),
+    Column("first_invoice", String(100)),
+    Column("last_invoice", String(100)),
+    Column("original_name", Text, nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("sealed_at", String(32), nullable=False),
+    Column("archived_at", String(32), nullable=False),  # UTC ISO text: hashed exactly as stored
+    Column("archived_by", String(200), nullable=False),
+    Column("retention_until", Date, nullable=False),
+    Column("previous_hash", String(64), nullable=False, unique=True),  # unique: the chain cannot fork
+    Column("entry_hash", String(64), nullable=False, unique=True),
+)
+
+
 def _v1(conn) -> None:
     metadata.create_all(conn, tables=[series_counters, numbers, workbooks])
 
 
+def _v2(conn) -> None:
+    metadata.create_all(conn, tables=[archive_entries])
+
+
 #: Schema migrations: version number → the step that brings the store to it.
-MIGRATIONS: dict[int, Callable] = {1: _v1}
+MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2}
 
 
 def default_url() -> str:

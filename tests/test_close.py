@@ -127,3 +127,13 @@ def test_demo(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "closed as of 2026-10-31" in result.stderr
     assert {"Close", "Aging"} <= set(openpyxl.load_workbook(tmp_path / "d" / "demo.xlsx").sheetnames)
+
+
+def test_close_with_seal_archives_a_workbook_that_verifies(tmp_path):
+    files = prepare_demo(tmp_path / "s", invoices=30, seed=9)
+    result = close(files, "--seal")
+    assert result.returncode == 0, result.stderr
+    seal = json.loads(result.stdout)["seal"]
+    assert seal["sealed"] == str(files.workbook) and seal["archive_id"] == 1 and len(seal["sha256"]) == 64
+    verify = run("verify", str(files.workbook), "--json")
+    assert verify.returncode == 0 and json.loads(verify.stdout)["intact"] is True

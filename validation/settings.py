@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from billing.cellvalues import code_column, text_column, upper_column
 from billing.contract import normalize_header
@@ -15,7 +15,7 @@ from billing.errors import Finding, error, warning
 from billing.settings import SETTING_DEFAULTS, Settings
 from billing.terms import BusinessCalendar, TermsError
 from billing.xlsx_read import SheetTable
-from validation.fields import Currency, TermsCode, bounded, describe, fail, one_of
+from validation.fields import Currency, Rule, TermsCode, bounded, describe, fail, one_of
 from validation.rows import field_rules
 
 #: fields a series pattern may use; `seq` is the counter and must be there
@@ -89,6 +89,8 @@ class SettingsInput(BaseModel):
     match_tolerance: Optional[bounded("invalid_setting", "match_tolerance {value} must be a non-negative amount",
                                       ge=Decimal(0))] = None
     business_days_country: Optional[Annotated[str, AfterValidator(check_country)]] = None
+    retention_years: Optional[Annotated[int, Field(ge=1, le=30),
+                                        Rule("invalid_setting", "retention_years {value} must be whole years from 1 to 30")]] = None
 
 
 assert set(SettingsInput.model_fields) == set(SETTING_DEFAULTS)
@@ -100,7 +102,7 @@ def _read(key: str, value: object) -> object:
         return code_column([value])[0]
     if key == "base_currency":
         return upper_column([value])[0]
-    if key == "match_tolerance":
+    if key in ("match_tolerance", "retention_years"):
         return value
     return text_column([value])[0]
 

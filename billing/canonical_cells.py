@@ -1,0 +1,192 @@
+"""One cell as its canonical line: type, normalised value or formula, number format.
+
+`canonical.py` describes the canonical form; this module implements the per-cell rules
+both sheet readers share (`canonical_sheet`'s fast text scanner and its element-by-element
+reader), so the two can only agree:
+
+* a formula cell is its formula (`f`), without a leading `=` and without its cached result
+  (programs recompute it and some drop it on save); an array formula is `fa` with its range;
+* otherwise by the cell's type: numbers (`n`) as the shortest text that reads back as the same
+  IEEE-754 double (Python's `repr`: `46234.0`, `0.19`, `1e-05`, `1.5e+16`), -0 as 0; text (`s`)
+  whether shared, inline or `str`; booleans (`b`) as TRUE/FALSE; errors (`e`) and ISO dates
+  (`d`) as written;
+* a cell with no value and no formula, or with empty text, is no content and has no line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Callable, NamedTuple, Sequence
+
+from lxml import etree
+
+from billing.ooxml import MAIN, PARSER, local
+
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+_BOOLEANS = {"1": "TRUE", "true": "TRUE", "0": "FALSE", "false": "FALSE"}
+#: the common shapes of a cell's text after its `r` attribute, read without an XML parser:
+#: `[ s="N"][ t="T"]` then `/>`, `></c>` or `><v>value</v></c>` (a value without `&` or `<`)
+_SIMPLE = re.compile(r'(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?(?:/>|></c>|><v>([^<&]*)</v></c>|><v/></c>)')
+
+
+class CellProblem(Exception):
+    """A cell whose content cannot be right (an unknown type, a number that is not one);
+    the caller names the cell."""
+
+
+class Unusual(Exception):
+    """A cell the fast scanner does not read; the sheet is read element by element instead."""
+
+
+class Formula(NamedTuple):
+    """A cell's `<f>` element."""
+
+    kind: str  # normal, array, shared, dataTable
+    text: str | None
+    ref: str | None  # the range of an array or shared formula
+    group: str | None  # `si` of a shared formula
+    attributes: str  # a data table's inputs, as `name=value;...`
+
+
+class RawCell(NamedTuple):
+    """What a `<c>` element holds, XML-decoded: style index, type, value, formula, inline text."""
+
+    style: str
+    kind: str
+    value: str | None
+    formula: Formula | None
+    inline: str | None
+
+
+def escape(text: str) -> str:
+    """Backslash, tab, newline and carriage return as `\\\\`, `\\t`, `\\n`, `\\r`.
+
+    (Four `replace` calls: C-speed on the joined text of a whole string table, where
+    `str.translate` with a mapping goes through Python for every character.)
+
+    >>> print(escape("a\\tb\\nc\\\\d"))
+    a\\tb\\nc\\\\d
+    """
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def xml_text(text: str) -> str:
+    """Text read without a parser, line ends normalised as an XML parser does."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def canonical_number(text: str) -> str:
+    """The canonical text of a number cell's value.
+
+    >>> canonical_number("46234"), canonical_number("0.190"), canonical_number("-0"), canonical_number("1E-5")
+    ('46234.0', '0.19', '0.0', '1e-05')
+    """
+    if not _NUMBER.fullmatch(text):
+        raise CellProblem(f"holds {text[:40]!r}, which is not a number")
+    value = float(text)
+    if not math.isfinite(value):
+        raise CellProblem(f"holds {text[:40]!r}, beyond what a number cell can hold")
+    return repr(value + 0.0)  # + 0.0 turns -0.0 into 0.0
+
+
+def string_text(element) -> str:
+    """The text of a shared string item (`<si>`) or inline string (`<is>`): its `<t>`, or the
+    `<t>` of each rich-text run in order; phonetic runs (`<rPh>`) are not the text."""
+    parts = []
+    for child in element:
+        name = local(child.tag)
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            parts.extend(t.text or "" for t in child if local(t.tag) == "t")
+    return "".join(parts)
+
+
+def raw_cell(element) -> RawCell:
+    """The parts of a parsed `<c>` element."""
+    value = formula = inline = None
+    for child in element:
+        name = local(child.tag)
+        if name == "v":
+            value = child.text or ""
+        elif name == "f":
+            kind = child.get("t") or "normal"
+            extra = ";".join(f"{k}={child.get(k)}" for k in ("r1", "r2", "dt2D", "dtr", "del1", "del2")
+                             if child.get(k) is not None)
+            formula = Formula(kind, child.text, child.get("ref"), child.get("si"), extra)
+        elif name == "is":
+            inline = string_text(child)
+    return RawCell(element.get("s") or "", element.get("t") or "n", value, formula, inline)
+
+
+def parse_cell_text(rest: str) -> RawCell:
+    """A cell from its text after `<c r="A1"` (the fast scanner's key); `Unusual` if the text
+    is not exactly one well-formed cell element."""
+    simple = _SIMPLE.fullmatch(rest)
+    if simple:
+        style, kind, value = simple.groups()
+        return RawCell(style or "", kind or "n", None if value is None else xml_text(value), None, None)
+    try:
+        element = etree.fromstring(f'<c xmlns="{MAIN}"{rest}', PARSER)
+    except etree.XMLSyntaxError:
+        raise Unusual(rest[:60]) from None
+    if local(element.tag) != "c":
+        raise Unusual(rest[:60])
+    return raw_cell(element)
+
+
+class CellForms:
+    """Turns raw cells into canonical lines (`\\ttype\\tvalue\\tformat`, '' for no content)."""
+
+    def __init__(self, shared_string: Callable[[int], str], formats: Sequence[str]):
+        self._string = shared_string
+        self.formats = formats
+
+    def line(self, cell: RawCell, formula_text: str | None = None) -> str:
+        """`formula_text`: a shared formula's text already translated to this cell."""
+        fmt = self.format(cell.style)
+        if cell.formula is not None:
+            f = cell.formula
+            text = formula_text if formula_text is not None else (f.text or "")
+            text = escape(text[1:] if text.startswith("=") else text)
+            if f.kind == "array":
+                return f"\tfa\t{f.ref or ''} {text}\t{fmt}"
+            if f.kind == "dataTable":
+                return f"\tft\t{escape(f.attributes)} {text}\t{fmt}"
+            return f"\tf\t{text}\t{fmt}"
+        kind, value = cell.kind, cell.value
+        if kind == "inlineStr":
+            return f"\ts\t{escape(cell.inline)}\t{fmt}" if cell.inline else ""
+        if value is None or (value == "" and kind != "str"):
+            return ""
+        if kind == "n":
+            return f"\tn\t{canonical_number(value)}\t{fmt}"
+        if kind == "s":
+            text = self._shared(value)
+            return f"\ts\t{escape(text)}\t{fmt}" if text else ""
+        if kind == "str":
+            return f"\ts\t{escape(value)}\t{fmt}" if value else ""
+        if kind == "b":
+            if value.strip() not in _BOOLEANS:
+                raise CellProblem(f"holds {value[:20]!r}, which is not a boolean")
+            return f"\tb\t{_BOOLEANS[value.strip()]}\t{fmt}"
+        if kind in ("e", "d"):
+            return f"\t{kind}\t{escape(value)}\t{fmt}"
+        raise CellProblem(f"has the unknown cell type {kind[:20]!r}")
+
+    def format(self, style: str) -> str:
+        """The escaped number format code of a style index ('' for none)."""
+        index = int(style) if style else 0
+        if index >= len(self.formats):
+            if not style:
+                return "General"
+            raise CellProblem(f"uses cell style {index}, but the workbook defines {len(self.formats)}")
+        return self.formats[index]
+
+    def _shared(self, value: str) -> str:
+        try:
+            index = int(value)
+        except ValueError:
+            raise CellProblem(f"refers to shared string {value[:20]!r}, which is not an index") from None
+        return self._string(index)

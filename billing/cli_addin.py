@@ -1,0 +1,34 @@
+"""`xlbilling addin build|install`: the Billing ribbon add-in (see `addin/`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from billing.cli import app, err
+
+addin_app = typer.Typer(help="The Billing ribbon add-in for Excel.", no_args_is_help=True)
+app.add_typer(addin_app, name="addin")
+
+
+@addin_app.command("build")
+def build_command(out: Optional[Path] = typer.Option(None, "--out", help="Where to write the .xlam "
+                                                     "(default: addin/xlbilling.xlam).")) -> None:
+    """Build addin/xlbilling.xlam from xlwings' BSD add-in template and the ribbon registry."""
+    from addin.build import OUT, build
+
+    path = build(out or OUT)
+    err.print(f"Built {path} ({path.stat().st_size:,} bytes). Install it: xlbilling addin install "
+              "(Windows/macOS), see README, 'Using it in Excel'.", markup=False)
+
+
+@addin_app.command("install")
+def install_command() -> None:
+    """Copy the add-in into Excel's startup folder and write its settings (Windows/macOS)."""
+    from addin.build import OUT
+    from addin.install import install
+
+    target, config = install(OUT)
+    err.print(f"Installed {target}; settings in {config}. Restart Excel: the Billing tab appears.", markup=False)

@@ -1,0 +1,132 @@
+"""The organisation's signing key pair (Ed25519) that seals workbooks.
+
+The private key is a PEM (PKCS #8) file readable by its owner only (0600), in the user's
+data directory unless `--key FILE` or `XLBILLING_KEY_FILE` names another place; it is
+never written into a workbook. Recipients get the public key (`xlbilling keys
+export-public`) and can verify a sealed workbook with it alone. A key is known by its id:
+the first 16 hex digits of the SHA-256 of its raw 32-byte public key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from platformdirs import user_data_dir
+
+from billing.errors import BadFile
+
+ENV_KEY = "XLBILLING_KEY_FILE"
+
+
+class SigningKey(NamedTuple):
+    """The private key, its id and its file."""
+
+    private: Ed25519PrivateKey
+    key_id: str
+    path: Path
+
+    @property
+    def public(self) -> Ed25519PublicKey:
+        """The public key recipients verify with."""
+        return self.private.public_key()
+
+
+def key_path(path: str | os.PathLike | None = None) -> Path:
+    """Where the private key lives: the option, else `XLBILLING_KEY_FILE`, else the data dir."""
+    if path:
+        return Path(path)
+    if os.environ.get(ENV_KEY):
+        return Path(os.environ[ENV_KEY])
+    return Path(user_data_dir("xlbilling", appauthor=False)) / "keys" / "signing-key.pem"
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    """The first 16 hex digits of the SHA-256 of the raw public key."""
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_pem(public: Ed25519PublicKey) -> bytes:
+    """The public key as PEM (SubjectPublicKeyInfo), what `keys export-public` writes."""
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def init_key(path: str | os.PathLike | None = None) -> tuple[SigningKey, bool]:
+    """The key pair at `path`, created (0600) if there is none yet; (key, created)."""
+    target = key_path(path)
+    if target.exists():
+        return load_key(target), False
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    fd, tmp = tempfile.mkstemp(prefix=".signing-key.", dir=target.parent)  # mkstemp: mode 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, target)  # never replaces a key another process made meanwhile
+        except FileExistsError:
+            return load_key(target), False
+    finally:
+        os.unlink(tmp)
+    return SigningKey(private, key_id(private.public_key()), target), True
+
+
+def load_key(path: str | os.PathLike | None = None) -> SigningKey:
+    """The private key at `path`; BadFile if it is missing, unreadable, too open or not Ed25519."""
+    target = key_path(path)
+    try:
+        mode = target.stat().st_mode
+        data = target.read_bytes()
+    except FileNotFoundError:
+        raise BadFile(f"no signing key at {target}: create the organisation's key pair with "
+                      f"`xlbilling keys init`") from None
+    except OSError as exc:
+        raise BadFile(f"cannot read the signing key {target}: {exc.strerror or exc}") from None
+    if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
+        raise BadFile(f"the signing key {target} is readable by others (mode {stat.S_IMODE(mode):o}); "
+                      f"run: chmod 600 {target}")
+    try:
+        private = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise BadFile(f"{target} is not an unencrypted PEM private key ({exc})") from None
+    if not isinstance(private, Ed25519PrivateKey):
+        raise BadFile(f"{target} is not an Ed25519 key")
+    return SigningKey(private, key_id(private.public_key()), target)
+
+
+def load_public(path: str | os.PathLike) -> Ed25519PublicKey:
+    """A public key from a PEM file (`xlbilling keys export-public`); BadFile if unusable."""
+    target = Path(path)
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        raise BadFile(f"cannot read the public key {target}: {exc.strerror or exc}") from None
+    try:
+        public = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise BadFile(f"{target} is not a PEM public key ({' '.join(str(exc).split())[:120]})") from None
+    if not isinstance(public, Ed25519PublicKey):
+        raise BadFile(f"{target} is not an Ed25519 public key")
+    return public
+
+
+def is_valid_signature(public: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    """Whether `signature` is the Ed25519 signature of `data` by `public`'s private key."""
+    try:
+        public.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True

@@ -1,0 +1,405 @@
+"""Seal, archive and verify end to end: every tamper case with what verify reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from billing.archive import archive_dir, archived_path
+from billing.cli import main
+from billing.newbook import create_workbook
+from billing.sample import generate_sample
+from billing.store import archive_entries, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def xlbilling(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the command line in this process: (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as done:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return done.value.code, out.out, out.err
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def sample_bytes(tmp_path_factory) -> bytes:
+    path = create_workbook(tmp_path_factory.mktemp("sample") / "s.xlsx", generate_sample(30, seed=7))
+    return path.read_bytes()
+
+
+@pytest.fixture
+def sealed(tmp_path, capsys, sample_bytes):
+    """A freshly sealed sample workbook and what `seal --json` printed."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(sample_bytes)
+    code, out, err = xlbilling(capsys, "seal", path, "--json", "--sealer", "Erika Muster")
+    assert code == 0, err
+    return path, json.loads(out)
+
+
+def verify(capsys, path: Path, *more: str) -> tuple[int, dict]:
+    code, out, _ = xlbilling(capsys, "verify", path, "--json", *more)
+    return code, json.loads(out)
+
+
+def edit(path: Path, change) -> None:
+    """Change the workbook as a person with openpyxl (or Excel) would, and save it."""
+    wb = openpyxl.load_workbook(path)
+    change(wb)
+    wb.save(path)
+
+
+# --------------------------------------------------------------------------- sealing
+
+
+def test_seal_writes_a_protected_signed_workbook_archives_it_and_verifies(sealed, capsys):
+    path, result = sealed
+    assert set(result) >= {"sealed", "sha256", "archive_id"}
+    assert result["sha256"] == sha(path) and result["archive_id"] == 1
+    stored = archived_path(archive_dir(), result["sha256"], ".xlsx")
+    assert stored.read_bytes() == path.read_bytes()
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o444
+    with zipfile.ZipFile(path) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+        assert '<workbookProtection lockStructure="1"/>' in workbook
+        assert 'name="_seal"' in workbook and 'state="veryHidden"' in workbook
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and all(b"<sheetProtection " in z.read(n) for n in sheets)
+        assert b"xlbilling_seal" in z.read("docProps/custom.xml")
+    record = json.loads(path.with_name("book.xlsx.seal.json").read_text())
+    wb = openpyxl.load_workbook(path)
+    assert json.loads(wb["_seal"]["A1"].value) == record
+    assert wb["_seal"].sheet_state == "veryHidden" and wb["Invoices"].protection.sheet
+    assert (record["period"], record["sealer"], record["previous_digest"]) == ("2026-10", "Erika Muster", None)
+    assert record["invoice_numbers"]["first"].startswith("INV-2026-") and record["file_sha256"] != result["sha256"]
+    code, report = verify(capsys, path)
+    assert (code, report["sealed"], report["intact"], report["changed_cells"]) == (0, True, True, [])
+    assert report["archived_original"]["status"] == "identical"
+
+
+def test_sealing_again_chains_to_the_previous_seal(sealed, capsys):
+    path, first = sealed
+    code, out, err = xlbilling(capsys, "seal", path, "--json", "--period", "2026-11")
+    assert code == 0, err
+    second = json.loads(out)
+    record = json.loads(path.with_name("book.xlsx.seal.json").read_text())
+    assert record["previous_digest"] == first["content_digest"] and record["period"] == "2026-11"
+    assert second["archive_id"] == 2
+    assert verify(capsys, path)[1]["intact"] is True
+    code, out, _ = xlbilling(capsys, "archive", "check", "--head", first["chain_head"], "--json")
+    assert (code, json.loads(out)) == (0, {"ok": True, "findings": []})
+
+
+def test_an_invalid_workbook_is_not_sealed_and_nothing_is_archived(tmp_path, capsys, sample_bytes):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(sample_bytes)
+    edit(path, lambda wb: wb["InvoiceLines"].cell(row=2, column=7, value="X9"))
+    before = sha(path)
+    code, out, _ = xlbilling(capsys, "seal", path, "--json")
+    assert code == 1
+    document = json.loads(out)
+    assert document["valid"] is False
+    assert {(e["cell"], e["rule"]) for e in document["errors"]} >= {("InvoiceLines!G2", "unknown_tax_code")}
+    assert sha(path) == before and not path.with_name("bad.xlsx.seal.json").exists()
+    assert not archive_dir().exists()
+    code, out, _ = xlbilling(capsys, "archive", "list", "--json")
+    assert (code, json.loads(out)) == (0, {"entries": []})
+
+
+def test_a_harmless_resave_is_intact(sealed, capsys):
+    path, _ = sealed
+    edit(path, lambda wb: None)
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["changed_cells"]) == (0, True, [])
+    assert report["archived_original"]["status"] == "found"
+    assert "same content, but the file's bytes differ" in report["archived_original"]["message"]
+
+
+# --------------------------------------------------------------------------- tampering
+
+
+def tampered(capsys, path: Path, change, *more: str) -> dict:
+    edit(path, change)
+    code, report = verify(capsys, path, *more)
+    assert (code, report["sealed"], report["intact"]) == (1, True, False)
+    assert "the content differs from what was sealed" in report["problems"]
+    return report
+
+
+def test_a_changed_value(sealed, capsys):
+    path, _ = sealed
+    before = openpyxl.load_workbook(path)["Customers"]["B3"].value
+    report = tampered(capsys, path, lambda wb: wb["Customers"].cell(row=3, column=2, value="Someone Else Ltd"))
+    assert report["changed_cells"] == ["Customers!B3"]
+    assert report["changes"] == [{"cell": "Customers!B3", "what": "value", "old": repr(before),
+                                  "new": "'Someone Else Ltd'"}]
+    assert report["sheet_changes"] == [] and report["archived_original"]["archive_id"] == 1
+
+
+def test_a_changed_formula(tmp_path, capsys, sample_bytes):
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(sample_bytes)
+
+    def add_formula(wb):
+        ws = wb["InvoiceLines"]
+        ws["K1"] = "tax_check"
+        ws["K2"] = "=H2*19%"
+
+    edit(path, add_formula)
+    code, _, err = xlbilling(capsys, "seal", path)
+    assert code == 0, err
+    report = tampered(capsys, path, lambda wb: wb["InvoiceLines"].__setitem__("K2", "=H2*7%"))
+    assert report["changes"] == [{"cell": "InvoiceLines!K2", "what": "formula", "old": "=H2*19%", "new": "=H2*7%"}]
+
+
+def test_a_changed_number_format(sealed, capsys):
+    path, _ = sealed
+    report = tampered(capsys, path, lambda wb: setattr(wb["InvoiceLines"]["E2"], "number_format", "0.0"))
+    assert report["changes"] == [{"cell": "InvoiceLines!E2", "what": "format", "old": "#,##0.00", "new": "0.0"}]
+
+
+def test_a_hidden_row(sealed, capsys):
+    path, _ = sealed
+    report = tampered(capsys, path, lambda wb: setattr(wb["Invoices"].row_dimensions[3], "hidden", True))
+    assert report["changed_cells"] == []
+    assert report["sheet_changes"] == [{"sheet": "Invoices", "what": "hidden_rows",
+                                        "detail": "hidden rows now hidden: 3"}]
+
+
+def test_an_added_hidden_sheet(sealed, capsys):
+    path, _ = sealed
+
+    def add(wb):
+        ws = wb.create_sheet("Notes")
+        ws["A1"] = "paid in cash"
+        ws.sheet_state = "hidden"
+
+    report = tampered(capsys, path, add)
+    assert report["changed_cells"] == ["Notes!A1"]
+    assert report["sheet_changes"] == [{"sheet": "Notes", "what": "added", "detail": "sheet added (hidden)"}]
+
+
+def test_a_renamed_sheet(sealed, capsys):
+    path, _ = sealed
+    report = tampered(capsys, path, lambda wb: setattr(wb["Payments"], "title", "Receipts"))
+    assert report["changed_cells"] == []
+    assert report["sheet_changes"] == [{"sheet": "Payments", "what": "renamed", "detail": "renamed to Receipts"}]
+
+
+def test_a_changed_value_without_the_archive_names_the_sheet(sealed, capsys):
+    path, _ = sealed
+    report = tampered(capsys, path, lambda wb: wb["Customers"].cell(row=3, column=2, value="X"), "--no-archive")
+    assert report["changed_cells"] == []
+    assert [(c["sheet"], c["what"]) for c in report["sheet_changes"]] == [("Customers", "changed")]
+
+
+def test_an_edited_seal_record(sealed, capsys):
+    path, _ = sealed
+
+    def edit_record(wb):
+        record = json.loads(wb["_seal"]["A1"].value)
+        record["period"] = "2026-09"
+        wb["_seal"]["A1"] = json.dumps(record, sort_keys=True, separators=(",", ":"))
+
+    edit(path, edit_record)
+    path.with_name("book.xlsx.seal.json").unlink()
+    code, report = verify(capsys, path)
+    assert (code, report["sealed"], report["intact"]) == (1, True, False)
+    assert report["problems"] == ["the signature does not match the record: the record was changed after it was "
+                                  "signed, or signed with another key"]
+
+
+def test_a_seal_presented_with_another_workbook(sealed, tmp_path, capsys):
+    path, _ = sealed
+    other = tmp_path / "other.xlsx"
+    create_workbook(other, generate_sample(30, seed=8))
+    shutil.copy(path.with_name("book.xlsx.seal.json"), other.with_name("other.xlsx.seal.json"))
+    code, report = verify(capsys, other)
+    assert (code, report["sealed"], report["intact"]) == (1, True, False)
+    assert report["problems"] == ["the content differs from what was sealed"]
+    assert report["archived_original"]["status"] == "found"
+    assert "Settings!B2" in report["changed_cells"]  # the other workbook's id, among many others
+    other.with_name("other.xlsx.seal.json").unlink()
+    code, again = verify(capsys, other, "--record", path.with_name("book.xlsx.seal.json"))
+    assert (code, again["changed_cells"]) == (1, report["changed_cells"])
+
+
+def test_a_file_swapped_in_the_archive(sealed, capsys):
+    path, result = sealed
+    stored = archived_path(archive_dir(), result["sha256"], ".xlsx")
+    os.chmod(stored, 0o644)
+    stored.write_bytes(b"not the sealed workbook")
+    code, out, _ = xlbilling(capsys, "archive", "check", "--json")
+    found = json.loads(out)
+    assert code == 1 and found["ok"] is False
+    assert [(f["kind"], f["seq"]) for f in found["findings"]] == [("altered_file", 1)]
+    code, report = verify(capsys, path)  # the workbook itself still verifies by its signature
+    assert (code, report["intact"], report["archived_original"]["status"]) == (0, True, "altered")
+
+
+def test_an_index_row_deleted_and_the_chain_broken(sealed, capsys):
+    path, _ = sealed
+    assert xlbilling(capsys, "seal", path, "--json")[0] == 0
+    assert xlbilling(capsys, "seal", path, "--json")[0] == 0
+    engine = open_store()
+    with engine.begin() as conn:
+        conn.execute(archive_entries.delete().where(archive_entries.c.seq == 2))
+    code, out, _ = xlbilling(capsys, "archive", "check", "--json")
+    assert code == 1
+    assert sorted((f["kind"], f["seq"]) for f in json.loads(out)["findings"]) == [
+        ("broken_chain", 3), ("missing_entries", 3), ("unindexed_file", None)]
+    with engine.begin() as conn:
+        conn.execute(archive_entries.update().where(archive_entries.c.seq == 3).values(previous_hash="ab" * 32))
+    code, out, _ = xlbilling(capsys, "archive", "check")
+    assert code == 1 and "entry 3 was edited after it was written" in out
+    engine.dispose()
+
+
+# --------------------------------------------------------------------------- keys and recipients
+
+
+def test_keys_init_makes_a_private_file_readable_by_its_owner_only(tmp_path, capsys):
+    key = tmp_path / "k" / "signing.pem"
+    code, _, err = xlbilling(capsys, "keys", "init", "--key", key)
+    assert code == 0 and "Created" in err
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    before = key.read_bytes()
+    code, _, err = xlbilling(capsys, "keys", "init", "--key", key)
+    assert code == 0 and "Already there" in err and key.read_bytes() == before
+    key.chmod(0o644)
+    code, _, err = xlbilling(capsys, "keys", "export-public", "--key", key)
+    assert code == 2 and "readable by others" in err
+
+
+def test_a_recipient_verifies_with_the_public_key_alone(sealed, tmp_path, capsys, monkeypatch):
+    path, _ = sealed
+    public = tmp_path / "public.pem"
+    assert xlbilling(capsys, "keys", "export-public", "--out", public)[0] == 0
+    assert public.read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    received = tmp_path / "received" / "book.xlsx"
+    received.parent.mkdir()
+    shutil.copy(path, received)  # the workbook alone, no record beside it
+    monkeypatch.setenv("XLBILLING_KEY_FILE", str(tmp_path / "nowhere.pem"))
+    monkeypatch.setenv("XLBILLING_ARCHIVE_DIR", str(tmp_path / "no-archive"))
+    monkeypatch.setenv("XLBILLING_DATABASE_URL", f"sqlite:///{tmp_path / 'no-store.db'}")
+    code, report = verify(capsys, received, "--public-key", public)
+    assert (code, report["intact"], report["archived_original"]["status"]) == (0, True, "unreachable")
+    assert not (tmp_path / "no-store.db").exists()  # verifying creates no store
+    code, out, err = xlbilling(capsys, "verify", received, "--public-key", public)
+    assert code == 0 and "intact" in err
+
+
+def test_another_key_does_not_verify(sealed, tmp_path, capsys):
+    path, _ = sealed
+    other = tmp_path / "other.pem"
+    xlbilling(capsys, "keys", "init", "--key", other)
+    public = tmp_path / "other-public.pem"
+    xlbilling(capsys, "keys", "export-public", "--key", other, "--out", public)
+    code, report = verify(capsys, path, "--public-key", public)
+    assert (code, report["intact"]) == (1, False)
+    assert report["problems"][0].startswith("the record says it was signed with key ")
+
+
+def test_unsealed_and_unusable_files(tmp_path, capsys, sample_bytes):
+    path = tmp_path / "plain.xlsx"
+    path.write_bytes(sample_bytes)
+    xlbilling(capsys, "keys", "init")
+    code, report = verify(capsys, path)
+    assert (code, report["sealed"], report["intact"]) == (1, False, False)
+    assert xlbilling(capsys, "verify", tmp_path / "missing.xlsx")[0] == 2
+    (tmp_path / "x.xlsx").write_text("not a workbook")
+    code, out, err = xlbilling(capsys, "verify", tmp_path / "x.xlsx")
+    assert code == 2 and out == "" and "not a zip package" in err
+    code, _, err = xlbilling(capsys, "seal", path, "--period", "2026-13")
+    assert code == 2 and "--period '2026-13' is not a month" in err
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize(("value", "rule"), [(0, "invalid_setting"), (31, "invalid_setting"),
+                                             ("ten", "invalid_integer"), (8.5, "invalid_integer")])
+def test_retention_years_must_be_whole_years_from_1_to_30(tmp_path, capsys, sample_bytes, value, rule):
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(sample_bytes)
+    edit(path, lambda wb: set_setting(wb, "retention_years", value))
+    code, out, _ = xlbilling(capsys, "validate", path, "--json")
+    assert code == 1
+    assert [(e["rule"], e["cell"].split("!")[0]) for e in json.loads(out)["errors"]] == [(rule, "Settings")]
+
+
+def set_setting(wb, key: str, value) -> None:
+    ws = wb["Settings"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == key)
+    ws.cell(row=row, column=2, value=value)
+
+
+def test_retention_comes_from_settings(tmp_path, capsys, sample_bytes):
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(sample_bytes)
+    edit(path, lambda wb: set_setting(wb, "retention_years", 8))
+    assert xlbilling(capsys, "seal", path)[0] == 0
+    code, out, _ = xlbilling(capsys, "archive", "show", "1", "--json")
+    entry = json.loads(out)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    assert entry["retention_until"] == today.replace(year=today.year + 8).isoformat()
+    code, out, _ = xlbilling(capsys, "archive", "head")
+    assert out.split() == ["1", entry["entry_hash"]]
+    copy = tmp_path / "copy.xlsx"
+    assert xlbilling(capsys, "archive", "get", entry["sha256"][:12], "--out", copy)[0] == 0
+    assert sha(copy) == entry["sha256"]
+
+
+def test_the_command_line_end_to_end(tmp_path, sample_bytes):
+    """The real entry point in its own process: exit codes, one JSON document, no traceback."""
+    path = tmp_path / "e.xlsx"
+    path.write_bytes(sample_bytes)
+    env = {k: v for k, v in os.environ.items() if k != "XLBILLING_DEBUG"}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "billing", *map(str, args)], capture_output=True, text=True,
+                              cwd=ROOT, env=env)
+
+    sealed = run("seal", path, "--json")
+    assert sealed.returncode == 0, sealed.stderr
+    assert json.loads(sealed.stdout)["sha256"] == sha(path)
+    edit(path, lambda wb: wb["Customers"].cell(row=2, column=2, value="Changed"))
+    checked = run("verify", path)
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert checked.stdout.startswith("Customers!B2: '")
+    assert "TAMPERED" in checked.stderr
+
+
+def test_the_excel_layer_calls(tmp_path, sample_bytes):
+    """`billing.sealing`: what the ribbon's Seal and Verify buttons call, on the defaults."""
+    from billing.errors import BadFile
+    from billing.sealing import seal_file, verify_file
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(sample_bytes)
+    done = seal_file(path)
+    assert done.startswith("period 2026-10, archive entry 1, key ") and "a new signing key" in done
+    assert verify_file(path).startswith("intact: sealed ")
+    edit(path, lambda wb: wb["Customers"].cell(row=3, column=2, value="Someone Else Ltd"))
+    assert verify_file(path).startswith("TAMPERED: the content differs from what was sealed. Changes: Customers!B3: '")
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(sample_bytes)
+    edit(bad, lambda wb: wb["InvoiceLines"].cell(row=2, column=7, value="X9"))
+    with pytest.raises(BadFile, match=r"^1 errors, nothing was sealed .*InvoiceLines!G2: tax code 'X9' does not exist"):
+        seal_file(bad)
