@@ -17,16 +17,15 @@ module sources written with `addin.vba` and the file laid out anew with `addin.c
 from __future__ import annotations
 
 import io
-import os
 import re
 import struct
-import tempfile
 import zipfile
 from pathlib import Path
 
 import olefile
 
 from addin.cfb import write_cfb
+from billing.atomic import write_atomically
 from addin.ribbon import custom_ui
 from addin.vba import decompress, module_source, module_stream
 
@@ -93,14 +92,10 @@ def build(out: Path = OUT, template: Path | None = None) -> Path:
     # from the user's config file, so one add-in file serves every machine
     parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b'name="_myaddin.conf"', b'name="_xlbilling.conf"')
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
             for name, data in parts.items():
                 zout.writestr(name, data)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+
+    return write_atomically(out, write)

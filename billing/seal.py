@@ -22,6 +22,7 @@ from typing import NamedTuple
 from sqlalchemy import Engine
 
 from billing.archive import Entry, entries_of_workbook, file_sha256, new_entry_fields, record_entry, store_file
+from billing.atomic import write_bytes_atomically
 from billing.canonical import read_content
 from billing.errors import BadFile
 from billing.keys import SigningKey
@@ -147,15 +148,5 @@ def _temporary(path: Path) -> Path:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write a small text file through a temporary file in the same folder."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(name, 0o644)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    """Write a small text file (UTF-8, LF) through a temporary file in the same folder."""
+    write_bytes_atomically(path, text.encode("utf-8"), mode=0o644)

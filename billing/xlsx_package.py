@@ -14,13 +14,13 @@ from __future__ import annotations
 import copy
 import os
 import posixpath
-import stat
 import struct
-import tempfile
 import zipfile
 from pathlib import Path
 
 from lxml import etree
+
+from billing.atomic import write_atomically
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -32,7 +32,6 @@ DRAWING_REL = f"{REL}/drawing"
 CHART_REL = f"{REL}/chart"
 CALC_CHAIN_REL = f"{REL}/calcChain"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
-_NEW_FILE_MODE = 0o666 & ~os.umask(os.umask(0o022))
 
 
 def q(tag: str, ns: str = MAIN) -> str:
@@ -167,17 +166,8 @@ class Package:
     # --- writing --------------------------------------------------------------------
 
     def save(self, dest: Path) -> None:
-        """Write the package to `dest` atomically: temporary file beside it, then rename."""
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            self._write(tmp)
-            os.chmod(tmp, stat.S_IMODE(dest.stat().st_mode) if dest.exists() else _NEW_FILE_MODE)
-            os.replace(tmp, dest)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        """Write the package to `dest` atomically (`billing.atomic`)."""
+        write_atomically(dest, self._write)
 
     def _write(self, tmp: Path) -> None:
         changed = set(self._written) | set(self._trees)

@@ -27,8 +27,6 @@ import io
 import math
 import os
 import re
-import stat
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -47,6 +45,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from billing.atomic import write_atomically
 from billing.cells import column_letter, quote_sheet, split_ref
 from billing.errors import BadFile
 from billing.xlsx_marks import ROW_ADDRESS, Mark, find_sheet, replace_marks, tidy_legacy_drawings
@@ -55,7 +54,6 @@ TABLE_STYLE = "TableStyleMedium2"
 _MACRO_SUFFIXES = {".xlsm", ".xltm"}
 _MAX_TEXT = 32767
 _MAX_WIDTH = 60
-_NEW_FILE_MODE = 0o666 & ~os.umask(os.umask(0o022))  # what open() would give a new file
 _CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]\d*|[Rr]\d+[Cc]\d+")
 
 
@@ -180,18 +178,7 @@ def _load(src: Path, keep_vba: bool):
 
 
 def _save_atomically(wb, dest: Path) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, stat.S_IMODE(dest.stat().st_mode) if dest.exists() else _NEW_FILE_MODE)
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(dest, wb.save)
 
 
 def _put(cell, value: object) -> None:

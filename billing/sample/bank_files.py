@@ -13,12 +13,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Sequence
 from xml.etree import ElementTree as ET
 
+from billing.atomic import write_bytes_atomically
 from billing.references import is_rf_reference
 
 CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
@@ -97,7 +97,4 @@ def _cell(value: object) -> str:
 
 def write_file(path: Path, data: bytes) -> Path:
     """Write `data` atomically (temporary file, then rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return path
+    return write_bytes_atomically(path, data)
