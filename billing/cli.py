@@ -443,6 +443,8 @@ def close_command(
                 "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
                 "errors": [f.as_dict() for f in result.findings if f.severity == "error"]}
     if result.ok and seal:
+        from billing.cli_seal import seal_after_close
+
         document["seal"] = seal_after_close(path, db, as_json)
     if as_json:
         print_json(document)
@@ -503,11 +505,6 @@ def print_close_summary(document: dict) -> None:
     if "seal" in document:
         table.add_row("seal", "archive id", str(document["seal"].get("archive_id")))
     err.print(table)
-
-
-def seal_after_close(path: Path, db: Optional[str], as_json: bool) -> dict:
-    """Seal and archive the closed workbook (see `xlbilling seal`)."""
-    raise BadFile("--seal: sealing is not available yet")
 
 
 numbers_app = typer.Typer(help="The numbering registry.", no_args_is_help=True)

@@ -70,12 +70,9 @@ def seal(
                   f"({document['sha256'][:16]}…); record in {document['record']}", markup=False)
 
 
-def _seal_after_close(path: Path, db: Optional[str], as_json: bool) -> dict:
+def seal_after_close(path: Path, db: Optional[str], as_json: bool) -> dict:
     """`close --seal`: seal and archive the closed workbook on the defaults."""
     return seal_path(path, period=None, sealer=None, key=None, db=db, archive=None, as_json=as_json)
-
-
-cli.seal_after_close = _seal_after_close  # `close --seal` looks this up when it runs
 
 
 @app.command("verify")
