@@ -97,3 +97,18 @@ def test_libreoffice_recalculates_formulas_over_the_output_sheets(closed):
     for currency in currencies:
         assert Decimal(values[currency]) == Decimal(summary["steps"]["age"]["totals"][currency])
     assert int(values["allocations"]) == sum(summary["steps"]["match"]["allocations"].values())
+
+
+def test_libreoffice_finds_the_aging_chart(closed):
+    """The bar chart the writer generates is a chart to Calc too (converted to ODF, it is an
+    embedded chart object with a bar series)."""
+    import zipfile
+
+    workbook, _, folder = closed
+    out = folder / "ods"
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{out / 'profile'}", "--headless", "--convert-to", "ods",
+                    "--outdir", str(out), str(workbook)], check=True, capture_output=True, timeout=240)
+    with zipfile.ZipFile(out / f"{workbook.stem}.ods") as ods:
+        charts = [ods.read(n).decode() for n in ods.namelist() if n.endswith("/content.xml") and n.startswith("Object")]
+    assert len(charts) == 1
+    assert 'chart:class="chart:bar"' in charts[0] and "Open receivables by age" in charts[0]
