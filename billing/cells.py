@@ -1,9 +1,11 @@
-"""Cell addresses: column letters and the `Sheet!A1` / `Sheet!5:5` forms errors carry."""
+"""Cell addresses: column letters and the `Sheet!A1` / `Sheet!5:5` forms errors carry;
+and the rule for Excel Table names, which must not read as one."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 _PLAIN_SHEET = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
@@ -89,3 +91,27 @@ def split_ref(ref: str) -> tuple[str, str]:
     if sheet.startswith("'") and sheet.endswith("'"):
         sheet = sheet[1:-1].replace("''", "'")
     return sheet, address
+
+
+_CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]\d*|[Rr]\d+[Cc]\d+")
+
+
+def table_name(base: str, taken: Callable[[str], bool]) -> str:
+    """A valid Excel Table name from `base`, not `taken` (numbered `_2`, `_3`, … when it is).
+
+    Invalid characters become `_`; a name that starts with a digit or reads as a cell
+    reference gets a leading `_`.
+
+    >>> table_name("Aging", lambda n: False), table_name("1-30", lambda n: False), table_name("R1C1", lambda n: False)
+    ('Aging', '_1_30', '_R1C1')
+    >>> table_name("Aging", lambda n: n in {"Aging", "Aging_2"})
+    'Aging_3'
+    """
+    name = re.sub(r"[^\w.]", "_", base) or "Table"
+    if not re.match(r"[^\W\d]", name) or _CELL_LIKE.fullmatch(name):
+        name = "_" + name
+    candidate, n = name, 1
+    while taken(candidate):
+        n += 1
+        candidate = f"{name}_{n}"
+    return candidate

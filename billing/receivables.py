@@ -15,7 +15,7 @@ from typing import NamedTuple
 from billing.aging import ZERO, Applied, Item, Received
 from billing.cellvalues import date_column, decimal_column, text_column
 from billing.compute import Computed
-from billing.matching.parties import Parties
+from billing.matching.parties import parties_of
 from billing.tables import Tables
 from billing.xlsx_read import Book, SheetTable
 
@@ -63,9 +63,7 @@ def _applied(allocations: SheetTable | None, value_date: dict[str, dt.date]) -> 
 def _received(tables: Tables, applied: list[Applied]) -> list[Received]:
     customer_of_invoice = dict(zip(tables.invoices["invoice_no"], tables.invoices["customer_id"]))
     payer_of_payment = {a.payment_id: customer_of_invoice.get(a.invoice_no) for a in applied}
-    customers = tables.customers
-    parties = Parties([(c, n, tuple(i.replace(" ", "").upper() for i in (ib or "").split(";") if i.strip()))
-                       for c, n, ib in zip(customers["customer_id"], customers["name"], customers["iban"])])
+    parties = parties_of(tables.customers)
     payments = tables.payments
     received = []
     for pid, day, amount, currency, name, iban in zip(payments["payment_id"], payments["value_date"],

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from billing.cells import column_letter, quote_sheet, split_ref
+from billing.cells import column_letter, quote_sheet, split_ref, table_name
 from billing.errors import BadFile
 from billing.xlsx_package import DRAWING_REL, REL, TABLE_REL, WORKSHEET_REL, Package, q
 from billing.xlsx_fast_errors import Unsupported
@@ -97,15 +97,9 @@ def _table_names(pkg: Package, sheets) -> set[str]:
 
 
 def _table_name(base: str, taken: set[str]) -> str:
-    name = re.sub(r"[^\w.]", "_", base) or "Table"
-    if not re.match(r"[^\W\d]", name) or re.fullmatch(r"[A-Za-z]{1,3}\d+|[RrCc]\d*|[Rr]\d+[Cc]\d+", name):
-        name = "_" + name
-    candidate, n = name, 1
-    while candidate.casefold() in taken:
-        n += 1
-        candidate = f"{name}_{n}"
-    taken.add(candidate.casefold())
-    return candidate
+    name = table_name(base, lambda candidate: candidate.casefold() in taken)
+    taken.add(name.casefold())
+    return name
 
 
 def _write_output(pkg: Package, sheets, styles: Styles, taken: set[str], output, table_style: str,

@@ -26,7 +26,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -46,7 +45,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from billing.atomic import write_atomically
-from billing.cells import column_letter, quote_sheet, split_ref
+from billing.cells import column_letter, quote_sheet, split_ref, table_name
 from billing.errors import BadFile
 from billing.xlsx_marks import ROW_ADDRESS, Mark, find_sheet, replace_marks, tidy_legacy_drawings
 
@@ -54,7 +53,6 @@ TABLE_STYLE = "TableStyleMedium2"
 _MACRO_SUFFIXES = {".xlsm", ".xltm"}
 _MAX_TEXT = 32767
 _MAX_WIDTH = 60
-_CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]\d*|[Rr]\d+[Cc]\d+")
 
 
 class Highlight(NamedTuple):
@@ -196,18 +194,6 @@ def _put(cell, value: object) -> None:
     cell.value = value  # openpyxl gives a date a date format unless it has one
 
 
-def _table_name(wb, base: str) -> str:
-    """A valid table name from `base`, unique among tables and defined names."""
-    name = re.sub(r"[^\w.]", "_", base) or "Table"
-    if not re.match(r"[^\W\d]", name) or _CELL_LIKE.fullmatch(name):
-        name = "_" + name  # a table name must not start with a digit or look like a cell
-    candidate, n = name, 1
-    while wb._duplicate_name(candidate):
-        n += 1
-        candidate = f"{name}_{n}"
-    return candidate
-
-
 def _check_output(output: OutputSheet) -> None:
     """An output sheet's definition must fit itself (both writers rely on it)."""
     columns = tuple(output.columns)
@@ -250,7 +236,7 @@ def _write_output(wb, output: OutputSheet) -> None:
             widths[j] = max(widths[j], len(str(value)) + 2)
     last_row = max(len(output.rows), 1) + 1
     ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
-    table = Table(displayName=_table_name(wb, output.name), ref=ref)
+    table = Table(displayName=table_name(output.name, wb._duplicate_name), ref=ref)  # tables and names
     table.tableColumns = [TableColumn(id=j, name=str(c)) for j, c in enumerate(columns, 1)]
     table.autoFilter = AutoFilter(ref=ref)
     table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from billing.cells import table_name
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
 from billing.xlsx_parts import TableRange
@@ -125,12 +126,7 @@ def write_live_outputs(book, outputs: Iterable[OutputSheet]) -> None:
 
 def _table_name(book, base: str) -> str:
     taken = {t.name.casefold() for s in book.sheets for t in s.tables}
-    name, n = base.replace(" ", "_"), 1
-    candidate = name
-    while candidate.casefold() in taken:
-        n += 1
-        candidate = f"{name}_{n}"
-    return candidate
+    return table_name(base, lambda candidate: candidate.casefold() in taken)
 
 
 def apply_live_updates(book, updates: Sequence) -> None:

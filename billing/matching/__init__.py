@@ -14,7 +14,7 @@ from billing.compute import Computed
 from billing.gcpause import gc_paused
 from billing.matching.engine import Matcher, MatchResult
 from billing.matching.items import ZERO, OpenItem, Payment
-from billing.matching.parties import Parties
+from billing.matching.parties import parties_of
 from billing.matching.settle import Allocation
 from billing.tables import Tables
 
@@ -60,10 +60,7 @@ def match_tables(tables: Tables, computed: Computed, manual: Sequence[ManualRow]
 def _match(tables: Tables, computed: Computed, manual: Sequence[ManualRow]) -> MatchResult:
     settings = tables.settings
     customers = tables.customers
-    parties = Parties([
-        (c, n, tuple(i.replace(" ", "").upper() for i in (ib or "").split(";") if i.strip()))
-        for c, n, ib in zip(customers["customer_id"], customers["name"], customers["iban"])
-    ])
+    parties = parties_of(customers)
     applied: dict[str, Decimal] = {}
     for row in manual:
         applied[row.payment_id] = applied.get(row.payment_id, ZERO) + row.amount

@@ -79,3 +79,9 @@ class Parties:
             return None
         ids = self.by_name[best[0][0]]
         return PayerMatch(ids[0], "fuzzy name", best[0][1] / 100) if len(ids) == 1 else None
+
+
+def parties_of(customers) -> Parties:
+    """The index of a typed Customers table (`customer_id`, `name`, `iban`: IBANs separated by `;`)."""
+    return Parties([(c, n, tuple(i.replace(" ", "").upper() for i in (ib or "").split(";") if i.strip()))
+                    for c, n, ib in zip(customers["customer_id"], customers["name"], customers["iban"])])
