@@ -93,6 +93,17 @@ def split_ref(ref: str) -> tuple[str, str]:
     return sheet, address
 
 
+def link_location(ref: str) -> str:
+    """Where an in-workbook hyperlink to `Sheet!A1` goes (a row, `Sheet!5:5`, goes to its A5).
+
+    >>> link_location("Invoices!$E$7"), link_location("'My Sheet'!5:5")
+    ('Invoices!E7', "'My Sheet'!A5")
+    """
+    sheet, address = split_ref(ref)
+    rows = re.match(r"^\$?([0-9]+):\$?[0-9]+$", address)
+    return f"{quote_sheet(sheet)}!{f'A{rows.group(1)}' if rows else address.replace('$', '')}"
+
+
 _CELL_LIKE = re.compile(r"[A-Za-z]{1,3}\d+|[RrCc]\d*|[Rr]\d+[Cc]\d+")
 
 

@@ -14,14 +14,13 @@ array formula's anchor cell overwritten, a new table column without a header to 
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections import defaultdict
 from pathlib import Path
 
 from lxml import etree
 
-from billing.cells import column_letter, quote_sheet, split_ref, table_name
+from billing.cells import column_letter, link_location, table_name
 from billing.errors import BadFile
 from billing.xlsx_package import DRAWING_REL, REL, TABLE_REL, WORKSHEET_REL, Package, q
 from billing.xlsx_fast_errors import Unsupported
@@ -35,7 +34,6 @@ DRAWING_CT = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 CHART_REL = f"{REL}/chart"
 _MARK_SIGNATURE = b"&quot;xlbilling&quot;"
-_ROW_ADDRESS = re.compile(r"^\$?([0-9]+):\$?([0-9]+)$")  # a whole row, `5:5`
 
 
 def fast_apply(src: Path, changes, dest: Path, table_style: str, max_width: int) -> None:
@@ -137,7 +135,7 @@ def _write_output(pkg: Package, sheets, styles: Styles, taken: set[str], output,
             if value is not None:
                 widths[j] = max(widths[j], len(str(value)) + 2)
         if link is not None and isinstance(row[link], str) and "!" in row[link]:
-            links.append((f"{column_letter(link)}{i}", _location(row[link])))
+            links.append((f"{column_letter(link)}{i}", link_location(row[link])))
     last_row = max(len(output.rows), 1) + 1
     rules = [(f"{column_letter(columns.index(h.column))}2:{column_letter(columns.index(h.column))}{last_row}",
               styles.dxf(h.fill), repr(h.above)) for h in output.highlights]
@@ -151,13 +149,6 @@ def _write_output(pkg: Package, sheets, styles: Styles, taken: set[str], output,
     pkg.write(part, output_sheet_xml(columns, output.rows, cell_styles, styles.xf(DATE_FORMAT),
                                      [min(w, max_width) for w in widths], links, rules, drawing_rel,
                                      table_rel).encode())
-
-
-def _location(ref: str) -> str:
-    """Where a `Sheet!A1` (or `Sheet!5:5`: its A5) hyperlink goes."""
-    sheet, address = split_ref(ref)
-    rows = _ROW_ADDRESS.match(address)
-    return f"{quote_sheet(sheet)}!{f'A{rows.group(1)}' if rows else address.replace('$', '')}"
 
 
 def _next_table_id(pkg: Package, sheets) -> int:

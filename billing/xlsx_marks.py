@@ -20,7 +20,7 @@ stays, and kept rules keep their priorities. Marks naming a sheet that does not 
 is a chart sheet), or an address that cannot be read, are skipped: they are display only.
 
 `tidy_legacy_drawings` works around openpyxl's handling of note drawings (VML) in macro
-workbooks, see its docstring. `find_sheet` and `ROW_ADDRESS` are shared with
+workbooks, see its docstring. `find_sheet` is shared with
 `billing.xlsx_write`.
 """
 

@@ -45,9 +45,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from billing.atomic import write_atomically
-from billing.cells import column_letter, quote_sheet, split_ref, table_name
+from billing.cells import column_letter, link_location, table_name
 from billing.errors import BadFile
-from billing.xlsx_marks import ROW_ADDRESS, Mark, find_sheet, replace_marks, tidy_legacy_drawings
+from billing.xlsx_marks import Mark, find_sheet, replace_marks, tidy_legacy_drawings
 
 TABLE_STYLE = "TableStyleMedium2"
 _MACRO_SUFFIXES = {".xlsm", ".xltm"}
@@ -270,10 +270,7 @@ def _add_chart(ws, spec: BarChart, columns: tuple[str, ...]) -> None:
 
 def _link(cell, ref: str) -> None:
     """Make `cell` an internal hyperlink to `Sheet!A1` (a row `Sheet!5:5` goes to A5)."""
-    sheet, address = split_ref(ref)
-    rows = ROW_ADDRESS.match(address)
-    target = f"A{rows.group(1)}" if rows else address.replace("$", "")
-    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheet(sheet)}!{target}")
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=link_location(ref))
     cell.style = "Hyperlink"
 
 
