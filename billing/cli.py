@@ -8,12 +8,13 @@ stderr, never a traceback; set XLBILLING_DEBUG=1 to see one).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -68,6 +69,33 @@ def existing_file(path: Path) -> Path:
     return path
 
 
+WaitOption = typer.Option(False, "--wait", help="When another run or a spreadsheet program has the workbook, "
+                          "wait until it is free instead of refusing.")
+ForceOption = typer.Option(False, "--force", help="Replace the workbook even when it is read-only.")
+
+
+def writes_workbook(command: str, when: Callable[[dict], bool] = lambda options: True):
+    """The command replaces its workbook: hold it for the whole read-modify-write
+    (`billing.workbook_lock`), refusing while another run or a spreadsheet program has it.
+    The command takes `wait` (--wait) and `force` (--force, a read-only file) for this."""
+
+    def decorate(run: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(run)
+        def held(**options) -> None:
+            if not when(options):
+                return run(**options)
+            from billing.workbook_lock import hold_for_writing
+
+            path = existing_file(options["path"])
+            with hold_for_writing(path, command=command, wait=options["wait"], force=options["force"],
+                                  on_wait=lambda why: err.print(f"xlbilling: waiting: {why}", markup=False)):
+                return run(**options)
+
+        return held
+
+    return decorate
+
+
 @app.command()
 def new(
     path: Path = typer.Argument(..., help="Where to create the workbook (.xlsx)."),
@@ -91,10 +119,13 @@ def new(
 
 
 @app.command()
+@writes_workbook("validate --write", when=lambda options: options["write"])
 def validate(
     path: Path = typer.Argument(..., help="The billing workbook."),
     as_json: bool = JsonOption,
     write: bool = typer.Option(False, "--write", help="Write the Validation sheet and mark the cells in the file."),
+    wait: bool = WaitOption,
+    force: bool = ForceOption,
 ) -> None:
     """Check every rule of the contract; print each finding with its cell."""
     from billing.xlsx_read import read_book
@@ -121,9 +152,12 @@ def validate(
 
 
 @app.command()
+@writes_workbook("compute")
 def compute(
     path: Path = typer.Argument(..., help="The billing workbook."),
     as_json: bool = JsonOption,
+    wait: bool = WaitOption,
+    force: bool = ForceOption,
 ) -> None:
     """Fill the computed columns: due dates, line and invoice net/tax/gross, the tax summary."""
     from billing.money import format_amount
@@ -170,10 +204,13 @@ DbOption = typer.Option(None, "--db", help="Store URL (SQLAlchemy), e.g. postgre
 
 
 @app.command()
+@writes_workbook("number")
 def number(
     path: Path = typer.Argument(..., help="The billing workbook."),
     as_json: bool = JsonOption,
     db: Optional[str] = DbOption,
+    wait: bool = WaitOption,
+    force: bool = ForceOption,
 ) -> None:
     """Number every issued invoice that has no number yet (drafts never), in issue-date order."""
     from billing.compute import compute as compute_all
@@ -222,6 +259,7 @@ def csv_mapping(name: str):
 
 
 @app.command()
+@writes_workbook("match")
 def match(
     path: Path = typer.Argument(..., help="The billing workbook."),
     statement: list[Path] = typer.Option([], "--statement", help="Bank statement to import first "
@@ -229,6 +267,8 @@ def match(
     csv_format: str = typer.Option("contract", "--csv-format",
                                    help="Columns of CSV statements: contract (Payments column names) or german."),
     as_json: bool = JsonOption,
+    wait: bool = WaitOption,
+    force: bool = ForceOption,
 ) -> None:
     """Import statements into Payments, then match payments to open invoices."""
     from billing.compute import compute as compute_all
@@ -302,11 +342,14 @@ def _dso_text(value) -> str | None:
 
 
 @app.command()
+@writes_workbook("aging")
 def aging(
     path: Path = typer.Argument(..., help="The billing workbook."),
     as_of: str = typer.Option(..., "--as-of", help="The date to age as of (YYYY-MM-DD)."),
     dso_days: int = typer.Option(90, "--dso-days", min=1, max=3660, help="Length of the DSO period in days."),
     as_json: bool = JsonOption,
+    wait: bool = WaitOption,
+    force: bool = ForceOption,
 ) -> None:
     """Age open items as they stood on a date; write the Aging and Dunning sheets."""
     from billing.money import format_amount
@@ -409,6 +452,7 @@ def jsonable(value: object) -> object:
 
 
 @app.command("close")
+@writes_workbook("close")
 def close_command(
     path: Path = typer.Argument(..., help="The billing workbook."),
     as_of: str = typer.Option(..., "--as-of", help="The closing date (YYYY-MM-DD), usually the month's last day."),
@@ -419,6 +463,8 @@ def close_command(
     seal: bool = typer.Option(False, "--seal", help="Seal and archive the closed workbook."),
     as_json: bool = JsonOption,
     db: Optional[str] = DbOption,
+    wait: bool = WaitOption,
+    force: bool = ForceOption,
 ) -> None:
     """Month-end close: validate, compute, number, import, match, age, statements; one write."""
     from billing.close import STEPS, CloseOptions, close
@@ -609,6 +655,19 @@ from billing import cli_seal  # noqa: E402,F401  (registers seal, verify, keys, 
 from billing import cli_addin  # noqa: E402,F401  (registers addin build/install)
 
 
+def os_problem(exc: OSError) -> str:
+    """One line for a failure of the machine rather than of the data (disk full, no
+    permission): what happened and to which file. Every write is atomic, so the
+    workbook is as it was."""
+    import errno
+
+    what = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+            errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+            errno.EPERM: "permission denied"}.get(exc.errno or 0) or " ".join((exc.strerror or str(exc)).split())
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{what}{where}; files being written were left as they were"
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the app, turning every failure into a one-line reason and an exit code."""
     command = typer.main.get_command(app)
@@ -622,6 +681,9 @@ def main(argv: Optional[list[str]] = None) -> None:
         code = 2
     except typer.Exit as done:
         code = done.exit_code
+    except OSError as exc:
+        err.print(f"xlbilling: {os_problem(exc)}", markup=False)
+        code = 2
     except (typer.Abort, KeyboardInterrupt):
         err.print("xlbilling: aborted", markup=False)
         code = 2

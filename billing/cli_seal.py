@@ -16,7 +16,8 @@ from typing import Optional
 import typer
 
 from billing import cli
-from billing.cli import DbOption, Exit, JsonOption, _report_invalid, app, err, existing_file, print_findings, print_json
+from billing.cli import (DbOption, Exit, ForceOption, JsonOption, WaitOption, _report_invalid, app, err, existing_file,
+                         print_findings, print_json, writes_workbook)
 from billing.cli_archive import ArchiveOption, archive_app
 from billing.errors import BadFile
 
@@ -50,6 +51,7 @@ def seal_path(path: Path, *, period: Optional[str], sealer: Optional[str], key: 
 
 
 @app.command("seal")  # named: the demo looks for a command called seal
+@writes_workbook("seal")
 def seal(
     path: Path = typer.Argument(..., help="The billing workbook (.xlsx or .xlsm)."),
     period: Optional[str] = typer.Option(None, "--period", help="The month sealed, YYYY-MM (default: the month "
@@ -59,6 +61,8 @@ def seal(
     archive: Optional[Path] = ArchiveOption,
     as_json: bool = JsonOption,
     db: Optional[str] = DbOption,
+    wait: bool = WaitOption,
+    force: bool = ForceOption,
 ) -> None:
     """Validate, then seal (sign, protect) and archive the workbook; refuse an invalid one."""
     document = seal_path(path, period=period, sealer=sealer, key=key, db=db, archive=archive, as_json=as_json)

@@ -44,7 +44,7 @@ def compute_step(book: Book, settings) -> Computation:
 class Numbering(NamedTuple):
     tables: Tables  # with the new numbers and RF references in Invoices
     workbook_id: str
-    assigned: list[Allocation]  # the numbers this run gave
+    assigned: list[Allocation]  # the numbers this run writes into the workbook (new, or the registry's for a copy)
     refusals: tuple[Finding, ...]  # nothing was numbered when there are any
     updates: list[CellUpdate]
     headers: list[HeaderAdd]
@@ -74,8 +74,9 @@ def number_step(book: Book, tables: Tables, computed: Computed, engine,
     missing = invoices["payment_reference"].isna() & invoices["invoice_no"].notna()
     invoices.loc[missing, "payment_reference"] = invoices.loc[missing, "invoice_no"].map(rf_reference)
     settings = tables.settings.model_copy(update={"workbook_id": the_plan.workbook_id})
+    blank = set(tables.invoices.loc[tables.invoices["invoice_no"].isna(), "invoice_key"])
     return Numbering(tables._replace(invoices=invoices.astype(object), settings=settings), the_plan.workbook_id,
-                     [a for a in allocations if a.new], (), updates, headers)
+                     [a for a in allocations if a.invoice_key in blank], (), updates, headers)
 
 
 class Matching(NamedTuple):

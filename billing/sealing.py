@@ -52,7 +52,11 @@ def seal_path(path: Path, *, period: str | None = None, sealer: str | None = Non
 def seal_file(path: Path) -> str:
     """Seal a saved workbook on the defaults; a sentence saying what was done (BadFile with the
     first errors if the workbook is invalid: nothing is sealed then)."""
-    outcome = seal_path(Path(path))
+    from billing.workbook_lock import hold_for_writing
+
+    # the ribbon asks from Excel itself: its owner file is expected, another run's hold is not
+    with hold_for_writing(Path(path), command="seal (ribbon)", excel_may_have_it=True):
+        outcome = seal_path(Path(path))
     if outcome.sealed is None:
         errors = outcome.validation.errors
         first = "; ".join(f"{f.cell}: {f.message}" for f in errors[:3])

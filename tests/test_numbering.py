@@ -112,3 +112,17 @@ def test_audit_finds_deleted_and_changed_rows_and_records_voids(tmp_path, db):
     wb.save(path)
     result = json.loads(run("number", str(path), "--db", db, "--json").stdout)
     assert result == {"assigned": [{"invoice_key": "K6", "invoice_no": "INV-2026-000004"}]}
+
+
+def test_numbers_written_into_a_copy_are_reported(tmp_path, db):
+    """A copy made before numbering gets the registry's numbers written in: JSON lists each one."""
+    original = write_book(tmp_path / "a.xlsx", issued_sheets())
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(original.read_bytes())
+    first = json.loads(run("number", str(original), "--db", db, "--json").stdout)["assigned"]
+    assert [a["invoice_key"] for a in first] == ["K4", "K2"]
+    result = run("number", str(copy), "--db", db, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["assigned"] == first  # the same numbers, adopted from the registry
+    assert numbers_in(copy) == numbers_in(original)
+    assert json.loads(run("number", str(copy), "--db", db, "--json").stdout)["assigned"] == []
