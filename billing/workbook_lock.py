@@ -20,7 +20,7 @@ refuses (or, with ``wait``, waits) while:
   and keeps its read-only permission).
 
 Inside the hold, temporary files that a killed run of xlbilling left beside the workbook
-(``.NAME.*.tmp``, see `billing.atomic`) are removed: while the hold is ours, no other run
+(``.NAME.*.tmp`` of `billing.atomic`, ``.NAME.*.sealing`` of the seal) are removed: while the hold is ours, no other run
 can be writing them.
 
 Known limit: a lock on a network share protects runs on one machine reliably; across
@@ -159,7 +159,8 @@ def _check_writable(path: Path, force: bool) -> None:
 def remove_leftovers(path: Path) -> tuple[Path, ...]:
     """Remove the temporary files a killed run left beside `path` (call only while holding it)."""
     removed = []
-    for leftover in path.parent.glob(f".{_glob_escape(path.name)}.*.tmp"):
+    name = _glob_escape(path.name)
+    for leftover in (*path.parent.glob(f".{name}.*.tmp"), *path.parent.glob(f".{name}.*.sealing")):
         try:
             leftover.unlink()
             removed.append(leftover)

@@ -140,11 +140,13 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(book):
     lock_file(book).write_text(json.dumps({"user": "ghost", "pid": 999999, "command": "close"}))
     leftover = book.with_name(f".{book.name}.k1ll3d.tmp")
     leftover.write_bytes(b"half a workbook")
+    half_sealed = book.with_name(f".{book.name}.k1ll3d.sealing")
+    half_sealed.write_bytes(b"half a sealed workbook")
     other = book.with_name(".other.xlsx.k1ll3d.tmp")
     other.write_bytes(b"not ours")
     result = run("compute", str(book))
     assert result.returncode == 0, result.stderr
-    assert not leftover.exists() and other.exists() and not lock_file(book).exists()
+    assert not leftover.exists() and not half_sealed.exists() and other.exists() and not lock_file(book).exists()
 
 
 def test_kill_9_in_the_middle_then_rerun(tmp_path):
