@@ -85,23 +85,24 @@ def currency_of(code: str | None) -> str:
     return code
 
 
-def exact(value: Decimal, currency: str) -> Decimal:
+def exact(value: Decimal, currency: str, text: str | None = None) -> Decimal:
     """The amount with the currency's decimals — refused, never rounded, if it has more, or
     has more digits than a cell holds exactly.
 
     >>> exact(Decimal("12.5"), "EUR"), exact(Decimal("7"), "KWD")
     (Decimal('12.50'), Decimal('7.000'))
     """
+    shown = str(value) if text is None else text
     try:
         if not value.is_finite():
-            raise AmountError(f"'{value}' is not a finite amount")
+            raise AmountError(f"'{shown}' is not a finite amount")
         places = minor_unit(currency_of(currency))
         written = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0
         if written > places:
-            raise AmountError(f"'{value}' has {written} decimals, {currency} has {places}")
+            raise AmountError(f"'{shown}' has {written} decimals, {currency} has {places}")
         result = value.quantize(Decimal(1).scaleb(-places))
     except InvalidOperation:
-        raise AmountError(f"'{value}' is too large to be an amount") from None
+        raise AmountError(f"'{shown}' is too large to be an amount") from None
     if len(result.as_tuple().digits) > MAX_DIGITS:
-        raise AmountError(f"'{value}' has more than {MAX_DIGITS} digits: too large to be an amount")
+        raise AmountError(f"'{shown}' has more than {MAX_DIGITS} digits: too large to be an amount")
     return result

@@ -157,7 +157,7 @@ class _Reader:
             if node is None:
                 raise AmountError("no amount")
             currency = currency_of(node.get("Ccy"))
-            return exact(xml_amount(node.text), currency), currency
+            return exact(xml_amount(node.text), currency, (node.text or "").strip()), currency
         except AmountError as exc:
             raise BadFile(f"{where}: {exc}") from None
 

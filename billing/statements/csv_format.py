@@ -136,10 +136,10 @@ def _row_line(path: Path, mapping: CsvMapping, column: dict[str, int], number: i
     try:
         currency = currency_of(currency_text.upper())
     except AmountError as exc:
-        raise BadFile(f"{place('currency') if cell.get('currency') else path.name + f': line {number}'}: "
-                      f"{exc}") from None
+        where = place("currency") if cell.get("currency") else f"{path.name}: line {number}"
+        raise BadFile(f"{where}: {exc}") from None
     try:
-        amount = exact(locale_amount(cell["amount"], mapping.number_locale), currency)
+        amount = exact(locale_amount(cell["amount"], mapping.number_locale), currency, cell["amount"])
     except AmountError as exc:
         raise BadFile(f"{place('amount')}: {exc}") from None
     if amount <= 0:

@@ -139,7 +139,7 @@ def _balance(name: str, field: Field) -> tuple[str, Decimal]:
     _yymmdd(found.group("date"), where)
     try:
         currency = currency_of(found.group("currency"))
-        amount = exact(swift_amount(found.group("amount")), currency)
+        amount = exact(swift_amount(found.group("amount")), currency, found.group("amount"))
     except AmountError as exc:
         raise BadFile(f"{where}: {exc}") from None
     return currency, amount if found.group("mark") == "C" else -amount
@@ -207,7 +207,7 @@ def _line61(name: str, field: Field, currency: str, key: str, position: int) -> 
         raise BadFile(f"{where}: '{' '.join(field.text.split())}' is not a statement line "
                       f"(YYMMDD[MMDD] C/D/RC/RD amount type reference[//bank reference])")
     try:
-        amount = exact(swift_amount(found.group("amount")), currency)
+        amount = exact(swift_amount(found.group("amount")), currency, found.group("amount"))
     except AmountError as exc:
         raise BadFile(f"{where}: {exc}") from None
     day = check_day(_yymmdd(found.group("value"), where), where)
