@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import unicodedata
+import re
 from decimal import Decimal
 from typing import Iterable, Mapping, NamedTuple
 
@@ -27,6 +27,8 @@ from billing.errors import BadFile
 
 #: references banks write when they have none: not an identity
 PLACEHOLDER_REFS = frozenset({"NONREF", "NOTPROVIDED", "NOT PROVIDED", "NONE", "N/A", "NA", "-"})
+#: the control characters (Unicode category Cc) but tab, line feed and carriage return
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: the most characters an Excel cell holds
 CELL_LIMIT = 32767
 #: value dates outside [EARLIEST, today + FUTURE_DAYS] are refused as misread
@@ -97,9 +99,9 @@ def check_text(text: str | None, where: str, what: str) -> str | None:
     break is whitespace and `joined` makes it a space) or does not fit a cell."""
     if text is None:
         return None
-    for char in text:
-        if char not in "\t\n\r" and unicodedata.category(char) == "Cc":
-            raise BadFile(f"{where}: {what} holds the control character U+{ord(char):04X}")
+    control = _CONTROL.search(text)
+    if control:
+        raise BadFile(f"{where}: {what} holds the control character U+{ord(control.group()):04X}")
     if len(text) > CELL_LIMIT:
         raise BadFile(f"{where}: {what} is longer than a cell holds ({len(text)} > {CELL_LIMIT} characters)")
     return text
