@@ -157,6 +157,7 @@ CASES = [
      "c.csv: line 3: payment id 'P7' is also c.csv: line 2, with another value date, amount or currency — one id, "
      "two payments: refused"),
     ("c.csv", contract(c_row("5.00", "P7"), c_row("5.00", "P7")), None, [("5.00", "EUR")]),  # one id: one payment
+    ("c.csv", contract(c_row("5.00", "NONREF"), c_row("6.00", "NONREF")), None, [("5.00", "EUR"), ("6.00", "EUR")]),
     ("c.csv", contract(c_row("5.00", "P\x00")), None,
      "c.csv: binary data, not a bank statement (CAMT.053, MT940 or CSV)"),
     ("c.csv", b"\xef\xbb\xbf" + contract(c_row("5.00"))[:-1] + b'\n"unclosed,2026', None,

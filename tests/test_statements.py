@@ -47,8 +47,8 @@ def test_import_is_idempotent():
 
 
 CAMT08 = """<?xml version="1.0"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt><Id>S-2026-10-20</Id>
-<Ntry><Amt Ccy="EUR">119.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><ValDt><Dt>2026-10-20</Dt></ValDt>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt>
+<Id>S-2026-10-20</Id><Ntry><Amt Ccy="EUR">119.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><ValDt><Dt>2026-10-20</Dt></ValDt>
 <NtryDtls><TxDtls><RltdPties><Dbtr><Pty><Nm>Alpha GmbH</Nm></Pty></Dbtr>
 <DbtrAcct><Id><IBAN>DE89370400440532013000</IBAN></Id></DbtrAcct></RltdPties>
 <RmtInf><Ustrd>Rechnung INV-2026-000001</Ustrd><Strd><CdtrRefInf><Ref>RF18539007547034</Ref></CdtrRefInf></Strd></RmtInf>

@@ -27,8 +27,8 @@ from typing import NamedTuple
 
 from billing.errors import BadFile
 from billing.statements.amounts import AmountError, currency_of, exact, locale_amount
-from billing.statements.records import (ImportResult, StatementLine, check_day, check_text, distinct_lines,
-                                        entry_hash, joined)
+from billing.statements.records import (ImportResult, StatementLine, bank_reference, check_day, check_text,
+                                        distinct_lines, entry_hash, joined)
 
 DELIMITERS = (";", ",", "\t")
 
@@ -150,7 +150,7 @@ def _row_line(path: Path, mapping: CsvMapping, column: dict[str, int], number: i
     iban = (cell.get("payer_iban") or "").replace(" ", "").upper() or None
     reference = joined([cell.get("reference_text")])
     legacy = entry_hash(day, amount, currency, name, iban, reference)
-    given = cell.get("payment_id")
+    given = bank_reference(cell.get("payment_id"))  # a placeholder (NONREF) is no id
     payment_id = given or f"{key}#{number}"
     return StatementLine(payment_id, day, amount, currency, name, iban, reference, f"{path.name}: line {number}",
                          None if given else legacy)
