@@ -1,13 +1,19 @@
-"""Bringing bank statements into the Payments sheet, idempotently.
+"""Bringing bank statements into the Payments sheet, idempotently and without losing one.
 
 Each statement's credited entries become Payments rows (appended below the table, which
-grows over them); an entry whose `payment_id` the sheet already has is skipped, so the
-same statement imported twice adds nothing. The typed payments table is extended in
-memory too, so matching in the same run sees the new rows.
+grows over them). A line whose `payment_id` Payments already holds is already there — the
+same statement imported twice adds nothing — but only if it agrees with that row on value
+date, amount and currency: an id that would stand for two different payments is refused
+(`BadFile`, naming the line and the row), never dropped. Lines of a statement an older
+version imported are recognised by the id that version gave them (`StatementLine.legacy_id`).
+The typed payments table is extended in memory too, so matching in the same run sees the
+new rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
@@ -26,22 +32,35 @@ class Imported(NamedTuple):
     debits_skipped: int  # money out, and reversals: not payments received
 
 
+def known_payments(payments: pd.DataFrame) -> dict:
+    """Payments' ids with their row and what each says (value date, amount, currency), when readable."""
+    from billing.statements import Known
+
+    known = {}
+    for row, payment_id, day, amount, currency in zip(payments.index, payments["payment_id"], payments["value_date"],
+                                                      payments["amount"], payments["currency"]):
+        if isinstance(payment_id, str) and payment_id:
+            core = (day, amount, currency) if isinstance(day, dt.date) and isinstance(amount, Decimal) \
+                and isinstance(currency, str) else None
+            known.setdefault(payment_id, Known(f"Payments row {row}", core))
+    return known
+
+
 def import_changes(book: Book, tables: Tables, statements: Sequence[Path],
                    csv_mapping=None) -> tuple[Tables, Imported, list[CellUpdate]]:
     """Tables with the statements' new payments, what was imported, and the cells that write them."""
     if not statements:
         return tables, Imported(0, 0, 0), []
-    from billing.statements import new_lines, read_statement  # the parsers load only when used
+    from billing.statements import Registry, read_statement  # the parsers load only when used
 
-    known = set(tables.payments["payment_id"])
+    registry = Registry(known_payments(tables.payments))
     fresh = []
     seen = skipped = 0
     for path in statements:
         result = read_statement(path, csv_mapping)
-        lines = new_lines(known, result)
+        lines = registry.fresh(result)
         seen += len(result.lines) - len(lines)
         skipped += result.debits_skipped + result.reversals_skipped
-        known.update(line.payment_id for line in lines)
         fresh += lines
     counts = Imported(len(fresh), seen, skipped)
     if not fresh:

@@ -48,7 +48,7 @@ def test_import_is_idempotent():
 
 CAMT08 = """<?xml version="1.0"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt>
-<Ntry><Amt Ccy="EUR">119.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><ValDt><Dt>2026-10-20</Dt></ValDt>
+<Id>S-2026-10-20</Id><Ntry><Amt Ccy="EUR">119.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><ValDt><Dt>2026-10-20</Dt></ValDt>
 <NtryDtls><TxDtls><RltdPties><Dbtr><Pty><Nm>Alpha GmbH</Nm></Pty></Dbtr>
 <DbtrAcct><Id><IBAN>DE89370400440532013000</IBAN></Id></DbtrAcct></RltdPties>
 <RmtInf><Ustrd>Rechnung INV-2026-000001</Ustrd><Strd><CdtrRefInf><Ref>RF18539007547034</Ref></CdtrRefInf></Strd></RmtInf>
@@ -65,7 +65,8 @@ def test_version_08_with_party_names(tmp_path):
     assert (result.format, result.debits_skipped) == ("camt.053.001.08", 1)
     assert (line.payer_name, line.payer_iban, line.amount) == ("Alpha GmbH", "DE89370400440532013000", Decimal("119.00"))
     assert line.reference_text == "RF18539007547034 Rechnung INV-2026-000001"
-    assert line.payment_id.startswith("H") and read_statement(path).lines[0].payment_id == line.payment_id
+    assert line.payment_id.startswith("CAMT-") and line.payment_id.endswith("#1")  # the statement's first entry
+    assert read_statement(path).lines[0].payment_id == line.payment_id
 
 
 @pytest.mark.parametrize(
@@ -104,7 +105,7 @@ def test_match_imports_a_statement_once(tmp_path):
     result = json.loads(first.stdout)
     assert result["imported"] == 1
     by_payment = {a["payment_id"]: (a["invoice_no"], a["method"]) for a in result["allocations"]}
-    imported_id = [p for p in by_payment if p.startswith("H")][0]
+    imported_id = [p for p in by_payment if p.startswith("CAMT-")][0]
     assert by_payment[imported_id] == ("INV-2026-000001", "reference")
     payments = list(openpyxl.load_workbook(book)["Payments"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in payments] == ["P1", imported_id]
@@ -141,7 +142,8 @@ def test_mt940_with_and_without_subfields(tmp_path):
                                    reference_text="RECHNUNG INV-2026-000001 DANKE")
     assert (second.amount, second.payer_name, second.reference_text) == (Decimal("50.00"), None,
                                                                          "Invoice INV-2026-000002 thanks")
-    assert second.payment_id.startswith("H") and read_statement(path).lines == result.lines
+    assert second.payment_id.startswith("MT940-") and second.payment_id.endswith("#2")
+    assert read_statement(path).lines == result.lines
 
 
 @pytest.mark.parametrize(
@@ -169,6 +171,6 @@ def test_csv_exports(tmp_path, raw, mapping, encoding):
 
 def test_csv_row_that_cannot_be_read_names_line_and_column(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("value_date;amount\n2026-10-20;12,00\n2026-10-21;twelve\n")
+    path.write_text("value_date;amount\n2026-10-20;12.00\n2026-10-21;twelve\n")
     with pytest.raises(BadFile, match="line 3, column amount: 'twelve' is not an amount"):
         read_statement(path)
