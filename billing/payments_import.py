@@ -30,6 +30,7 @@ class Imported(NamedTuple):
     payments: int  # new rows in Payments
     already_there: int  # entries Payments had (a statement imported again)
     debits_skipped: int  # money out, and reversals: not payments received
+    not_booked_skipped: int = 0  # CAMT entries not booked (pending, information): no money yet
 
 
 def known_payments(payments: pd.DataFrame) -> dict:
@@ -50,19 +51,20 @@ def import_changes(book: Book, tables: Tables, statements: Sequence[Path],
                    csv_mapping=None) -> tuple[Tables, Imported, list[CellUpdate]]:
     """Tables with the statements' new payments, what was imported, and the cells that write them."""
     if not statements:
-        return tables, Imported(0, 0, 0), []
+        return tables, Imported(0, 0, 0, 0), []
     from billing.statements import Registry, read_statement  # the parsers load only when used
 
     registry = Registry(known_payments(tables.payments))
     fresh = []
-    seen = skipped = 0
+    seen = skipped = not_booked = 0
     for path in statements:
         result = read_statement(path, csv_mapping)
         lines = registry.fresh(result)
         seen += len(result.lines) - len(lines)
         skipped += result.debits_skipped + result.reversals_skipped
+        not_booked += result.not_booked_skipped
         fresh += lines
-    counts = Imported(len(fresh), seen, skipped)
+    counts = Imported(len(fresh), seen, skipped, not_booked)
     if not fresh:
         return tables, counts, []
     sheet = book["Payments"]

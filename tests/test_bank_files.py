@@ -480,9 +480,23 @@ def test_match_imports_a_double_payment_twice_and_a_reimport_not_at_all(tmp_path
     copy.write_text(camt(ntry(), ntry()))
     code, out, err = xlbilling(capsys, "match", book, "--statement", statement, "--json")
     assert code == 0, err
-    assert json.loads(out)["import"] == {"payments": 2, "already_there": 0, "debits_skipped": 0}
+    assert json.loads(out)["import"] == {"payments": 2, "already_there": 0, "debits_skipped": 0, "not_booked_skipped": 0}
     code, out, err = xlbilling(capsys, "match", book, "--statement", copy, "--statement", statement, "--json")
     assert code == 0, err
-    assert json.loads(out)["import"] == {"payments": 0, "already_there": 4, "debits_skipped": 0}
+    assert json.loads(out)["import"] == {"payments": 0, "already_there": 4, "debits_skipped": 0, "not_booked_skipped": 0}
     ids = _payment_ids(book)
     assert len(ids) == 3 and ids[0] == "P1" and ids[1] != ids[2] and ids[1].endswith("#1") and ids[2].endswith("#2")
+
+
+@pytest.mark.parametrize(("status", "version"), [("<Sts>PDNG</Sts>", "04"), ("<Sts>INFO</Sts>", "02"),
+                                                 ("<Sts><Cd>PDNG</Cd></Sts>", "08"), ("<Sts>FUTR</Sts>", "06")])
+def test_entries_not_booked_are_not_payments(tmp_path, status, version):
+    """A pending or informational entry is money that has not arrived: never a payment."""
+    booked = ntry("119.00", ref="B1")
+    booked_08 = booked.replace("<Sts>BOOK</Sts>", "<Sts><Cd>BOOK</Cd></Sts>") if version == "08" else booked
+    pending = ntry("500.00", ref="P1").replace("<Sts>BOOK</Sts>", status)
+    path = tmp_path / "s.xml"
+    path.write_text(camt(booked_08, pending, version=version))
+    result = read_statement(path)
+    assert [(line.payment_id, line.amount) for line in result.lines] == [("B1", Decimal("119.00"))]
+    assert result.not_booked_skipped == 1

@@ -112,7 +112,7 @@ def test_match_imports_a_statement_once(tmp_path):
     assert payments[1][2] == 119 and payments[1][6] == "RF18539007547034 Rechnung INV-2026-000001"
     again = json.loads(run("match", str(book), "--statement", str(statement), "--json").stdout)
     assert again["imported"] == 0
-    assert again["import"] == {"payments": 0, "already_there": 1, "debits_skipped": 1}
+    assert again["import"] == {"payments": 0, "already_there": 1, "debits_skipped": 1, "not_booked_skipped": 0}
     assert len(list(openpyxl.load_workbook(book)["Payments"].iter_rows(min_row=2))) == 2
 
 

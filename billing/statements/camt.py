@@ -104,7 +104,7 @@ class _Reader:
         self.path = path
         self.version: int | None = None
         self.lines: list[StatementLine] = []
-        self.debits = self.reversals = 0
+        self.debits = self.reversals = self.not_booked = 0
         self.statement: Element | None = None
         self.number = self.entry = 0
         self.key = ""
@@ -132,6 +132,11 @@ class _Reader:
             self.debits += count
             return
         if reversed_:
+            return
+        # pending (PDNG), information (INFO), future (FUTR): no money has arrived. A statement
+        # (camt.053) holds booked entries, so one without a status counts as booked.
+        if _status(entry) not in ("BOOK", ""):
+            self.not_booked += count
             return
         self.lines += self._entry_lines(entry, amount, currency, where)
         if len(self.lines) > MAX_LINES:
@@ -221,7 +226,12 @@ def read_camt(path: Path) -> ImportResult:
     if reader.version is None:
         raise BadFile(f"{path.name}: not a CAMT.053 statement of version .001.02 to .001.08")
     return ImportResult(distinct_lines(reader.lines), reader.debits, reader.reversals,
-                        f"camt.053.001.{reader.version:02d}")
+                        f"camt.053.001.{reader.version:02d}", reader.not_booked)
+
+
+def _status(entry: Element) -> str:
+    """The entry's status: `<Sts>BOOK</Sts>` up to .07, `<Sts><Cd>BOOK</Cd></Sts>` from .08."""
+    return (_text(entry, "Sts/Cd") or _text(entry, "Sts") or "").strip().upper()
 
 
 def _date(text: str | None, where: str) -> dt.date:

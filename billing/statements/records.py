@@ -60,6 +60,7 @@ class ImportResult(NamedTuple):
     debits_skipped: int  # money out: not payments received
     reversals_skipped: int
     format: str  # e.g. "camt.053.001.04"
+    not_booked_skipped: int = 0  # CAMT entries pending or for information: no money has arrived yet
 
 
 def entry_hash(*parts: object) -> str:
