@@ -136,3 +136,70 @@ def test_install_puts_the_settings_where_the_add_ins_vba_reads_them(tmp_path, mo
     lines = config.read_text(encoding="utf-8").splitlines()
     assert lines[0] == f'"INTERPRETER_MAC","{sys.executable}"' and '"UDF MODULES","udfs"' in lines
     assert (tmp_path / installer.MAC_SCRIPTS / f"xlwings-{xlwings.__version__}.applescript").is_file()
+
+
+#: where Excel users run xlbilling: each (marker environment, wheel platform tag test)
+WHEEL_TARGETS = {
+    "Windows x64": ({"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64",
+                     "os_name": "nt"}, lambda tag: tag == "win_amd64"),
+    "macOS arm64": ({"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64",
+                     "os_name": "posix"}, lambda tag: tag.startswith("macosx_") and tag.endswith(("_arm64", "_universal2"))),
+    "macOS x86_64": ({"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "x86_64",
+                      "os_name": "posix"},
+                     lambda tag: tag.startswith("macosx_") and tag.endswith(("_x86_64", "_universal2", "_intel"))),
+}
+
+
+def _wheel_fits(tag, minor: int, platform_fits) -> bool:
+    """A wheel tag installable on CPython 3.<minor> of that platform (pure, abi3 or version-exact)."""
+    if tag.platform != "any" and not platform_fits(tag.platform):
+        return False
+    if tag.interpreter.startswith("py"):
+        return tag.interpreter in ("py3", f"py3{minor}") and tag.abi == "none"
+    if tag.interpreter.startswith("cp"):
+        version = int(tag.interpreter[3:])
+        return version <= minor if tag.abi == "abi3" else version == minor and tag.abi in (tag.interpreter, "none")
+    return False
+
+
+@pytest.mark.parametrize("minor", [11, 12, 13])
+@pytest.mark.parametrize("target", sorted(WHEEL_TARGETS))
+def test_every_runtime_dependency_installs_from_a_wheel(target, minor):
+    """uv.lock, walked from xlbilling's runtime dependencies with each platform's markers: every
+    package has a wheel for Windows x64, macOS arm64 and macOS x86_64 (no compiler on a billing
+    desk's machine; cryptography ≥ 49 has no Intel-Mac wheel, so Intel Macs get 48)."""
+    import tomllib
+    from pathlib import Path
+
+    from packaging.markers import Marker
+    from packaging.utils import parse_wheel_filename
+
+    lock = tomllib.loads((Path(__file__).resolve().parents[1] / "uv.lock").read_text(encoding="utf-8"))
+    packages: dict[str, list[dict]] = {}
+    for package in lock["package"]:
+        packages.setdefault(package["name"], []).append(package)
+
+    def locked(dependency: dict) -> dict:
+        found = packages[dependency["name"]]
+        return found[0] if len(found) == 1 else next(p for p in found if p["version"] == dependency["version"])
+
+    base, platform_fits = WHEEL_TARGETS[target]
+    environment = {**base, "python_version": f"3.{minor}", "python_full_version": f"3.{minor}.0",
+                   "implementation_name": "cpython", "platform_python_implementation": "CPython", "extra": ""}
+    todo, seen, without_wheel = list(locked({"name": "xlbilling"})["dependencies"]), set(), []
+    while todo:
+        dependency = todo.pop()
+        if "marker" in dependency and not Marker(dependency["marker"]).evaluate(environment):
+            continue
+        package = locked(dependency)
+        key = (package["name"], package["version"], tuple(dependency.get("extra", ())))
+        if key in seen:
+            continue
+        seen.add(key)
+        todo += package.get("dependencies", [])
+        for extra in dependency.get("extra", ()):
+            todo += package.get("optional-dependencies", {}).get(extra, [])
+        wheels = [w["url"].rsplit("/", 1)[1] for w in package.get("wheels", [])]
+        if not any(_wheel_fits(tag, minor, platform_fits) for w in wheels for tag in parse_wheel_filename(w)[3]):
+            without_wheel.append(f"{package['name']} {package['version']}")
+    assert len(seen) > 30 and not without_wheel, without_wheel
