@@ -57,7 +57,7 @@ def test_a_column_in_gives_a_spilled_column_out():
     assert XLB_TAX([[100], [10], [None]], 0.19) == [[19.0], [1.9], ["#XLB: amount is empty"]]
     assert XLB_DUE_DATE([D(2026, 1, 1), D(2026, 2, 1)], "NET30") == [[D(2026, 1, 31)], [D(2026, 3, 3)]]
     assert XLB_TAX([[1, 2]], [[0.1, 0.2]]) == [[0.1, 0.4]]
-    assert XLB_TAX([[1], [2]], [[0.1, 0.2]]).startswith("#XLB: the ranges amount, rate must have the same shape")
+    assert XLB_TAX([[1], [2]], [[0.1, 0.2]]).startswith("#XLB: the ranges amount, tax_rate must have the same shape")
 
 
 JUNK = [None, "", 0, "€", D(2026, 1, 1), "#N/A", "#DIV/0!", -2146826246, [[1, 2], [3]], True, float("nan")]
@@ -104,12 +104,12 @@ def _good(function, n):
 
 def test_junk_gives_these_messages():
     assert XLB_TAX("€", 0.19) == "#XLB: amount must be a number, not '€'"
-    assert XLB_TAX(100, 19) == "#XLB: rate 19 must be a fraction between 0 and 1 (19% is 0.19)"
+    assert XLB_TAX(100, 19) == "#XLB: tax_rate 19 must be a fraction between 0 and 1 (19% is 0.19)"
     assert XLB_TAX(100, 0.19, "x") == "#XLB: mode must be net or gross, not 'x'"
     assert XLB_TAX(100, 0.19, None, "up") == "#XLB: unknown rounding 'up'; use one of half_up, half_even"
     assert XLB_DUE_DATE(D(2026, 1, 1), "X9").startswith("#XLB: unknown payment terms 'X9'")
     assert XLB_DUE_DATE("31.12.2026", "NET30") == "#XLB: issue_date must be a date, not '31.12.2026'"
-    assert XLB_TAX("#N/A", 0.19) == "#XLB: amount is the Excel error #N/A"
+    assert XLB_TAX("#N/A", 0.19) == "#XLB: argument amount holds #N/A"
     assert XLB_AGING("x", None, D(2026, 1, 1)) == "#XLB: invoices must be a range with a header row"
     assert XLB_AGING([["invoice_no"]], None, D(2026, 1, 1)) == \
         "#XLB: invoices has no column customer_id, issue_date, due_date, gross"
