@@ -17,6 +17,8 @@ from pathlib import Path
 
 import olefile
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from oletools.olevba import VBA_Parser
 
@@ -26,7 +28,7 @@ from addin.build import build, read_streams, template_path, xlwings_version_of
 from addin.project import module_names, module_offsets
 from addin.ribbon import CALLBACK, NAMESPACE, PART, RELATIONSHIP
 from addin.udf_module import MODULE, generate
-from addin.vba import decompress
+from addin.vba import compress, decompress
 from billing.errors import BadFile
 from macros.buttons import BUTTONS, GROUPS
 from test_cli import run
@@ -398,3 +400,20 @@ def test_every_runtime_dependency_installs_from_a_wheel(target, minor):
         if not any(_wheel_fits(tag, minor, platform_fits) for w in wheels for tag in parse_wheel_filename(w)[3]):
             without_wheel.append(f"{package['name']} {package['version']}")
     assert len(seen) > 30 and not without_wheel, without_wheel
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"b", b"Sub ", b"End Sub\r\n", b"\x00", b"\xff", b" " * 40]), max_size=900)
+       .map(b"".join))
+def test_compression_round_trips_through_oletools_reader(data):
+    """MS-OVBA compression (`addin.vba.compress`) read back by oletools' decompressor, across
+    chunk boundaries (4096 bytes) and long repeats (copy tokens up to the chunk's length limit)."""
+    assert decompress(compress(data)) == data
+
+
+def test_compressing_xlwings_vba_module_round_trips_and_shrinks_it():
+    import xlwings
+
+    source = (Path(xlwings.__file__).parent / "xlwings.bas").read_bytes().replace(b"\n", b"\r\n")
+    packed = compress(source)
+    assert decompress(packed) == source and len(packed) < len(source) / 2
