@@ -23,7 +23,7 @@ from addin.vba import compress, decompress
 #: 2.3.4.1: Reserved1 0x61CC, Version 0xFFFF (no cache for any version), Reserved2 0, Reserved3
 VBA_PROJECT_WITHOUT_CACHE = bytes.fromhex("CC61FFFF000100")
 
-_PROJECTVERSION, _PROJECTMODULES, _TERMINATOR = 0x0009, 0x000F, 0x0010
+_PROJECTNAME, _PROJECTVERSION, _PROJECTMODULES, _TERMINATOR = 0x0004, 0x0009, 0x000F, 0x0010
 _MODULENAME, _STREAMNAME, _MODULEOFFSET = 0x0019, 0x001A, 0x0031
 
 
@@ -74,11 +74,14 @@ def standard_module_record(name: str) -> bytes:
     ))
 
 
-def rewrite_dir(dir_stream: bytes, new_modules: tuple[str, ...] = ()) -> bytes:
-    """The `dir` stream with every MODULEOFFSET 0 and a MODULE record for each new module."""
+def rewrite_dir(dir_stream: bytes, new_modules: tuple[str, ...] = (), name: str | None = None) -> bytes:
+    """The `dir` stream with every MODULEOFFSET 0, a MODULE record for each new module and the
+    project named `name` (when given)."""
     out = bytearray()
     for record, raw in records(dir_stream):
-        if record == _MODULEOFFSET:
+        if record == _PROJECTNAME and name:
+            raw = _record(_PROJECTNAME, name.encode("cp1252"))
+        elif record == _MODULEOFFSET:
             raw = _record(_MODULEOFFSET, struct.pack("<I", 0))
         elif record == _PROJECTMODULES:
             raw = _record(_PROJECTMODULES, struct.pack("<H", struct.unpack_from("<H", raw, 6)[0] + len(new_modules)))
@@ -111,10 +114,18 @@ def add_to_name_map(project_wm: bytes, name: str) -> bytes:
     return project_wm[:-2] + name.encode("cp1252") + b"\0" + name.encode("utf-16-le") + b"\0\0" + b"\0\0"
 
 
+def rename_project_stream(project: bytes, name: str) -> bytes:
+    """The PROJECT stream's `Name="…"` line (the project's name, as PROJECTNAME in `dir`)."""
+    lines = [b'Name="' + name.encode("cp1252") + b'"' if line.startswith(b"Name=") else line
+             for line in project.split(b"\r\n")]
+    return b"\r\n".join(lines)
+
+
 def source_only(streams: Mapping[str, bytes], sources: Mapping[str, str],
-                new_modules: Mapping[str, str] = {}) -> dict[str, bytes]:
+                new_modules: Mapping[str, str] = {}, project_name: str | None = None) -> dict[str, bytes]:
     """The project's streams with every module's source (`sources` replaces some of them) and
-    no compiled code; `new_modules` ({name: source}) added as standard modules."""
+    no compiled code; `new_modules` ({name: source}) added as standard modules; the project
+    named `project_name` (when given)."""
     streams = {path: data for path, data in streams.items() if not path.startswith("VBA/__SRP_")}
     dir_stream = decompress(streams["VBA/dir"])
     for name, offset in module_offsets(dir_stream).items():
@@ -128,6 +139,8 @@ def source_only(streams: Mapping[str, bytes], sources: Mapping[str, str],
         streams["PROJECT"] = add_to_project_stream(streams["PROJECT"], name)
         if "PROJECTwm" in streams:
             streams["PROJECTwm"] = add_to_name_map(streams["PROJECTwm"], name)
-    streams["VBA/dir"] = compress(rewrite_dir(dir_stream, tuple(new_modules)))
+    if project_name:
+        streams["PROJECT"] = rename_project_stream(streams["PROJECT"], project_name)
+    streams["VBA/dir"] = compress(rewrite_dir(dir_stream, tuple(new_modules), project_name))
     streams["VBA/_VBA_PROJECT"] = VBA_PROJECT_WITHOUT_CACHE
     return streams

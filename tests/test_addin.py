@@ -25,7 +25,7 @@ from oletools.olevba import VBA_Parser
 import macros
 from addin import ADDIN_FILE
 from addin.build import build, read_streams, template_path, xlwings_version_of
-from addin.project import module_names, module_offsets
+from addin.project import module_names, module_offsets, records
 from addin.ribbon import CALLBACK, NAMESPACE, PART, RELATIONSHIP
 from addin.udf_module import MODULE, generate
 from addin.vba import compress, decompress
@@ -166,6 +166,8 @@ def test_the_vba_project_holds_the_functions_module_and_calls_python_with_the_bu
     streams = read_streams(project)
     assert module_names(decompress(streams["VBA/dir"]))[-1] == MODULE
     assert b"\r\nModule=" + MODULE.encode() + b"\r\n" in streams["PROJECT"]
+    assert b'\r\nName="xlbilling"\r\n' in streams["PROJECT"]
+    assert [raw[6:] for record, raw in records(decompress(streams["VBA/dir"])) if record == 0x0004] == [b"xlbilling"]
     assert MODULE.encode("utf-16-le") in streams["PROJECTwm"]
 
 
