@@ -18,12 +18,10 @@ def build_command(out: Optional[Path] = typer.Option(None, "--out", help="Where 
                                                      "(default: addin/xlbilling.xlam).")) -> None:
     """Build addin/xlbilling.xlam from xlwings' BSD add-in template, the ribbon registry and
     xlwings' generated module of the worksheet functions."""
-    from addin.build import OUT, build
+    from addin.build import OUT, build, xlwings_version_of
 
     path = build(out or OUT)
-    import xlwings
-
-    err.print(f"Built {path} ({path.stat().st_size:,} bytes, for xlwings {xlwings.__version__}). Install it: "
+    err.print(f"Built {path} ({path.stat().st_size:,} bytes, for xlwings {xlwings_version_of(path)}). Install it: "
               "xlbilling addin install (Windows/macOS), see README, 'Using it in Excel'.", markup=False)
 
 
