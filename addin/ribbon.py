@@ -11,7 +11,13 @@ from xml.sax.saxutils import quoteattr
 
 from macros.buttons import BUTTONS, GROUPS, TAB
 
+#: the Office 2007 customUI namespace (part `customUI/customUI.xml`) and the package relationship
+#: that goes with it; the 2010 pair is the 2009/07 namespace in `customUI/customUI14.xml` with
+#: `.../office/2007/relationships/ui/extensibility`. xlwings' own `xlwings.xlam` uses this pair
+#: (its template mixes the 2007 relationship with this namespace).
 NAMESPACE = "http://schemas.microsoft.com/office/2006/01/customui"
+RELATIONSHIP = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+PART = "customUI/customUI.xml"
 #: the template's VBA callback, rewritten by `addin.build` to pass `control.Id` on
 CALLBACK = "RibbonMyAddin.RunMain"
 

@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 from billing.errors import BadFile
 
 __all__ = ["validate", "compute", "number_invoices", "import_statement", "match_payments", "aging_report",
-           "month_end_close", "seal_workbook", "verify_seal", "run_button"]
+           "month_end_close", "seal_workbook", "verify_seal", "refresh_functions", "run_button"]
 
 
 class Stop(Exception):
@@ -241,6 +241,32 @@ def verify_seal(book=None) -> None:
 
         say("verifying")
         alert(book, verify_file(path))
+
+
+def refresh_functions(book=None) -> None:
+    """Refresh functions: xlwings' own "Import Functions" for an add-in (`import_udfs`, as the
+    add-in's `ImportPythonUDFsToAddin` does) writes the `xlwings_udfs` module of the loaded
+    add-in anew from `udfs`, and the add-in is saved so the next Excel start has them too."""
+    import sys
+
+    from addin import ADDIN_FILE
+    from macros.live import alert
+
+    book = _caller(book)
+    with _running(book, "Refresh functions"):
+        if not sys.platform.startswith("win"):
+            raise Stop("worksheet functions run in Excel for Windows only (xlwings UDFs)")
+        import xlwings
+
+        addin = book.app.api.Workbooks(ADDIN_FILE)
+        try:
+            addin.VBProject.VBComponents.Count
+        except Exception:  # import_udfs would fall back to the active workbook: never that
+            raise Stop("allow it once: File > Options > Trust Center > Trust Center Settings > Macro Settings > "
+                       "Trust access to the VBA project object model; then press Refresh functions again") from None
+        xlwings.import_udfs("udfs", addin)
+        addin.Save()
+        alert(book, "The XLB_ functions were imported again")
 
 
 def run_button(control_id: str, book=None) -> None:

@@ -16,7 +16,7 @@ class Button(NamedTuple):
 
 
 TAB = "Billing"
-GROUPS = ("Prepare", "Reconcile", "Close")
+GROUPS = ("Prepare", "Reconcile", "Close", "Add-in")
 BUTTONS = (
     Button("xlbValidate", "Prepare", "Validate", "validate", "AcceptInvitation",
            "Check every rule; findings on the Validation sheet"),
@@ -36,4 +36,6 @@ BUTTONS = (
            "Seal the saved workbook with the organisation's key and archive it"),
     Button("xlbVerify", "Close", "Verify", "verify_seal", "ReviewProtectWorkbook",
            "Is this the workbook that was sealed? Lists every changed cell"),
+    Button("xlbRefreshFunctions", "Add-in", "Refresh functions", "refresh_functions", "RefreshAll",
+           "Import the XLB_ worksheet functions into the add-in again (after an upgrade; Windows)"),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import openpyxl
 import pytest
@@ -14,6 +15,8 @@ import udfs
 from udfs import (XLB_AGING, XLB_AGING_BUCKET, XLB_DAYS_PAST_DUE, XLB_DISCOUNT_DATE, XLB_DUE_DATE,
                   XLB_EARLY_PAY_AMOUNT, XLB_GROSS, XLB_INVOICE_NO, XLB_LINE_NET, XLB_MATCH, XLB_NET_FROM_GROSS,
                   XLB_RF_REFERENCE, XLB_TAX, XLB_VALID_IBAN, XLB_VALID_VAT_ID)
+
+from udfs.convert import COM_ERRORS, EXCEL_ERRORS
 
 D = dt.date
 CASES = [
@@ -57,10 +60,14 @@ def test_a_column_in_gives_a_spilled_column_out():
     assert XLB_TAX([[100], [10], [None]], 0.19) == [[19.0], [1.9], ["#XLB: amount is empty"]]
     assert XLB_DUE_DATE([D(2026, 1, 1), D(2026, 2, 1)], "NET30") == [[D(2026, 1, 31)], [D(2026, 3, 3)]]
     assert XLB_TAX([[1, 2]], [[0.1, 0.2]]) == [[0.1, 0.4]]
-    assert XLB_TAX([[1], [2]], [[0.1, 0.2]]).startswith("#XLB: the ranges amount, rate must have the same shape")
+    assert XLB_TAX([[1], [2]], [[0.1, 0.2]]).startswith("#XLB: the ranges amount, tax_rate must have the same shape")
 
 
-JUNK = [None, "", 0, "€", D(2026, 1, 1), "#N/A", "#DIV/0!", -2146826246, [[1, 2], [3]], True, float("nan")]
+#: every Excel error value, as text (what xlwings hands over with `err_to_str=True`) and as the COM
+#: error number (what arrives for errors xlwings has no text for, or without `err_to_str`)
+ERROR_TEXTS = sorted(EXCEL_ERRORS)
+ERROR_NUMBERS = sorted(COM_ERRORS)
+JUNK = [None, "", 0, "€", D(2026, 1, 1), [[1, 2], [3]], True, float("nan"), *ERROR_TEXTS, *ERROR_NUMBERS]
 SCALAR_UDFS = [(XLB_TAX, 2), (XLB_GROSS, 2), (XLB_NET_FROM_GROSS, 2), (XLB_LINE_NET, 3), (XLB_DUE_DATE, 2),
                (XLB_DISCOUNT_DATE, 2), (XLB_EARLY_PAY_AMOUNT, 4), (XLB_DAYS_PAST_DUE, 2), (XLB_AGING_BUCKET, 3),
                (XLB_RF_REFERENCE, 1), (XLB_VALID_IBAN, 1), (XLB_VALID_VAT_ID, 1), (XLB_INVOICE_NO, 2),
@@ -104,12 +111,12 @@ def _good(function, n):
 
 def test_junk_gives_these_messages():
     assert XLB_TAX("€", 0.19) == "#XLB: amount must be a number, not '€'"
-    assert XLB_TAX(100, 19) == "#XLB: rate 19 must be a fraction between 0 and 1 (19% is 0.19)"
+    assert XLB_TAX(100, 19) == "#XLB: tax_rate 19 must be a fraction between 0 and 1 (19% is 0.19)"
     assert XLB_TAX(100, 0.19, "x") == "#XLB: mode must be net or gross, not 'x'"
     assert XLB_TAX(100, 0.19, None, "up") == "#XLB: unknown rounding 'up'; use one of half_up, half_even"
     assert XLB_DUE_DATE(D(2026, 1, 1), "X9").startswith("#XLB: unknown payment terms 'X9'")
     assert XLB_DUE_DATE("31.12.2026", "NET30") == "#XLB: issue_date must be a date, not '31.12.2026'"
-    assert XLB_TAX("#N/A", 0.19) == "#XLB: amount is the Excel error #N/A"
+    assert XLB_TAX("#N/A", 0.19) == "#XLB: argument amount holds #N/A"
     assert XLB_AGING("x", None, D(2026, 1, 1)) == "#XLB: invoices must be a range with a header row"
     assert XLB_AGING([["invoice_no"]], None, D(2026, 1, 1)) == \
         "#XLB: invoices has no column customer_id, issue_date, due_date, gross"
@@ -224,57 +231,150 @@ def test_invoice_no_opens_the_store_once_for_a_whole_range(tmp_path, monkeypatch
     registry._store.cache_clear()
 
 
-#: Imports `udfs` under xlwings' own Windows decorators (xlwings.udfs: they register each
-#: function for Excel; off Windows `xw.func` does nothing). Only the pywin32 modules it
-#: imports are stubbed: registering and generating the VBA never call them.
-WINDOWS_REGISTRATION = """
-import io, json, sys, types
-for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
-    sys.modules[name] = types.ModuleType(name)
-sys.modules["win32com.client"].Dispatch = None
-sys.modules["pythoncom"].CoInitialize = lambda: None
-import xlwings
-import xlwings.udfs as real
-xlwings.func, xlwings.arg, xlwings.ret = real.xlfunc, real.xlarg, real.xlret
-import udfs
-found = {name: getattr(udfs, name).__xlfunc__ for name in udfs.__all__}
-class AddIn:
-    Name = "xlbilling.xlam"
-vba = io.StringIO()
-real.generate_vba_wrapper("udfs", udfs, vba, AddIn())
-print(json.dumps({"functions": found, "vba": vba.getvalue()}, default=str))
-"""
+@pytest.mark.parametrize("function, arity", SCALAR_UDFS, ids=lambda v: getattr(v, "__name__", str(v)))
+def test_each_excel_error_value_is_named_with_its_argument(function, arity):
+    """Never "is empty": `argument <name> holds <error>`, for every argument and every error value."""
+    import inspect
+
+    names = list(inspect.signature(function).parameters)
+    for position in range(arity):
+        for error in [*ERROR_TEXTS, *ERROR_NUMBERS]:
+            args = [error if n == position else _good(function, n) for n in range(arity)]
+            shown = error if isinstance(error, str) else COM_ERRORS[error]
+            assert function(*args) == f"#XLB: argument {names[position]} holds {shown}", (function, position, error)
+
+
+def test_an_error_inside_a_range_or_table_is_named_by_its_cell():
+    assert XLB_TAX([[100], ["#N/A"]], 0.19) == [[19.0], ["#XLB: argument amount holds #N/A"]]
+    invoices = [["invoice_no", "customer_id", "issue_date", "due_date", "gross"],
+                ["I1", "C1", D(2026, 1, 1), D(2026, 1, 31), "#REF!"]]
+    assert XLB_AGING(invoices, None, D(2026, 3, 1)) == "#XLB: invoices row 2, column gross holds #REF!"
+    invoices[0][1] = -2146826246
+    assert XLB_AGING(invoices, None, D(2026, 3, 1)) == "#XLB: invoices header, column 2 holds #N/A"
+
+
+@pytest.fixture(scope="module")
+def registered():
+    """`udfs` under xlwings' real (Windows) decorators and its VBA wrapper generator, run as the
+    add-in build runs them (`addin.udf_module`: pywin32 stubbed off Windows)."""
+    from addin.udf_module import generate
+
+    return generate()
 
 
 #: the table functions and their range arguments (their other arguments are single values)
 TABLE_UDFS = {"XLB_AGING": ("invoices", "allocations"), "XLB_MATCH": ("payments", "invoices")}
 
 
-def test_excel_registers_every_udf_with_its_help_and_2d_arguments():
+def test_excel_registers_every_udf_with_its_help_and_argument_options(registered):
     """What `Import Functions` gives Excel: each function's help, each argument's help, 2-D
-    arguments, spilled tables, and `caller` kept out of the signature a user sees."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-c", WINDOWS_REGISTRATION], capture_output=True, text=True,
-                            cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
-    assert result.returncode == 0, result.stderr
-    registered = json.loads(result.stdout)
-    assert sorted(registered["functions"]) == sorted(udfs.__all__)
-    for name, info in registered["functions"].items():
+    arguments, error values as text (`err_to_str`), native dynamic arrays (no legacy `expand`),
+    and `caller` kept out of the signature a user sees."""
+    assert sorted(registered.functions) == sorted(udfs.__all__)
+    for name, info in registered.functions.items():
         assert info["ret"]["doc"] == getattr(udfs, name).__doc__
+        assert "expand" not in info["ret"]["options"], name  # a 2-D list: Excel 365 spills it itself
         for arg in info["args"]:
             if arg["name"] == "caller":
                 assert arg["vba"] == "Nothing"  # xlwings passes the calling cell here
                 continue
             assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
+            assert arg["options"].get("err_to_str") is True, (name, arg["name"])
             if name not in TABLE_UDFS or arg["name"] in TABLE_UDFS[name]:
                 assert arg["options"].get("ndim") == 2, (name, arg["name"])
-        assert ("expand" in info["ret"]["options"]) == (name in TABLE_UDFS), name
-    vba = registered["vba"]
-    assert "Function XLB_TAX(amount, rate, Optional mode, Optional rounding, Optional currency)" in vba
+    vba = registered.source
+    assert "Function XLB_TAX(amount, tax_rate, Optional mode, Optional rounding, Optional currency_code)" in vba
     assert "Function XLB_INVOICE_NO(invoice_key, Optional workbook_id)" in vba
     assert vba.count('XLPy.CallUDF("udfs", ') == 2 * len(udfs.__all__)
+
+
+#: Names a UDF (or its parameter) must not take, since xlwings writes them into a VBA module
+#: as VBA identifiers (case-insensitive), grouped by source:
+VBA_NAMES = {
+    # [MS-VBAL] VBA Language Specification, 3.3.5.2 "Reserved Identifiers and IDENTIFIER":
+    # statement-keyword, marker-keyword, operator-identifier, special-form,
+    # reserved-type-identifier, reserved-name, literal-identifier, rem-keyword,
+    # reserved-for-implementation-use, future-reserved
+    "MS-VBAL reserved identifiers": """
+        Call Case Close Const Declare DefBool DefByte DefCur DefDate DefDbl DefInt DefLng DefLngLng DefLngPtr
+        DefObj DefSng DefStr DefVar Dim Do Else ElseIf End EndIf Enum Erase Event Exit For Friend Function Get
+        Global GoSub GoTo If Implements Input Let Lock Loop LSet Next On Open Option Print Private Public Put
+        RaiseEvent ReDim Resume Return RSet Seek Select Set Static Stop Sub Type Unlock Wend While With Write
+        Any As ByRef ByVal Each In New Shared Until WithEvents Optional ParamArray Preserve Spc Tab Then To
+        AddressOf And Eqv Imp Is Like Mod Not Or TypeOf Xor
+        Array Circle InputB LBound Scale UBound
+        Boolean Byte Currency Date Double Integer Long LongLong LongPtr Single String Variant
+        Abs CBool CByte CCur CDate CDbl CDec CInt CLng CLngLng CLngPtr CSng CStr CVar CVErr Debug DoEvents Fix
+        Int Len LenB Me PSet Sgn
+        True False Nothing Empty Null Rem
+        Attribute LineInput VB_Base VB_Control VB_Creatable VB_Customizable VB_Description VB_Exposed VB_Ext_KEY
+        VB_GlobalNameSpace VB_HelpID VB_Invoke_Func VB_Invoke_Property VB_Invoke_PropertyPut
+        VB_Invoke_PropertyPutRef VB_MemberFlags VB_Name VB_PredeclaredId VB_ProcData VB_TemplateDerived
+        VB_UserMemId VB_VarDescription VB_VarHelpID VB_VarMemberFlags VB_VarProcData VB_VarUserMemId
+        CDecl Decimal DefDec""",
+    # Office VBA language reference, "Data type summary" and "Keywords": types and keywords
+    # that are not MS-VBAL reserved identifiers
+    "VBA data types and keywords": """
+        Collection Object Dictionary Property Base Binary Compare Database Explicit Module Text Access Alias
+        Append Lib Line Name Output Random Read Error Step""",
+    # Office VBA language reference, "Functions" (the VBA library: Conversion, DateTime,
+    # FileSystem, Financial, Information, Interaction, Math, Strings)
+    "VBA functions": """
+        Asc AscB AscW Atn CallByName Choose Chr ChrB ChrW Command Cos CreateObject CurDir CVDate DateAdd
+        DateDiff DatePart DateSerial DateValue Day DDB Dir Environ EOF Exp FileAttr FileDateTime FileLen Filter
+        Format FormatCurrency FormatDateTime FormatNumber FormatPercent FreeFile FV GetAllSettings GetAttr
+        GetObject GetSetting Hex Hour IIf IMEStatus InputBox InStr InStrB InStrRev IPmt IRR IsArray IsDate
+        IsEmpty IsError IsMissing IsNull IsNumeric IsObject Join LCase Left LeftB LoadPicture Loc LOF Log LTrim
+        MacID MacScript Mid MidB Minute MIRR Month MonthName MsgBox Now NPer NPV Oct Partition Pmt PPmt PV
+        QBColor Rate Replace RGB Right RightB Rnd Round RTrim Second Shell Sin SLN Space Split Sqr Str StrComp
+        StrConv StrReverse Switch SYD Tan Time Timer TimeSerial TimeValue Trim TypeName UCase Val VarType
+        Weekday WeekdayName Year""",
+    # Office VBA language reference, "Statements"
+    "VBA statements": """
+        AppActivate Beep ChDir ChDrive DeleteSetting Deftype FileCopy Kill Load MkDir Randomize Reset RmDir
+        SaveSetting SendKeys SetAttr Unload Width""",
+    # Excel VBA reference, "Global object" members (usable unqualified in any module) and the
+    # names xlwings' generated wrapper itself uses
+    "Excel globals and the wrapper's own names": """
+        ActiveCell ActiveChart ActiveDialog ActiveMenuBar ActivePrinter ActiveSheet ActiveWindow ActiveWorkbook
+        AddIns Application Assistant Calculate Cells Charts Columns CommandBars Creator DDEAppReturnCode
+        DDEExecute DDEInitiate DDEPoke DDERequest DDETerminate DialogSheets Evaluate Excel4IntlMacroSheets
+        Excel4MacroSheets ExecuteExcel4Macro Intersect MenuBars Modules Names Parent Range Rows Run Selection
+        Sheets ShortcutMenus ThisWorkbook Toolbars Union Windows Workbooks WorksheetFunction Worksheets
+        Caller Err XLPy CallUDF Controls Enabled Volatile failed argsArray k App xlwings""",
+}
+RESERVED = {name.lower(): source for source, names in VBA_NAMES.items() for name in names.split()}
+
+
+def test_no_function_or_parameter_takes_a_vba_name(registered):
+    """`currency` is VBA's Currency type: a wrapper with it does not compile, and then no
+    function of the module works (xlwings issue #563). Checked on xlwings' own registration."""
+    clashes = []
+    for name, info in registered.functions.items():
+        for identifier in [name] + [a["name"] for a in info["args"] if not a["vba"]]:
+            if identifier.lower() in RESERVED:
+                clashes.append(f"{name}({identifier}): {RESERVED[identifier.lower()]}")
+    assert clashes == []
+    assert RESERVED["currency"] == "MS-VBAL reserved identifiers" and RESERVED["rate"] == "VBA functions"
+
+
+def test_the_generated_module_tokenizes_with_reserved_words_only_where_vba_puts_them(registered):
+    """A tokenizer over the generated VBA: every identifier in a declaration (`Function f(a,
+    Optional b)`) is a plain IDENTIFIER, never a reserved one; every function is there once."""
+    lines = registered.source.split("\r\n")
+    assert lines[0] == 'Attribute VB_Name = "xlwings_udfs"'
+    declared = {}
+    for line in lines:
+        head = re.match(r"^Function (\w+)\(([^)]*)\)$", line)
+        if head:
+            params = [p.split()[-1] for p in head.group(2).split(",") if p.strip()]
+            modifiers = [w for p in head.group(2).split(",") for w in p.split()[:-1]]
+            assert set(modifiers) <= {"Optional"}, line
+            declared[head.group(1)] = params
+            for identifier in [head.group(1), *params]:
+                assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", identifier) and identifier.lower() not in RESERVED, line
+    assert sorted(declared) == sorted(udfs.__all__)
+    assert registered.source.count("End Function") == len(udfs.__all__)
+    for name, params in declared.items():  # each wrapper passes its own parameters on, in order
+        assert f'XLPy.CallUDF("udfs", "{name}", Array({", ".join(params + (["Nothing"] if name == "XLB_INVOICE_NO" else []))})' \
+            in registered.source, name

@@ -14,9 +14,9 @@ _ROUNDING_DOC = "half_up (default) or half_even."
 
 
 def _rate(value: object) -> Decimal:
-    rate = number(value, "rate")
+    rate = number(value, "tax_rate")
     if not 0 <= rate < 1:
-        raise UdfError(f"rate {rate} must be a fraction between 0 and 1 (19% is 0.19)")
+        raise UdfError(f"tax_rate {rate} must be a fraction between 0 and 1 (19% is 0.19)")
     return rate
 
 
@@ -28,16 +28,16 @@ def _rounding(value: object) -> str:
 
 @xw.func
 @xw.arg("amount", doc="The net amount (mode net) or the gross amount including tax (mode gross).")
-@xw.arg("rate", doc="The tax rate as a fraction: 0.19 for 19%.")
+@xw.arg("tax_rate", doc="The tax rate as a fraction: 0.19 for 19%.")
 @xw.arg("mode", doc="net (default): amount excludes tax; gross: amount includes it.")
 @xw.arg("rounding", doc=_ROUNDING_DOC)
-@xw.arg("currency", doc=_CURRENCY_DOC)
+@xw.arg("currency_code", doc=_CURRENCY_DOC)
 @udf
-def XLB_TAX(amount, rate, mode=None, rounding=None, currency=None):
-    """The tax on an amount, rounded to the currency's minor unit as invoices are: net × rate,
-    or, for a gross amount, gross × rate / (1 + rate)."""
-    value, r = number(amount, "amount"), _rate(rate)
-    how, cur = text(mode, "mode", "net").lower(), text(currency, "currency", "EUR").upper()
+def XLB_TAX(amount, tax_rate, mode=None, rounding=None, currency_code=None):
+    """The tax on an amount, rounded to the currency's minor unit as invoices are: net × tax_rate,
+    or, for a gross amount, gross × tax_rate / (1 + tax_rate)."""
+    value, r = number(amount, "amount"), _rate(tax_rate)
+    how, cur = text(mode, "mode", "net").lower(), text(currency_code, "currency_code", "EUR").upper()
     if how not in ("net", "gross"):
         raise UdfError(f"mode must be net or gross, not {how!r}")
     return quantize(value * r if how == "net" else value * r / (1 + r), cur, _rounding(rounding))
@@ -45,26 +45,26 @@ def XLB_TAX(amount, rate, mode=None, rounding=None, currency=None):
 
 @xw.func
 @xw.arg("net", doc="The net amount.")
-@xw.arg("rate", doc="The tax rate as a fraction: 0.19 for 19%.")
+@xw.arg("tax_rate", doc="The tax rate as a fraction: 0.19 for 19%.")
 @xw.arg("rounding", doc=_ROUNDING_DOC)
-@xw.arg("currency", doc=_CURRENCY_DOC)
+@xw.arg("currency_code", doc=_CURRENCY_DOC)
 @udf
-def XLB_GROSS(net, rate, rounding=None, currency=None):
+def XLB_GROSS(net, tax_rate, rounding=None, currency_code=None):
     """Net plus its tax (the tax rounded first, as on an invoice line)."""
-    value, cur = number(net, "net"), text(currency, "currency", "EUR").upper()
-    return quantize(value, cur, _rounding(rounding)) + quantize(value * _rate(rate), cur, _rounding(rounding))
+    value, cur = number(net, "net"), text(currency_code, "currency_code", "EUR").upper()
+    return quantize(value, cur, _rounding(rounding)) + quantize(value * _rate(tax_rate), cur, _rounding(rounding))
 
 
 @xw.func
 @xw.arg("gross", doc="The amount including tax.")
-@xw.arg("rate", doc="The tax rate as a fraction: 0.19 for 19%.")
+@xw.arg("tax_rate", doc="The tax rate as a fraction: 0.19 for 19%.")
 @xw.arg("rounding", doc=_ROUNDING_DOC)
-@xw.arg("currency", doc=_CURRENCY_DOC)
+@xw.arg("currency_code", doc=_CURRENCY_DOC)
 @udf
-def XLB_NET_FROM_GROSS(gross, rate, rounding=None, currency=None):
+def XLB_NET_FROM_GROSS(gross, tax_rate, rounding=None, currency_code=None):
     """The net amount inside a gross one: gross less its tax, the tax rounded as invoices round
     it (10.00 at 19% → 8.40)."""
-    value, r, cur = number(gross, "gross"), _rate(rate), text(currency, "currency", "EUR").upper()
+    value, r, cur = number(gross, "gross"), _rate(tax_rate), text(currency_code, "currency_code", "EUR").upper()
     return quantize(value, cur, _rounding(rounding)) - quantize(value * r / (1 + r), cur, _rounding(rounding))
 
 
@@ -73,13 +73,13 @@ def XLB_NET_FROM_GROSS(gross, rate, rounding=None, currency=None):
 @xw.arg("unit_price", doc="Price of one unit.")
 @xw.arg("discount", doc="Line discount as a fraction (0.1 for 10%); empty for none.")
 @xw.arg("rounding", doc=_ROUNDING_DOC)
-@xw.arg("currency", doc=_CURRENCY_DOC)
+@xw.arg("currency_code", doc=_CURRENCY_DOC)
 @udf
-def XLB_LINE_NET(quantity, unit_price, discount=None, rounding=None, currency=None):
+def XLB_LINE_NET(quantity, unit_price, discount=None, rounding=None, currency_code=None):
     """A line's net amount: quantity × unit price × (1 − discount), rounded once."""
     off = Decimal(0) if discount is None or discount == "" else number(discount, "discount")
     if not 0 <= off <= 1:
         raise UdfError(f"discount {off} must be a fraction between 0 and 1")
-    cur = text(currency, "currency", "EUR").upper()
+    cur = text(currency_code, "currency_code", "EUR").upper()
     return quantize(number(quantity, "quantity") * number(unit_price, "unit_price") * (1 - off), cur,
                     _rounding(rounding))

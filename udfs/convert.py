@@ -1,8 +1,10 @@
 """Conversions at the Excel boundary, shared by every worksheet function.
 
 In: what Excel hands a UDF — float, int, str, bool, `datetime` (xlwings converts date
-cells), None for an empty cell, an error value (`#N/A` arrives as a string, or as an
-xlwings error object), and lists for ranges. Out: Decimal amounts become floats only
+cells), None for an empty cell, an error value (`#N/A` arrives as its text: every argument
+is read with xlwings' `err_to_str=True`; an error xlwings has no text for arrives as its COM
+number) and lists for ranges. An error value is never taken for an empty cell: the result
+says `argument amount holds #N/A`. Out: Decimal amounts become floats only
 here, after they were rounded; dates stay dates; every problem becomes the text
 `#XLB: <reason>`, which Excel shows in the cell instead of a Python traceback.
 
@@ -24,25 +26,35 @@ from typing import Callable
 from billing.money import MoneyError, to_decimal
 
 PREFIX = "#XLB: "
-_EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
-                 "#CALC!", "#FIELD!", "#BUSY!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!"}
+#: Excel's error values by their `XlCVError` number (Excel VBA reference, "XlCVError enumeration");
+#: COM hands an error cell to Python as the HRESULT 0x800A0000 + that number, a negative int
+_XL_ERRORS = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?", 2036: "#NUM!",
+              2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!",
+              2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}
+COM_ERRORS = {0x800A0000 + number - 2**32: name for number, name in _XL_ERRORS.items()}
+#: the error values as text: what xlwings hands over with `err_to_str=True` (and #BUSY!, which has no number)
+EXCEL_ERRORS = frozenset({*_XL_ERRORS.values(), "#BUSY!"})
 
 
 class UdfError(ValueError):
     """A readable reason, shown in the cell as `#XLB: reason`."""
 
 
-#: how COM hands an error cell to Python on Windows (xlwings passes the number through)
-_COM_ERRORS = {-2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?", -2146826288: "#NULL!",
-               -2146826252: "#NUM!", -2146826265: "#REF!", -2146826273: "#VALUE!"}
+def excel_error(value: object) -> str | None:
+    """The Excel error value `value` is (`#N/A`, …), or None: xlwings hands an error cell over as
+    its text (`err_to_str=True`, which every argument asks for) or, for the errors xlwings has no
+    text for, as the COM error number."""
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        return value.strip().upper()
+    if type(value) is int:
+        return COM_ERRORS.get(value)
+    return None
 
 
 def _check_not_error(value: object, name: str) -> None:
-    """Excel error values arrive as text (`err_to_str`, macOS) or as COM error numbers."""
-    if isinstance(value, str) and value.strip().upper() in _EXCEL_ERRORS:
-        raise UdfError(f"{name} is the Excel error {value.strip().upper()}")
-    if type(value) is int and value in _COM_ERRORS:
-        raise UdfError(f"{name} is the Excel error {_COM_ERRORS[value]}")
+    error = excel_error(value)
+    if error:
+        raise UdfError(f"argument {name} holds {error}")
 
 
 def number(value: object, name: str) -> Decimal:
@@ -130,6 +142,9 @@ def udf(function: Callable) -> Callable:
     names = list(inspect.signature(function).parameters)
 
     def one(*args):
+        error = first_error(names, args)
+        if error:
+            return PREFIX + error
         try:
             return excel(function(*args))
         except UdfError as exc:
@@ -158,15 +173,32 @@ def udf(function: Callable) -> Callable:
     return _two_dimensional(wrapper, names)
 
 
+def first_error(names: list[str], args: tuple) -> str | None:
+    """`argument <name> holds #N/A` for the first single-value argument that is an Excel error."""
+    for name, value in zip(names, args):
+        error = None if isinstance(value, (list, tuple)) else excel_error(value)
+        if error:
+            return f"argument {name} holds {error}"
+    return None
+
+
 def _two_dimensional(wrapper: Callable, names: list[str]) -> Callable:
     """Ask xlwings for every argument as a 2-D list (`ndim=2`): by default a row and a column
     both arrive as the same flat list, and a row's results would spill down a column. A
     single cell then arrives as [[v]], which `wrapper` takes as the value itself. (The
     reserved `caller` argument is the calling cell, not a value. Off Windows xlwings'
-    decorators do nothing.)"""
+    decorators do nothing.) Error cells arrive as their text (`err_to_str`, see
+    `excel_arguments`)."""
+    return excel_arguments(wrapper, names, ndim=2)
+
+
+def excel_arguments(wrapper: Callable, names: list[str], ndim: int | None = None) -> Callable:
+    """Every argument read with `err_to_str=True`: without it xlwings turns an error cell into
+    None, and `#N/A` would be reported as an empty argument."""
     import xlwings as xw
 
+    options = {"err_to_str": True, **({"ndim": ndim} if ndim else {})}
     for name in names:
         if name != "caller":
-            wrapper = xw.arg(name, ndim=2)(wrapper)
+            wrapper = xw.arg(name, **options)(wrapper)
     return wrapper

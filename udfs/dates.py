@@ -36,12 +36,12 @@ def XLB_DISCOUNT_DATE(issue_date, terms):
 @xw.arg("terms", doc=_TERMS_DOC)
 @xw.arg("issue_date", doc="The invoice's issue date.")
 @xw.arg("pay_date", doc="The day the payment is made.")
-@xw.arg("currency", doc="ISO 4217 code (default EUR).")
+@xw.arg("currency_code", doc="ISO 4217 code (default EUR).")
 @udf
-def XLB_EARLY_PAY_AMOUNT(gross, terms, issue_date, pay_date, currency=None):
+def XLB_EARLY_PAY_AMOUNT(gross, terms, issue_date, pay_date, currency_code=None):
     """What settles the invoice when paid on pay_date: gross less the early-payment
     discount within the discount period, else gross."""
-    cur = text(currency, "currency", "EUR").upper()
+    cur = text(currency_code, "currency_code", "EUR").upper()
     return early_payment_amount(quantize(number(gross, "gross"), cur), parse_terms(text(terms, "terms")),
                                 day(issue_date, "issue_date"), day(pay_date, "pay_date"), cur)
 

@@ -19,16 +19,16 @@ def XLB_RF_REFERENCE(invoice_no):
 
 
 @xw.func
-@xw.arg("value", doc="An IBAN, with or without spaces.")
+@xw.arg("iban_text", doc="An IBAN, with or without spaces.")
 @udf
-def XLB_VALID_IBAN(value):
+def XLB_VALID_IBAN(iban_text):
     """TRUE when the IBAN's length and check digits are right for its country."""
-    return iban.is_valid(text(value, "value"))
+    return iban.is_valid(text(iban_text, "iban_text"))
 
 
 @xw.func
-@xw.arg("value", doc="An EU VAT id with its country prefix, e.g. DE136695976.")
+@xw.arg("vat_id", doc="An EU VAT id with its country prefix, e.g. DE136695976.")
 @udf
-def XLB_VALID_VAT_ID(value):
+def XLB_VALID_VAT_ID(vat_id):
     """TRUE when the EU VAT id's format and check digit are right for its country."""
-    return vat.is_valid(text(value, "value"))
+    return vat.is_valid(text(vat_id, "vat_id"))

@@ -2,12 +2,16 @@
 
 Each takes ranges that include their header row; headers are matched as the contract
 matches them (case-insensitive, spaces and underscores alike), column order is free. The
-result spills: a header row, then one row per result. Both call the same domain code the
+result is a native dynamic array: a header row, then one row per result, which Excel 365
+spills below the formula (and shows `#SPILL!` rather than overwrite a user's cells; no
+legacy `expand=`, which wrote over neighbouring cells without asking). An error value in a
+table cell is named by its row and column. Both call the same domain code the
 command line runs (`billing.aging.age`, `billing.matching.engine.Matcher`).
 """
 
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal
 
 import xlwings as xw
@@ -17,7 +21,7 @@ from billing.contract import normalize_header
 from billing.matching.engine import Matcher
 from billing.matching.items import OpenItem, Payment
 from billing.matching.parties import Parties
-from udfs.convert import PREFIX, UdfError, day, excel, number, text
+from udfs.convert import PREFIX, UdfError, day, excel, excel_arguments, excel_error, first_error, number, text
 from udfs.dates import parse_buckets
 
 
@@ -25,6 +29,13 @@ def records(values: object, name: str, required: tuple[str, ...]) -> list[tuple[
     """The rows of a range with a header row, as (sheet-relative row, {header: value})."""
     if not isinstance(values, (list, tuple)) or len(values) < 1 or not isinstance(values[0], (list, tuple)):
         raise UdfError(f"{name} must be a range with a header row")
+    for n, row in enumerate(values, 1):
+        for column, value in enumerate(row):
+            error = excel_error(value)
+            if error:
+                where = "header" if n == 1 else f"row {n}"
+                title = values[0][column] if n > 1 and column < len(values[0]) else column + 1
+                raise UdfError(f"{name} {where}, column {title} holds {error}")
     headers = [normalize_header(h) for h in values[0]]
     missing = [c for c in required if c not in headers]
     if missing:
@@ -38,8 +49,13 @@ def records(values: object, name: str, required: tuple[str, ...]) -> list[tuple[
 
 
 def _spilled(function):
-    """A table function's errors as one `#XLB:` cell; results as a spilled table."""
+    """A table function's errors as one `#XLB:` cell; results as a 2-D list (a dynamic array)."""
+    names = list(inspect.signature(function).parameters)
+
     def wrapper(*args):
+        error = first_error(names, args)
+        if error:
+            return PREFIX + error
         try:
             header, rows = function(*args)
             return [list(header), *([excel(v) for v in row] for row in rows)]
@@ -50,7 +66,7 @@ def _spilled(function):
         except Exception as exc:
             return PREFIX + (str(exc) or type(exc).__name__)
     wrapper.__name__, wrapper.__doc__, wrapper.__wrapped__ = function.__name__, function.__doc__, function
-    return wrapper
+    return excel_arguments(wrapper, names)
 
 
 def _where(name: str, n: int, message: str) -> UdfError:
@@ -67,7 +83,6 @@ INVOICE_COLUMNS = ("invoice_no", "customer_id", "issue_date", "due_date", "gross
         "value_date when present: without value_date every allocation counts).")
 @xw.arg("as_of", doc="The date to age as of.")
 @xw.arg("buckets", doc="Upper bounds of the buckets in days, e.g. 30,60,90 (the default).")
-@xw.ret(expand="table")
 @_spilled
 def XLB_AGING(invoices, allocations, as_of, buckets=None):
     """Open receivables by customer, currency and age as of a date (spills a table)."""
@@ -108,7 +123,6 @@ def XLB_AGING(invoices, allocations, as_of, buckets=None):
 @xw.arg("invoices", ndim=2, doc="The open invoices with their header (invoice_no, customer_id, issue_date, "
         "due_date, gross; open, currency, terms, payment_reference when present).")
 @xw.arg("tolerance", doc="Largest short or over payment settled automatically (default 0.05).")
-@xw.ret(expand="table")
 @_spilled
 def XLB_MATCH(payments, invoices, tolerance=None):
     """Payments matched to open invoices: payment_id, invoice_no, amount, method, confidence (spills)."""
