@@ -94,3 +94,47 @@ def set_cell(sheets: dict[str, list[list]], sheet: str, row: int, column: str, v
 
 def shuffled(rows: list[list], order: list[int]) -> list[list]:
     return [[row[i] if i < len(row) else None for i in order] for row in rows]
+
+
+def write_rich_book(path: Path, sheets: dict[str, list[list]], picture: bytes, vba: bytes | None = None) -> Path:
+    """The billing sheets as Excel Tables (written by xlsxwriter, as Excel would lay them out)
+    plus what real workbooks carry beside them: a logo picture on Settings, a note of the
+    user's on Invoices A2 (and the note Excel keeps beside a threaded comment on Payments
+    A2), a list dropdown on Invoices, defined names, and a Dashboard sheet with a formula,
+    a chart, a picture in a cell and a hyperlink; `vba` makes it an .xlsm with that
+    VBA project. Every sheet gets a relationship part (tests add to them)."""
+    import io
+
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"default_date_format": "yyyy-mm-dd", "strings_to_formulas": False,
+                                         "strings_to_urls": False})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        width = max(len(r) for r in rows)
+        data = [[row[i] if i < len(row) else None for i in range(width)] for row in rows[1:]]
+        ws.add_table(0, 0, max(len(rows) - 1, 1), width - 1,
+                     {"name": name, "columns": [{"header": h} for h in rows[0]], "data": data})
+        if name in ("Invoices", "Payments"):
+            author = "Anna" if name == "Invoices" else "tc={5E4B7A47-0000-4000-8000-0000000000AA}"
+            ws.write_comment("A2", "checked by Anna", {"author": author})
+        if name == "Invoices":
+            status = rows[0].index("status")
+            ws.data_validation(1, status, 1000, status, {"validate": "list", "source": ["draft", "issued", "void"]})
+        if name == "Settings":
+            ws.insert_image("E2", "logo.png", {"image_data": io.BytesIO(picture)})
+    dash = wb.add_worksheet("Dashboard")
+    dash.write_formula("A1", "=SUM(TaxRates!B2:B4)", None, 0.26)
+    dash.embed_image("B1", "cell.png", {"image_data": io.BytesIO(picture)})
+    dash.write_url("A3", "internal:Invoices!A1", string="to the invoices")
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({"values": "=TaxRates!$B$2:$B$4", "categories": "=TaxRates!$A$2:$A$4"})
+    dash.insert_chart("D8", chart)
+    for name in sheets:  # a relationship part for every sheet: an external link on each
+        wb.get_worksheet_by_name(name).write_url("Z1", "https://example.com/", string="link")
+    wb.define_name("BaseCurrency", "=Settings!$B$4")
+    wb.define_name("Dashboard!LocalTotal", "=Dashboard!$A$1")
+    if vba is not None:
+        wb.add_vba_project(io.BytesIO(vba), is_stream=True)
+    wb.close()
+    return path
