@@ -23,7 +23,6 @@ with the ones written here.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import zipfile
 from collections import defaultdict
@@ -183,8 +182,7 @@ class _Run:
         last_row = max(len(output.rows), 1) + 1
         rules = [(f"{column_letter(columns.index(h.column))}2:{column_letter(columns.index(h.column))}{last_row}",
                   styles.dxf(h.fill), repr(h.above)) for h in output.highlights]
-        dated = any(isinstance(v, dt.date) for row in output.rows for v in row)
-        date_style = styles.xf(DATE_FORMAT) if dated else None
+        date_style = styles.xf(DATE_FORMAT)  # found, not added, after the first run
         table_part = pkg.free_name("xl/tables/table{n}.xml")
         table_rel = pkg.add_rel(part, TABLE_REL, table_part)
         ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"

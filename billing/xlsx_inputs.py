@@ -21,7 +21,6 @@ What real files hold, and how it is met:
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from decimal import Decimal
@@ -59,6 +58,8 @@ class _Syntax:
         self.value = re.compile(rf"<{re.escape(p)}v>(.*?)</{re.escape(p)}v>", re.S)
         self.text = re.compile(rf"<{re.escape(p)}t(?:\s[^>]*)?>(.*?)</{re.escape(p)}t>", re.S)
         self.cell_starts = (f"<{p}c ", f"<{p}c>", f"<{p}c/>")
+        self.formula_open = f"<{p}f"
+        self.cell_close = f"</{p}c>"
 
     def prefixed(self, xml: str) -> str:
         """Cells the writer made (unprefixed) in this sheet's prefix."""
@@ -98,8 +99,7 @@ def update_sheet(pkg: Package, part: str, sheet: str, text: SheetText, rows: dic
     if 't="array"' in text.body:
         _refuse_array_parts(text.body, syntax, sheet, rows)
     _grow_tables(pkg, part, sheet, text, rows, shared)
-    dated = any(isinstance(v, dt.date) for cols in rows.values() for v in cols.values())
-    date_style = styles.xf(DATE_FORMAT) if dated else None
+    date_style = styles.xf(DATE_FORMAT)  # found, not added, after the first run
     pending = sorted(rows)
     out, p = [], 0
     anchors: dict[str, tuple[str, str]] = {}  # shared formulas whose first cell is overwritten
@@ -177,7 +177,7 @@ def _cells(inner: str, r: int, syntax: _Syntax) -> tuple[dict[int, str], str]:
             column += 1
             cells[column] = f'{opening} r="{column_letter(column)}{r}"{match.group(0)[len(opening):]}'
         else:
-            column = column_index(ref.group(1).upper())
+            column = column_index(ref.group(1))
             cells[column] = match.group(0)
         end = match.end()
     return cells, inner[end:]
@@ -189,33 +189,48 @@ def _new_cell(column: int, r: int, value: object, style: int | None, date_style:
         xml = f'<c r="{column_letter(column)}{r}"><v>{value:f}</v></c>'
     else:
         xml = cell_xml(f"{column_letter(column)}{r}", value, style, date_style)
-    return syntax.prefixed(xml)
+    return syntax.prefixed(xml) if syntax.p else xml
 
 
 def _row_xml(r: int, attrs: str, inner: str, values: dict[int, object], date_style: int | None,
              syntax: _Syntax, anchors: dict[str, tuple[str, str]], sheet: str) -> str:
     if not _ROW_NUMBER.search(attrs):
         attrs = f' r="{r}"{attrs}'
-    last = max(inner.rfind(start) for start in syntax.cell_starts)
-    if last < 0 and "<" not in inner:  # a row without cells
-        added = "".join(_new_cell(c, r, v, None, date_style, syntax) for c, v in sorted(values.items()))
-        return f"{syntax.row_open}{attrs}>{added}{syntax.row_close}"
+    last = _last_cell_start(inner, syntax)
     if last >= 0:
         ref = _REF.search(inner, last, inner.find(">", last))
-        if ref is not None and column_index(ref.group(1).upper()) < min(values) and \
-                inner.rstrip().endswith((f"</{syntax.p}c>", "/>")):
-            # the common case: new cells right of the row's last one, appended as they are
+        appendable = ref is not None and column_index(ref.group(1)) < min(values) and \
+            inner.endswith((syntax.cell_close, "/>"))
+    else:
+        appendable = "<" not in inner  # a row without cells (and without an extension list)
+    if appendable:  # the common case: new cells right of the row's last one, appended as they are
+        if syntax.p:
             added = "".join(_new_cell(c, r, v, None, date_style, syntax) for c, v in sorted(values.items()))
-            return f"{syntax.row_open}{attrs}>{inner}{added}{syntax.row_close}"
+        else:  # inline: this runs for every row a run appends to
+            added = "".join(f'<c r="{column_letter(c)}{r}"><v>{v:f}</v></c>' if type(v) is Decimal and v.is_finite()
+                            else cell_xml(f"{column_letter(c)}{r}", v, None, date_style)
+                            for c, v in sorted(values.items()))
+        return f"{syntax.row_open}{attrs}>{inner}{added}{syntax.row_close}"
     cells, rest = _cells(inner, r, syntax)
+    formula_tag = syntax.formula_open
     for column, value in values.items():
-        old = cells.get(column, "")
-        head = old.split(">", 1)[0]
-        if "<" in old[1:]:
-            _note_shared_anchor(old, syntax, f"{column_letter(column)}{r}", anchors)
-        style = _STYLE.search(head) if old else None
+        old = cells.get(column)
+        style = None
+        if old is not None:
+            if formula_tag in old:
+                _note_shared_anchor(old, syntax, f"{column_letter(column)}{r}", anchors)
+            style = _STYLE.search(old, 0, old.find(">"))
         cells[column] = _new_cell(column, r, value, int(style.group(1)) if style else None, date_style, syntax)
     return f"{syntax.row_open}{attrs}>{''.join(cells[c] for c in sorted(cells))}{rest}{syntax.row_close}"
+
+
+def _last_cell_start(inner: str, syntax: _Syntax) -> int:
+    """Where the row's last cell starts (-1: no cell); a cell without attributes counts."""
+    last = inner.rfind(syntax.cell_starts[0])
+    for bare in syntax.cell_starts[1:]:
+        if inner.find(bare, last + 1) >= 0:
+            last = max(last, inner.rfind(bare))
+    return last
 
 
 def _note_shared_anchor(cell: str, syntax: _Syntax, ref: str, anchors: dict[str, tuple[str, str]]) -> None:
