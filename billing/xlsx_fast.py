@@ -34,7 +34,7 @@ from lxml import etree
 from billing.cells import column_letter, link_location, table_name
 from billing.errors import BadFile
 from billing.xlsx_fast_errors import DoesNotFit
-from billing.xlsx_inputs import SharedStrings, update_sheet, _bounds
+from billing.xlsx_inputs import SharedStrings, range_bounds, update_sheet
 from billing.xlsx_marks import MARK_FILL, MARK_TEXT, SIGNATURE, add_marks, clear_legacy_notes, clear_marks, \
     marks_by_sheet
 from billing.xlsx_package import CALC_CHAIN_REL, COMMENTS_REL, DRAWING_REL, REL, STRICT_NAMESPACES, TABLE_REL, \
@@ -211,7 +211,7 @@ def _table_bounds(pkg: Package, part: str) -> list[tuple[int, int, int, int]]:
     for _, kind, target in pkg.rels(part):
         if kind == TABLE_REL and pkg.exists(target):
             try:
-                bounds.append(_bounds(pkg.tree(target).get("ref", "")))
+                bounds.append(range_bounds(pkg.tree(target).get("ref", "")))
             except ValueError:
                 pass
     return bounds

@@ -296,7 +296,7 @@ def _refuse_array_parts(body: str, syntax: _Syntax, sheet: str, rows: dict[int, 
         attrs = dict(_ATTR.findall(found.group(1)))
         if attrs.get("t") != "array" or ":" not in attrs.get("ref", ""):
             continue
-        c1, r1, c2, r2 = _bounds(attrs["ref"])
+        c1, r1, c2, r2 = range_bounds(attrs["ref"])
         if (c1, r1) == (c2, r2):
             continue
         for r in range(r1, r2 + 1):
@@ -311,7 +311,7 @@ def _grow_dimension(text: SheetText, rows: dict[int, dict[int, object]]) -> None
     if node is None or not node.get("ref"):
         return
     try:
-        min_col, min_row, max_col, max_row = _bounds(node.get("ref"))
+        min_col, min_row, max_col, max_row = range_bounds(node.get("ref"))
     except ValueError:
         return
     last_col = max([max_col, *(c + 1 for cols in rows.values() for c in cols)])
@@ -331,7 +331,7 @@ def _grow_tables(pkg: Package, part: str, sheet: str, text: SheetText, rows: dic
         if kind != TABLE_REL or not pkg.exists(target):
             continue
         table = pkg.tree(target)
-        min_col, min_row, max_col, max_row = start = _bounds(table.get("ref"))
+        min_col, min_row, max_col, max_row = start = range_bounds(table.get("ref"))
         totals = int(table.get("totalsRowCount", "0") or 0)
         grown = True
         while grown:
@@ -351,7 +351,7 @@ def _grow_tables(pkg: Package, part: str, sheet: str, text: SheetText, rows: dic
             auto.set("ref", f"{column_letter(min_col - 1)}{min_row}:{column_letter(max_col - 1)}{max_row - totals}")
 
 
-def _bounds(ref: str) -> tuple[int, int, int, int]:
+def range_bounds(ref: str) -> tuple[int, int, int, int]:
     """`A1:C9` → (1, 1, 3, 9): first column (1-based), first row, last column, last row."""
     first, _, last = ref.replace("$", "").partition(":")
     a = re.fullmatch(r"([A-Za-z]{1,3})(\d+)", first)

@@ -9,8 +9,8 @@ rewrites it: every part a run does not change is byte for byte the one it read.
 This is what lets a run that changes a few output sheets of a 100k-row workbook write it
 in about the time it takes to write those sheets: the big input sheets a run does not
 touch are copied byte for byte. The small XML parts (workbook, relationships, content
-types, styles, tables) are edited as trees with lxml; big sheets are edited as text by
-`billing.xlsx_fast`.
+types, styles, tables) are edited as trees with lxml; big sheets are edited as text
+(`billing.xlsx_sheettext`, `billing.xlsx_inputs`).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ other projects' test suites (../shared/testdata/real-world).
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import posixpath
 import re
@@ -31,12 +32,13 @@ from lxml import etree
 
 from billing.cells import quote_sheet
 from billing.errors import BadFile
-from billing.xlsx_write import Changes, Mark, OutputSheet, apply_changes, CellUpdate
+from billing.xlsx_write import CellUpdate, Changes, Mark, OutputSheet, apply_changes
 from builders import base_sheets, set_cell, write_rich_book
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_WORLD = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "real-world"
-XLWINGS = Path(__import__("xlwings").__file__).parent if __import__("importlib").util.find_spec("xlwings") else None
+_XLWINGS_SPEC = importlib.util.find_spec("xlwings")
+XLWINGS = Path(_XLWINGS_SPEC.origin).parent if _XLWINGS_SPEC and _XLWINGS_SPEC.origin else None
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
