@@ -1,52 +1,53 @@
 """Marks: the problems a run shows on input cells, added and removed again exactly.
 
-A `Mark` names a cell (`Sheet!E7`) or a row (`Sheet!7:7`) and a message. It is written as
-two things, neither of which touches the user's own cell styles:
+A `Mark` names a cell (`Sheet!E7`) or a row (`Sheet!7:7`) and a message. On the sheet a
+mark is a highlight and nothing else: one conditional-formatting rule per sheet, a red
+fill (with dark red text) over every marked cell and row span (a row is highlighted across
+the table holding it, else across the sheet's used columns). Its formula
+``"xlbilling"="xlbilling"`` is always true, so the rule always shows, and it doubles as
+the rule's signature. The message is on the Validation sheet, whose `cell` column links to
+each marked cell; marks add no notes, so they never touch the user's comments, threaded
+comments or drawings, and the user's own cell styles are never changed.
 
-- a cell note (author ``xlbilling``) holding the messages, on the marked cell or, for a
-  row, on the row's first cell in the table holding it (else column A); a cell that already
-  carries a note of the user's keeps it, and a merged cell gets none;
-- one conditional-formatting rule per sheet, a red fill over every marked cell and row
-  span (a row is highlighted across the table holding it, else across the used columns).
-  Its formula ``"xlbilling"="xlbilling"`` is always true, so the rule always shows, and it
-  doubles as the rule's signature.
+The rule goes where the worksheet schema puts conditional formats (after the last one
+already there), with the next free priority, so every rule of the user's keeps its place
+and precedence; its fill is one differential style, found or added once.
 
-The highlight is what makes a problem visible at a glance, even where no note can go; the
-note says what it is.
+Removal (`clear_marks`) finds exactly what an earlier run added: rules whose formula
+contains ``"xlbilling"``; a conditional format left without rules goes with them. Every
+other rule stays, with its priority. Marks naming a sheet that does not exist (or is a
+chart sheet) or an address that cannot be read are skipped: they are display only.
 
-Removal (`replace_marks`) finds exactly what an earlier run added: notes whose author is
-``xlbilling`` and rules whose formula contains ``"xlbilling"``. Every other note and rule
-stays, and kept rules keep their priorities. Marks naming a sheet that does not exist (or
-is a chart sheet), or an address that cannot be read, are skipped: they are display only.
-
-`tidy_legacy_drawings` works around openpyxl's handling of note drawings (VML) in macro
-workbooks, see its docstring. `find_sheet` is shared with
-`billing.xlsx_write`.
+Earlier versions also wrote a note per marked cell (author ``xlbilling``, in the sheet's
+comments part, drawn by its VML part). `clear_legacy_notes` removes those notes and their
+note shapes and nothing else: other people's notes and shapes (form controls) stay, and
+the comments and drawing parts go only when nothing is left in them. A note drawing that
+cannot be read keeps its notes (shown, harmless) rather than guessing.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from openpyxl.cell.cell import MergedCell
-from openpyxl.comments import Comment
-from openpyxl.comments.shape_writer import vmlns
-from openpyxl.formatting.formatting import ConditionalFormattingList
-from openpyxl.formatting.rule import Rule
-from openpyxl.styles import Font, PatternFill
-from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.utils import range_boundaries
-from openpyxl.xml.functions import fromstring, tostring
+from lxml import etree
 
 from billing.cells import column_letter, parse_a1, split_ref
+from billing.errors import BadFile
+from billing.xlsx_package import COMMENTS_REL, VML_REL, Package, q
+from billing.xlsx_sheettext import SheetText
 
 AUTHOR = "xlbilling"
 MARK_FORMULA = '"xlbilling"="xlbilling"'
+SIGNATURE = b"xlbilling"  # what a sheet holding a mark (or a legacy note part) must contain
+MARK_FILL, MARK_TEXT = "FFC7CE", "9C0006"  # Excel's "light red fill with dark red text"
 ROW_ADDRESS = re.compile(r"^\$?([0-9]+):\$?([0-9]+)$")  # a whole row, `5:5`
+_MAX_ROW, _MAX_COLUMN = 1048576, 16384
+_VML = "urn:schemas-microsoft-com:vml"
+_VML_EXCEL = "urn:schemas-microsoft-com:office:excel"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
 
 
 class Mark(NamedTuple):
@@ -56,116 +57,151 @@ class Mark(NamedTuple):
     message: str
 
 
-def find_sheet(wb, name: str):
-    """The sheet of that name (Excel compares sheet names case-insensitively), or None."""
-    wanted = name.casefold()
-    return next((ws for ws in wb._sheets if ws.title.casefold() == wanted), None)
+def marks_by_sheet(marks: Sequence[Mark]) -> dict[str, list[str]]:
+    """The addresses marked on each sheet (casefolded sheet name), in order, once each."""
+    found: dict[str, dict[str, None]] = {}
+    for mark in marks:
+        sheet, address = split_ref(mark.ref)
+        found.setdefault(sheet.casefold(), {})[address] = None
+    return {sheet: list(addresses) for sheet, addresses in found.items()}
 
 
-def replace_marks(wb, marks: Sequence[Mark]) -> None:
-    """Remove the marks an earlier run added (nothing else), then add `marks`."""
-    _clear_marks(wb)
-    _add_marks(wb, marks)
+def is_mark_rule(rule) -> bool:
+    return any('"xlbilling"' in (f.text or "") for f in rule.iter(q("formula")))
 
 
-def _is_mark_rule(rule) -> bool:
-    return any('"xlbilling"' in (f or "") for f in (rule.formula or ()))
+def clear_marks(text: SheetText) -> None:
+    """Remove the highlight rules an earlier run added to this sheet (nothing else)."""
+    root = text.skeleton()
+    for formats in root.findall(q("conditionalFormatting")):
+        rules = formats.findall(q("cfRule"))
+        marked = [rule for rule in rules if is_mark_rule(rule)]
+        if not marked:
+            continue
+        for rule in marked:
+            formats.remove(rule)
+        if len(marked) == len(rules):
+            root.remove(formats)
+        text.touch()
 
 
-def _clear_marks(wb) -> None:
-    for ws in wb.worksheets:
-        for cell in ws._cells.values():
-            if cell.comment is not None and cell.comment.author == AUTHOR:
-                cell.comment = None
-        kept = ConditionalFormattingList()
-        for cf in ws.conditional_formatting:
-            for rule in cf.rules:
-                if not _is_mark_rule(rule):
-                    kept.add(cf, rule)
-                    kept.max_priority = max(kept.max_priority, rule.priority or 0)
-        ws.conditional_formatting = kept
+def add_marks(text: SheetText, addresses: Sequence[str], tables: Sequence[tuple[int, int, int, int]],
+              dxf: int) -> None:
+    """Highlight `addresses` (`E7`, `7:7`) of this sheet with one rule using style `dxf`.
+    `tables` are the sheet's tables as (first column, first row, last column, last row), 1-based."""
+    spans = {}
+    last_used = _last_used_column(text)
+    for address in addresses:
+        found = _mark_range(address, tables, last_used)
+        if found is None:
+            continue
+        row, first, last = found
+        span = f"{column_letter(first - 1)}{row}"
+        spans[span if last == first else f"{span}:{column_letter(last - 1)}{row}"] = None
+    if not spans:
+        return
+    root = text.skeleton()
+    priorities = [int(p) for rule in root.iter() if isinstance(rule.tag, str)
+                  and etree.QName(rule).localname == "cfRule" and (p := rule.get("priority", "")).isdigit()]
+    formats = root.makeelement(q("conditionalFormatting"), {"sqref": " ".join(spans)})
+    rule = etree.SubElement(formats, q("cfRule"), type="expression", dxfId=str(dxf),
+                            priority=str(max(priorities, default=0) + 1))  # below every rule already there
+    etree.SubElement(rule, q("formula")).text = MARK_FORMULA
+    text.insert(formats)
 
 
-def _mark_range(ws, address: str) -> tuple[int, int, int] | None:
+def _last_used_column(text: SheetText) -> int:
+    """The last column (1-based) of the sheet's used range, as its `<dimension>` says (1 without one)."""
+    node = text.find("dimension")
+    ref = (node.get("ref", "") if node is not None else "").split(":")[-1]
+    try:
+        return parse_a1(ref)[1] + 1
+    except ValueError:
+        return 1
+
+
+def _mark_range(address: str, tables, last_used: int) -> tuple[int, int, int] | None:
     """`(row, first_col, last_col)` (1-based) a mark covers, or None if unreadable."""
     rows = ROW_ADDRESS.match(address)
-    if not rows:
+    if rows:
+        row = int(rows.group(1))
+        first, last = next(((c1, c2) for c1, r1, c2, r2 in tables if r1 <= row <= r2), (1, last_used))
+    else:
         try:
             row, col = parse_a1(address)
         except ValueError:
             return None
-        return row, col + 1, col + 1
-    row = int(rows.group(1))
-    for table in ws.tables.values():
-        min_col, min_row, max_col, max_row = range_boundaries(table.ref)
-        if min_row <= row <= max_row:
-            return row, min_col, max_col
-    return row, 1, max(ws.max_column, 1)
+        first = last = col + 1
+    if not (1 <= row <= _MAX_ROW and 1 <= first <= last <= _MAX_COLUMN):
+        return None
+    return row, first, last
 
 
-def _add_marks(wb, marks: Sequence[Mark]) -> None:
-    notes: dict[tuple[object, int, int], dict[str, None]] = {}  # dicts as ordered sets
-    spans: dict[object, dict[str, None]] = {}
-    for mark in marks:
-        sheet, address = split_ref(mark.ref)
-        ws = find_sheet(wb, sheet)
-        found = _mark_range(ws, address) if hasattr(ws, "_cells") else None
-        if found is None:
+# --- notes of earlier versions -------------------------------------------------------------
+
+
+def clear_legacy_notes(pkg: Package, part: str, sheet_text) -> None:
+    """Remove the notes an earlier version wrote on the worksheet `part` (author
+    ``xlbilling``) with their note shapes; `sheet_text()` gives the sheet's `SheetText`
+    when its drawing link must go."""
+    for rel_id, kind, comments_part in pkg.rels(part):
+        if kind != COMMENTS_REL or not pkg.exists(comments_part) or SIGNATURE not in pkg.read(comments_part):
             continue
-        row, first, last = found
-        notes.setdefault((ws, row, first), {})[mark.message] = None
-        span = f"{column_letter(first - 1)}{row}"
-        if last != first:
-            span += f":{column_letter(last - 1)}{row}"
-        spans.setdefault(ws, {})[span] = None
-    for (ws, row, col), messages in notes.items():
-        cell = ws.cell(row, col)
-        if isinstance(cell, MergedCell) or cell.comment is not None:
-            continue  # the user's own note stays; the highlight still shows the problem
-        text = "\n".join(messages)
-        lines = sum(1 + len(line) // 48 for line in text.splitlines())
-        cell.comment = Comment(text, AUTHOR, height=min(40 + 18 * lines, 400), width=320)
-    fill = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
-    style = DifferentialStyle(fill=fill, font=Font(color="FF9C0006"))
-    for ws, sheet_spans in spans.items():
-        # add() gives the rule the next priority, below every rule already there
-        ws.conditional_formatting.add(
-            " ".join(sheet_spans), Rule(type="expression", formula=[MARK_FORMULA], dxf=style)
-        )
-
-
-def tidy_legacy_drawings(wb) -> None:
-    """Work around openpyxl's keep_vba handling of note drawings (VML).
-
-    Notes are drawn by a VML part. Loading with keep_vba, openpyxl keeps the old parts and,
-    on save, appends the sheet's notes to its old VML part (stale note shapes included) or,
-    for a sheet with no notes left, still links the old part, which it copies only when it
-    is named `vmlDrawingN.vml`, so the link can dangle; an old `commentsDrawingN.vml` can
-    also collide with the new one openpyxl writes for another sheet.
-
-    So: a VML holding only note shapes is dropped (openpyxl writes a fresh one for the notes
-    left); one with other shapes (form controls) is kept, minus its note shapes when the
-    sheet has no notes any more. Call this last, just before saving.
-    """
-    if wb.vba_archive is None:
-        return
-    replaced: dict[str, bytes] = {}
-    for ws in wb.worksheets:
-        if not ws.legacy_drawing:
+        comments = pkg.tree(comments_part)
+        authors = comments.find(q("authors"))
+        ours = {str(i) for i, a in enumerate(authors if authors is not None else ()) if (a.text or "") == AUTHOR}
+        notes = comments.find(q("commentList"))
+        if not ours or notes is None:
             continue
-        try:
-            root = fromstring(wb.vba_archive.read(ws.legacy_drawing))
-        except Exception:  # unreadable VML: leave it as openpyxl would
+        marked = [n for n in notes if isinstance(n.tag, str) and n.get("authorId") in ours]
+        if not marked:
             continue
-        notes = root.findall(f"{{{vmlns}}}shape[@type='#_x0000_t202']")
-        if len(notes) == len(root.findall(f"{{{vmlns}}}shape")):
-            ws.legacy_drawing = None
-        elif notes and not any(c.comment for c in ws._cells.values()):
-            for shape in notes:
-                root.remove(shape)
-            replaced[ws.legacy_drawing] = tostring(root)
-    if replaced:
-        old = wb.vba_archive
-        wb.vba_archive = zipfile.ZipFile(io.BytesIO(), "a", zipfile.ZIP_DEFLATED)
-        for name in old.namelist():
-            wb.vba_archive.writestr(name, replaced.get(name) or old.read(name))
+        cells = set()
+        for note in marked:
+            try:
+                cells.add(parse_a1(note.get("ref", "")))
+            except ValueError:
+                pass
+        vml = _note_drawing(pkg, part)
+        if vml is not None and vml[2] is None:
+            continue  # a drawing that cannot be read: keep the notes rather than leave shapes without them
+        for note in marked:
+            notes.remove(note)
+        if not any(isinstance(n.tag, str) for n in notes):
+            pkg.drop_rels(part, ids={rel_id})
+            pkg.remove(comments_part)
+        if vml is not None:
+            _remove_note_shapes(pkg, part, vml, cells, sheet_text)
+
+
+def _note_drawing(pkg: Package, part: str):
+    """(relationship id, VML part, its tree or None if unreadable) of the sheet's note drawing, or None."""
+    for rel_id, kind, target in pkg.rels(part):
+        if kind == VML_REL and pkg.exists(target):
+            try:
+                return rel_id, target, pkg.tree(target)
+            except BadFile:  # VML is often not quite XML
+                return rel_id, target, None
+    return None
+
+
+def _remove_note_shapes(pkg: Package, part: str, vml, cells: set[tuple[int, int]], sheet_text) -> None:
+    rel_id, target, root = vml
+    for shape in root.findall(f"{{{_VML}}}shape"):
+        data = shape.find(f"{{{_VML_EXCEL}}}ClientData")
+        if data is None or data.get("ObjectType") != "Note":
+            continue
+        row, column = (data.findtext(f"{{{_VML_EXCEL}}}{tag}", "").strip() for tag in ("Row", "Column"))
+        if row.isdigit() and column.isdigit() and (int(row) + 1, int(column)) in cells:
+            root.remove(shape)
+    kept = [c for c in root if isinstance(c.tag, str) and etree.QName(c).localname not in ("shapetype", "shapelayout")]
+    if kept:
+        return  # other shapes (form controls, other notes) keep the drawing
+    pkg.drop_rels(part, ids={rel_id})
+    pkg.remove(target)
+    text: SheetText = sheet_text()
+    for node in text.skeleton().findall(q("legacyDrawing")):
+        if node.get(_REL_ID) == rel_id:
+            text.skeleton().remove(node)
+            text.touch()
+

@@ -7,26 +7,28 @@ openpyxl type: output sheets to replace (`OutputSheet`), input cells to fill (`C
 temporary file in the destination's folder, then `os.replace`, so a failure at any point
 leaves the original file untouched and no temporary file behind.
 
-This implementation uses openpyxl (load with formulas, rich text and, for `.xlsm`/`.xltm`,
-the VBA project; save). A load+save of a 100k-row book takes ~30 s, so a second writer is
-planned behind the same interface: it copies untouched zip parts raw and rewrites only the
-changed parts. Keep callers on these records only.
+Rule: openpyxl never re-saves a user's workbook. `apply_changes` changes an existing
+workbook through the package writer (`billing.xlsx_fast`), which rewrites only the parts
+the changes touch and copies every other zip member byte for byte: pictures, threaded
+comments, pivot tables, charts, VBA, calcChain (unless cells change), thumbnails and
+whatever future Excel versions add survive every run, including a failed `close` and
+`validate --write`. openpyxl only builds NEW workbooks (`write_workbook`, statements
+handed out as files). Keep callers on these records only.
 
 Choices:
-- Output sheets are dropped and recreated at the same position and are always an Excel
+- Output sheets are replaced in place (same position, same part) and are always an Excel
   Table; with no rows the table covers the header and one empty row (Excel needs a data
   row), which readers skip as a blank row.
-- Marks (a note plus a highlight rule, removed again exactly) live in `billing.xlsx_marks`.
+- Marks are highlight rules, added and removed again exactly; the messages are on the
+  Validation sheet (`billing.xlsx_marks`).
 - Strings are always written as text (never a formula or an error code); control
   characters Excel cannot store are dropped and text is cut at Excel's 32,767 characters.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import os
-import zipfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -37,17 +39,15 @@ from openpyxl.chart import BarChart as OpenpyxlBarChart
 from openpyxl.chart import Reference, Series
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import PatternFill
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
-from openpyxl.utils import range_boundaries
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from billing.atomic import write_atomically
 from billing.cells import column_letter, link_location, table_name
-from billing.errors import BadFile
-from billing.xlsx_marks import Mark, find_sheet, replace_marks, tidy_legacy_drawings
+from billing.xlsx_fast import apply_to_package
+from billing.xlsx_marks import Mark
 
 TABLE_STYLE = "TableStyleMedium2"
 _MACRO_SUFFIXES = {".xlsm", ".xltm"}
@@ -119,11 +119,14 @@ def apply_changes(
 ) -> Path:
     """Apply `changes` to the workbook at `path` and write it to `dest` (default: `path`).
 
-    The result is written to a temporary file beside `dest` and moved into place with
-    `os.replace`; on any error the temporary file is removed and `dest` is untouched.
-    A macro workbook (`.xlsm`, `.xltm`) keeps its VBA project and must be written to a
-    macro extension again. Raises `BadFile` when the source cannot be read as a workbook,
-    `ValueError` when the changes do not fit it. Returns the destination path.
+    The package writer (`billing.xlsx_fast`) does it: every part the changes do not touch
+    is copied byte for byte. The result is written to a temporary file beside `dest` and
+    moved into place with `os.replace`; on any error the temporary file is removed and
+    `dest` is untouched. A macro workbook (`.xlsm`, `.xltm`) keeps its VBA project and must
+    be written to a macro extension again. Raises `BadFile` when the source cannot be read
+    as a workbook or the changes cannot be written into it as it is (`DoesNotFit`, also a
+    ValueError, naming the cell), `ValueError` when the changes do not fit themselves.
+    Returns the destination path.
     """
     src = Path(path)
     dest = Path(dest) if dest is not None else src
@@ -132,27 +135,7 @@ def apply_changes(
         raise ValueError(f"{dest.name}: the extension must match the source's ({src.suffix})")
     for output in changes.outputs:
         _check_output(output)
-    if os.environ.get("XLBILLING_WRITER", "fast") != "openpyxl":
-        from billing.xlsx_fast import fast_apply
-        from billing.xlsx_fast_errors import Unsupported
-
-        try:
-            fast_apply(src, changes, dest, TABLE_STYLE, _MAX_WIDTH)
-            return dest
-        except Unsupported:
-            pass  # what the package writer does not do, openpyxl does
-    wb = _load(src, keep_vba)
-    try:
-        for output in changes.outputs:
-            _write_output(wb, output)
-        _apply_cells(wb, changes.headers, changes.updates)
-        if changes.marks is not None:
-            replace_marks(wb, changes.marks)
-        tidy_legacy_drawings(wb)
-        _save_atomically(wb, dest)
-    finally:
-        if getattr(wb, "vba_archive", None) is not None:
-            wb.vba_archive.close()  # openpyxl keeps the source zip open for the VBA parts
+    apply_to_package(src, changes, dest, TABLE_STYLE, _MAX_WIDTH)
     return dest
 
 
@@ -165,14 +148,6 @@ def write_workbook(dest: str | os.PathLike, outputs: Sequence[OutputSheet]) -> P
         _write_output(wb, output)
     _save_atomically(wb, dest)
     return dest
-
-
-def _load(src: Path, keep_vba: bool):
-    try:
-        data = src.read_bytes()
-        return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba, rich_text=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise BadFile(f"{src.name}: cannot be read as a workbook ({exc})") from exc
 
 
 def _save_atomically(wb, dest: Path) -> None:
@@ -211,11 +186,7 @@ def _check_output(output: OutputSheet) -> None:
 
 def _write_output(wb, output: OutputSheet) -> None:
     columns = tuple(output.columns)
-    index, old = None, find_sheet(wb, output.name)
-    if old is not None:
-        index = wb.index(old)
-        wb.remove(old)
-    ws = wb.create_sheet(output.name, index)
+    ws = wb.create_sheet(output.name)
     widths = [len(str(c)) + 4 for c in columns]  # room for the filter button
     for j, name in enumerate(columns, 1):
         _put(ws.cell(1, j), str(name))
@@ -272,57 +243,3 @@ def _link(cell, ref: str) -> None:
     """Make `cell` an internal hyperlink to `Sheet!A1` (a row `Sheet!5:5` goes to A5)."""
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=link_location(ref))
     cell.style = "Hyperlink"
-
-
-def _apply_cells(wb, headers: Sequence[HeaderAdd], updates: Sequence[CellUpdate]) -> None:
-    touched: dict[object, list[tuple[int, int]]] = {}
-    for change in (*headers, *updates):
-        ws = find_sheet(wb, change.sheet)
-        if ws is None or not hasattr(ws, "_cells"):
-            raise ValueError(f"no worksheet {change.sheet!r} in the workbook")
-        cell = ws.cell(change.row, change.column + 1)
-        if isinstance(cell, MergedCell):
-            raise ValueError(f"{change.sheet}!{cell.coordinate} is inside merged cells")
-        _put(cell, change.name if isinstance(change, HeaderAdd) else change.value)
-        touched.setdefault(ws, []).append((change.row, change.column + 1))
-    for ws, cells in touched.items():
-        _grow_tables(ws, sorted(cells))
-
-
-def _grow_tables(ws, cells: list[tuple[int, int]]) -> None:
-    """Extend each table by the written cells just below it or just right of it."""
-    for table in ws.tables.values():
-        min_col, min_row, max_col, max_row = start = range_boundaries(table.ref)
-        grown = True
-        while grown:
-            grown = False
-            for row, col in cells:
-                if col == max_col + 1 and min_row <= row <= max_row:
-                    _add_table_column(ws, table, col, min_row)
-                    max_col, grown = col, True
-                elif row == max_row + 1 and min_col <= col <= max_col and not table.totalsRowCount:
-                    max_row, grown = row, True
-        if (min_col, min_row, max_col, max_row) == start:
-            continue
-        first, last = column_letter(min_col - 1), column_letter(max_col - 1)
-        table.ref = f"{first}{min_row}:{last}{max_row}"
-        if table.autoFilter is not None:  # the filter never covers a totals row
-            table.autoFilter.ref = f"{first}{min_row}:{last}{max_row - (table.totalsRowCount or 0)}"
-
-
-def _add_table_column(ws, table, col: int, header_row: int) -> None:
-    names = {c.name.casefold() for c in table.tableColumns}
-    has_header = table.headerRowCount != 0
-    value = ws.cell(header_row, col).value if has_header else None
-    name = "" if value is None else str(value)
-    if not name:
-        n = len(names) + 1
-        while f"column{n}" in names:
-            n += 1
-        name = f"Column{n}"
-        if has_header:
-            _put(ws.cell(header_row, col), name)
-    if name.casefold() in names:
-        raise ValueError(f"{ws.title}: table {table.displayName} already has a column {name!r}")
-    next_id = max((c.id for c in table.tableColumns), default=0) + 1
-    table.tableColumns.append(TableColumn(id=next_id, name=name))

@@ -76,7 +76,7 @@ def test_validate_write_adds_sheet_and_marks_then_clean_run_clears(tmp_path):
     assert rows[0] == ("severity", "cell", "rule", "message")
     assert rows[1][:3] == ("error", "Payments!C2", "amount_not_positive")
     assert ws["B2"].hyperlink is not None and "Payments!C2" in (ws["B2"].hyperlink.location or "")
-    assert wb["Payments"]["C2"].comment is not None
+    assert [str(cf.sqref) for cf in wb["Payments"].conditional_formatting] == ["C2"]  # the mark: a highlight
     assert wb["Payments"]["C2"].value == -5  # the user's value is untouched
 
     set_cell(sheets, "Payments", 2, "amount", 5)
@@ -84,7 +84,7 @@ def test_validate_write_adds_sheet_and_marks_then_clean_run_clears(tmp_path):
     wb.save(path)
     assert run("validate", str(path), "--write").returncode == 0
     wb = openpyxl.load_workbook(path)
-    assert wb["Payments"]["C2"].comment is None
+    assert list(wb["Payments"].conditional_formatting) == []
     assert list(wb["Validation"].iter_rows(min_row=2, values_only=True)) in ([], [(None, None, None, None)])
 
 

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the only billing modules allowed to touch a workbook library
-IO_MODULES = {"xlsx_read.py", "xlsx_write.py", "xlsx_marks.py", "newbook.py", "canonical_sheet.py"}
+IO_MODULES = {"xlsx_read.py", "xlsx_write.py", "xlsx_formulas.py", "newbook.py", "canonical_sheet.py"}
 EXCEL_LIBRARIES = {"xlwings", "openpyxl", "python_calamine", "xlsxwriter"}
 
 

@@ -20,6 +20,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from billing import xlsx_write
 from billing.errors import BadFile
+from billing.xlsx_fast_errors import DoesNotFit
 from billing.xlsx_write import (
     CellUpdate,
     Changes,
@@ -28,8 +29,11 @@ from billing.xlsx_write import (
     OutputSheet,
     apply_changes,
 )
+from builders import raw_sheet, write_raw_book
 
 USER_FILL = "FF00B0F0"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _table(ws, name, ref):
@@ -78,13 +82,6 @@ def make_book(path: Path, settings_table: str = "tblSettings") -> Path:
     wb.defined_names["BaseCurrency"] = DefinedName("BaseCurrency", attr_text="Settings!$B$2")
     wb.save(path)
     return path
-
-
-@pytest.fixture(autouse=True, params=["fast", "openpyxl"])
-def writer(request, monkeypatch):
-    """Every test runs with both writers: the package writer and the openpyxl one."""
-    monkeypatch.setenv("XLBILLING_WRITER", request.param)
-    return request.param
 
 
 @pytest.fixture
@@ -328,26 +325,27 @@ def note_shapes(parts, sheet_xml):
 
 def test_xlsm_keeps_vba_project_and_controls_through_marks(tmp_path):
     path = make_xlsm(tmp_path / "macro.xlsm")
+    original = check_package(path)
     marks = (Mark("Invoices!B2", "bad"), Mark("Settings!A2", "odd"), Mark("'My Sheet'!B2", "x"))
     update = CellUpdate("Invoices", 4, 0, "K3")
     apply_changes(path, Changes(outputs=(VALIDATION,), updates=(update,), marks=marks))
     parts = check_package(path)
-    (settings_vml,) = note_shapes(parts, "sheet1.xml")
-    assert "Button1" in settings_vml and "_x0000_t202" in settings_vml
+    assert [s for s, _ in mark_rules(load(path)["Settings"])] == ["A2"]
     apply_changes(path, Changes(marks=marks[:1]))
     check_package(path)
     apply_changes(path, Changes(marks=()))
     parts = check_package(path)
-    assert parts["xl/vbaProject.bin"] == VBA
+    for kept in ("xl/vbaProject.bin", "xl/drawings/vmlDrawing1.vml", "xl/worksheets/_rels/sheet1.xml.rels"):
+        assert parts[kept] == original[kept], kept  # marks leave the VBA project and the button alone
     assert "macroEnabled" in parts["[Content_Types].xml"].decode()
     assert "vbaProject.bin" in parts["xl/_rels/workbook.xml.rels"].decode()
     (settings_vml,) = note_shapes(parts, "sheet1.xml")
-    assert "Button1" in settings_vml and '#_x0000_t202"' not in settings_vml
-    assert note_shapes(parts, "sheet5.xml") == []  # My Sheet: its note drawing went with its notes
+    assert "Button1" in settings_vml
+    assert note_shapes(parts, "sheet5.xml") == []  # marks add no note drawings
     wb = openpyxl.load_workbook(path, keep_vba=True)
     assert wb["Invoices"]["A4"].value == "K3"
     assert wb["Invoices"]["A2"].comment.author == "Anna"
-    assert wb["Settings"]["A2"].comment is None
+    assert mark_rules(wb["Settings"]) == []
 
 
 def test_macro_extension_must_be_kept(tmp_path, book):
@@ -438,36 +436,51 @@ MARKS = (
     Mark("Invoices!A2", "bad key"),  # has Anna's note
     Mark("Missing!A1", "sheet does not exist"),
     Mark("Invoices!not-a-cell", "ignored"),
+    Mark("Invoices!XFE1", "beyond Excel's last column"),
 )
 
 
-def test_marks_add_notes_and_highlight_then_clean_run_removes_them(book):
+def sheet_xml(path: Path, sheet: str) -> str:
+    """The XML of a worksheet by its name."""
+    with zipfile.ZipFile(path) as z:
+        book = z.read("xl/workbook.xml").decode()
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+        rid = re.search(rf'<sheet [^>]*name="{sheet}"[^>]*r:id="([^"]+)"', book).group(1)
+        target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or \
+            re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+        return z.read("xl/" + target.group(1).lstrip("/").removeprefix("xl/")).decode()
+
+
+def test_marks_highlight_then_clean_run_removes_them(book):
+    with zipfile.ZipFile(book) as z:
+        comments_before = {n: z.read(n) for n in z.namelist() if "comment" in n or n.endswith(".vml")}
     apply_changes(book, Changes(marks=MARKS))
     wb = load(book)
     inv = wb["Invoices"]
-    assert inv["B2"].comment.author == "xlbilling"
-    assert inv["B2"].comment.text == "unknown customer\ncustomer is blocked"
-    assert inv["A3"].comment.author == "xlbilling"
-    assert inv["A3"].comment.text == "duplicate invoice_key"
-    assert (inv["A2"].comment.author, inv["A2"].comment.text) == ("Anna", "checked by Anna")
     (sqref, rule), = mark_rules(inv)
-    assert set(sqref.split()) == {"B2", "A3:C3", "A2"}
-    assert rule.dxf.fill is not None
+    assert set(sqref.split()) == {"B2", "A3:C3", "A2"}  # a row across its table
+    assert rule.type == "expression" and rule.dxf.fill is not None
+    assert rule.priority > max(r.priority for _, r in cf_rules(inv) if r is not rule)
     assert user_rules(inv) == [("C2:C3", "lessThan", ["0"])]
-    assert inv["B2"].fill.start_color.rgb == USER_FILL
+    assert inv["B2"].fill.start_color.rgb == USER_FILL  # the user's own style is never touched
+    assert inv["B2"].comment is None  # marks are highlights; the messages are on the Validation sheet
+    assert (inv["A2"].comment.author, inv["A2"].comment.text) == ("Anna", "checked by Anna")
+    with zipfile.ZipFile(book) as z:
+        assert {n: z.read(n) for n in z.namelist() if "comment" in n or n.endswith(".vml")} == comments_before
+    xml = sheet_xml(book, "Invoices")
+    assert xml.index("<conditionalFormatting") < xml.index("<dataValidations")  # the schema's order
 
     apply_changes(book, Changes(marks=None, outputs=(VALIDATION,)))  # None: marks stay
-    inv = load(book)["Invoices"]
-    assert inv["B2"].comment.author == "xlbilling" and len(mark_rules(inv)) == 1
+    assert len(mark_rules(load(book)["Invoices"])) == 1
 
     apply_changes(book, Changes(marks=()))
     inv = load(book)["Invoices"]
-    assert inv["B2"].comment is None and inv["A3"].comment is None
-    assert (inv["A2"].comment.author, inv["A2"].comment.text) == ("Anna", "checked by Anna")
     assert mark_rules(inv) == []
     assert user_rules(inv) == [("C2:C3", "lessThan", ["0"])]
+    assert [r.priority for _, r in cf_rules(inv)] == [1]  # the user's rule keeps its priority
     assert inv["B2"].fill.start_color.rgb == USER_FILL
-    assert inv["B2"].fill.fill_type == "solid"
+    assert (inv["A2"].comment.author, inv["A2"].comment.text) == ("Anna", "checked by Anna")
+    assert "xlbilling" not in sheet_xml(book, "Invoices")
 
 
 def test_new_marks_replace_earlier_ones(book):
@@ -475,17 +488,63 @@ def test_new_marks_replace_earlier_ones(book):
     apply_changes(book, Changes(marks=(Mark("'My Sheet'!B2", "look here"),)))
     wb = load(book)
     inv, mine = wb["Invoices"], wb["My Sheet"]
-    assert inv["B2"].comment is None and mark_rules(inv) == []
+    assert mark_rules(inv) == []
     assert inv["A2"].comment.author == "Anna"
-    assert mine["B2"].comment.text == "look here"
     assert [s for s, _ in mark_rules(mine)] == ["B2"]
     assert all(r.priority for cf in inv.conditional_formatting for r in cf.rules)
+
+
+def test_marking_again_leaves_the_style_sheet_as_it_was(book):
+    apply_changes(book, Changes(outputs=(VALIDATION,), marks=MARKS))
+    with zipfile.ZipFile(book) as z:
+        styles = z.read("xl/styles.xml")
+    apply_changes(book, Changes(marks=()))
+    apply_changes(book, Changes(outputs=(VALIDATION,), marks=MARKS))
+    with zipfile.ZipFile(book) as z:
+        assert z.read("xl/styles.xml") == styles  # styles are found again, not added run after run
+
+
+def legacy_marked_book(path: Path, macro: bool = False) -> Path:
+    """A book as earlier versions left it after a failed run: notes authored `xlbilling`
+    (beside Anna's) and the highlight rule, written by openpyxl."""
+    from openpyxl.formatting.rule import Rule
+    from openpyxl.styles.differential import DifferentialStyle
+
+    make_book(path)
+    wb = openpyxl.load_workbook(path)
+    inv = wb["Invoices"]
+    inv["B2"].comment = Comment("error: unknown customer", "xlbilling")
+    inv["C3"].comment = Comment("error: bad net", "xlbilling")
+    wb["My Sheet"]["B2"].comment = Comment("error: x", "xlbilling")
+    fill = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+    inv.conditional_formatting.add("B2 C3", Rule(type="expression", formula=['"xlbilling"="xlbilling"'],
+                                                 dxf=DifferentialStyle(fill=fill)))
+    wb.save(path)
+    return path
+
+
+def test_legacy_notes_are_removed_and_other_notes_stay(tmp_path):
+    path = legacy_marked_book(tmp_path / "legacy.xlsx")
+    apply_changes(path, Changes(marks=()))
+    parts = check_package(path)
+    wb = load(path)
+    inv = wb["Invoices"]
+    assert inv["B2"].comment is None and inv["C3"].comment is None
+    assert (inv["A2"].comment.author, inv["A2"].comment.text) == ("Anna", "checked by Anna")
+    assert mark_rules(inv) == [] and user_rules(inv) == [("C2:C3", "lessThan", ["0"])]
+    assert wb["My Sheet"]["B2"].comment is None
+    (inv_vml,) = note_shapes(parts, "sheet3.xml")
+    assert inv_vml.count("Row>") == 2  # Anna's note shape (open and close tag), not the two of xlbilling
+    assert note_shapes(parts, "sheet5.xml") == []  # My Sheet had only xlbilling's note: its drawing went
+    assert "legacyDrawing" not in sheet_xml(path, "My Sheet")
+    assert "comments" not in parts.get("xl/worksheets/_rels/sheet5.xml.rels", b"").decode()
+    assert sum("<comment " in parts[n].decode() for n in parts if n.startswith("xl/comments")) == 1  # Anna's
 
 
 # --- atomic write and bad files ------------------------------------------------------
 
 
-def test_failed_save_leaves_original_and_no_temp_file(book, monkeypatch, writer):
+def test_failed_save_leaves_original_and_no_temp_file(book, monkeypatch):
     from billing.xlsx_package import Package
 
     before = book.read_bytes()
@@ -495,7 +554,6 @@ def test_failed_save_leaves_original_and_no_temp_file(book, monkeypatch, writer)
         Path(filename).write_bytes(b"half a workbook")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
     monkeypatch.setattr(Package, "_write", broken_save)
     with pytest.raises(OSError, match="disk full"):
         apply_changes(book, Changes(outputs=(VALIDATION,), marks=MARKS))
@@ -536,3 +594,153 @@ def test_unreadable_file_is_bad_file(tmp_path, content):
     with pytest.raises(BadFile):
         apply_changes(path, Changes())
     assert path.read_bytes() == content
+
+
+# --- shapes of real files ---------------------------------------------------------------
+
+
+def values(path: Path, sheet: str) -> dict[str, object]:
+    ws = load(path)[sheet]
+    return {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
+
+
+def test_rows_and_cells_without_addresses_get_their_implicit_ones(tmp_path):
+    rows = ('<row><c t="inlineStr"><is><t>a</t></is></c><c><v>1</v></c></row>'  # row 1: A1, B1
+            '<row><c><v>2</v></c><c><v>3</v></c><c><v>4</v></c></row>'  # row 2
+            '<row r="4"><c r="B4"><v>5</v></c><c><v>6</v></c></row>'  # C4 follows B4
+            '<row><c><v>7</v></c></row>')  # row 5
+    path = write_raw_book(tmp_path / "implicit.xlsx", {"Data": raw_sheet(rows)})
+    apply_changes(path, Changes(updates=(CellUpdate("Data", 2, 1, "x"), CellUpdate("Data", 4, 3, "y"),
+                                         CellUpdate("Data", 3, 0, "new row"), CellUpdate("Data", 6, 0, "last"))))
+    assert values(path, "Data") == {"A1": "a", "B1": 1, "A2": 2, "B2": "x", "C2": 4, "A3": "new row",
+                                    "B4": 5, "C4": 6, "D4": "y", "A5": 7, "A6": "last"}
+
+
+def test_overwritten_shared_formula_anchor_gives_each_cell_its_own_formula(tmp_path):
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c>'
+                   + (f'<c r="B{r}"><f t="shared" ref="B2:C4" si="0">A2*2+$A$1</f><v>0</v></c>' if r == 2 else
+                      f'<c r="B{r}"><f t="shared" si="0"/><v>0</v></c>') + f'<c r="C{r}"><f t="shared" si="0"/></c>'
+                   "</row>" for r in range(2, 5))
+    path = write_raw_book(tmp_path / "shared.xlsx", {"Data": raw_sheet(rows)})
+    apply_changes(path, Changes(updates=(CellUpdate("Data", 2, 1, Decimal("9")),)))
+    got = values(path, "Data")
+    assert got["B2"] == 9
+    assert (got["C2"], got["B3"], got["C3"], got["B4"], got["C4"]) == (
+        "=B2*2+$A$1", "=A3*2+$A$1", "=B3*2+$A$1", "=A4*2+$A$1", "=B4*2+$A$1")
+    assert 't="shared"' not in sheet_xml(path, "Data")
+
+
+def test_value_into_array_formula_or_merged_cells_is_refused_naming_the_cell(tmp_path):
+    rows = ('<row r="1"><c r="A1"><f t="array" ref="A1:A3">B1:B3*2</f><v>2</v></c>'
+            '<c r="C1"><f t="array" ref="C1">SUM(B1:B3)</f><v>6</v></c></row><row r="2"><c r="A2"><v>4</v></c></row>')
+    path = write_raw_book(tmp_path / "array.xlsx", {"Data": raw_sheet(rows, '<mergeCells count="1">'
+                                                                           '<mergeCell ref="E1:F2"/></mergeCells>')})
+    before = path.read_bytes()
+    for cell in ((2, 0), (1, 0), (2, 5)):
+        with pytest.raises(DoesNotFit, match=rf"Data!{'AF'[cell[1] // 5]}{cell[0]}") as raised:
+            apply_changes(path, Changes(updates=(CellUpdate("Data", *cell, "x"),)))
+        assert isinstance(raised.value, BadFile) and isinstance(raised.value, ValueError)
+        assert path.read_bytes() == before
+    apply_changes(path, Changes(updates=(CellUpdate("Data", 1, 2, 7),)))  # a one-cell array formula: fine
+    assert values(path, "Data")["C1"] == 7
+
+
+def test_new_table_column_takes_the_header_already_in_the_sheet(tmp_path):
+    rows = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+            '<row r="2"><c r="A2"><v>1</v></c></row>')
+    table = (f'<table xmlns="{MAIN_NS}" id="1" name="T" displayName="T" ref="A1:A2"><autoFilter ref="A1:A2"/>'
+             '<tableColumns count="1"><tableColumn id="1" name="key"/></tableColumns></table>')
+    path = write_raw_book(
+        tmp_path / "table.xlsx", {"Data": raw_sheet(rows, '<tableParts count="1"><tablePart r:id="rT"/></tableParts>')},
+        shared_strings=["key", "typed by hand"], extra={"xl/tables/table1.xml": table.encode()},
+        sheet_rels={"Data": f'<Relationship Id="rT" Type="{REL_NS}/table" Target="../tables/table1.xml"/>'})
+    apply_changes(path, Changes(updates=(CellUpdate("Data", 2, 1, "x"), CellUpdate("Data", 2, 2, "y"))))
+    ws = load(path)["Data"]
+    assert ws.tables["T"].ref == "A1:C2"
+    assert [c.name for c in ws.tables["T"].tableColumns] == ["key", "typed by hand", "Column3"]
+    assert ws["C1"].value == "Column3"
+
+
+def test_workbook_without_style_sheet_or_shared_strings_and_prefixed_sheet_is_written(tmp_path):
+    plain = '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>'
+    prefixed = ('<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>id</x:t></x:is></x:c></x:row>'
+                '<x:row r="2"><x:c r="A2"><x:v>1</x:v></x:c></x:row>')
+    path = write_raw_book(tmp_path / "bare.xlsx", {"Plain": raw_sheet(plain),
+                                                   "Prefixed": raw_sheet(prefixed, '<x:pageMargins left="0.7" '
+                                                                         'right="0.7" top="0.75" bottom="0.75" '
+                                                                         'header="0.3" footer="0.3"/>', "x:")},
+                          styles=False)
+    changes = Changes(outputs=(VALIDATION,), marks=(Mark("Plain!A2", "m"), Mark("Prefixed!A2", "m")),
+                      updates=(CellUpdate("Plain", 3, 0, date(2026, 1, 2)), CellUpdate("Prefixed", 2, 1, "x")))
+    apply_changes(path, changes)
+    wb = load(path)
+    assert wb["Plain"]["A3"].value == datetime(2026, 1, 2) and wb["Plain"]["A3"].number_format == "yyyy-mm-dd"
+    assert (wb["Prefixed"]["A2"].value, wb["Prefixed"]["B2"].value) == (1, "x")
+    assert [s for s, _ in mark_rules(wb["Prefixed"])] == ["A2"]
+    xml = sheet_xml(path, "Prefixed")
+    assert "<x:c r=\"B2\"" in xml and xml.index("x:conditionalFormatting") < xml.index("x:pageMargins")
+    with zipfile.ZipFile(path) as z:
+        assert "xl/styles.xml" in z.namelist() and "styles" in z.read("xl/_rels/workbook.xml.rels").decode()
+
+
+def test_strict_workbook_is_refused_unchanged(tmp_path):
+    path = write_raw_book(tmp_path / "strict.xlsx", {"Data": raw_sheet('<row r="1"><c r="A1"><v>1</v></c></row>')})
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    before = path.read_bytes()
+    with pytest.raises(BadFile, match="Strict"):
+        apply_changes(path, Changes(marks=()))
+    assert path.read_bytes() == before
+
+
+def test_replaced_output_sheet_drops_its_parts_but_not_a_picture_another_sheet_shows(tmp_path):
+    drawing = (f'<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"/>')
+    rels = f'<Relationship Id="rD" Type="{REL_NS}/drawing" Target="../drawings/drawing{{n}}.xml"/>'
+    picture = '<Relationship Id="rP" Type="{0}/image" Target="../media/image1.png"/>'.format(REL_NS)
+    extra = {f"xl/drawings/drawing{n}.xml": drawing.encode() for n in (1, 2)}
+    extra |= {f"xl/drawings/_rels/drawing{n}.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{picture}</Relationships>").encode() for n in (1, 2)}
+    extra["xl/media/image1.png"] = b"\x89PNG fake"
+    sheet = raw_sheet('<row r="1"><c r="A1"><v>1</v></c></row>', '<drawing r:id="rD"/>')
+    path = write_raw_book(tmp_path / "pictures.xlsx", {"Validation": sheet, "Logo": sheet}, extra=extra,
+                          sheet_rels={"Validation": rels.format(n=1), "Logo": rels.format(n=2)})
+    apply_changes(path, Changes(outputs=(VALIDATION,)))
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+    assert "xl/drawings/drawing1.xml" not in names and "xl/drawings/_rels/drawing1.xml.rels" not in names
+    assert {"xl/drawings/drawing2.xml", "xl/media/image1.png"} <= names  # the Logo sheet still shows it
+
+
+def test_output_sheet_cannot_replace_a_chart_sheet(tmp_path, book):
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", f'<Relationship Id="rIdC" Type="{REL_NS}/chartsheet" '
+                             'Target="chartsheets/sheet1.xml"/></Relationships>'.encode())
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"</sheets>", f'<sheet xmlns:r="{REL_NS}" name="Aging" sheetId="99" r:id="rIdC"/></sheets>'.encode())
+    parts["xl/chartsheets/sheet1.xml"] = f'<chartsheet xmlns="{MAIN_NS}"/>'.encode()
+    with zipfile.ZipFile(book, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    before = book.read_bytes()
+    with pytest.raises(DoesNotFit, match="Aging"):
+        apply_changes(book, Changes(outputs=(VALIDATION._replace(name="Aging"),)))
+    assert book.read_bytes() == before
+
+
+def test_unchanged_parts_are_byte_identical_and_parsed_parts_not_rewritten(book):
+    with zipfile.ZipFile(book) as z:
+        before = {n: z.read(n) for n in z.namelist()}
+    apply_changes(book, Changes(marks=(Mark("Invoices!B2", "m"),)))
+    with zipfile.ZipFile(book) as z:
+        after = {n: z.read(n) for n in z.namelist()}
+    changed = {n for n in before if before[n] != after.get(n)}
+    assert changed == {"xl/worksheets/sheet3.xml", "xl/styles.xml"}  # the marked sheet, the mark's fill
+    assert set(after) == set(before)
