@@ -16,8 +16,9 @@ form seals these as follows (see `docs/seal-format.md`, section 1.2 and 1.3):
   colour of its fill is below 1.5:1. The fill colour is a solid fill's `fgColor`, a pattern
   fill's `bgColor`, every stop of a gradient; no fill is white (the window).
 * **Conditional formats**: one line per rule, `SQREF TAB RULE`, where RULE is the rule
-  element written out canonically (see `element_text`), its `dxfId` replaced by the
-  differential format it names (`dxf[...]`), colours resolved; rules are ordered by
+  element written out canonically (see `element_text`), then `;` and the differential
+  format its `dxfId` names, written out the same way (`dxf[numFmt(formatCode=;;;)]`;
+  `dxf:N` for an index the styles do not have), colours resolved; rules are ordered by
   priority (the numbers themselves left out: Excel renumbers them keeping their order).
 """
 
@@ -258,7 +259,7 @@ def conditional_rules(block, looks: Looks) -> list[Rule]:
         dxf = rule.get("dxfId")
         if dxf is not None:
             index = int(dxf) if dxf.isdigit() else -1
-            text += ";dxf" + (f"[{looks.dxfs[index]}]" if 0 <= index < len(looks.dxfs) else f":{escape(dxf)}")
+            text += ";" + (looks.dxfs[index] if 0 <= index < len(looks.dxfs) else f"dxf:{escape(dxf)}")
         try:
             priority = float(rule.get("priority") or "inf")
         except ValueError:
