@@ -176,6 +176,22 @@ def test_the_block_is_exactly_as_documented(tmp_path):
     assert reading.content.digest == "fd97c429f7fea69494776185a63e3aab26f049b2d3c7c2e466b4169fb2cea177"
 
 
+def documented_blocks() -> list[str]:
+    """The fenced blocks of docs/seal-format.md's worked examples (1.6 and 1.7), in order."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "seal-format.md").read_text(encoding="utf-8")
+    examples = text.split("### 1.6 ", 1)[1].split("### 1.8 ", 1)[0]
+    return re.findall(r"```\n(.*?)```", examples, re.S)
+
+
+def test_the_documented_examples_are_exact(tmp_path):
+    block_1, manifest_1, block_2, manifest_2 = documented_blocks()
+    assert (block_1, block_2) == (EXPECTED_BLOCK, EXPECTED_BLOCK_2)
+    one = parts_of(by_openpyxl(tmp_path / "o.xlsx"), version=1).content
+    two = parts_of(by_xlsxwriter_2(tmp_path / "x.xlsx")).content
+    assert manifest_1.encode() == manifest(one.sheets, one.names_digest, "", False, version=1)
+    assert manifest_2.encode() == manifest(two.sheets, two.names_digest, "", False, "auto", 2)
+
+
 @pytest.mark.parametrize("version", [1, 2])
 def test_same_content_written_by_openpyxl_and_xlsxwriter_has_the_same_digest(tmp_path, version):
     a = content_of(by_openpyxl(tmp_path / "o.xlsx"), version)
