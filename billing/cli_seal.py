@@ -132,7 +132,7 @@ def _report_json(report) -> dict:
         "archived_original": {"status": report.original.status, "message": report.original.message,
                               "archive_id": report.original.entry.seq if report.original.entry else None},
         "superseded_by": _later_json(report.superseded_by),
-        **{k: record.get(k) for k in ("workbook_id", "period", "sealed_at", "sealer", "key_id")},
+        **{k: record.get(k) for k in ("workbook_id", "period", "sealed_at", "sealer", "key_id", "canonical")},
     }
 
 
