@@ -12,7 +12,9 @@ byte for byte in `docs/seal-format.md`. Two versions, both still verified:
   reads it; Excel shows it under manual calculation), the calculation mode as Excel opens
   the workbook, whether a cell style's text can be read at all (font against fill, font
   size), rows too low and columns too narrow to show anything, default row heights and
-  column widths, `showZeros`, and the conditional-format rules with the formats they apply.
+  column widths, `showZeros`, the conditional-format rules with the formats they apply, and
+  each Excel Table's range and header and totals row counts (xlbilling's reader takes a
+  contract sheet's data rows from its Table).
 
 **Sheet block** (UTF-8, every line ends in `\\n`), version 2::
 
@@ -26,6 +28,7 @@ byte for byte in `docs/seal-format.md`. Two versions, both still verified:
     columns-hidden-by-default<TAB>0|1
     zeros-shown<TAB>0|1
     conditional-format<TAB>SQREF<TAB>RULE   (one per rule, by priority)
+    table<TAB>NAME<TAB>DISPLAYNAME<TAB>REF<TAB>HEADERROWS<TAB>TOTALSROWS   (per Excel Table, sorted)
     REF<TAB>TYPE<TAB>VALUE<TAB>FORMAT<TAB>READABLE<TAB>CACHED   (one per cell with content)
 
 Version 1's block is the first five lines (`xlbilling-sheet/1`) and cell lines of four fields.
@@ -51,7 +54,7 @@ from typing import Callable, NamedTuple
 from billing.canonical_cells import CellForms, escape
 from billing.canonical_keys import KeyedForms
 from billing.canonical_links import EXTERNAL, Link, formula_link
-from billing.canonical_parts import SharedStrings, cell_looks
+from billing.canonical_parts import SharedStrings, cell_looks, table_lines
 from billing.canonical_sheet import SheetParts, read_sheet
 from billing.gcpause import gc_paused
 from billing.sheet_jobs import Job, run_jobs
@@ -135,6 +138,7 @@ def sheet_block(parts: SheetParts, version: int = CURRENT) -> bytes:
             f"zeros-shown\t{int(parts.zeros_shown)}",
         ]
         head += [f"conditional-format\t{rule}" for rule in parts.conditional]
+        head += list(parts.tables)
     return ("\n".join(head) + "\n" + parts.cells).encode("utf-8")
 
 
@@ -177,11 +181,11 @@ def read_content(pkg: Package, keep: bool = False, also: Callable[[bytes, str], 
         book_part = pkg.workbook_part()
         workbook = pkg.xml(book_part)
         entries = [e for e in pkg.sheets(workbook) if e.name != SEAL_SHEET]
-        read = _sheet_reader(pkg, book_part, version)
+        read = _sheet_reader(pkg, book_part, version, entries)
 
         def work(job: Job, xml: bytes) -> tuple:
             """One worksheet: (digest, parts if kept, what `also` made of it, its links)."""
-            parts = read(xml, job.name)
+            parts = read(xml, job)
             return (sha256(sheet_block(parts, version)), parts if keep else None,
                     also(xml, job.part) if also else None, parts.links)
 
@@ -216,10 +220,11 @@ def read_sheets(pkg: Package, names: set[str], version: int | None = None) -> di
     """The parts of just these worksheets (what a comparison of changed sheets needs)."""
     with gc_paused():
         book_part = pkg.workbook_part()
-        read = _sheet_reader(pkg, book_part, version or CURRENT)
-        jobs = _jobs(pkg, [e for e in pkg.sheets() if e.name in names and e.name != SEAL_SHEET])
+        entries = [e for e in pkg.sheets() if e.name in names and e.name != SEAL_SHEET]
+        read = _sheet_reader(pkg, book_part, version or CURRENT, entries)
+        jobs = _jobs(pkg, entries)
         return dict(zip((j.name for j in jobs),
-                        run_jobs(str(pkg.path), jobs, lambda job, xml: read(xml, job.name), pkg.read)))
+                        run_jobs(str(pkg.path), jobs, lambda job, xml: read(xml, job), pkg.read)))
 
 
 def read_names(pkg: Package) -> tuple[str, ...]:
@@ -228,13 +233,20 @@ def read_names(pkg: Package) -> tuple[str, ...]:
     return tuple(names_lines(workbook, [e.name for e in pkg.sheets(workbook)]))
 
 
-def _sheet_reader(pkg: Package, book_part: str, version: int) -> Callable[[bytes, str], SheetParts]:
-    """Reads a worksheet's XML into its parts, with the workbook's strings and styles."""
+def _sheet_reader(pkg: Package, book_part: str, version: int, entries) -> Callable[[bytes, Job], SheetParts]:
+    """Reads a worksheet's XML into its parts, with the workbook's strings and styles (and,
+    version 2, the sheet's Excel Tables, read here in this process: workers get them by fork)."""
     strings = SharedStrings(pkg, book_part)
     formats, looks = cell_looks(pkg, book_part, version)
     forms = CellForms(strings, formats, version, looks)
     keyed = KeyedForms(forms, strings.escaped)
-    return lambda xml, name: read_sheet(xml, name, forms, keyed)
+    tables = {e.part: table_lines(pkg, e.part) for e in entries if e.part is not None} if version >= 2 else {}
+
+    def read(xml: bytes, job: Job) -> SheetParts:
+        parts = read_sheet(xml, job.name, forms, keyed)
+        return parts._replace(tables=tables[job.part]) if tables.get(job.part) else parts
+
+    return read
 
 
 def _jobs(pkg: Package, entries) -> list[Job]:

@@ -72,6 +72,22 @@ def _index(text: str | None) -> int:
     return int(text) if text and text.isdigit() else 0 if not text else -1
 
 
+def table_lines(pkg: Package, sheet_part: str) -> tuple[str, ...]:
+    """The Excel Tables (ListObjects) on a worksheet, version 2: what xlbilling's reader takes
+    from them (which rows are the table's data) as `table TAB NAME TAB DISPLAY-NAME TAB REF
+    TAB HEADER-ROWS TAB TOTALS-ROWS`, REF upper case without `$`, the counts as written
+    (`1` and `0` when absent), escaped, sorted."""
+    lines = []
+    for kind, target in pkg.relationships(sheet_part).values():
+        if kind.rsplit("/", 1)[-1] != "table" or not pkg.has(target):
+            continue
+        root = pkg.xml(target)
+        fields = (root.get("name", ""), root.get("displayName", ""), root.get("ref", "").replace("$", "").upper(),
+                  root.get("headerRowCount", "1"), root.get("totalsRowCount", "0"))
+        lines.append("table\t" + "\t".join(escape(f) for f in fields))
+    return tuple(sorted(lines))
+
+
 def _id(text: str | None, part: str) -> int:
     try:
         return int(text or "")

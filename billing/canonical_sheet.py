@@ -62,6 +62,7 @@ class SheetParts(NamedTuple):
     columns_hidden_by_default: bool = False
     zeros_shown: bool = True
     conditional: tuple[str, ...] = ()  # `SQREF\tRULE` per conditional-format rule, by priority
+    tables: tuple[str, ...] = ()  # `table\tNAME\tDISPLAY\tREF\tHEADERS\tTOTALS` per Excel Table, sorted
     links: tuple[Link, ...] = ()  # formulas a seal refuses (not part of the block)
 
 

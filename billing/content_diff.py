@@ -62,7 +62,7 @@ class SheetChange(NamedTuple):
 
     sheet: str
     what: str  # added, removed, renamed, state, changed, hidden_rows, hidden_columns, low_rows, narrow_columns,
-    # merged, rows_added, rows_removed, zeros, conditional_formats
+    # merged, rows_added, rows_removed, zeros, conditional_formats, tables
     detail: str
 
     def render(self) -> str:
@@ -226,7 +226,30 @@ def diff_sheet(name: str, old: SheetParts, new: SheetParts) -> tuple[list[CellCh
     if old.conditional != new.conditional:
         sheets.append(SheetChange(name, "conditional_formats", _conditional_changes(old.conditional,
                                                                                     new.conditional)))
+    if old.tables != new.tables:
+        sheets.append(SheetChange(name, "tables", _table_changes(old.tables, new.tables)))
     return cells, sheets
+
+
+def _table_changes(old: tuple[str, ...], new: tuple[str, ...]) -> str:
+    """What changed among two sheets' Excel Tables (which rows xlbilling reads as their data)."""
+    def by_name(lines):
+        return {fields[1]: fields[2:] for fields in (line.split("\t") for line in lines)}
+
+    def shown(fields):
+        display, ref, headers, totals = (_unescape(f) for f in fields)
+        return f"{ref} ({headers} header rows, {totals} totals rows, shown as {display})"
+
+    before, after = by_name(old), by_name(new)
+    parts = []
+    for name in sorted(before.keys() | after.keys()):
+        a, b = before.get(name), after.get(name)
+        if a == b:
+            continue
+        label = f"Excel Table {_unescape(name)}"
+        parts.append(f"{label} added: {shown(b)}" if a is None else f"{label} removed: was {shown(a)}"
+                     if b is None else f"{label} changed: {shown(a)} → {shown(b)}")
+    return "; ".join(parts) or "Excel Tables changed"
 
 
 def _conditional_changes(old: tuple[str, ...], new: tuple[str, ...]) -> str:

@@ -576,6 +576,25 @@ def test_text_made_invisible_white_on_white(sealed, capsys):
     assert report["changes"][0]["what"] == "readable" and report["changes"][0]["new"] == "unreadable"
 
 
+@pytest.mark.parametrize(("change", "detail"), [
+    (replaced('headerRowCount="1"', 'headerRowCount="1" totalsRowCount="1"'),
+     "A1:Q31 (1 header rows, 0 totals rows, shown as Invoices) → A1:Q31 (1 header rows, 1 totals rows, shown as "
+     "Invoices)"),
+    (replaced('<table id="4" name="Invoices" displayName="Invoices" ref="A1:Q31"',
+              '<table id="4" name="Invoices" displayName="Invoices" ref="A1:Q29"'), "A1:Q31 (1 header rows, 0 totals "
+     "rows, shown as Invoices) → A1:Q29 (1 header rows, 0 totals rows, shown as Invoices)"),
+])
+def test_an_excel_table_shrunk_changes_what_xlbilling_reads(sealed, capsys, change, detail):
+    """The Invoices Table told that its last row is a totals row, or that it ends two rows
+    earlier: not one cell changes, but xlbilling's reader takes the Table's rows as the data."""
+    path, _ = sealed
+    forge(path, {"xl/tables/table4.xml": change})
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["changed_cells"]) == (1, False, [])
+    assert report["sheet_changes"] == [{"sheet": "Invoices", "what": "tables",
+                                        "detail": f"Excel Table Invoices changed: {detail}"}]
+
+
 def test_a_number_format_that_hides_the_value(sealed, capsys):
     path, _ = sealed
     report = tampered(capsys, path, lambda wb: setattr(wb["InvoiceLines"]["E2"], "number_format", ";;;"))
