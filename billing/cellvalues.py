@@ -1,6 +1,8 @@
 """Cell values as the contract reads them, a whole column at a time.
 
-python-calamine gives str, float, bool, date and datetime. These functions turn a column
+python-calamine gives str, float, bool, date and datetime; the reader adds `ErrorValue` for a
+cell holding an Excel error (#N/A, #DIV/0!, …), which python-calamine shows as blank. These
+functions turn a column
 of such values into the contract's form where the value is readable (text as shown, codes
 case-folded, ISO date strings as dates, amounts as exact Decimals) and leave any value
 they cannot read as it is, for validation to report with its cell. Validation and the
@@ -17,8 +19,25 @@ typed tables the domain works on both read cells through here, so they cannot di
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Sequence
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorValue:
+    """An Excel error value in a cell (`#N/A`, `#DIV/0!`, `#SPILL!`, …): not data, never blank.
+
+    Every reading below leaves it as it is, so validation finds it in its cell.
+
+    >>> str(ErrorValue("#N/A")), text_column([ErrorValue("#REF!")])
+    ('#N/A', [ErrorValue(code='#REF!')])
+    """
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
 
 
 def _text(value: object) -> object:

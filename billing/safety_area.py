@@ -106,31 +106,48 @@ def referenced_area(chunks: Iterable[bytes]) -> tuple[int, int] | None:
     return rows, columns
 
 
+class CellPlacer:
+    """Places cells as python-calamine does: a row without `r` follows the previous row, a
+    cell without `r` follows the previous cell of its row; `r` wins where it is written.
+    Rows and columns are 1-based."""
+
+    def __init__(self) -> None:
+        self.row = self.column = 0
+
+    def start_row(self, attrs: dict[str, str]) -> None:
+        r = attrs.get("r", "").strip()
+        self.row = int(r) if r.isdigit() else self.row + 1
+        self.column = 0
+
+    def place_cell(self, attrs: dict[str, str]) -> tuple[int, int]:
+        m = _A1.fullmatch(attrs.get("r", "").strip())
+        if m:
+            row, column = int(m[2]), column_number(m[1])
+        else:
+            row, column = self.row, self.column + 1
+        self.column = column
+        return row, column
+
+
+_A1 = re.compile(r"([A-Za-z]{1,3})(\d{1,7})")
+
+
 def walk_area(chunks: Iterable[bytes]) -> tuple[int, int]:
-    """(last row, last column) with cells that do not name their place placed as python-calamine
-    places them: a row without `r` follows the previous row, a cell without `r` follows the
-    previous cell of its row."""
-    state = {"row": 0, "col": 0, "rows": 0, "cols": 0}
+    """(last row, last column) of a sheet walked with expat, every cell placed by `CellPlacer`."""
+    placer = CellPlacer()
+    last = [0, 0]
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = name.rpartition(":")[2]
         if local == "row":
-            r = attrs.get("r", "")
-            state["row"] = int(r) if r.isdigit() else state["row"] + 1
-            state["col"] = 0
+            placer.start_row(attrs)
         elif local == "c":
-            m = re.fullmatch(r"([A-Za-z]{1,3})(\d{1,7})", attrs.get("r", "").strip())
-            if m:
-                row, col = int(m[2]), column_number(m[1])
-            else:
-                row, col = state["row"], state["col"] + 1
-            state["col"] = col
-            state["rows"] = max(state["rows"], row)
-            state["cols"] = max(state["cols"], col)
+            row, column = placer.place_cell(attrs)
+            last[0], last[1] = max(last[0], row), max(last[1], column)
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
     for chunk in chunks:
         parser.Parse(chunk, False)
     parser.Parse(b"", True)
-    return state["rows"], state["cols"]
+    return last[0], last[1]

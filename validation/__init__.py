@@ -18,6 +18,7 @@ from billing.gcpause import gc_paused
 from billing.settings import Settings
 from billing.tables import Tables, typed_tables
 from billing.xlsx_read import Book
+from validation.cells import book_cells, only_error_value
 from validation.consistency import consistency
 from validation.models import ROW_MODELS
 from validation.rows import table_shape, validate_rows
@@ -64,6 +65,8 @@ def _validate(book: Book, check_computed: bool) -> ValidationResult:
             findings += table_shape(table)
             findings += validate_rows(table, model)
     findings += cross_sheet_rules(book, settings)
+    findings += book_cells(book)
+    findings = only_error_value(findings)
     tables = computed = None
     if check_computed and not any(f.severity == "error" for f in findings):
         tables = typed_tables(book, settings)
