@@ -40,8 +40,15 @@ class ErrorValue:
         return self.code
 
 
+#: A number typed into a text column is read as shown when Excel kept all its digits (it
+#: keeps 15); a longer one is left as a number, for validation to refuse.
+_EXACT_DIGITS = 1e15
+
+
 def _text(value: object) -> object:
     if type(value) is float:
+        if not abs(value) < _EXACT_DIGITS:
+            return value
         return str(int(value)) if value.is_integer() else repr(value)
     if type(value) is int:
         return str(value)
@@ -83,7 +90,7 @@ def date_column(values: Sequence[object]) -> list[object]:
 
 def _decimal(value: object) -> object:
     if type(value) is float:
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if value else _ZERO  # -0.0 is 0
     if type(value) is int:
         return Decimal(value)
     if type(value) is str:
@@ -91,10 +98,20 @@ def _decimal(value: object) -> object:
             number = Decimal(value.strip())
         except InvalidOperation:
             return value
-        return number if number.is_finite() else value
+        if not number.is_finite():
+            return value
+        return number.copy_abs() if number.is_zero() else number
     return value
 
 
+_ZERO = Decimal(0)
+
+
 def decimal_column(values: Sequence[object]) -> list[object]:
-    """Numbers as exact Decimals (a float through its shortest repr, as Excel shows it)."""
+    """Numbers as exact Decimals (a float through its shortest repr, as Excel shows it);
+    a negative zero is zero.
+
+    >>> decimal_column([-0.0, "-0.00", 1e308])
+    [Decimal('0'), Decimal('0.00'), Decimal('1E+308')]
+    """
     return [_decimal(v) for v in values]

@@ -1,9 +1,11 @@
 """A worksheet's used area as python-calamine lays it out: the gate's bound on dense grids.
 
 python-calamine reads a sheet into a dense grid, from A1 to the last row and the last column
-that any cell of the sheet's XML names (`to_python(skip_empty_area=False)`; its Rust range
-spans the first to the last cell). One cell at XFD1048576 thus asks for 17 G cells and the
-process aborts. The `<dimension>` element does not count (it can lie); cells do.
+that any cell of the sheet's XML holding something names (`to_python(skip_empty_area=False)`;
+its Rust range spans the first to the last such cell). One cell at XFD1048576 thus asks for
+17 G cells and the process aborts. The `<dimension>` element does not count (it can lie);
+cells do — those with content: an empty cell tag (`<c r="XFD1048576" s="0"/>`, formatting
+only, as Gnumeric writes to the end of the grid) is skipped by python-calamine and here.
 
 `MAX_AREA` is 32 columns × all 1,048,576 rows: measured, python-calamine needs 2.2 s and
 1.4 GB to hand such a grid to Python (A1 + AF1048576; 52 columns: 4.1 s and 2.2 GB). The
@@ -46,8 +48,9 @@ OVERLAP = 256
 _ODD_CELL = re.compile(rb'<c(?=[\s/>])(?! r="[A-Z]\d{1,6}"[\s/>])')
 _PREFIXED_CELL = re.compile(rb':c[\s/>]')
 _CELL_R = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)(\d*)["']""")
-#: Every cell reference: a `r` attribute holding column letters and a row.
-_ANY_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{1,3})(\d{1,7})["']""")
+#: Every cell reference: a `r` attribute holding column letters and a row, and whether its
+#: tag closes itself (an empty cell).
+_ANY_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{1,3})(\d{1,7})["'][^>]*?(/?)>""")
 #: A cell tag without a `r` attribute.
 _PLACELESS = re.compile(rb"""<(?:[\w.-]+:)?c(?=[\s/>])(?![^>]*\sr\s*=)""")
 
@@ -82,6 +85,8 @@ class SheetArea:
                     continue  # cut at the buffer's end: the next buffer sees it whole
                 self.needs_exact = True
                 return
+            if buf[end - 1:end] == b"/":
+                continue  # an empty cell: python-calamine skips it
             ref = _CELL_R.search(buf, start, end)
             self._odd += 1
             if (ref is None or not ref.group(1) or not ref.group(2) or len(ref.group(1)) > 3
@@ -99,7 +104,9 @@ def referenced_area(chunks: Iterable[bytes]) -> tuple[int, int] | None:
         buf = tail + chunk
         if _PLACELESS.search(buf) is not None:
             return None
-        for letters, digits in set(_ANY_REF.findall(buf)):
+        for letters, digits, empty in set(_ANY_REF.findall(buf)):
+            if empty:
+                continue
             columns = max(columns, column_number(letters))
             rows = max(rows, int(digits))
         tail = buf[-OVERLAP:]
@@ -133,20 +140,28 @@ _A1 = re.compile(r"([A-Za-z]{1,3})(\d{1,7})")
 
 
 def walk_area(chunks: Iterable[bytes]) -> tuple[int, int]:
-    """(last row, last column) of a sheet walked with expat, every cell placed by `CellPlacer`."""
+    """(last row, last column) of a sheet walked with expat, every cell placed by `CellPlacer`
+    and counted once something is in it (an element: a value, a formula, inline text)."""
     placer = CellPlacer()
     last = [0, 0]
+    cell: list[tuple[int, int]] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = name.rpartition(":")[2]
         if local == "row":
             placer.start_row(attrs)
         elif local == "c":
-            row, column = placer.place_cell(attrs)
+            cell[:] = [placer.place_cell(attrs)]
+        elif cell:
+            row, column = cell.pop()
             last[0], last[1] = max(last[0], row), max(last[1], column)
 
+    def end(name: str) -> None:
+        if name.rpartition(":")[2] == "c":
+            cell.clear()
+
     parser = expat.ParserCreate()
-    parser.StartElementHandler = start
+    parser.StartElementHandler, parser.EndElementHandler = start, end
     for chunk in chunks:
         parser.Parse(chunk, False)
     parser.Parse(b"", True)

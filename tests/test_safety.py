@@ -314,7 +314,7 @@ def xml_comment_bomb(size: int) -> bytes:
 @pytest.mark.parametrize("parts", [
     {SHEET: xml_comment_bomb(48 << 20)},  # one part far beyond its ratio
     {"xl/media/zeros.bin": bytes(32 << 20)},  # a part that is not XML
-    {f"xl/media/{i}.bin": bytes(1 << 20) for i in range(40)},  # parts each within the allowance
+    {f"xl/media/{i}.bin": bytes(1 << 20) for i in range(100)},  # parts each within the allowance
 ])
 def test_ratio_bounded_for_every_part_and_the_whole_file(tmp_path, parts):
     """Ratio limits hold for small parts and for the package: refused from the headers, before
@@ -497,13 +497,22 @@ def cells(*refs: str) -> bytes:
     b'<x:row r="1048576"><x:c r="AG1048576"><x:v>1</x:v></x:c></x:row>',  # a namespace prefix
     b"<row r='1048576'><c r = 'ag1048576'><v>1</v></c></row>",  # quotes, spaces, lower case
     b'<row r="1048576">' + b"<c><v>1</v></c>" * 40 + b"</row>",  # cells placed one after another
-    b'<row r="1048000"><c r="A1048000"/></row><row><c r="AF2"/><c/><c/></row>',  # a row after it, r-less
+    b'<row r="1048000"><c r="A1048000"><v>1</v></c></row><row><c r="AF2"/><c/><c><f>1</f></c></row>',  # r-less
 ])
 def test_sparse_huge_sheet_refused(tmp_path, body):
     xml = sheet_xml(body).replace(MAIN_NS, MAIN_NS + b' xmlns:x="http://schemas.openxmlformats.org/'
                                                     b'spreadsheetml/2006/main"')
     message = refused(package(tmp_path / "huge.xlsx", {SHEET: xml}), "too large")
     assert "cells" in message
+
+
+@pytest.mark.parametrize("body", [
+    b'<row r="1048576"><c r="XFD1048576" s="3"/></row>',  # formatting only, as Gnumeric writes it
+    b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">' + b'<c s="1"/>' * 40 + b"</row>",
+])
+def test_empty_cells_do_not_count(tmp_path, body):
+    """python-calamine skips cells without content, and so does the area."""
+    passes(package(tmp_path / "styled.xlsx", {SHEET: sheet_xml(body)}))
 
 
 def test_huge_sheet_named_with_its_used_range(tmp_path):

@@ -10,11 +10,14 @@ duplicate, the dangling reference, the due date.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Iterable, Iterator
 
 from billing.errors import Finding, error, warning
 from billing.settings import Settings
+from billing.tables import read_column
 from billing.xlsx_read import Book, SheetTable
+from validation.fields import MAX_NUMBER
 from validation.rows import prepared_column
 
 
@@ -101,6 +104,21 @@ def line_rules(lines: SheetTable) -> Iterator[Finding]:
         if seen != row:
             yield error(lines.cell("line_no", row), "duplicate_line_no",
                         f"line {line_no:g} of invoice '{key}' appears twice")
+    yield from line_amounts(lines)
+
+
+def line_amounts(lines: SheetTable) -> Iterator[Finding]:
+    """quantity × unit_price must be an amount too (below `MAX_NUMBER`), not only each of them."""
+    for row, quantity, price in zip(rows_of(lines), read_numbers(lines, "quantity"), read_numbers(lines, "unit_price")):
+        if isinstance(quantity, Decimal) and isinstance(price, Decimal) and abs(quantity * price) >= MAX_NUMBER \
+                and abs(quantity) < MAX_NUMBER and abs(price) < MAX_NUMBER:
+            yield error(lines.cell("unit_price", row), "number_too_large",
+                        f"quantity × unit_price = {float(quantity * price):.6g} is too large for a line amount "
+                        f"(at most 15 digits before the decimal point)")
+
+
+def read_numbers(table: SheetTable, name: str) -> list:
+    return read_column(table, name) if table.has(name) else [None] * len(table)
 
 
 def tax_rate_rules(rates: SheetTable) -> Iterator[Finding]:
