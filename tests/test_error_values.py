@@ -8,6 +8,7 @@ Excel knows, typed and as a formula's cached result.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 
@@ -93,12 +94,14 @@ def test_error_in_allocations_read_by_close(tmp_path):
     assert ("Allocations!C2", "error_value") in findings(path, optional=(ALLOCATIONS,))[1]
 
 
-def test_error_in_a_column_nobody_reads_is_not_a_finding(tmp_path):
+@pytest.mark.parametrize("header, expected", [("my notes", []), ("last_reminder", [("Invoices!R2", "error_value")])])
+def test_error_outside_the_contract_only_where_it_is_read(tmp_path, header, expected):
+    """A column of the user's own is not read; dunning reads `last_reminder`."""
     sheets = base_sheets()
     for n, row in enumerate(sheets["Invoices"]):
-        row.append("my notes" if n == 0 else "x")
+        row.append(header if n == 0 else dt.date(2026, 10, 20))
     path = book_with(tmp_path, "Invoices", "R2", error_cell("R2", "#N/A"), sheets)
-    assert findings(path)[1] == []
+    assert findings(path)[1] == expected
 
 
 def test_compute_refuses_with_exit_1(tmp_path):

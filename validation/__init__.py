@@ -1,7 +1,9 @@
 """Validation of a billing workbook: pydantic row models plus rules across rows and sheets.
 
 `validate_book(book)` returns every finding, each naming its cell, in the order a person
-reads the workbook. When the rows are sound it also types the tables and runs the
+reads the workbook: at most 100 of one rule in one column, then one finding counting the
+rest (`validation.limits`). A cell holding an Excel error value, or fed by a formula that
+reaches out of the workbook, is a finding in every table read (`validation.cells`). When the rows are sound it also types the tables and runs the
 computation once, to check typed totals against it (`validation.consistency`); the
 result carries both, so the commands that go on to compute do not do it again.
 """
