@@ -111,16 +111,39 @@ def _quick(chunks: Iterable[bytes]) -> CellScan:
     found = CellScan({}, {})
     shared: dict[bytes, Link] = {}
     carry = b""
+    for buf, cut in buffers(chunks):
+        _look(buf, cut, found, shared)
+    return found
+
+
+def buffers(chunks: Iterable[bytes]) -> Iterable[tuple[bytes, int]]:
+    """(buffer, cut) pairs over a part's bytes: each buffer is looked at before `cut`, and what
+    follows is kept in front of the next one. `cut` is a tag's start, so no tag spans it —
+    unless a tag or comment is longer than `CARRY`: a comment or text is cut anywhere (no tag
+    begins in it), a longer cell is left to the walk."""
+    carry = b""
     for chunk in chunks:
         buf = carry + chunk
-        cut = buf.rfind(b"<", 0, len(buf) - CARRY) if len(buf) > CARRY else -1
-        if cut <= 0:
+        if len(buf) <= CARRY:
             carry = buf
             continue
-        _look(buf, cut, found, shared)
+        cut = cut_point(buf)
+        if cut < 0:
+            raise _Lost
+        yield buf, cut
         carry = buf[cut:]
-    _look(carry, len(carry), found, shared)
-    return found
+    yield carry, len(carry)
+
+
+def cut_point(buf: bytes) -> int:
+    """Where to cut a buffer longer than `CARRY` (see `buffers`); -1 for a cell longer than that."""
+    cut = buf.rfind(b"<", 0, len(buf) - CARRY)
+    if cut <= 0:
+        return -1 if _LONG_CELL.match(buf) else len(buf) - CARRY
+    return cut
+
+
+_LONG_CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
 
 
 def _look(buf: bytes, limit: int, found: CellScan, shared: dict[bytes, Link]) -> None:

@@ -30,7 +30,7 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import pandas as pd
 import python_calamine as calamine
@@ -42,7 +42,8 @@ from billing.errors import BadFile
 from billing.gcpause import gc_paused
 from billing.safety import check_workbook_file
 from billing.safety_area import MAX_AREA
-from billing.xlsx_cellscan import EMPTY, NO_CODE, CellScan, Link, scan_cells
+from billing import xlsx_cellscan
+from billing.xlsx_cellscan import EMPTY, NO_CODE, CellScan, Link, cut_point, scan_cells
 from billing.xlsx_parts import SheetPart, TableRange, part_chunks, sheet_parts
 
 
@@ -161,8 +162,11 @@ def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEE
 #: The error values python-calamine 0.9 reads; it refuses a sheet with any other
 #: (#SPILL!, #CALC!, #GETTING_DATA, #FIELD!, …) as a whole.
 CALAMINE_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"})
-_ERROR_CELL_VALUE = re.compile(rb"""(<(?:[\w.-]+:)?c\s[^>]*?\bt\s*=\s*["']e["'][^>]*>"""
-                               rb"""(?:(?!</(?:[\w.-]+:)?c\s*>).)*?<(?:[\w.-]+:)?v\s*>)([^<]*)<""", re.S)
+#: An error cell's opening tag and value: group 1 up to the value, group 2 the code (an empty
+#: cell or the next cell's tag ends the search).
+_ERROR_CELL_VALUE = re.compile(rb"""(<(?:[\w.-]+:)?c\s(?=[^>]*\bt\s*=\s*["']e["'])[^>]*(?<!/)>"""
+                               rb"""(?:(?!</(?:[\w.-]+:)?c\s*>|<(?:[\w.-]+:)?c[\s/>]).)*?<(?:[\w.-]+:)?v\s*>)([^<]*)<""",
+                               re.S)
 
 
 @contextmanager
@@ -179,12 +183,42 @@ def _readable_by_calamine(path: Path, parts: Mapping[str, SheetPart], scans: Map
         copy = Path(folder) / "readable.xlsx"
         with zipfile.ZipFile(path) as source, zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as target:
             for info in source.infolist():
-                if info.filename in newer:
-                    target.writestr(info.filename, _ERROR_CELL_VALUE.sub(_known_error, source.read(info)))
-                    continue
-                with source.open(info) as src, target.open(info.filename, "w", force_zip64=True) as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
+                with target.open(info.filename, "w", force_zip64=True) as dst:
+                    if info.filename in newer:
+                        for piece in _known_errors_only(part_chunks(source, info.filename)):
+                            dst.write(piece)
+                    else:
+                        with source.open(info) as src:
+                            shutil.copyfileobj(src, dst, 1 << 20)
         yield copy
+
+
+def _known_errors_only(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """A sheet's XML, streamed, with every error code python-calamine refuses made `#N/A`."""
+    carry = b""
+    for chunk in chunks:
+        buf = carry + chunk
+        if len(buf) <= xlsx_cellscan.CARRY:
+            carry = buf
+            continue
+        cut = cut_point(buf)
+        done, end = _with_known_errors(buf, cut if cut > 0 else len(buf) - xlsx_cellscan.CARRY)
+        yield done
+        carry = buf[end:]
+    yield _with_known_errors(carry, len(carry))[0]
+
+
+def _with_known_errors(buf: bytes, cut: int) -> tuple[bytes, int]:
+    """The buffer up to `cut` (or the end of an error cell that starts before it) patched, and
+    where that is."""
+    pieces, at = [], 0
+    for m in _ERROR_CELL_VALUE.finditer(buf):
+        if m.start() >= cut:
+            break
+        pieces += (buf[at:m.start()], _known_error(m))
+        at = m.end()
+    end = max(cut, at)
+    return b"".join(pieces) + buf[at:end], end
 
 
 def _known_error(m: re.Match) -> bytes:

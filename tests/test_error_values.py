@@ -225,3 +225,30 @@ def test_error_cells_of_a_sheet_without_references_reach_the_table(tmp_path):
 
     rewrite_parts(path, path, {sheet_part(path, "Invoices"): drop_references})
     assert findings(path)[1] == [("Invoices!J2", "error_value")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 700), min_size=1, max_size=6), st.integers(64, 2048))
+def test_copy_for_calamine_patches_only_error_codes_it_refuses(sizes, carry):
+    """The streamed patch equals the whole-part patch however the XML is cut, and leaves the
+    cell after an empty error cell alone."""
+    from billing import xlsx_read
+
+    xml = SHEET.replace(b'<c r="AD401" t="e"/>', b'<c r="AD401" t="e"/><c r="AE401"><v>5</v></c>')
+    whole = xlsx_read._ERROR_CELL_VALUE.sub(xlsx_read._known_error, xml)
+    assert b"#SPILL!" not in whole and b"#DIV/0!" in whole and b'<c r="AE401"><v>5</v>' in whole
+    xlsx_cellscan.CARRY, saved = carry, xlsx_cellscan.CARRY
+    try:
+        assert b"".join(xlsx_read._known_errors_only(cut(xml, sizes))) == whole
+    finally:
+        xlsx_cellscan.CARRY = saved
+
+
+def test_long_comment_is_scanned_in_linear_time():
+    import time
+
+    xml = (b'<worksheet><sheetData><row r="1"><!--' + b"a" * (24 << 20) + b'--><c r="B1" t="e"><v>#N/A</v></c>'
+           b"</row></sheetData></worksheet>")
+    started = time.perf_counter()
+    assert scan_cells(lambda: cut(xml, [1 << 20])).errors == {(1, 1): ErrorValue("#N/A")}
+    assert time.perf_counter() - started < 3
