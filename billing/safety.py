@@ -41,6 +41,7 @@ from collections.abc import Iterable, Iterator
 from xml.parsers import expat
 
 from billing import safety_area
+from billing.cells import column_letter
 from billing.errors import BadFile
 from billing.safety_area import SheetArea, referenced_area, walk_area
 
@@ -179,7 +180,7 @@ def _check_area(f, info: zipfile.ZipInfo, infos: list[zipfile.ZipInfo]) -> None:
     rows, columns = area
     if rows * columns > safety_area.MAX_AREA:
         sheet = _sheet_name(f, infos, info.filename)
-        raise BadFile(f"sheet too large to read: {sheet} uses A1:{column_letters(columns)}{rows} "
+        raise BadFile(f"sheet too large to read: {sheet} uses A1:{column_letter(columns - 1)}{rows} "
                       f"({rows:,} rows × {columns:,} columns = {rows * columns:,} cells; the limit is "
                       f"{safety_area.MAX_AREA:,} cells, e.g. 32 columns of 1,048,576 rows); "
                       f"delete the cells far outside the data")
@@ -208,14 +209,6 @@ def _sheet_name(f, infos: list[zipfile.ZipInfo], part: str) -> str:
     except Exception:  # a name for a message only; the part name does as well
         pass
     return _q(part)
-
-
-def column_letters(column: int) -> str:
-    letters = ""
-    while column > 0:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters or "A"
 
 
 def _refuse_ole(f) -> None:

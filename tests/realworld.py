@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -62,14 +63,8 @@ def renamed_copy(src: Path, dst: Path, names: tuple[str, ...] = BILLING_SHEETS) 
 
     try:
         return rewrite_parts(src, dst, {"xl/workbook.xml": rename})
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib_error()):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         return None
-
-
-def zlib_error() -> type[Exception]:
-    import zlib
-
-    return zlib.error
 
 
 def _run_one(command: list[str]) -> tuple[int, str, str]:
