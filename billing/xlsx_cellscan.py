@@ -28,9 +28,9 @@ from xml.parsers import expat
 from billing.cellvalues import ErrorValue
 from billing.safety_area import CellPlacer, column_number
 
-#: Bytes kept from one buffer to the next: an error or formula cell is far shorter (a formula
-#: holds at most 8,192 characters, ~50 KiB escaped).
-CARRY = 256 << 10
+#: Bytes kept from one buffer to the next: an error or formula cell is shorter (a formula
+#: holds at most 8,192 characters, ~50 KiB escaped); a longer cell is walked.
+CARRY = 64 << 10
 #: Shown for an error cell without a code.
 NO_CODE = "#ERROR"
 

@@ -115,30 +115,27 @@ def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEE
     never counted as missing."""
     path = Path(path)
     check_workbook_file(path)
+    workbook = None
     try:
         parts = sheet_parts(str(path))
-        with calamine.CalamineWorkbook.from_path(str(path)) as workbook:
-            sheet_names = tuple(workbook.sheet_names)
+        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        sheet_names = tuple(workbook.sheet_names)
+        by_name = {normalize_header(name): name for name in sheet_names}
+        wanted = {spec: by_name.get(normalize_header(spec.name)) for spec in specs + optional}
+        missing = [spec.name for spec, actual in wanted.items() if actual is None and spec not in optional]
+        if len(missing) == len(specs):
+            raise BadFile(
+                f"{path.name}: not a billing workbook (none of the sheets "
+                f"{', '.join(s.name for s in specs)}); create one with `xlbilling new`"
+            )
         with zipfile.ZipFile(path) as archive:
-            by_name = {normalize_header(name): name for name in sheet_names}
-            wanted = {spec: by_name.get(normalize_header(spec.name)) for spec in specs + optional}
             scans = {actual: scan_cells(lambda: part_chunks(archive, parts[actual].path))
                      for actual in wanted.values() if actual in parts}
-    except Exception as exc:  # calamine's and the zip's errors mean nothing to a user
-        raise BadFile(f"{path.name}: cannot be read as a workbook ({_one_line(exc)})") from None
-    missing = [spec.name for spec, actual in wanted.items() if actual is None and spec not in optional]
-    if len(missing) == len(specs):
-        raise BadFile(
-            f"{path.name}: not a billing workbook (none of the sheets "
-            f"{', '.join(s.name for s in specs)}); create one with `xlbilling new`"
-        )
-    tables: dict[str, SheetTable] = {}
-    with _readable_by_calamine(path, parts, scans) as readable:
-        try:
-            workbook = calamine.CalamineWorkbook.from_path(str(readable))
-        except Exception as exc:
-            raise BadFile(f"{path.name}: cannot be read as a workbook ({_one_line(exc)})") from None
-        try:
+        tables: dict[str, SheetTable] = {}
+        with _readable_by_calamine(path, parts, scans) as readable:
+            if readable != path:  # python-calamine reads the copy with known error codes only
+                workbook.close()
+                workbook = calamine.CalamineWorkbook.from_path(str(readable))
             for spec, actual in wanted.items():
                 if actual is None:
                     continue
@@ -150,11 +147,12 @@ def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEE
                     grid = sheet.to_python(skip_empty_area=False)
                     _place_errors(grid, scan.errors)
                     tables[spec.name] = read_table(grid, spec, actual, part.tables if part else (), scan)
-        except BadFile:
-            raise
-        except Exception as exc:
-            raise BadFile(f"{path.name}: cannot be read as a workbook ({_one_line(exc)})") from None
-        finally:
+    except BadFile:
+        raise
+    except Exception as exc:  # calamine's and the zip's errors mean nothing to a user
+        raise BadFile(f"{path.name}: cannot be read as a workbook ({_one_line(exc)})") from None
+    finally:
+        if workbook is not None:
             workbook.close()
     return Book(path=path, sheet_names=sheet_names, tables=tables, missing=tuple(missing))
 

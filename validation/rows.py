@@ -81,9 +81,10 @@ def _validate_from(table: SheetTable, rows: list[int], at: int, names: list[str]
                    findings: list[Finding], full: dict[str, tuple[int, str]]) -> int:
     """Rows from index `at` on; returns where to go on (the end, or the row after a column
     filled up: the model changes there)."""
-    for index in range(at, len(rows)):
+    tails = [column[at:] for column in columns] if at else columns
+    for index, values in enumerate(zip(*tails), start=at):
         try:
-            validate(dict(zip(names, (column[index] for column in columns))))
+            validate(dict(zip(names, values)))
         except ValidationError as exc:
             filled = _findings(table, exc.errors(include_url=False), rows[index], absent, rules, limit, findings)
             if filled:

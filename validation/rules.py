@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 
 from billing.errors import Finding, error, warning
 from billing.settings import Settings
-from billing.tables import read_column
+from billing.cellvalues import decimal_column
 from billing.xlsx_read import Book, SheetTable
 from validation.fields import MAX_NUMBER
 from validation.rows import prepared_column
@@ -109,16 +109,23 @@ def line_rules(lines: SheetTable) -> Iterator[Finding]:
 
 def line_amounts(lines: SheetTable) -> Iterator[Finding]:
     """quantity × unit_price must be an amount too (below `MAX_NUMBER`), not only each of them."""
-    for row, quantity, price in zip(rows_of(lines), read_numbers(lines, "quantity"), read_numbers(lines, "unit_price")):
-        if isinstance(quantity, Decimal) and isinstance(price, Decimal) and abs(quantity * price) >= MAX_NUMBER \
-                and abs(quantity) < MAX_NUMBER and abs(price) < MAX_NUMBER:
+    for row, quantity, price in zip(rows_of(lines), column(lines, "quantity"), column(lines, "unit_price")):
+        if type(quantity) is float and type(price) is float and abs(quantity * price) < _SURELY_SMALL:
+            continue  # the common case, decided without Decimals
+        q, p = to_decimal_or_none(quantity), to_decimal_or_none(price)
+        if q is not None and p is not None and abs(q) < MAX_NUMBER and abs(p) < MAX_NUMBER \
+                and abs(q * p) >= MAX_NUMBER:
             yield error(lines.cell("unit_price", row), "number_too_large",
-                        f"quantity × unit_price = {float(quantity * price):.6g} is too large for a line amount "
+                        f"quantity × unit_price = {float(q * p):.6g} is too large for a line amount "
                         f"(at most 15 digits before the decimal point)")
 
 
-def read_numbers(table: SheetTable, name: str) -> list:
-    return read_column(table, name) if table.has(name) else [None] * len(table)
+_SURELY_SMALL = 0.5e15
+
+
+def to_decimal_or_none(value: object) -> Decimal | None:
+    number = decimal_column([value])[0] if not isinstance(value, bool) else None
+    return number if isinstance(number, Decimal) else None
 
 
 def tax_rate_rules(rates: SheetTable) -> Iterator[Finding]:
