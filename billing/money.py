@@ -38,6 +38,16 @@ class MoneyError(ValueError):
     """A value that is not an amount, or an operation that would mix currencies."""
 
 
+#: ISO 4217 codes that are not money to bill in: precious metals, units of account and
+#: funds, the test and "no currency" codes.
+NON_CURRENCIES = frozenset({
+    "XAU", "XAG", "XPT", "XPD",  # gold, silver, platinum, palladium
+    "XDR", "XSU", "XUA", "XBA", "XBB", "XBC", "XBD",  # units of account
+    "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "USS", "UYI", "UYW",  # funds
+    "XTS", "XXX",  # testing, no currency
+})
+
+
 @lru_cache(maxsize=None)
 def _known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())

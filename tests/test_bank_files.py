@@ -177,6 +177,8 @@ CASES = [
      "CdtDbtInd"),
     ("s.xml", camt(ntry(ccy=None)), None, "s.xml: line 4 (statement 1, entry 1): no currency"),
     ("s.xml", camt(ntry(ccy="XYZ")), None, "s.xml: line 4 (statement 1, entry 1): unknown currency 'XYZ'"),
+    ("s.xml", camt(ntry(ccy="XAU")), None,
+     "s.xml: line 4 (statement 1, entry 1): 'XAU' is an ISO 4217 code for no money one is paid in (metal, fund, test)"),
     ("s.xml", camt(ntry("12.345")), None, "s.xml: line 4 (statement 1, entry 1): '12.345' has 3 decimals, EUR has 2"),
     ("s.xml", camt(ntry("12.345", ccy="KWD")), None, [("12.345", "KWD")]),
     *[("s.xml", camt(ntry(bad)), None,

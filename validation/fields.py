@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as eu_vat
 
-from billing.money import _known_currencies
+from billing.money import NON_CURRENCIES, _known_currencies
 from billing.references import is_rf_reference
 from billing.terms import TermsError, parse_terms
 
@@ -42,14 +42,6 @@ LATEST_DATE = dt.date(2999, 12, 31)
 #: Amounts and quantities have at most 15 digits before the decimal point: Excel keeps 15
 #: significant digits, and products and sums of such numbers stay exact in Decimal.
 MAX_NUMBER = Decimal("1e15")
-#: ISO 4217 codes that are not money to bill in: precious metals, units of account and
-#: funds, the test and "no currency" codes.
-NON_CURRENCIES = frozenset({
-    "XAU", "XAG", "XPT", "XPD",  # gold, silver, platinum, palladium
-    "XDR", "XSU", "XUA", "XBA", "XBB", "XBC", "XBD",  # units of account
-    "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "USS", "UYI", "UYW",  # funds
-    "XTS", "XXX",  # testing, no currency
-})
 
 
 def show(value: object) -> str:

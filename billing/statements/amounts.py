@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
 
-from billing.money import is_currency, minor_unit
+from billing.money import NON_CURRENCIES, is_currency, minor_unit
 
 #: the most significant digits an amount may have: a cell (a double) holds 15 exactly
 MAX_DIGITS = 15
@@ -82,6 +82,8 @@ def currency_of(code: str | None) -> str:
         raise AmountError("no currency")
     if not is_currency(code):
         raise AmountError(f"unknown currency '{code}'")
+    if code in NON_CURRENCIES:
+        raise AmountError(f"'{code}' is an ISO 4217 code for no money one is paid in (metal, fund, test)")
     return code
 
 
