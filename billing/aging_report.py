@@ -13,7 +13,7 @@ from billing.dso import DEFAULT_PERIOD_DAYS, dso_figures
 from billing.dunning import Overdue, dunning_list
 from billing.receivables import Ledger
 from billing.settings import Settings
-from billing.xlsx_write import BarChart, Highlight, OutputSheet
+from billing.changes import BarChart, Highlight, OutputSheet
 
 MONEY = "#,##0.00"
 DATE = "yyyy-mm-dd"

@@ -219,7 +219,8 @@ def number(
     from billing.store import open_store
     from billing.tables import typed_tables
     from billing.xlsx_read import read_book
-    from billing.xlsx_write import Changes, apply_changes
+    from billing.changes import Changes
+    from billing.xlsx_write import apply_changes
     from validation import validate_book
 
     book = read_book(existing_file(path))
@@ -277,7 +278,8 @@ def match(
     from billing.pipeline import match_step
     from billing.tables import typed_tables
     from billing.xlsx_read import read_book
-    from billing.xlsx_write import Changes, apply_changes
+    from billing.changes import Changes
+    from billing.xlsx_write import apply_changes
     from validation import validate_book
 
     book = read_book(existing_file(path), optional=(ALLOCATIONS,))
@@ -353,7 +355,8 @@ def aging(
 ) -> None:
     """Age open items as they stood on a date; write the Aging and Dunning sheets."""
     from billing.money import format_amount
-    from billing.xlsx_write import Changes, apply_changes
+    from billing.changes import Changes
+    from billing.xlsx_write import apply_changes
 
     day = as_of_date(as_of)
     tables, reports = _receivables(path, as_json, day, dso_days)
@@ -396,7 +399,7 @@ def statements(
     credit notes, payments and closing balance."""
     from billing.customer_statements import statement_sheets, statements as build
     from billing.money import format_amount
-    from billing.xlsx_write import write_workbook
+    from billing.xlsx_newfile import write_workbook
 
     end = as_of_date(as_of)
     first = as_of_date(start, "--from") if start else end.replace(day=1)

@@ -24,7 +24,7 @@ from billing.money import quantize
 from billing.pipeline import applied_of, compute_step, match_step, number_step, receivables_step
 from billing.reports import validation_changes, validation_sheet
 from billing.xlsx_read import Book
-from billing.xlsx_write import Changes, OutputSheet
+from billing.changes import Changes, OutputSheet
 
 STEPS = ("validate", "compute", "number", "match", "age", "statements")
 MONEY = "#,##0.00"

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from billing.aging import ZERO
 from billing.receivables import Ledger
-from billing.xlsx_write import OutputSheet
+from billing.changes import OutputSheet
 
 
 class Movement(NamedTuple):

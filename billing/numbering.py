@@ -19,7 +19,7 @@ from billing.registry import Allocation, Request
 from billing.tables import Tables
 from billing.xlsx_read import Book
 from billing.writeback import place_columns
-from billing.xlsx_write import CellUpdate, HeaderAdd
+from billing.changes import CellUpdate, HeaderAdd
 
 
 class Plan(NamedTuple):

@@ -21,7 +21,7 @@ import pandas as pd
 
 from billing.tables import Tables
 from billing.xlsx_read import Book
-from billing.xlsx_write import CellUpdate
+from billing.changes import CellUpdate
 
 FIELDS = ("payment_id", "value_date", "amount", "currency", "payer_name", "payer_iban", "reference_text")
 

@@ -25,7 +25,7 @@ from billing.registry import Allocation
 from billing.tables import Tables, typed_tables
 from billing.writeback import compute_changes
 from billing.xlsx_read import Book
-from billing.xlsx_write import CellUpdate, Changes, HeaderAdd, OutputSheet
+from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
 
 class Computation(NamedTuple):

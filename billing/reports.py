@@ -6,7 +6,7 @@ from typing import Iterable
 
 from billing.contract import VALIDATION
 from billing.errors import Finding
-from billing.xlsx_write import Changes, Mark, OutputSheet
+from billing.changes import Changes, Mark, OutputSheet
 
 
 def validation_sheet(findings: Iterable[Finding]) -> OutputSheet:

@@ -15,7 +15,7 @@ from billing.cellvalues import decimal_column
 from billing.compute import Computed
 from billing.tables import Tables
 from billing.xlsx_read import Book, SheetTable
-from billing.xlsx_write import CellUpdate, Changes, HeaderAdd, OutputSheet
+from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
 MONEY_FORMAT = "#,##0.00"
 TAX_SUMMARY_COLUMNS = ("invoice_key", "invoice_no", "tax_code", "rate", "kind", "base", "tax", "currency", "note")

@@ -9,13 +9,13 @@ nothing else of openpyxl is used here.
 
 from __future__ import annotations
 
-from openpyxl.formula.translate import Translator
-
 
 def moved_formula(formula: str, origin: str, dest: str) -> str:
     """`formula` (without `=`) written at `origin` (`B2`), as it reads at `dest` (`B7`).
 
     Raises ValueError when the formula cannot be read."""
+    from openpyxl.formula.translate import Translator  # only when a shared formula's anchor is overwritten
+
     try:
         moved = Translator("=" + formula, origin=origin).translate_formula(dest)
     except Exception as exc:  # the tokenizer raises a bare TokenizerError or worse on odd text

@@ -34,6 +34,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from billing.cells import column_letter, parse_a1, split_ref
+from billing.changes import Mark
 from billing.errors import BadFile
 from billing.xlsx_package import COMMENTS_REL, VML_REL, Package, q
 from billing.xlsx_sheettext import SheetText
@@ -48,13 +49,6 @@ _VML = "urn:schemas-microsoft-com:vml"
 _VML_EXCEL = "urn:schemas-microsoft-com:office:excel"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
-
-
-class Mark(NamedTuple):
-    """A problem shown on an input cell (`Sheet!E7`) or row (`Sheet!7:7`)."""
-
-    ref: str
-    message: str
 
 
 def marks_by_sheet(marks: Sequence[Mark]) -> dict[str, list[str]]:

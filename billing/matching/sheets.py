@@ -12,7 +12,7 @@ from billing.matching import ManualRow
 from billing.matching.engine import MatchResult
 from billing.matching.items import ZERO
 from billing.xlsx_read import SheetTable
-from billing.xlsx_write import OutputSheet
+from billing.changes import OutputSheet
 
 ALLOCATION_COLUMNS = ALLOCATIONS.column_names + ("settled",)
 UNMATCHED_COLUMNS = ("payment_id", "value_date", "amount", "payer_name", "reference_text", "candidates",
