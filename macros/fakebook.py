@@ -35,6 +35,7 @@ workbook, charts included, to the file).
 
 from __future__ import annotations
 
+import builtins
 import sys
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _from_macros(depth: int) -> bool:
 
 
 class _Modelled:
-    """Records which attributes the macros read (see `USED`)."""
+    """Records which attributes the macros read or set (see `USED`)."""
 
     REAL = ""
 
@@ -65,6 +66,11 @@ class _Modelled:
         if not name.startswith("_") and _from_macros(2):
             USED.add((type(self).REAL, name))
         return object.__getattribute__(self, name)
+
+    def __setattr__(self, name, value):
+        if not name.startswith("_") and _from_macros(2):
+            USED.add((type(self).REAL, name))
+        object.__setattr__(self, name, value)
 
     def _used(self, name: str) -> None:
         """For the special methods Python calls on the type (`iter`, `len`, `[]`)."""
@@ -428,12 +434,12 @@ class FakeTable(_Modelled):
             cell.value = None
         del self._sheet.ws.tables[self._table.displayName]
 
-    def resize(self, cells: FakeRange) -> None:
+    def resize(self, range: FakeRange) -> None:  # noqa: A002 (xlwings' name)
         """Excel's ListObject.Resize: the header row stays, new columns take their header
         cell's text as their name."""
-        table, ws = self._table, self._sheet.ws
+        table, ws, cells = self._table, self._sheet.ws, range
         names = [c.name for c in table.tableColumns]
-        for column in range(cells._left + len(names), cells._right + 1):
+        for column in builtins.range(cells._left + len(names), cells._right + 1):
             header = ws.cell(cells._top, column).value
             names.append(str(header) if header not in (None, "") else f"Column{len(names) + 1}")
             table.tableColumns.append(TableColumn(id=len(names), name=names[-1]))
@@ -472,6 +478,13 @@ class _ChartState:
         self.title: str | None = None
         self.value_format = "General"
         self.legend = (True, "right")
+        self.existing = None  # a chart that was in the file already (openpyxl's), kept as it is
+
+    @classmethod
+    def loaded(cls, chart, sheet: "FakeSheet") -> "_ChartState":
+        state = cls(FakeRange(sheet, 1, 1, 1, 1), 0, 0, None, "loaded")
+        state.existing = chart
+        return state
 
     def series_ranges(self) -> list[FakeRange]:
         s = self.source
@@ -658,12 +671,12 @@ class FakeSheet(_Modelled):
     def used_range(self) -> FakeRange:
         return FakeRange(self, 1, 1, self.ws.max_row, self.ws.max_column)
 
-    def range(self, first, last=None) -> FakeRange:
-        if isinstance(first, str):
-            left, top, right, bottom = range_boundaries(first if ":" in first else f"{first}:{first}")
+    def range(self, cell1, cell2=None) -> FakeRange:
+        if isinstance(cell1, str):
+            left, top, right, bottom = range_boundaries(cell1 if ":" in cell1 else f"{cell1}:{cell1}")
             return FakeRange(self, top, left, bottom, right)
-        last = last or first
-        return FakeRange(self, first[0], first[1], last[0], last[1])
+        cell2 = cell2 or cell1
+        return FakeRange(self, cell1[0], cell1[1], cell2[0], cell2[1])
 
     def activate(self) -> None:
         self._book._active = self.ws.title
@@ -736,7 +749,8 @@ class FakeBook(_Modelled):
         self.saved = True
         self.wb = openpyxl.load_workbook(path)
         self._active = self.wb.active.title
-        self._charts: dict[str, list[_ChartState]] = {}
+        self._charts: dict[str, list[_ChartState]] = {
+            ws.title: [_ChartState.loaded(c, FakeSheet(self, ws)) for c in ws._charts] for ws in self.wb.worksheets}
         self.prompts = list(prompts)
         self.inputs: list[tuple[str, str]] = []
         self._app = FakeApp(self)
@@ -790,6 +804,9 @@ class FakeBook(_Modelled):
 
 
 def _add_openpyxl_chart(ws, state: _ChartState) -> None:
+    if state.existing is not None:
+        ws._charts.append(state.existing)
+        return
     if state.chart_type != "column_clustered":
         raise NotImplementedError(f"the fake saves clustered column charts only, not {state.chart_type}")
     chart = BarChart()

@@ -29,8 +29,9 @@ def closed(tmp_path_factory):
     from billing.demo import prepare_demo
     from billing.store import open_store
 
-    demo = prepare_demo(tmp_path_factory.mktemp("outputs"), invoices=40, seed=7)
-    result = close(read_book(demo.workbook, optional=(ALLOCATIONS,)), open_store(),
+    folder = tmp_path_factory.mktemp("outputs")
+    demo = prepare_demo(folder, invoices=40, seed=7)
+    result = close(read_book(demo.workbook, optional=(ALLOCATIONS,)), open_store(f"sqlite:///{folder / 'store.db'}"),
                    CloseOptions(demo.as_of, statements=demo.statements), workbook="demo.xlsx")
     assert result.ok, result.findings
     return demo.workbook, result.changes.outputs
@@ -91,11 +92,11 @@ def test_written_again_an_output_sheet_is_replaced_the_same_way(tmp_path, closed
     file_copy, live_copy = tmp_path / "file.xlsx", tmp_path / "live.xlsx"
     shutil.copy(workbook, file_copy)
     shutil.copy(workbook, live_copy)
-    book = FakeBook(live_copy)
-    for outputs_of_run in (first, second):
+    for outputs_of_run in (first, second):  # the workbook saved and opened again in between
         apply_changes(file_copy, Changes(outputs=outputs_of_run))
+        book = FakeBook(live_copy)
         write_live_outputs(book, outputs_of_run)
-    book.save()
+        book.save()
     _assert_same_outputs(file_copy, live_copy, second)
     assert not openpyxl.load_workbook(live_copy)["Report"]._charts
 
