@@ -87,7 +87,3 @@ def parse_typed_date(text: object, order: str | None, separator: str | None) -> 
                        f"{_day(typed, year, a, b):%d %B %Y}? Type it as {year:04d}-MM-DD")
     return _day(typed, year, b, a) if a > 12 or a == b else _day(typed, year, a, b)
 
-
-def order_name(order: str | None) -> str:
-    """The order in words, for a prompt."""
-    return _NAMES.get(order or "", "year-month-day")

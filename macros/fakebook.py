@@ -27,10 +27,12 @@ What it models, as Excel does it:
   does), `app.status_bar`, `app.alert`, `app.api.InputBox` / `input_box`,
   `app.api.International`, `app.api.GetOpenFilename`.
 
-Test-only handles (never used by the macros): `wb`, `alerts`, `status_history`, `saved`
-(what `Workbook.Saved` answers), `prompts` (the answers the input box gives, in turn;
-`False` is Cancel), `inputs` (the prompts it was shown), `save()` (writes the openpyxl
-workbook, charts included, to the file).
+Test-only handles (a macro using one fails `tests/test_xlwings_api.py`): `wb`, `alerts`,
+`status_history`, `saved` (what `Workbook.Saved` answers), `prompts` (the answers the input
+box gives, in turn; `False` is Cancel), `inputs` (the prompts it was shown, with their
+default text), `date_order` (Excel's, on Windows), `files` (what the file dialog returns),
+`engine`, `save()` (writes the openpyxl workbook, charts included, to the file). Charts
+already in the file are kept as they are and can be deleted, not read.
 """
 
 from __future__ import annotations
@@ -235,11 +237,11 @@ class _MacListObjectApi(_ListObjectApi):
 class FakeApp(_Modelled):
     REAL = "App"
 
-    def __init__(self, book: "FakeBook"):
+    def __init__(self, book: "FakeBook | None" = None):
         self._status = False
         self.alerts: list[str] = []
         self.status_history: list[object] = []
-        self._api = _MacAppApi(book) if book.engine == "mac" else _AppApi(book)
+        self._api = None if book is None else _MacAppApi(book) if book.engine == "mac" else _AppApi(book)
 
     @property
     def status_bar(self):
@@ -257,6 +259,10 @@ class FakeApp(_Modelled):
     @property
     def api(self):
         return self._api
+
+    @api.setter
+    def api(self, value) -> None:  # a test puts an engine object of its own here
+        self._api = value
 
 
 class FakeRange(_Modelled):

@@ -54,6 +54,14 @@ def test_what_cannot_be_read_is_refused_with_its_reason(typed, order, separator,
     assert str(refused.value) == reason
 
 
+def test_the_documented_examples_hold():
+    import doctest
+
+    import macros.asof
+
+    assert doctest.testmod(macros.asof).failed == 0
+
+
 @pytest.fixture
 def workbook(tmp_path):
     from billing.demo import prepare_demo
