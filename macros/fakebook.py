@@ -6,13 +6,13 @@ and, behind `.api`, on the engine's own objects — pywin32's COM objects on Win
 (`FakeBook(path, engine="windows")`, the default) or appscript references on macOS
 (`engine="mac"`). Nothing else: an attribute that only the fake had (a `saved` on the
 Book once) is how a macro passes its tests and fails in Excel. So every public attribute a
-`macros` module reads from a fake object is recorded in `USED` as (real class, name), and
+`macros` module reads or sets on a fake object is recorded in `USED` as (real class, name), and
 `tests/test_xlwings_api.py` checks each against xlwings' classes and Excel's dictionaries.
 
 What it models, as Excel does it:
 - values: `range.options(ndim=2, err_to_str=…).value` reads a 2-D list (floats for numbers,
-  datetimes for dates, None for empty cells, an error cell as its text `#N/A` with
-  `err_to_str=True`, else None); `range.value = rows` writes from the top-left cell and
+  datetimes for dates, None for empty cells, an error cell as xlwings gives it: see
+  `_as_xlwings`); `range.value = rows` writes from the top-left cell and
   parses text as if typed (see `_enter`);
 - formats: `range.number_format`, `range.column_width`, `range.add_hyperlink(address, text,
   tip)` (an address `#Sheet!A1` is a place in the workbook), `range.conditional_formats
@@ -295,7 +295,8 @@ class FakeRange(_Modelled):
     def value(self):
         """Read: a 2-D list when `ndim=2` was asked (always so in the macros)."""
         ws, errors_as_text = self._sheet.ws, self._options.get("err_to_str", False)
-        return [[_as_xlwings(ws.cell(r, c), errors_as_text) for c in range(self._left, self._right + 1)]
+        engine = self._sheet._book.engine
+        return [[_as_xlwings(ws.cell(r, c), errors_as_text, engine) for c in range(self._left, self._right + 1)]
                 for r in range(self._top, self._bottom + 1)]
 
     @value.setter
@@ -402,11 +403,23 @@ def _number(text: str) -> bool:
     return text.lower() not in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity")
 
 
-def _as_xlwings(cell, errors_as_text: bool) -> object:
-    """A cell's value as xlwings reads it: every number a double (openpyxl keeps ints); an
-    error value its text with `err_to_str=True`, else None."""
+#: the error values xlwings knows by text (`cell_errors` of `_xlwindows` and `_xlmac`)
+XLWINGS_ERROR_TEXTS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
+#: the newer ones by their XlCVError number: COM hands them over as 0x800A0000 + it
+_NEWER_ERRORS = {"#GETTING_DATA": 2043, "#SPILL!": 2045, "#CONNECT!": 2046, "#BLOCKED!": 2047, "#UNKNOWN!": 2048,
+                 "#FIELD!": 2049, "#CALC!": 2050}
+
+
+def _as_xlwings(cell, errors_as_text: bool, engine: str) -> object:
+    """A cell's value as xlwings reads it: every number a double (openpyxl keeps ints). An
+    error value: its text with `err_to_str=True`, else None — for the errors xlwings knows;
+    on Windows any other arrives as its COM error number either way, on macOS (where
+    xlwings compares the cell's displayed text with the ones it knows) as None."""
     if cell.data_type == "e":
-        return cell.value if errors_as_text else None
+        code = str(cell.value)
+        if code in XLWINGS_ERROR_TEXTS:
+            return code if errors_as_text else None
+        return 0x800A0000 + _NEWER_ERRORS[code] - 2**32 if engine == "windows" else None
     value = cell.value
     return float(value) if type(value) is int else value
 
@@ -727,7 +740,8 @@ class FakeSheets(_Modelled):
     def active(self) -> FakeSheet:
         return FakeSheet(self._book, self._book.wb[self._book._active])
 
-    def add(self, name: str | None = None, before: FakeSheet | None = None, after: FakeSheet | None = None) -> FakeSheet:
+    def add(self, name: str | None = None, before: FakeSheet | None = None,
+            after: FakeSheet | None = None) -> FakeSheet:
         wb = self._book.wb
         if after is not None:
             index = wb.worksheets.index(after.ws) + 1

@@ -2,11 +2,12 @@
 
 Reading goes through xlwings' portable Book API only (`book.sheets`, `sheet.tables`,
 `sheet.used_range`, `sheet.range(...).options(ndim=2).value`), into exactly the `Book` of
-`SheetTable`s that `billing.xlsx_read.read_book` makes from a file — the same
-`read_table` builds both. Writing: one array write per output sheet (header and rows in a
-single `range.value = …`), rendered as the file writer renders it (number formats, Table,
-links, highlight rules, chart, widths, frozen header); one write per run of consecutive
-cells of a column for input cells. What xlwings' portable API lacks is reached through the
+`SheetTable`s that `billing.xlsx_read.read_book` makes from a file — the same `read_table`
+builds both.
+Writing: one array write per output sheet (header and rows in a single `range.value = …`),
+rendered as the file writer renders it (number formats, Table, links, highlight rules,
+chart, widths, frozen header); one write per run of consecutive cells of a column for
+input cells. What xlwings' portable API lacks is reached through the
 engine (`macros.engine`). `macros.fakebook.FakeBook` models exactly the calls used here.
 """
 

@@ -32,7 +32,8 @@ from macros import engine as engines
 from macros import fakebook
 from macros.fakebook import FakeBook
 
-#: Excel object-model members used through `.api` on Windows (learn.microsoft.com/office/vba/api/excel.<object>.<member>)
+#: Excel object-model members used through `.api` on Windows
+#: (learn.microsoft.com/office/vba/api/excel.<object>.<member>)
 WINDOWS_MEMBERS = {
     "Workbook": {"Saved"},
     "Application": {"InputBox", "International", "GetOpenFilename", "ActiveWindow"},
@@ -94,7 +95,8 @@ def _run_every_macro(folder, demo) -> None:
 def test_the_macros_were_seen_using_what_they_use(used):
     """The recording works: the calls of reading, writing, rendering and the engine are all there."""
     for name in [("Book", "sheets"), ("App", "status_bar"), ("Range", "number_format"), ("Range", "column_width"),
-                 ("Chart", "title"), ("ChartSeries", "name"), ("ChartLegend", "position"), ("Range", "add_hyperlink"), ("Charts", "add"), ("Range", "conditional_formats"),
+                 ("Chart", "title"), ("ChartSeries", "name"), ("ChartLegend", "position"), ("Range", "add_hyperlink"),
+                 ("Charts", "add"), ("Range", "conditional_formats"),
                  ("Chart", "set_x_axis_values"), ("Sheets", "__iter__"), ("win:Workbook", "Saved"),
                  ("mac:workbook", "saved"), ("mac:application", "input_box"), ("win:ListObject", "Delete"),
                  ("win:Window", "FreezePanes"), ("mac:window", "freeze_panes")]:
