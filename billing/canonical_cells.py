@@ -4,13 +4,20 @@
 both sheet readers share (`canonical_sheet`'s fast text scanner and its element-by-element
 reader), so the two can only agree:
 
-* a formula cell is its formula (`f`), without a leading `=` and without its cached result
-  (programs recompute it and some drop it on save); an array formula is `fa` with its range;
+* a formula cell is its formula (`f`), without a leading `=`; an array formula is `fa` with
+  its range. Version 1 leaves the cached result out; version 2 adds it (`TYPE:VALUE`,
+  normalised like a value: `n:3950.0`), because python-calamine and Excel in manual
+  calculation show it;
 * otherwise by the cell's type: numbers (`n`) as the shortest text that reads back as the same
   IEEE-754 double (Python's `repr`: `46234.0`, `0.19`, `1e-05`, `1.5e+16`), -0 as 0; text (`s`)
   whether shared, inline or `str`; booleans (`b`) as TRUE/FALSE; errors (`e`) and ISO dates
   (`d`) as written;
 * a cell with no value and no formula, or with empty text, is no content and has no line.
+
+What follows the value is the style's part (`cell_looks`): version 1 the number format code;
+version 2 the code, TAB, whether the text can be read, TAB, then the cached result of a
+formula (empty for other cells). `CellForms` also notes formulas a seal refuses (DDE, other
+workbooks: `canonical_links`) by their line, for the sheet reader to name their cells.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Callable, NamedTuple, Sequence
 
 from lxml import etree
 
+from billing.canonical_links import formula_link
 from billing.ooxml import MAIN, PARSER, local
 
 _NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
@@ -139,9 +147,14 @@ def parse_cell_text(rest: str) -> RawCell:
 class CellForms:
     """Turns raw cells into canonical lines (`\\ttype\\tvalue\\tformat`, '' for no content)."""
 
-    def __init__(self, shared_string: Callable[[int], str], formats: Sequence[str]):
+    def __init__(self, shared_string: Callable[[int], str], formats: Sequence[str], version: int = 1,
+                 looks=None):
         self._string = shared_string
         self.formats = formats
+        self.version = version
+        self.looks = looks  # the workbook's `canonical_looks.Looks` (version 2)
+        self._default = "General" if version < 2 else "General\t1\t"
+        self.linked: dict[str, tuple[str, str]] = {}  # line -> (rule, message) of a formula a seal refuses
 
     def line(self, cell: RawCell, formula_text: str | None = None) -> str:
         """`formula_text`: a shared formula's text already translated to this cell."""
@@ -149,12 +162,19 @@ class CellForms:
         if cell.formula is not None:
             f = cell.formula
             text = formula_text if formula_text is not None else (f.text or "")
-            text = escape(text[1:] if text.startswith("=") else text)
+            text = text[1:] if text.startswith("=") else text
+            link = formula_link(text)
+            text = escape(text)
+            cached = self.cached(cell) if self.version >= 2 else ""
             if f.kind == "array":
-                return f"\tfa\t{f.ref or ''} {text}\t{fmt}"
-            if f.kind == "dataTable":
-                return f"\tft\t{escape(f.attributes)} {text}\t{fmt}"
-            return f"\tf\t{text}\t{fmt}"
+                line = f"\tfa\t{f.ref or ''} {text}\t{fmt}{cached}"
+            elif f.kind == "dataTable":
+                line = f"\tft\t{escape(f.attributes)} {text}\t{fmt}{cached}"
+            else:
+                line = f"\tf\t{text}\t{fmt}{cached}"
+            if link is not None:
+                self.linked[line] = link
+            return line
         kind, value = cell.kind, cell.value
         if kind == "inlineStr":
             return f"\ts\t{escape(cell.inline)}\t{fmt}" if cell.inline else ""
@@ -175,12 +195,35 @@ class CellForms:
             return f"\t{kind}\t{escape(value)}\t{fmt}"
         raise CellProblem(f"has the unknown cell type {kind[:20]!r}")
 
+    def cached(self, cell: RawCell) -> str:
+        """A formula cell's cached result as `TYPE:VALUE` (normalised as values are), '' for none."""
+        kind, value = cell.kind, cell.value
+        if kind == "inlineStr":
+            return f"s:{escape(cell.inline)}" if cell.inline else ""
+        if not value:
+            return ""
+        if kind == "n":
+            return f"n:{canonical_number(value)}"
+        if kind == "s":
+            text = self._shared(value)
+            return f"s:{escape(text)}" if text else ""
+        if kind == "str":
+            return f"s:{escape(value)}"
+        if kind == "b":
+            if value.strip() not in _BOOLEANS:
+                raise CellProblem(f"holds {value[:20]!r} as its result, which is not a boolean")
+            return f"b:{_BOOLEANS[value.strip()]}"
+        if kind in ("e", "d"):
+            return f"{kind}:{escape(value)}"
+        raise CellProblem(f"has the unknown cell type {kind[:20]!r}")
+
     def format(self, style: str) -> str:
-        """The escaped number format code of a style index ('' for none)."""
+        """What a style index puts after the value (`cell_looks`): the escaped number format
+        code, and from version 2 the readability and a TAB."""
         index = int(style) if style else 0
         if index >= len(self.formats):
             if not style:
-                return "General"
+                return self._default
             raise CellProblem(f"uses cell style {index}, but the workbook defines {len(self.formats)}")
         return self.formats[index]
 

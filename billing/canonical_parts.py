@@ -1,4 +1,5 @@
-"""The workbook-wide parts cells refer to: shared strings and number formats by style.
+"""The workbook-wide parts cells refer to: shared strings, and number formats (and, from
+`xlbilling-canonical/2`, readability) by style.
 
 Shared strings are cut out of `sharedStrings.xml` as text and decoded one by one when a
 cell first uses them (a 300k-string table costs a split, not 300k element objects); an
@@ -13,6 +14,7 @@ import re
 from lxml import etree
 
 from billing.canonical_cells import CellProblem, escape, string_text, xml_text
+from billing.canonical_looks import Looks
 from billing.errors import BadFile
 from billing.ooxml import MAIN, PARSER, Package, local
 
@@ -31,10 +33,20 @@ _SIMPLE_TEXT = re.compile(r'<t(?: xml:space="preserve")?>([^<&]*)</t>')
 
 def number_formats(pkg: Package, workbook_part: str) -> list[str]:
     """The number format code of each cell style (`cellXfs` index), escaped for the canonical form."""
+    return cell_looks(pkg, workbook_part, 1)[0]
+
+
+def cell_looks(pkg: Package, workbook_part: str, version: int) -> tuple[list[str], Looks | None]:
+    """What each cell style (`cellXfs` index) puts after a cell's value in its canonical line,
+    and the workbook's `Looks` (None for version 1).
+
+    Version 1: the escaped number format code. Version 2: the code, TAB, `1` or `0` (whether the
+    style's text can be read, `Looks.readable`), TAB: the cached result of a formula follows."""
     part = pkg.related(workbook_part, "styles")
-    if part is None:
-        return ["General"]
-    root = pkg.xml(part)
+    root = pkg.xml(part) if part is not None else None
+    looks = Looks(pkg, workbook_part, root) if version >= 2 else None
+    if root is None:
+        return ["General" if looks is None else "General\t1\t"], looks
     custom: dict[int, str] = {}
     formats: list[str] = []
     for child in root:
@@ -47,9 +59,33 @@ def number_formats(pkg: Package, workbook_part: str) -> list[str]:
             for xf in child:
                 if local(xf.tag) == "xf":
                     number = _id(xf.get("numFmtId") or "0", part)
-                    code = custom.get(number, BUILTIN_FORMATS.get(number, f"builtin:{number}"))
-                    formats.append(escape(code))
-    return formats or ["General"]
+                    code = escape(custom.get(number, BUILTIN_FORMATS.get(number, f"builtin:{number}")))
+                    if looks is not None:
+                        readable = looks.readable(_index(xf.get("fontId")), _index(xf.get("fillId")))
+                        code = f"{code}\t{int(readable)}\t"
+                    formats.append(code)
+    return formats or ["General" if looks is None else "General\t1\t"], looks
+
+
+def _index(text: str | None) -> int:
+    """A style's font or fill index (0 when absent; -1, the defaults, when it is not a number)."""
+    return int(text) if text and text.isdigit() else 0 if not text else -1
+
+
+def table_lines(pkg: Package, sheet_part: str) -> tuple[str, ...]:
+    """The Excel Tables (ListObjects) on a worksheet, version 2: what xlbilling's reader takes
+    from them (which rows are the table's data) as `table TAB NAME TAB DISPLAY-NAME TAB REF
+    TAB HEADER-ROWS TAB TOTALS-ROWS`, REF upper case without `$`, the counts as written
+    (`1` and `0` when absent), escaped, sorted."""
+    lines = []
+    for kind, target in pkg.relationships(sheet_part).values():
+        if kind.rsplit("/", 1)[-1] != "table" or not pkg.has(target):
+            continue
+        root = pkg.xml(target)
+        fields = (root.get("name", ""), root.get("displayName", ""), root.get("ref", "").replace("$", "").upper(),
+                  root.get("headerRowCount", "1"), root.get("totalsRowCount", "0"))
+        lines.append("table\t" + "\t".join(escape(f) for f in fields))
+    return tuple(sorted(lines))
 
 
 def _id(text: str | None, part: str) -> int:

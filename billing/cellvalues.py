@@ -1,6 +1,8 @@
 """Cell values as the contract reads them, a whole column at a time.
 
-python-calamine gives str, float, bool, date and datetime. These functions turn a column
+python-calamine gives str, float, bool, date and datetime; the reader adds `ErrorValue` for a
+cell holding an Excel error (#N/A, #DIV/0!, …), which python-calamine shows as blank. These
+functions turn a column
 of such values into the contract's form where the value is readable (text as shown, codes
 case-folded, ISO date strings as dates, amounts as exact Decimals) and leave any value
 they cannot read as it is, for validation to report with its cell. Validation and the
@@ -17,12 +19,36 @@ typed tables the domain works on both read cells through here, so they cannot di
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Sequence
 
 
+@dataclass(frozen=True, slots=True)
+class ErrorValue:
+    """An Excel error value in a cell (`#N/A`, `#DIV/0!`, `#SPILL!`, …): not data, never blank.
+
+    Every reading below leaves it as it is, so validation finds it in its cell.
+
+    >>> str(ErrorValue("#N/A")), text_column([ErrorValue("#REF!")])
+    ('#N/A', [ErrorValue(code='#REF!')])
+    """
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+#: A number typed into a text column is read as shown when Excel kept all its digits (it
+#: keeps 15); a longer one is left as a number, for validation to refuse.
+_EXACT_DIGITS = 1e15
+
+
 def _text(value: object) -> object:
     if type(value) is float:
+        if not abs(value) < _EXACT_DIGITS:
+            return value
         return str(int(value)) if value.is_integer() else repr(value)
     if type(value) is int:
         return str(value)
@@ -64,7 +90,7 @@ def date_column(values: Sequence[object]) -> list[object]:
 
 def _decimal(value: object) -> object:
     if type(value) is float:
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if value else _ZERO  # -0.0 is 0
     if type(value) is int:
         return Decimal(value)
     if type(value) is str:
@@ -72,10 +98,20 @@ def _decimal(value: object) -> object:
             number = Decimal(value.strip())
         except InvalidOperation:
             return value
-        return number if number.is_finite() else value
+        if not number.is_finite():
+            return value
+        return number.copy_abs() if number.is_zero() else number
     return value
 
 
+_ZERO = Decimal(0)
+
+
 def decimal_column(values: Sequence[object]) -> list[object]:
-    """Numbers as exact Decimals (a float through its shortest repr, as Excel shows it)."""
+    """Numbers as exact Decimals (a float through its shortest repr, as Excel shows it);
+    a negative zero is zero.
+
+    >>> decimal_column([-0.0, "-0.00", 1e308])
+    [Decimal('0'), Decimal('0.00'), Decimal('1E+308')]
+    """
     return [_decimal(v) for v in values]

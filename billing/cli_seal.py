@@ -1,9 +1,10 @@
 """The seal's commands: `seal`, `verify`, `keys init|export-public`, `archive list|show|get|check|head`.
 
 Registered on the `xlbilling` app when `billing.cli` imports this module. Exit codes as
-everywhere: 0 success (verify: intact), 1 a check failed (invalid workbook, tampered or
-unsealed workbook, archive faults; the result is still printed), 2 the file or the
-arguments cannot be used.
+everywhere: 0 success (verify: intact), 1 a check failed (invalid workbook; a workbook the
+seal refuses — DDE formulas, links to other workbooks — each place a finding; tampered,
+superseded or unsealed workbook; archive faults; the result is still printed), 2 the file
+or the arguments cannot be used.
 """
 
 from __future__ import annotations
@@ -134,8 +135,15 @@ def _report_json(report) -> dict:
         "sha256": report.sha256,
         "archived_original": {"status": report.original.status, "message": report.original.message,
                               "archive_id": report.original.entry.seq if report.original.entry else None},
-        **{k: record.get(k) for k in ("workbook_id", "period", "sealed_at", "sealer", "key_id")},
+        "superseded_by": _later_json(report.superseded_by),
+        **{k: record.get(k) for k in ("workbook_id", "period", "sealed_at", "sealer", "key_id", "canonical")},
     }
+
+
+def _later_json(entry) -> dict | None:
+    if entry is None:
+        return None
+    return {"archive_id": entry.seq, "sealed_at": entry.sealed_at, "sha256": entry.sha256, "period": entry.period}
 
 
 def _print_report(path: Path, report) -> None:
@@ -156,6 +164,11 @@ def _print_report(path: Path, report) -> None:
                   f"{record.get('period')} with key {record.get('key_id')}{note}", markup=False)
     elif not report.sealed:
         err.print(f"{path}: not sealed", markup=False)
+    elif report.superseded_by is not None and len(report.problems) == 1:
+        later = report.superseded_by
+        err.print(f"{path}: SUPERSEDED by archive entry {later.seq} (sealed {later.sealed_at}) — this copy is "
+                  f"intact as sealed {record.get('sealed_at')}, but no longer the seal of {record.get('period')} "
+                  "that counts", markup=False)
     else:
         counts = [f"{len(diff.cells)} cells changed" if diff and diff.cells else "",
                   f"{len(diff.sheets) + len(diff.workbook)} other changes" if diff and (diff.sheets or diff.workbook)

@@ -4,7 +4,9 @@ The seal reads workbooks at the level of their zip parts (not through a workbook
 because it must see exactly what the file holds and must be fast on big books. Every file
 passes `billing.safety.check_workbook_file` before it is opened here, and every XML part
 is parsed without entity resolution, network access or huge-tree mode; anything that does
-not parse is a `BadFile` with a one-line reason.
+not parse is a `BadFile` with a one-line reason. Part names are matched as OPC says
+(ECMA-376 Part 2, §9.1.1.1: ASCII case-insensitively), so a relationship to
+`sharedStrings.xml` finds the part `xl/SharedStrings.xml` as Excel and calamine do.
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ class Package:
             raise BadFile(f"cannot read the workbook: {exc}") from None
         self.infos = self.zip.infolist()
         self._names = {info.filename: info for info in self.infos}
+        self._folded = {}
+        for info in self.infos:  # the first of names that differ only in case, as zip readers take it
+            self._folded.setdefault(info.filename.lower(), info.filename)
         self._cache: dict[str, bytes] = {}
 
     def __enter__(self) -> "Package":
@@ -87,16 +92,21 @@ class Package:
         """Close the zip file."""
         self.zip.close()
 
+    def actual(self, part: str) -> str:
+        """The part's name as the zip spells it (part names compare case-insensitively)."""
+        return part if part in self._names else self._folded.get(part.lower(), part)
+
     def has(self, part: str) -> bool:
         """Whether the package holds this part."""
-        return part in self._names
+        return self.actual(part) in self._names
 
     def info(self, part: str) -> zipfile.ZipInfo:
         """The zip entry of a part (its sizes, CRC)."""
-        return self._names[part]
+        return self._names[self.actual(part)]
 
     def read(self, part: str) -> bytes:
         """The part's bytes, inflated (and kept for the next reader)."""
+        part = self.actual(part)
         data = self._cache.get(part)
         if data is None:
             if part not in self._names:
@@ -115,7 +125,7 @@ class Package:
     def relationships(self, part: str) -> dict[str, tuple[str, str]]:
         """Relationship id -> (type, target part) of a part; external targets left out."""
         folder, name = posixpath.split(part)
-        rels = posixpath.join(folder, "_rels", name + ".rels")
+        rels = self.actual(posixpath.join(folder, "_rels", name + ".rels"))
         if not self.has(rels):
             return {}
         found = {}
@@ -125,7 +135,7 @@ class Package:
             target = rel.get("Target", "")
             absolute = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
                 posixpath.join(folder, target))
-            found[rel.get("Id", "")] = (rel.get("Type", ""), absolute)
+            found[rel.get("Id", "")] = (rel.get("Type", ""), self.actual(absolute))
         return found
 
     def workbook_part(self) -> str:

@@ -20,10 +20,10 @@ None or raises `BadFile` with a one-line reason. It refuses:
   laughs, external entities: Excel never writes a DTD), in UTF-32 or in an encoding that is not
   ASCII-compatible (which could hide one), or that do not start like XML;
 * sheets beyond Excel's grid: a `<dimension ref>`, or a `row`/`c`/`cell` reference beyond
-  row 1,048,576 or column XFD (16,384), in any XML part; and absurdly many sheets.
-
-Known limit: a sheet that stays inside Excel's grid but spans all of it (cells at A1 and at
-XFD1048576) passes; readers that build a dense grid must bound the area themselves.
+  row 1,048,576 or column XFD (16,384), in any XML part; and absurdly many sheets;
+* worksheets whose used area — last row × last column that any cell names, however sparse —
+  exceeds `billing.safety_area.MAX_AREA` (32 columns at full height): python-calamine makes a
+  dense grid of that area, and one cell at XFD1048576 would ask for 17 G cells.
 """
 
 from __future__ import annotations
@@ -38,8 +38,12 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
+from xml.parsers import expat
 
+from billing import safety_area
+from billing.cells import column_letter
 from billing.errors import BadFile
+from billing.safety_area import SheetArea, referenced_area, walk_area
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -57,10 +61,15 @@ MAX_PART_SIZE = 1 * GiB
 #: The whole package inflated, declared and actual: twice the biggest part.
 MAX_TOTAL_SIZE = 2 * GiB
 #: Sheet XML deflates 10-50x (measured: 9-19x even for rows of identical styled empty
-#: cells); 200x on a part of meaningful size is a crafted stream (zeros deflate ~1000x).
-#: Smaller parts are bounded by MAX_PART_SIZE instead (1 MiB at 1000x is 1 GiB).
-MAX_RATIO = 200
-RATIO_MIN_COMPRESSED = 1 * MiB
+#: cells). The most in 157 real-world test workbooks: 121x, a sheet of long strings of one
+#: letter, as Excel compressed it — 250x once zlib (level 6, as most tools) compresses it
+#: again, 259x at level 9. Zeros and repeated bytes deflate ~1000x. So every part may inflate
+#: to at most MAX_RATIO times its compressed size plus RATIO_ALLOWANCE (small parts compress
+#: however they like), and the whole package to MAX_RATIO times the file's size plus
+#: TOTAL_RATIO_ALLOWANCE: a 1 MB file never inflates beyond ~516 MB.
+MAX_RATIO = 500
+RATIO_ALLOWANCE = 1 * MiB
+TOTAL_RATIO_ALLOWANCE = 16 * MiB
 #: Excel has no fixed sheet limit (memory bound); a billing workbook has about a dozen.
 #: Counting worksheets, chartsheets, dialog and macro sheets.
 MAX_SHEETS = 2_000
@@ -76,6 +85,8 @@ CHUNK = 1 * MiB
 OVERLAP = 256
 #: Bytes gathered before an XML part's encoding and declaration are judged.
 HEAD = 1024
+#: The workbook part and its relationships are parsed to name a sheet in a message up to this size.
+HEAD_LIMIT = 16 * MiB
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
@@ -143,15 +154,61 @@ def _check_open_file(f, size: int) -> None:
     _check_end_record(f, size)
     with zipfile.ZipFile(f) as zf:
         infos = zf.infolist()
-    _check_listing(infos)
+    _check_listing(infos, size)
     total = [0]
     for info in sorted(infos, key=lambda i: i.header_offset):
         chunks = _inflate(f, info, total)
         if info.filename.lower().endswith(_XML_SUFFIXES):
-            _scan_xml(info.filename, chunks)
+            area = SheetArea() if _SHEET_PART.fullmatch(info.filename) else None
+            _scan_xml(info.filename, chunks, area)
+            if area is not None and area.needs_exact:
+                _check_area(f, info, infos)
         else:
             for _ in chunks:
                 pass
+
+
+def _check_area(f, info: zipfile.ZipInfo, infos: list[zipfile.ZipInfo]) -> None:
+    """The exact used area of a worksheet the cheap look could not vouch for (a second pass)."""
+    area = referenced_area(_as_utf8(info.filename, _inflate(f, info, [0]))[1])
+    if area is None:  # cells without a reference: place them as python-calamine does
+        try:
+            area = walk_area(_inflate(f, info, [0]))
+        except expat.ExpatError as exc:
+            raise BadFile(f"damaged workbook: part {_q(info.filename)} is not well-formed XML "
+                          f"({_describe(exc)})") from None
+    rows, columns = area
+    if rows * columns > safety_area.MAX_AREA:
+        sheet = _sheet_name(f, infos, info.filename)
+        raise BadFile(f"sheet too large to read: {sheet} uses A1:{column_letter(columns - 1)}{rows} "
+                      f"({rows:,} rows × {columns:,} columns = {rows * columns:,} cells; the limit is "
+                      f"{safety_area.MAX_AREA:,} cells, e.g. 32 columns of 1,048,576 rows); "
+                      f"delete the cells far outside the data")
+
+
+def _sheet_name(f, infos: list[zipfile.ZipInfo], part: str) -> str:
+    """The name of the sheet stored in `part`, as the workbook lists it; else the part name.
+    Both small XML parts have passed the DTD check by now."""
+    from xml.etree import ElementTree
+
+    sizes = {i.filename: i.file_size for i in infos}
+    names = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    if any(sizes.get(n, HEAD_LIMIT + 1) > HEAD_LIMIT for n in names):
+        return _q(part)
+    try:
+        with zipfile.ZipFile(f) as zf:
+            rels = ElementTree.fromstring(zf.read(names[1]))
+            workbook = ElementTree.fromstring(zf.read(names[0]))
+        targets = {r.get("Id"): r.get("Target", "").lstrip("/").removeprefix("xl/")
+                   for r in rels if r.tag.endswith("Relationship")}
+        for sheet in workbook.iter():
+            if sheet.tag.endswith("}sheet"):
+                rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+                if "xl/" + targets.get(rid, "") == part:
+                    return repr(sheet.get("name", ""))
+    except Exception:  # a name for a message only; the part name does as well
+        pass
+    return _q(part)
 
 
 def _refuse_ole(f) -> None:
@@ -188,7 +245,7 @@ def _check_end_record(f, size: int) -> None:
                       f"(limit {MAX_CENTRAL_DIRECTORY:,})")
 
 
-def _check_listing(infos: list[zipfile.ZipInfo]) -> None:
+def _check_listing(infos: list[zipfile.ZipInfo], file_size: int) -> None:
     if len(infos) > MAX_ENTRIES:
         raise BadFile(f"hostile or broken workbook: {len(infos):,} zip entries (limit {MAX_ENTRIES:,})")
     seen: set[str] = set()
@@ -220,10 +277,14 @@ def _check_listing(infos: list[zipfile.ZipInfo]) -> None:
         if info.file_size > MAX_PART_SIZE:
             raise BadFile(f"zip bomb suspected: part {_q(info.filename)} declares {_size(info.file_size)} "
                           f"uncompressed (limit {_size(MAX_PART_SIZE)})")
-        if info.compress_size > RATIO_MIN_COMPRESSED and info.file_size > MAX_RATIO * info.compress_size:
-            raise BadFile(f"zip bomb suspected: part {_q(info.filename)} compression ratio "
-                          f"{info.file_size // info.compress_size}:1 (limit {MAX_RATIO}:1)")
+        if info.file_size > MAX_RATIO * info.compress_size + RATIO_ALLOWANCE:
+            raise BadFile(f"zip bomb suspected: part {_q(info.filename)} inflates {_size(info.compress_size)} "
+                          f"to {_size(info.file_size)} (ratio {info.file_size // max(info.compress_size, 1):,}:1; "
+                          f"limit {MAX_RATIO}:1)")
     declared = sum(i.file_size for i in infos)
+    if declared > MAX_RATIO * file_size + TOTAL_RATIO_ALLOWANCE:
+        raise BadFile(f"zip bomb suspected: a file of {_size(file_size)} whose parts inflate to {_size(declared)} "
+                      f"(ratio {declared // max(file_size, 1):,}:1; limit {MAX_RATIO}:1)")
     if declared > MAX_TOTAL_SIZE:
         raise BadFile(f"zip bomb suspected: the parts declare {_size(declared)} uncompressed in total "
                       f"(limit {_size(MAX_TOTAL_SIZE)})")
@@ -288,19 +349,8 @@ def _pump(name: str, decompressor, data: bytes) -> Iterator[bytes]:
             return
 
 
-def _scan_xml(name: str, chunks: Iterator[bytes]) -> None:
-    head = b""
-    for chunk in chunks:
-        head += chunk
-        if len(head) >= HEAD:
-            break
-    if not head:
-        return
-    codec, allowed = _sniff(name, head)
-    stream: Iterable[bytes] = itertools.chain((head,), chunks)
-    if codec:
-        decoder = codecs.getincrementaldecoder(codec)("replace")
-        stream = (decoder.decode(chunk).encode("utf-8") for chunk in stream)
+def _scan_xml(name: str, chunks: Iterator[bytes], area: SheetArea | None = None) -> None:
+    allowed, stream = _as_utf8(name, chunks)
     tail, first = b"", True
     for chunk in stream:
         buf = tail + chunk
@@ -308,7 +358,27 @@ def _scan_xml(name: str, chunks: Iterator[bytes]) -> None:
             _check_declaration(name, buf, allowed)
             first = False
         _scan_buffer(name, buf)
+        if area is not None:
+            area.scan(buf)
         tail = buf[-OVERLAP:]
+
+
+def _as_utf8(name: str, chunks: Iterator[bytes]) -> tuple[re.Pattern, Iterable[bytes]]:
+    """The encodings the part may declare, and its bytes as UTF-8 (an ASCII-compatible part
+    as it is), at least `HEAD` bytes in the first chunk."""
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= HEAD:
+            break
+    if not head:
+        return _ASCII_ENCODINGS, ()
+    codec, allowed = _sniff(name, head)
+    stream: Iterable[bytes] = itertools.chain((head,), chunks)
+    if codec:
+        decoder = codecs.getincrementaldecoder(codec)("replace")
+        stream = (decoder.decode(chunk).encode("utf-8") for chunk in stream)
+    return allowed, stream
 
 
 def _sniff(name: str, head: bytes) -> tuple[str | None, re.Pattern]:

@@ -7,6 +7,9 @@ a big book), signs the record, writes the sealed workbook to a temporary file be
 the archive and indexes it, and only then moves it into place and writes the record
 beside it as `PATH.seal.json`. A failure at any step leaves the original file as it was
 and nothing in the archive.
+
+A workbook with DDE formulas or links to other workbooks is refused (`Unsealable`, each
+place a finding: `billing.canonical_links`): its values come from outside what is sealed.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from sqlalchemy import Engine
 from billing.archive import Entry, entries_of_workbook, file_sha256, new_entry_fields, record_entry, store_file
 from billing.atomic import write_bytes_atomically
 from billing.canonical import read_content
-from billing.errors import BadFile
+from billing.canonical_links import Link
+from billing.errors import BadFile, Finding
 from billing.keys import SigningKey
 from billing.ooxml import Package
 from billing.seal_package import property_value, protect_sheet, write_sealed
@@ -44,6 +48,22 @@ class SealFacts(NamedTuple):
     credit_note_numbers: dict | None
     customers: dict | None
     retention_years: int
+
+
+class Unsealable(BadFile):
+    """The workbook takes values from outside itself (DDE, other workbooks): nothing was sealed."""
+
+    def __init__(self, links: tuple[Link, ...]):
+        self.links = links
+        first = links[0]
+        super().__init__(f"{first.cell}: {first.message}; a workbook with DDE formulas or links to other "
+                         "workbooks is not sealed")
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Each place as an error finding."""
+        return tuple(Finding("error", link.cell, link.rule, f"{link.message}; a workbook with DDE formulas or "
+                                                             "links to other workbooks is not sealed")
+                     for link in self.links)
 
 
 class SealResult(NamedTuple):
@@ -84,11 +104,11 @@ def seal_facts(tables: Tables, period: str | None = None) -> SealFacts:
 
 def seal_workbook(path: Path, facts: SealFacts, *, engine: Engine, archive_root: Path, signing_key: SigningKey,
                   sealer: str | None = None, validated_sha256: str | None = None,
-                  now: dt.datetime | None = None) -> SealResult:
+                  now: dt.datetime | None = None, version: int | None = None) -> SealResult:
     """Seal the workbook at `path` in place, archive it and write `PATH.seal.json`.
 
     `validated_sha256`: the file's SHA-256 when it was validated; if the file changed since,
-    nothing is sealed."""
+    nothing is sealed. `version`: the canonical form (default: the current one)."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise BadFile(f"{path}: only .xlsx and .xlsm workbooks can be sealed")
@@ -100,7 +120,10 @@ def seal_workbook(path: Path, facts: SealFacts, *, engine: Engine, archive_root:
     # the bytes validation read passed the safety gate then: unchanged, they need not pass again
     with Package(path, checked=source_sha256 == validated_sha256) as pkg:
         # each worksheet is protected and deflated in the same job that reads its cells
-        content, _, protected = read_content(pkg, also=_protected)
+        reading = read_content(pkg, also=_protected, version=version)
+        if reading.links:
+            raise Unsealable(reading.links)
+        content, protected = reading.content, reading.extra
         record = build_record(
             content, file_sha256=source_sha256, workbook_id=facts.workbook_id, period=facts.period,
             invoice_numbers=facts.invoice_numbers, credit_note_numbers=facts.credit_note_numbers,

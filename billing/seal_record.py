@@ -9,10 +9,11 @@ signature over the canonical JSON of every other field. The fields:
 | field | meaning |
 |---|---|
 | `format` | `xlbilling-seal/1` |
-| `canonical` | `xlbilling-canonical/1`, the canonical form the digests follow |
+| `canonical` | the canonical form the digests follow: `xlbilling-canonical/2` for new seals (`/1` seals still verify) |
 | `content_digest` | SHA-256 of the manifest (see `billing.canonical`) |
 | `sheets` | `[{"name", "state", "digest"}]` in workbook order: the manifest's sheet lines |
 | `names_digest`, `vba_digest`, `date1904` | the manifest's other lines |
+| `calculation` | (canonical /2 only) the manifest's `calculation` line: `auto`, `manual` or `autoNoTable` |
 | `file_sha256` | SHA-256 of the workbook file exactly as it was validated, before the seal wrote protection and this record into it (the sealed file itself cannot hold its own hash; its SHA-256 is the archive id) |
 | `workbook_id` | Settings `workbook_id` |
 | `period` | `YYYY-MM` sealed (`--period`, default the month of the latest issue date) |
@@ -32,8 +33,8 @@ import json
 import re
 from typing import NamedTuple
 
-from billing.canonical import FORMAT as CANONICAL_FORMAT
-from billing.canonical import Content, SheetDigest, content_digest
+from billing.canonical import FORMATS as CANONICAL_FORMATS
+from billing.canonical import Content, SheetDigest, content_digest, version_of
 from billing.keys import SigningKey, is_valid_signature, key_id
 
 FORMAT = "xlbilling-seal/1"
@@ -72,7 +73,7 @@ def build_record(content: Content, *, file_sha256: str, workbook_id: str, period
         raise RecordError(f"period {period!r} is not YYYY-MM")
     record = {
         "format": FORMAT,
-        "canonical": CANONICAL_FORMAT,
+        "canonical": CANONICAL_FORMATS[content.version],
         "content_digest": content.digest,
         "sheets": [s._asdict() for s in content.sheets],
         "names_digest": content.names_digest,
@@ -89,6 +90,8 @@ def build_record(content: Content, *, file_sha256: str, workbook_id: str, period
         "key_id": signing_key.key_id,
         "previous_digest": previous_digest,
     }
+    if content.version >= 2:
+        record["calculation"] = content.calculation
     signature = signing_key.private.sign(canonical_json(record))
     return {**record, "signature": base64.b64encode(signature).decode("ascii")}
 
@@ -115,12 +118,27 @@ def parse_record(text: str) -> dict:
         raise RecordError("the seal record's sheets are not a list of name, state and digest")
     if not isinstance(record.get("date1904"), bool):
         raise RecordError("the seal record has no date1904")
+    version = version_of(record.get("canonical"))
+    if version is not None and version >= 2 and not isinstance(record.get("calculation"), str):
+        raise RecordError("the seal record has no calculation")
     return record
 
 
 def record_sheets(record: dict) -> tuple[SheetDigest, ...]:
     """The manifest's sheet lines as the record has them."""
     return tuple(SheetDigest(s["name"], s["state"], s["digest"]) for s in record["sheets"])
+
+
+def record_version(record: dict) -> int | None:
+    """The canonical form's version the record's digests follow (None: one this code does not know)."""
+    return version_of(record.get("canonical"))
+
+
+def record_content(record: dict) -> Content:
+    """The content the record says was sealed (its version's manifest fields)."""
+    version = record_version(record) or max(CANONICAL_FORMATS)
+    return Content(record["content_digest"], record_sheets(record), record["names_digest"], record["vba_digest"],
+                   record["date1904"], record.get("calculation", "auto") if version >= 2 else "auto", version)
 
 
 def signature_problems(record: dict, public) -> list[str]:
@@ -142,11 +160,12 @@ def signature_problems(record: dict, public) -> list[str]:
 
 def manifest_problems(record: dict) -> list[str]:
     """Whether the record's content digest follows from its own sheet list and digests."""
-    if record.get("canonical") != CANONICAL_FORMAT:
+    if record_version(record) is None:
         return [f"the record uses the canonical form {str(record.get('canonical'))[:40]!r}, "
-                f"this version knows {CANONICAL_FORMAT}"]
-    expected = content_digest(record_sheets(record), record["names_digest"], record["vba_digest"],
-                              record["date1904"])
+                f"this version knows {' and '.join(CANONICAL_FORMATS.values())}"]
+    sealed = record_content(record)
+    expected = content_digest(sealed.sheets, sealed.names_digest, sealed.vba_digest, sealed.date1904,
+                              sealed.calculation, sealed.version)
     if expected != record["content_digest"]:
         return ["the record's content digest does not follow from its sheet digests"]
     return []

@@ -24,10 +24,12 @@ class Outcome(NamedTuple):
 
 def seal_path(path: Path, *, period: str | None = None, sealer: str | None = None, key: Path | None = None,
               db: str | None = None, archive: Path | None = None) -> Outcome:
-    """Validate the workbook; if it is valid, seal and archive it (see `billing.seal`)."""
+    """Validate the workbook; if it is valid, seal and archive it (see `billing.seal`). A
+    workbook the seal refuses (DDE formulas, links to other workbooks) comes back like an
+    invalid one: its findings in `validation`, nothing sealed."""
     from billing.archive import archive_dir, file_sha256
     from billing.keys import init_key
-    from billing.seal import seal_facts, seal_workbook
+    from billing.seal import Unsealable, seal_facts, seal_workbook
     from billing.store import open_store
     from billing.tables import typed_tables
     from billing.xlsx_read import read_book
@@ -43,9 +45,14 @@ def seal_path(path: Path, *, period: str | None = None, sealer: str | None = Non
     result = result._replace(tables=None, computed=None)
     engine = open_store(db)
     signing_key, created = init_key(key)
-    sealed = seal_workbook(path, facts, engine=engine, archive_root=archive_dir(archive, db),
-                           signing_key=signing_key, sealer=sealer, validated_sha256=validated)
-    engine.dispose()
+    try:
+        sealed = seal_workbook(path, facts, engine=engine, archive_root=archive_dir(archive, db),
+                               signing_key=signing_key, sealer=sealer, validated_sha256=validated)
+    except Unsealable as refused:  # DDE formulas, links to other workbooks: findings, like validation's
+        return Outcome(result._replace(findings=result.findings + refused.findings()), None,
+                       signing_key if created else None)
+    finally:
+        engine.dispose()
     return Outcome(result, sealed, signing_key if created else None)
 
 
@@ -82,7 +89,10 @@ def verify_file(path: Path, public_key: Path | None = None) -> str:
                 f"{report.original.message}")
     if not report.sealed:
         return "not sealed: " + "; ".join(report.problems)
-    changes = [c.render() for c in report.diff.cells] + [c.render() for c in report.diff.sheets] if report.diff else []
+    if report.superseded_by is not None and len(report.problems) == 1:
+        return f"SUPERSEDED: {report.problems[0]}"
+    changes = [c.render() for c in report.diff.cells] + [c.render() for c in report.diff.sheets] + \
+        list(report.diff.workbook) if report.diff else []
     listed = "; ".join(changes[:20]) + (f"; … {len(changes) - 20} more" if len(changes) > 20 else "")
     return f"TAMPERED: {'; '.join(report.problems)}" + (f". Changes: {listed}" if listed else "")
 

@@ -23,8 +23,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-import holidays
-
 from billing.money import quantize
 
 _NET = re.compile(r"^NET\s*(\d{1,4})$")
@@ -75,6 +73,8 @@ def parse_terms(code: str) -> Terms:
 @lru_cache(maxsize=None)
 def _holidays(country: str, subdiv: str | None, year: int) -> frozenset[dt.date]:
     """The public holidays of one country (and subdivision) in one year, built once."""
+    import holidays  # its country tables load only when business-day terms are used
+
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
 
 

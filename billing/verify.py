@@ -6,10 +6,15 @@
    sheet list (`seal_record`). A record that was edited fails here.
 3. The workbook's canonical content is computed afresh and compared with the record. Equal
    digests: intact, whatever program saved the file since.
+   The content is computed in the canonical form the record names (`/1` seals made before
+   `/2` still verify by the `/1` rules).
 4. With the archive reachable, the archived original is found by the file's SHA-256 (the
    very bytes sealed), else by workbook id and content digest, re-hashed, and compared cell
-   by cell; without it, the per-sheet digests of the record still tell which sheets
-   changed, were added, removed or renamed.
+   by cell (and name by name); without it, the per-sheet digests of the record still tell
+   which sheets changed, were added, removed or renamed.
+5. With the archive index reachable, a seal is **superseded** when the index holds a later
+   seal of the same workbook (`workbook_id`) for the same `period`: an older sealed copy
+   presented again is not the seal that counts, and verify says which entry is (exit 1).
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from typing import NamedTuple
 from sqlalchemy import Engine
 
 from billing.archive import Entry, archived_path, entries_of_workbook, file_sha256, find_entry
-from billing.canonical import Content, read_content, read_sheets
+from billing.canonical import Content, read_content, read_names, read_sheets
 from billing.content_diff import Diff, diff_contents, sheet_level_diff, sheets_to_read
 from billing.errors import BadFile
 from billing.ooxml import Package
 from billing.seal import sidecar_path
 from billing.seal_package import read_embedded
-from billing.seal_record import RecordError, manifest_problems, parse_record, record_sheets, signature_problems
+from billing.seal_record import (RecordError, manifest_problems, parse_record, record_content, record_version,
+                                 signature_problems)
 
 
 class Original(NamedTuple):
@@ -48,6 +54,7 @@ class Report(NamedTuple):
     diff: Diff | None
     original: Original
     sha256: str
+    superseded_by: Entry | None = None  # a later seal of the same workbook and period in the archive
 
     @property
     def changed_cells(self) -> list[str]:
@@ -59,42 +66,68 @@ def verify_workbook(path: Path, public_key, *, engine: Engine | None = None, arc
                     record_file: Path | None = None) -> Report:
     """Check the workbook at `path` against its seal (and its archived original when reachable)."""
     sha256 = file_sha256(path)
+    problems: list[str] = []
     with Package(path) as pkg:
         embedded = read_embedded(pkg)
-        content = read_content(pkg).content
-    problems: list[str] = []
-    text = _record_text(path, embedded.record, record_file, problems)
+        text = _record_text(path, embedded.record, record_file, problems)
+        record, record_error = None, None
+        if text is not None:
+            try:
+                record = parse_record(text)
+            except RecordError as exc:
+                record_error = str(exc)
+        # the content in the form the record was sealed in (the current one when there is none)
+        reading = read_content(pkg, version=record_version(record) if record else None)
+    content = reading.content
     unreachable = Original("unreachable", None, "the archive was not consulted")
     if text is None:
         return Report(False, False, None, ("the workbook carries no seal (no _seal sheet and no .seal.json "
                                            "beside it)",), content, None, unreachable, sha256)
-    try:
-        record = parse_record(text)
-    except RecordError as exc:
-        return Report(True, False, None, (str(exc),), content, None, unreachable, sha256)
+    if record is None:
+        return Report(True, False, None, (record_error,), content, None, unreachable, sha256)
     problems += signature_problems(record, public_key)
     problems += manifest_problems(record)
     if embedded.property is not None and record["content_digest"] not in embedded.property:
         problems.append("the seal's document property names another content digest than the record")
-    sealed = Content(record["content_digest"], record_sheets(record), record["names_digest"], record["vba_digest"],
-                     record["date1904"])
+    sealed = record_content(record)
     if content.digest != sealed.digest:
         problems.append("the content differs from what was sealed")
     original, stored = _original(engine, archive_root, record, sha256, path.suffix.lower())
     if stored is not None and content.digest != sealed.digest:
         old_names, new_names = sheets_to_read(sealed, content)  # the changed sheets, cell by cell
         with Package(stored) as pkg:  # through the gate too: the archive folder could have been tampered with
-            old_parts = read_sheets(pkg, old_names)
+            old_parts = read_sheets(pkg, old_names, sealed.version)
+            old_defined = read_names(pkg)
         with Package(path, checked=True) as pkg:
-            new_parts = read_sheets(pkg, new_names)
-        diff = diff_contents(sealed, old_parts, content, new_parts)
+            new_parts = read_sheets(pkg, new_names, sealed.version)
+        diff = diff_contents(sealed, old_parts, content, new_parts, old_defined, reading.names)
         original = original._replace(message=f"compared cell by cell with {original.message}")
     else:
         diff = sheet_level_diff(sealed, content)
         if stored is not None:
             original = original._replace(message=f"{original.message} holds the same content, but the file's bytes "
                                                  "differ: it was saved again since (harmless)")
-    return Report(True, not problems, record, tuple(problems), content, diff, original, sha256)
+    later = later_seal(engine, record, sha256) if engine is not None else None
+    if later is not None:
+        problems.append(f"superseded: archive entry {later.seq} (sealed {later.sealed_at}) is a later seal of this "
+                        f"workbook for {record['period']}")
+    return Report(True, not problems, record, tuple(problems), content, diff, original, sha256, later)
+
+
+def later_seal(engine: Engine, record: dict, sha256: str) -> Entry | None:
+    """The latest archived seal of the same workbook and period made after this one, if any.
+
+    "Same workbook and period": the index's `workbook_id` and `period` equal the record's.
+    This seal's own entry is the one archived with these very bytes, else (a copy saved
+    again since) the last with the record's content digest, sealing time and key; without
+    an entry of its own, every entry sealed later than the record says counts as later."""
+    same = [e for e in entries_of_workbook(engine, record["workbook_id"]) if e.period == record["period"]]
+    own = next((e for e in same if e.sha256 == sha256), None)
+    if own is None:
+        own = next((e for e in reversed(same) if (e.content_digest, e.sealed_at, e.key_id)
+                    == (record["content_digest"], record["sealed_at"], record["key_id"])), None)
+    later = [e for e in same if (e.seq > own.seq if own is not None else e.sealed_at > record["sealed_at"])]
+    return later[-1] if later else None
 
 
 def _record_text(path: Path, embedded: str | None, record_file: Path | None, problems: list[str]) -> str | None:

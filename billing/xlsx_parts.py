@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+from collections.abc import Iterator
 from typing import NamedTuple
 from xml.etree import ElementTree
 
@@ -88,3 +89,10 @@ def sheet_parts(path: str) -> dict[str, SheetPart]:
                         tables.append(table)
             sheets[sheet.get("name", "")] = SheetPart(sheet.get("name", ""), part, tuple(tables))
         return sheets
+
+
+def part_chunks(archive: zipfile.ZipFile, part: str, size: int = 1 << 20) -> Iterator[bytes]:
+    """A part's bytes, inflated `size` bytes at a time (a sheet is never held whole)."""
+    with archive.open(part) as stream:
+        while chunk := stream.read(size):
+            yield chunk

@@ -110,12 +110,14 @@ def test_openpyxl_workbook_passes(tmp_path, suffix):
 
 
 def test_minimal_package_and_grid_corners_pass(tmp_path):
-    body = (b'<row r="1048576" spans="1:16384"><c r="XFD1048576" t="n"><v>1</v></c></row>'
-            b'<row r="0001"><c r="A0000001"/></row>')
+    """Excel's last cell is inside the grid: named by a calculation chain it passes (in a
+    worksheet its used area is too large, see the area tests below)."""
+    body = b'<row r="0001"><c r="A0000001"/></row><row r="1048576"><c r="AF1048576"><v>1</v></c></row>'
     cf = (b'<conditionalFormatting sqref="A1"><cfRule type="cellIs" operator="between" priority="1"/>'
           b"</conditionalFormatting>")
     xml = sheet_xml(body, b"A1:XFD1048576").replace(b"</worksheet>", cf + b"</worksheet>")
-    passes(package(tmp_path / "corners.xlsx", {SHEET: xml}))
+    chain = b'<calcChain><c r="XFD1048576" i="1"/></calcChain>'
+    passes(package(tmp_path / "corners.xlsx", {SHEET: xml, "xl/calcChain.xml": chain}))
 
 
 def test_utf16_part_passes(tmp_path):
@@ -300,9 +302,50 @@ def test_declared_total_size(tmp_path, monkeypatch):
     refused(package(tmp_path / "total.xlsx", parts), "in total")
 
 
-def test_high_ratio_bomb(tmp_path, monkeypatch):
-    monkeypatch.setattr(safety, "RATIO_MIN_COMPRESSED", 1024)  # 4 MiB of zeros deflate to ~4 KiB
+def test_high_ratio_bomb(tmp_path):
     assert "bomb" in refused(package(tmp_path / "ratio.xlsx", {SHEET: bytes(4 << 20)}), "ratio")
+
+
+def xml_comment_bomb(size: int) -> bytes:
+    """A well-formed sheet holding an XML comment of `size` repeated bytes (deflates ~1000:1)."""
+    return sheet_xml(b"<!--" + b"a" * size + b"-->")
+
+
+@pytest.mark.parametrize("parts", [
+    {SHEET: xml_comment_bomb(48 << 20)},  # one part far beyond its ratio
+    {"xl/media/zeros.bin": bytes(32 << 20)},  # a part that is not XML
+    {f"xl/media/{i}.bin": bytes(1 << 20) for i in range(100)},  # parts each within the allowance
+])
+def test_ratio_bounded_for_every_part_and_the_whole_file(tmp_path, parts):
+    """Ratio limits hold for small parts and for the package: refused from the headers, before
+    anything is inflated (quick, and with a few MB of memory)."""
+    import time
+    import tracemalloc
+
+    path = package(tmp_path / "bomb.xlsx", parts)
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        refused(path, "bomb")
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 1.0
+    assert peak < 8 << 20
+
+
+def test_lying_ratio_caught_while_inflating(tmp_path):
+    """Headers that declare a modest size: the inflation stops at the declared size."""
+    path = package(tmp_path / "liar.xlsx", {SHEET: xml_comment_bomb(16 << 20)})
+    path.write_bytes(patch_entry(path.read_bytes(), SHEET, file_size=200_000))
+    refused(path, "beyond its declared size")
+
+
+def test_small_compressible_parts_pass(tmp_path):
+    """Tiny and moderately repetitive parts (within the allowance) are not refused for their ratio."""
+    passes(package(tmp_path / "small.xlsx", {"xl/media/a.bin": bytes(512 << 10), "xl/styles.xml":
+                                             DECL + b"<styleSheet>" + b"<xf/>" * 50_000 + b"</styleSheet>"}))
 
 
 def lying_package(tmp_path: Path) -> Path:
@@ -425,3 +468,86 @@ def test_random_damage_gives_only_bad_file(tmp_path):
             assert "\n" not in str(exc)
             outcomes.add("refused")
     assert "refused" in outcomes
+
+
+# -- a worksheet's used area (python-calamine makes a dense grid of it) -------------------------
+
+RELS = DECL + (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+               b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+               b'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+ROOT_RELS = DECL + (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+NAMED_WORKBOOK = WORKBOOK.replace(b'name="S"', b'name="Invoices"').replace(
+    b"<workbook ", b'<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ')
+
+
+def cells(*refs: str) -> bytes:
+    return b"".join(b'<row r="%s"><c r="%s"><v>1</v></c></row>'
+                    % (ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ").encode(), ref.encode()) for ref in refs)
+
+
+@pytest.mark.parametrize("body", [
+    cells("XFD1048576"),
+    cells("A1", "XFD1048576"),
+    cells("A1", "AG1048576"),  # 33 columns at full height
+    cells("A1", "ZZ50000"),  # 702 columns of 50,000 rows
+    cells("A1", "C5") + b'<row r="1048576"><c r="AG1048576" s="1"><v>1</v></c></row>'.replace(
+        b'<c r="AG1048576" s="1">', b'<c s="1" r="AG1048576">'),  # attributes in another order
+    b'<x:row r="1048576"><x:c r="AG1048576"><x:v>1</x:v></x:c></x:row>',  # a namespace prefix
+    b"<row r='1048576'><c r = 'ag1048576'><v>1</v></c></row>",  # quotes, spaces, lower case
+    b'<row r="1048576">' + b"<c><v>1</v></c>" * 40 + b"</row>",  # cells placed one after another
+    b'<row r="1048000"><c r="A1048000"><v>1</v></c></row><row><c r="AF2"/><c/><c><f>1</f></c></row>',  # r-less
+])
+def test_sparse_huge_sheet_refused(tmp_path, body):
+    xml = sheet_xml(body).replace(MAIN_NS, MAIN_NS + b' xmlns:x="http://schemas.openxmlformats.org/'
+                                                    b'spreadsheetml/2006/main"')
+    message = refused(package(tmp_path / "huge.xlsx", {SHEET: xml}), "too large")
+    assert "cells" in message
+
+
+@pytest.mark.parametrize("body", [
+    b'<row r="1048576"><c r="XFD1048576" s="3"/></row>',  # formatting only, as Gnumeric writes it
+    b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">' + b'<c s="1"/>' * 40 + b"</row>",
+])
+def test_empty_cells_do_not_count(tmp_path, body):
+    """python-calamine skips cells without content, and so does the area."""
+    passes(package(tmp_path / "styled.xlsx", {SHEET: sheet_xml(body)}))
+
+
+def test_huge_sheet_named_with_its_used_range(tmp_path):
+    path = package(tmp_path / "huge.xlsx", {SHEET: sheet_xml(cells("A1", "XFD1048576")),
+                                            "xl/workbook.xml": NAMED_WORKBOOK, "xl/_rels/workbook.xml.rels": RELS})
+    message = refused(path, "too large")
+    assert "'Invoices' uses A1:XFD1048576" in message, message
+
+
+def test_huge_sheet_in_utf16_refused(tmp_path):
+    xml = sheet_xml(cells("A1", "AZ1048576")).replace(b"UTF-8", b"UTF-16").decode().encode("utf-16")
+    refused(package(tmp_path / "huge16.xlsx", {SHEET: xml}), "too large")
+
+
+@pytest.mark.parametrize("body", [
+    cells("A1", "AF1048576"),  # 32 columns at full height: the budget
+    cells("A1", "ZZ40000"),  # wide but short: 702 × 40,000 = 28 M cells
+    cells("XFD1"),  # one row across the whole width
+    b'<row r="1048576">' + b"<c><v>1</v></c>" * 30 + b"</row>",
+    b"".join(b'<row r="%d"><c s="1" r="AZ%d"><v>1</v></c></row>' % (i, i) for i in range(1, 20_001)),
+])
+def test_large_but_bounded_sheets_pass(tmp_path, body):
+    passes(package(tmp_path / "wide.xlsx", {SHEET: sheet_xml(body)}))
+
+
+def test_huge_sheet_is_exit_2_in_one_line_not_an_abort(tmp_path):
+    """In a child process: a SIGABRT in python-calamine would kill pytest itself."""
+    import subprocess
+    import sys
+
+    path = package(tmp_path / "huge.xlsx", {SHEET: sheet_xml(cells("A1", "XFD1048576")), "_rels/.rels": ROOT_RELS,
+                                            "xl/workbook.xml": NAMED_WORKBOOK, "xl/_rels/workbook.xml.rels": RELS})
+    for command in ("validate", "compute"):
+        run = subprocess.run([sys.executable, "-m", "billing", command, str(path)], capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 2, (run.returncode, run.stderr[-500:])
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and "too large" in lines[0], run.stderr

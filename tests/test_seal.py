@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -403,3 +405,348 @@ def test_the_excel_layer_calls(tmp_path, sample_bytes):
     edit(bad, lambda wb: wb["InvoiceLines"].cell(row=2, column=7, value="X9"))
     with pytest.raises(BadFile, match=r"^1 errors, nothing was sealed .*InvoiceLines!G2: tax code 'X9' does not exist"):
         seal_file(bad)
+
+
+# --------------------------------------------------------------------------- forgeries (issue 13)
+
+
+def sheet_part(path: Path, sheet: str) -> str:
+    """The zip part holding a sheet."""
+    from billing.ooxml import Package
+
+    with Package(path) as pkg:
+        return next(e.part for e in pkg.sheets() if e.name == sheet)
+
+
+def forge(path: Path, changes: dict) -> None:
+    """Change parts of the package as a forger with a zip tool would: `{part: change(text) -> text}`
+    (a sheet's part named `sheet:Name`); every other part is copied as it is."""
+    parts = {(sheet_part(path, key[6:]) if key.startswith("sheet:") else key): change
+             for key, change in changes.items()}
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename in parts:
+                content = parts.pop(info.filename)(content.decode("utf-8")).encode("utf-8")
+            out.writestr(info, content)
+    assert not parts, f"no such parts: {list(parts)}"
+
+
+def replaced(old: str, new: str, count: int = 1):
+    """A change that replaces `old` by `new`, and insists `old` is there."""
+    def change(text: str) -> str:
+        assert old in text, old
+        return text.replace(old, new, count)
+    return change
+
+
+def with_formula(sample_bytes: bytes, path: Path, cached: str = "3950") -> Path:
+    """The sample with `InvoiceLines!K2 = H2*19%` whose cached result is `cached` (as Excel saves it)."""
+    path.write_bytes(sample_bytes)
+
+    def add_formula(wb):
+        wb["InvoiceLines"]["K1"] = "tax_check"
+        wb["InvoiceLines"]["K2"] = "=H2*19%"
+
+    edit(path, add_formula)
+    forge(path, {"sheet:InvoiceLines": lambda x: re.sub(r'<c r="K2"([^>]*)><f>H2\*19%</f>(<v\s*/>|<v></v>)?</c>',
+                                                   rf'<c r="K2"\1><f>H2*19%</f><v>{cached}</v></c>', x)})
+    assert f"<v>{cached}</v>" in zipfile.ZipFile(path).read(sheet_part(path, "InvoiceLines")).decode()
+    return path
+
+
+@pytest.fixture
+def sealed_formula(tmp_path, capsys, sample_bytes):
+    path = with_formula(sample_bytes, tmp_path / "f.xlsx")
+    code, _, err = xlbilling(capsys, "seal", path)
+    assert code == 0, err
+    assert verify(capsys, path)[0] == 0
+    return path
+
+
+def test_a_forged_cached_value_under_manual_calculation(sealed_formula, capsys):
+    """Only the cached <v> of a formula cell changes (3950 -> 39500) and Excel is told not to
+    recalculate: what calamine (and Excel) show is the forged number, so verify must see it."""
+    import python_calamine
+
+    path = sealed_formula
+    forge(path, {"sheet:InvoiceLines": replaced("<v>3950</v>", "<v>39500</v>"),
+          "xl/workbook.xml": lambda x: re.sub(r"<calcPr\b[^>]*/>", '<calcPr calcId="191029" calcMode="manual"/>', x)})
+    shown = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("InvoiceLines").to_python()
+    assert shown[1][10] == 39500.0  # what xlbilling's own reader sees now
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["changed_cells"]) == (1, False, ["InvoiceLines!K2"])
+    assert report["changes"] == [{"cell": "InvoiceLines!K2", "what": "cached", "old": "3950", "new": "39500"}]
+    assert report["workbook_changes"] == [
+        "calculation changed from auto to manual: Excel shows the formulas' cached results without recalculating"]
+
+
+def test_a_forged_cached_value_alone_is_seen(sealed_formula, capsys):
+    forge(sealed_formula, {"sheet:InvoiceLines": replaced("<v>3950</v>", "<v>3950.0001</v>")})
+    code, report = verify(capsys, sealed_formula)
+    assert (code, report["changes"]) == (1, [{"cell": "InvoiceLines!K2", "what": "cached", "old": "3950",
+                                             "new": "3950.0001"}])
+
+
+def test_a_cached_value_written_differently_is_the_same(sealed_formula, capsys):
+    forge(sealed_formula, {"sheet:InvoiceLines": replaced("<v>3950</v>", "<v>3.95E3</v>")})
+    assert verify(capsys, sealed_formula)[0] == 0
+
+
+DXF = '<dxfs count="1"><dxf>{}</dxf></dxfs><tableStyles'
+
+
+def add_conditional_format(rule: str, dxf: str):
+    """Changes adding one conditional format on InvoiceLines!E2:E200 with its own dxf."""
+    return {
+        "xl/styles.xml": replaced("<tableStyles", DXF.format(dxf)),
+        "sheet:InvoiceLines": replaced("<dataValidations", f'<conditionalFormatting sqref="E2:E200">{rule}'
+                                                            "</conditionalFormatting><dataValidations"),
+    }
+
+
+@pytest.mark.parametrize(("rule", "dxf", "shown"), [
+    ('<cfRule type="expression" dxfId="0" priority="1"><formula>TRUE</formula></cfRule>',
+     '<numFmt numFmtId="200" formatCode=";;;"/>', "numFmt(formatCode=;;;)"),
+    ('<cfRule type="cellIs" dxfId="0" priority="1" operator="greaterThan"><formula>1000</formula></cfRule>',
+     '<font><color rgb="FFFFFFFF"/></font>', "font[color=FFFFFF]"),
+])
+def test_a_conditional_format_added(sealed, capsys, rule, dxf, shown):
+    path, _ = sealed
+    forge(path, add_conditional_format(rule, dxf))
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["changed_cells"]) == (1, False, [])
+    [change] = report["sheet_changes"]
+    assert (change["sheet"], change["what"]) == ("InvoiceLines", "conditional_formats")
+    assert change["detail"].startswith("conditional format added on E2:E200: ") and shown in change["detail"]
+
+
+def test_a_conditional_formats_colour_changed_in_the_styles_alone(tmp_path, capsys, sample_bytes):
+    path = tmp_path / "cf.xlsx"
+    path.write_bytes(sample_bytes)
+    forge(path, add_conditional_format(
+        '<cfRule type="cellIs" dxfId="0" priority="1" operator="lessThan"><formula>0</formula></cfRule>',
+        '<font><color rgb="FFFF0000"/></font>'))
+    assert xlbilling(capsys, "seal", path)[0] == 0
+    forge(path, {"xl/styles.xml": replaced('<color rgb="FFFF0000"/></font></dxf>', '<color rgb="FFFFFFFF"/></font></dxf>')})
+    code, report = verify(capsys, path)
+    assert code == 1
+    assert [c["what"] for c in report["sheet_changes"]] == ["conditional_formats"]
+    assert "FF0000" in report["sheet_changes"][0]["detail"] and "FFFFFF" in report["sheet_changes"][0]["detail"]
+
+
+def test_a_row_of_zero_height(sealed, capsys):
+    path, _ = sealed
+    forge(path, {"sheet:Invoices": replaced('<row r="3"', '<row r="3" ht="0" customHeight="1"')})
+    code, report = verify(capsys, path)
+    assert (code, report["changed_cells"]) == (1, [])
+    assert report["sheet_changes"] == [{"sheet": "Invoices", "what": "low_rows",
+                                        "detail": "rows now too low to show anything: 3"}]
+
+
+def test_a_column_of_zero_width(sealed, capsys):
+    path, _ = sealed
+    forge(path, {"sheet:Invoices": lambda x: re.sub(r'<col width="[0-9.]+" (customWidth="1" (?:style="\d+" )?min="15")',
+                                                r'<col width="0" \1', x, count=1)})
+    code, report = verify(capsys, path)
+    assert (code, report["changed_cells"]) == (1, [])
+    assert report["sheet_changes"] == [{"sheet": "Invoices", "what": "narrow_columns",
+                                        "detail": "columns now too narrow to show anything: O"}]
+
+
+def test_text_made_invisible_white_on_white(sealed, capsys):
+    """A new font (white) and cell style, given to one cell: its number shows as nothing."""
+    path, _ = sealed
+
+    def styles(x: str) -> str:
+        x = re.sub(r'<fonts count="(\d+)">', lambda m: f'<fonts count="{int(m[1]) + 1}">', x)
+        x = x.replace("</fonts>", '<font><color rgb="FFFFFFFF"/><sz val="11"/><name val="Calibri"/></font></fonts>')
+        fonts = len(re.findall(r"<font>", x)) - 1
+        styles = len(re.findall(r"<xf ", x.split("<cellXfs")[1].split("</cellXfs>")[0]))
+        x = x.replace("</cellXfs>", f'<xf numFmtId="4" fontId="{fonts}" fillId="0" borderId="0" xfId="0" '
+                                    'applyFont="1"/></cellXfs>')
+        forge.style = styles
+        return x
+
+    forge(path, {"xl/styles.xml": styles})
+    forge(path, {"sheet:InvoiceLines": lambda x: re.sub(r'<c r="E2" s="\d+"', f'<c r="E2" s="{forge.style}"', x)})
+    code, report = verify(capsys, path)
+    assert (code, report["changed_cells"]) == (1, ["InvoiceLines!E2"])
+    assert report["changes"][0]["what"] == "readable" and report["changes"][0]["new"] == "unreadable"
+
+
+@pytest.mark.parametrize(("change", "detail"), [
+    (replaced('headerRowCount="1"', 'headerRowCount="1" totalsRowCount="1"'),
+     "A1:Q31 (1 header rows, 0 totals rows, shown as Invoices) → A1:Q31 (1 header rows, 1 totals rows, shown as "
+     "Invoices)"),
+    (replaced('<table id="4" name="Invoices" displayName="Invoices" ref="A1:Q31"',
+              '<table id="4" name="Invoices" displayName="Invoices" ref="A1:Q29"'), "A1:Q31 (1 header rows, 0 totals "
+     "rows, shown as Invoices) → A1:Q29 (1 header rows, 0 totals rows, shown as Invoices)"),
+])
+def test_an_excel_table_shrunk_changes_what_xlbilling_reads(sealed, capsys, change, detail):
+    """The Invoices Table told that its last row is a totals row, or that it ends two rows
+    earlier: not one cell changes, but xlbilling's reader takes the Table's rows as the data."""
+    path, _ = sealed
+    forge(path, {"xl/tables/table4.xml": change})
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["changed_cells"]) == (1, False, [])
+    assert report["sheet_changes"] == [{"sheet": "Invoices", "what": "tables",
+                                        "detail": f"Excel Table Invoices changed: {detail}"}]
+
+
+def test_a_number_format_that_hides_the_value(sealed, capsys):
+    path, _ = sealed
+    report = tampered(capsys, path, lambda wb: setattr(wb["InvoiceLines"]["E2"], "number_format", ";;;"))
+    assert report["changes"] == [{"cell": "InvoiceLines!E2", "what": "format", "old": "#,##0.00", "new": ";;;"}]
+
+
+def test_a_replayed_older_seal_is_superseded(sealed, capsys, tmp_path):
+    """The workbook sealed for 2026-10, then corrected and sealed again for 2026-10: the first
+    sealed file, presented again, is intact as such but no longer the seal that counts."""
+    path, first = sealed
+    older = path.read_bytes()
+    edit(path, lambda wb: wb["Customers"].cell(row=3, column=2, value="Corrected Ltd"))
+    code, out, err = xlbilling(capsys, "seal", path, "--json", "--period", "2026-10")
+    assert code == 0, err
+    second = json.loads(out)
+    assert verify(capsys, path)[1]["superseded_by"] is None
+    path.write_bytes(older)
+    path.with_name("book.xlsx.seal.json").unlink()
+    code, report = verify(capsys, path)
+    assert (code, report["sealed"], report["intact"], report["changed_cells"]) == (1, True, False, [])
+    later = report["superseded_by"]
+    assert later == {"archive_id": second["archive_id"], "sealed_at": later["sealed_at"],
+                     "sha256": second["sha256"], "period": "2026-10"}
+    assert report["problems"] == [f"superseded: archive entry {second['archive_id']} (sealed {later['sealed_at']}) "
+                                  "is a later seal of this workbook for 2026-10"]
+    code, out, err = xlbilling(capsys, "verify", path)
+    assert code == 1 and f"SUPERSEDED by archive entry {second['archive_id']}" in err
+
+
+def test_a_seal_for_another_period_does_not_supersede(sealed, capsys):
+    path, _ = sealed
+    older = path.read_bytes()
+    assert xlbilling(capsys, "seal", path, "--period", "2026-11")[0] == 0
+    path.write_bytes(older)
+    path.with_name("book.xlsx.seal.json").unlink()
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["superseded_by"]) == (0, True, None)
+
+
+def test_an_added_defined_name_is_named(sealed, capsys):
+    from openpyxl.workbook.defined_name import DefinedName
+
+    path, _ = sealed
+    report = tampered(capsys, path, lambda wb: wb.defined_names.add(DefinedName("Foo", attr_text="Invoices!$A$1")))
+    assert report["workbook_changes"] == ["defined name Foo added (=Invoices!$A$1)"]
+
+
+def test_swapped_sheets_are_named(sealed, capsys):
+    path, _ = sealed
+
+    def swap(wb):
+        wb.move_sheet("Payments", offset=-1)
+
+    report = tampered(capsys, path, swap)
+    assert report["workbook_changes"] == ["sheet order changed: InvoiceLines moved from 5th to 6th place, "
+                                          "Payments from 6th to 5th"]
+
+
+def test_the_date_system_switched_to_1904(sealed, capsys):
+    path, _ = sealed
+    forge(path, {"xl/workbook.xml": lambda x: re.sub(r"<workbookPr\b([^>]*?)/>", r'<workbookPr\1 date1904="1"/>', x)})
+    code, report = verify(capsys, path)
+    assert code == 1
+    assert report["workbook_changes"] == ["the workbook's date system changed to 1904: every date moves by four "
+                                          "years and a day"]
+
+
+@pytest.mark.parametrize(("formula", "rule", "message"), [
+    ("=cmd|'/c calc'!A0", "dde_formula", "a DDE formula (=cmd|'/c calc'!A0) starts another program"),
+    ("=MSEXCEL|'\\..\\..\\Windows\\System32\\cmd.exe /c calc.exe'!''", "dde_formula", "a DDE formula"),
+    ("=[1]Sheet1!A1*2", "external_link", "a formula refers to another workbook (=[1]Sheet1!A1*2)"),
+    ("='C:\\data\\[prices.xlsx]List'!B2", "external_link", "a formula refers to another workbook"),
+])
+def test_sealing_refuses_dde_and_links_to_other_workbooks(tmp_path, capsys, sample_bytes, formula, rule, message):
+    path = tmp_path / "link.xlsx"
+    path.write_bytes(sample_bytes)
+
+    def add(wb):
+        wb["InvoiceLines"]["K1"] = "note"
+        wb["InvoiceLines"]["K2"] = formula
+
+    edit(path, add)
+    before = sha(path)
+    code, out, err = xlbilling(capsys, "seal", path)
+    assert code == 1
+    assert f"link.xlsx!InvoiceLines!K2: {message}" in out and f"({rule})" in out
+    assert sha(path) == before and not path.with_name("link.xlsx.seal.json").exists()
+    assert json.loads(xlbilling(capsys, "archive", "list", "--json")[1]) == {"entries": []}
+
+
+def test_sealing_refuses_an_external_link_part(tmp_path, capsys, sample_bytes):
+    path = tmp_path / "ext.xlsx"
+    path.write_bytes(sample_bytes)
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/externalLinks/externalLink1.xml",
+                   '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   '<externalBook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+                   'r:id="rId1"/></externalLink>')
+    code, out, _ = xlbilling(capsys, "seal", path, "--json")
+    assert code == 1
+    [error] = json.loads(out)["errors"]
+    assert (error["cell"], error["rule"]) == ("xl/externalLinks/externalLink1.xml", "external_link")
+
+
+
+def test_a_seal_of_version_1_still_verifies(tmp_path, capsys, sample_bytes, monkeypatch):
+    """Seals made before xlbilling-canonical/2 carry /1 digests: verify checks them by the /1
+    rules, finds them intact, and still finds a changed value, cell by cell."""
+    import billing.canonical as canonical
+
+    path = tmp_path / "old.xlsx"
+    path.write_bytes(sample_bytes)
+    with monkeypatch.context() as pinned:
+        pinned.setattr(canonical, "CURRENT", 1)  # the sealer of before
+        code, _, err = xlbilling(capsys, "seal", path)
+    assert code == 0, err
+    record = json.loads(path.with_name("old.xlsx.seal.json").read_text())
+    assert record["canonical"] == "xlbilling-canonical/1" and "calculation" not in record
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["problems"]) == (0, True, [])
+    before = openpyxl.load_workbook(path)["Customers"]["B3"].value
+    edit(path, lambda wb: wb["Customers"].cell(row=3, column=2, value="Someone Else Ltd"))
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["changed_cells"]) == (1, False, ["Customers!B3"])
+    assert report["changes"] == [{"cell": "Customers!B3", "what": "value", "old": repr(before),
+                                  "new": "'Someone Else Ltd'"}]
+
+
+def test_new_seals_use_version_2(sealed):
+    path, _ = sealed
+    record = json.loads(path.with_name("book.xlsx.seal.json").read_text())
+    assert (record["canonical"], record["calculation"]) == ("xlbilling-canonical/2", "auto")
+
+
+REAL_WORLD = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "real-world"
+
+
+def test_verify_reads_every_real_world_workbook(capsys, tmp_path):
+    """Every workbook another project tests its reader with: verify answers 0, 1 or 2 — for
+    an unusable file one line on stderr — and never a traceback (calamine's tests_issue_419,
+    whose shared strings part is named in another case, is read and found not sealed)."""
+    if not REAL_WORLD.is_dir():
+        pytest.skip(f"{REAL_WORLD} is missing: the real-world workbooks are not here")
+    assert xlbilling(capsys, "keys", "init")[0] == 0
+    files = sorted(p for p in REAL_WORLD.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm"))
+    codes = {}
+    for path in files:
+        code, out, err = xlbilling(capsys, "verify", path, "--no-archive")
+        assert code in (0, 1, 2), (path, code)
+        assert "Traceback" not in err and "internal error" not in err, (path, err)
+        if code == 2:
+            assert out == "" and len(err.strip().splitlines()) == 1, (path, err)
+        codes[path.name] = code
+    assert codes["tests_issue_419.xlsx"] == 1  # read, and not sealed
+    assert sum(1 for c in codes.values() if c == 1) >= len(files) - 12

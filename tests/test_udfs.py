@@ -218,11 +218,12 @@ def test_a_row_in_gives_a_row_out_and_a_single_cell_a_value():
 
 
 def test_invoice_no_opens_the_store_once_for_a_whole_range(tmp_path, monkeypatch):
+    import billing.store
     from billing.store import open_store
     from udfs import registry
 
     opened = []
-    monkeypatch.setattr(registry, "open_store", lambda url: opened.append(url) or open_store(url))
+    monkeypatch.setattr(billing.store, "open_store", lambda url: opened.append(url) or open_store(url))
     monkeypatch.setenv("XLBILLING_DATABASE_URL", f"sqlite:///{tmp_path / 'once.db'}")
     registry._store.cache_clear()
     assert XLB_INVOICE_NO([[f"K{n}"] for n in range(50)], "wb") == [[""]] * 50

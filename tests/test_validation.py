@@ -37,7 +37,7 @@ CASES = [
     (("Invoices", 2, "status", "sent"), [(E, "Invoices!J2", "unknown_status")]),
     (("Invoices", 2, "kind", "refund"), [(E, "Invoices!C2", "unknown_kind")]),
     (("Invoices", 2, "currency", "EURO"), [(E, "Invoices!H2", "unknown_currency")]),
-    (("Invoices", 2, "currency", "chf"), []),
+    (("Invoices", 2, "currency", "chf"), [("warning", "Invoices!H2", "currency_differs_from_customer")]),
     (("Invoices", 2, "terms", "NET 30 days"), [(E, "Invoices!F2", "unknown_terms")]),
     (("Invoices", 2, "terms", "net 10 bd"), [(E, "Invoices!F2", "terms_need_calendar")]),
     (("TaxRates", 4, "rate", 0.07), [(E, "TaxRates!B4", "rate_kind_mismatch")]),
@@ -66,7 +66,40 @@ CASES = [
     (("InvoiceLines", 3, "line_no", 1), [(E, "InvoiceLines!B3", "duplicate_line_no")]),
     (("InvoiceLines", 2, "tax_code", "X9"), [(E, "InvoiceLines!G2", "unknown_tax_code")]),
     (("InvoiceLines", 2, "invoice_key", "K7"), [(E, "InvoiceLines!A2", "unknown_invoice")]),
-    (("InvoiceLines", 2, "discount_pct", 0.999), []),
+    (("InvoiceLines", 2, "discount_pct", 0.999), [("warning", "InvoiceLines!F2", "large_discount")]),
+    (("Invoices", 2, "discount_pct", 0.6), [("warning", "Invoices!I2", "large_discount")]),
+    (("Invoices", 2, "discount_pct", 0.5), []),
+    # plausible values that used to crash, and values read exactly or refused (issue 13, item 8)
+    (("Invoices", 2, "issue_date", dt.date(9999, 12, 31)), [(E, "Invoices!E2", "date_out_of_range")]),
+    (("Invoices", 2, "issue_date", dt.date(2999, 12, 31)), []),
+    (("Invoices", 2, "issue_date", "1899-12-31"), [(E, "Invoices!E2", "date_out_of_range")]),
+    (("Invoices", 2, "issue_date", dt.date(1899, 12, 1)), [(E, "Invoices!E2", "invalid_date")]),  # a time
+    (("Invoices", 2, "issue_date", dt.datetime(2026, 10, 1, 13, 30)), []),  # the day of a date-time
+    (("InvoiceLines", 2, "unit_price", 1e308), [(E, "InvoiceLines!E2", "number_too_large")]),
+    (("InvoiceLines", 2, "quantity", 1e308), [(E, "InvoiceLines!D2", "number_too_large")]),
+    (("InvoiceLines", 2, "quantity", 1e13), [(E, "InvoiceLines!E2", "number_too_large")]),  # × 120
+    (("InvoiceLines", 2, "unit_price", -0.0), []),
+    (("InvoiceLines", 2, "unit_price", 1e-300), []),
+    (("InvoiceLines", 2, "unit_price", "1E+400"), [(E, "InvoiceLines!E2", "number_too_large")]),
+    (("InvoiceLines", 2, "unit_price", False), [(E, "InvoiceLines!E2", "invalid_number")]),
+    (("Payments", 2, "amount", 1e300), [(E, "Payments!C2", "number_too_large")]),
+    (("Invoices", 4, "net", 1e15), [(E, "Invoices!O4", "number_too_large")]),
+    (("Invoices", 4, "net", 999999999999999.9), []),
+    (("Invoices", 2, "invoice_key", 1e20), [(E, "Invoices!A2", "imprecise_number"), (E, "Invoices!O2", "missing_amount"),
+                                            (E, "InvoiceLines!A2", "unknown_invoice"),
+                                            (E, "InvoiceLines!A3", "unknown_invoice")]),
+    (("Invoices", 2, "invoice_key", True), [(E, "Invoices!A2", "invalid_text"), (E, "Invoices!O2", "missing_amount"),
+                                            (E, "InvoiceLines!A2", "unknown_invoice"),
+                                            (E, "InvoiceLines!A3", "unknown_invoice")]),
+    (("Customers", 2, "customer_id", 100000000000000.0), [(E, "Invoices!D2", "unknown_customer"),
+                                                           (E, "Invoices!D4", "unknown_customer")]),
+    # ISO 4217 codes that are not money, and an invoice in another currency than its customer's
+    (("Invoices", 2, "currency", "XAU"), [(E, "Invoices!H2", "not_a_currency")]),
+    (("Customers", 2, "currency", "XXX"), [(E, "Customers!E2", "not_a_currency")]),
+    (("Payments", 2, "currency", "XTS"), [(E, "Payments!D2", "not_a_currency")]),
+    (("Settings", 4, "value", "CHE"), [(E, "Settings!B4", "not_a_currency")]),
+    (("Customers", 2, "currency", "USD"), [("warning", "Invoices!H2", "currency_differs_from_customer"),
+                                           ("warning", "Invoices!H4", "currency_differs_from_customer")]),
     (("Customers", 3, "customer_id", "C1"),
      [(E, "Customers!A3", "duplicate_key"), (E, "Invoices!D3", "unknown_customer")]),
     (("Customers", 2, "vat_id", "DE136695977"), [(E, "Customers!C2", "invalid_vat_id")]),
@@ -109,6 +142,12 @@ def test_one_change(tmp_path, change, expected):
         ("aging_buckets", "60,30", "invalid_setting"),
         ("aging_buckets", "30;abc", "invalid_setting"),
         ("match_tolerance", -1, "invalid_setting"),
+        ("match_tolerance", 1_000_000, "tolerance_too_large"),
+        ("match_tolerance", 10_000.01, "tolerance_too_large"),
+        ("match_tolerance", 10_000, "warning:large_tolerance"),
+        ("match_tolerance", 100.01, "warning:large_tolerance"),
+        ("match_tolerance", 100, None),
+        ("match_tolerance", "1e308", "number_too_large"),
         ("match_tolerance", "0.10", None),
         ("price_mode", "NET", None),
         ("business_days_country", "de", None),
@@ -122,7 +161,8 @@ def test_one_change(tmp_path, change, expected):
 def test_settings(tmp_path, key, value, rule):
     sheets = base_sheets()
     sheets["Settings"].append([key, value])
-    expected = [] if rule is None else [(E, "Settings!B6", rule)]
+    severity, _, rule = (rule or "").rpartition(":")
+    expected = [] if not rule else [(severity or E, "Settings!B6", rule)]
     assert findings_of(tmp_path, sheets) == expected
 
 
@@ -207,3 +247,31 @@ def test_rf_check_agrees_with_python_stdnum(body):
     if not iso11649.is_valid(wrong):
         with pytest.raises(PydanticCustomError):
             check_rf_reference(wrong)
+
+
+# -- a column wrong on every row is one problem: findings capped per rule and column ------------------
+
+def test_findings_capped_per_rule_and_column(tmp_path):
+    from validation.limits import PER_RULE
+
+    sheets = base_sheets()
+    sheets["Payments"] += [[f"P{n}", "31.12.2025", 10, "EUR", None, None, None] for n in range(2, 252)]
+    for row in sheets["Invoices"][1:]:
+        row[3] = "C9"  # unknown customer: a rule across sheets, three findings, under the cap
+    result = validate_book(read_book(write_book(tmp_path / "many.xlsx", sheets)))
+    dates = [f for f in result.findings if f.rule == "invalid_date"]
+    assert len(dates) == PER_RULE + 1
+    summary = dates[0]
+    assert summary.cell == "Payments!B1" and summary.severity == "error"
+    assert summary.message.startswith("… and 150 more in column B (250 in all")
+    assert [f.cell for f in dates[1:]] == [f"Payments!B{r}" for r in range(3, 3 + PER_RULE)]  # the first ones
+    assert len([f for f in result.findings if f.rule == "unknown_customer"]) == 3
+    assert not result.valid
+
+
+def test_cap_counts_rules_across_sheets_too(tmp_path):
+    sheets = base_sheets()
+    sheets["InvoiceLines"] += [["K9", n, "x", 1, 1, None, "S19", None, None, None] for n in range(1, 131)]
+    result = validate_book(read_book(write_book(tmp_path / "lines.xlsx", sheets)))
+    unknown = [f for f in result.findings if f.rule == "unknown_invoice"]
+    assert len(unknown) == 101 and unknown[0].cell == "InvoiceLines!A1" and "30 more" in unknown[0].message

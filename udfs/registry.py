@@ -7,8 +7,6 @@ import functools
 
 import xlwings as xw
 
-from billing.registry import lookup
-from billing.store import database_url, open_store
 from udfs.convert import UdfError, text, udf
 
 
@@ -33,6 +31,8 @@ def _store(url: str):
     """One engine per store for the life of Excel's Python process: a recalculation calls
     this once per cell, and a new engine each time would run the schema check each time
     and leave its connection open until garbage collection (PostgreSQL counts those)."""
+    from billing.store import open_store  # SQLAlchemy loads with the first lookup, not with Excel's functions
+
     return open_store(url)
 
 
@@ -47,4 +47,7 @@ def XLB_INVOICE_NO(invoice_key, workbook_id=None, caller=None):
     workbook = text(workbook_id, "workbook_id", "") or _workbook_id_of_caller(caller)
     if not workbook:
         raise UdfError("workbook_id is needed (this workbook's Settings has none yet: number it once)")
+    from billing.registry import lookup
+    from billing.store import database_url
+
     return lookup(_store(database_url()), workbook, key) or ""

@@ -1,7 +1,9 @@
 """Validation of a billing workbook: pydantic row models plus rules across rows and sheets.
 
 `validate_book(book)` returns every finding, each naming its cell, in the order a person
-reads the workbook. When the rows are sound it also types the tables and runs the
+reads the workbook: at most 100 of one rule in one column, then one finding counting the
+rest (`validation.limits`). A cell holding an Excel error value, or fed by a formula that
+reaches out of the workbook, is a finding in every table read (`validation.cells`). When the rows are sound it also types the tables and runs the
 computation once, to check typed totals against it (`validation.consistency`); the
 result carries both, so the commands that go on to compute do not do it again.
 """
@@ -18,10 +20,13 @@ from billing.gcpause import gc_paused
 from billing.settings import Settings
 from billing.tables import Tables, typed_tables
 from billing.xlsx_read import Book
+from validation.cells import book_cells, only_error_value
 from validation.consistency import consistency
+from validation.limits import Limit
 from validation.models import ROW_MODELS
 from validation.rows import table_shape, validate_rows
 from validation.rules import cross_sheet_rules
+from validation.sanity import sanity_rules
 from validation.settings import read_settings
 
 
@@ -51,6 +56,7 @@ def validate_book(book: Book, check_computed: bool = True) -> ValidationResult:
 
 
 def _validate(book: Book, check_computed: bool) -> ValidationResult:
+    limit = Limit({table.sheet: table.header_row for table in book})
     findings: list[Finding] = [
         error(f"{name}!A1", "missing_sheet", f"the workbook has no {name} sheet") for name in book.missing
     ]
@@ -58,17 +64,22 @@ def _validate(book: Book, check_computed: bool) -> ValidationResult:
     findings += setting_findings
     if "Settings" in book.tables:
         findings += table_shape(book["Settings"])
+    row_findings: list[Finding] = []
     for sheet, model in ROW_MODELS.items():
         table = book.get(sheet)
         if table is not None:
             findings += table_shape(table)
-            findings += validate_rows(table, model)
+            row_findings += validate_rows(table, model, limit)
     findings += cross_sheet_rules(book, settings)
+    findings += sanity_rules(book, settings)
+    findings += book_cells(book)
+    findings = only_error_value(row_findings + limit.keep(findings))
     tables = computed = None
     if check_computed and not any(f.severity == "error" for f in findings):
         tables = typed_tables(book, settings)
         computed = compute(tables)
-        findings += consistency(book, tables, computed)
+        findings += limit.keep(consistency(book, tables, computed))
+    findings += limit.summaries()
     return ValidationResult(tuple(sorted(findings, key=_place)), settings, tables, computed)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Callable, Literal, NamedTuple
 
 from pydantic import AfterValidator, Field, Strict
 from pydantic_core import PydanticCustomError
@@ -34,8 +34,31 @@ class Rule(NamedTuple):
     message: str
 
 
+#: Dates a billing workbook holds. Excel's serial dates before 1900-03-01 are ambiguous (its
+#: 1900 system counts a 29 February 1900 that never was), and past 2999 a due date or an
+#: aging bucket could leave the calendar; such dates are typing mistakes, not invoices.
+EARLIEST_DATE = dt.date(1900, 3, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+#: Amounts and quantities have at most 15 digits before the decimal point: Excel keeps 15
+#: significant digits, and products and sums of such numbers stay exact in Decimal.
+MAX_NUMBER = Decimal("1e15")
+#: ISO 4217 codes that are not money to bill in: precious metals, units of account and
+#: funds, the test and "no currency" codes.
+NON_CURRENCIES = frozenset({
+    "XAU", "XAG", "XPT", "XPD",  # gold, silver, platinum, palladium
+    "XDR", "XSU", "XUA", "XBA", "XBB", "XBC", "XBD",  # units of account
+    "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "USS", "UYI", "UYW",  # funds
+    "XTS", "XXX",  # testing, no currency
+})
+
+
 def show(value: object) -> str:
-    """A value as the user typed it: 1001 rather than 1001.0, long text shortened."""
+    """A value as the user typed it: 1001 rather than 1001.0, long text shortened, huge
+    numbers in exponent form, logical values as Excel shows them."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (float, Decimal)) and _huge(value):
+        return f"{float(value):.6g}"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
@@ -63,21 +86,53 @@ _CONSTRAINT_ERRORS = {
 }
 
 
+def _huge(value: float | Decimal) -> bool:
+    try:
+        return not abs(value) < MAX_NUMBER
+    except (ValueError, ArithmeticError):  # NaN
+        return False
+
+
 def describe(error: dict, rule: Rule | None) -> tuple[str, str]:
     """The (rule, message) a pydantic error stands for, the offending value shown."""
+    name, message = _classify(error, rule)
+    return name, message()
+
+
+def rule_of(error: dict, rule: Rule | None) -> str:
+    """Just the rule `describe` names for the error (no message made: cheap)."""
+    return _classify(error, rule)[0]
+
+
+def _classify(error: dict, rule: Rule | None) -> tuple[str, Callable[[], str]]:
     kind, value = error["type"], error.get("input")
     if value is None and kind not in ("missing",):
         kind = "missing"  # a blank cell where the column is required
+    if kind in ("less_than", "less_than_equal") and error.get("ctx", {}).get("lt") == MAX_NUMBER:
+        return "number_too_large", lambda: (f"{show(value)} is too large: amounts and quantities have at most "
+                                            f"15 digits before the decimal point")
     if kind in _CONSTRAINT_ERRORS and rule is not None:
-        return rule.name, rule.message.format(value=show(value))
+        if rule.name == "unknown_currency" and value in NON_CURRENCIES:
+            return "not_a_currency", lambda: (f"'{value}' is an ISO 4217 code of a metal, fund or unit of "
+                                              f"account, or the test code, not a currency to bill in")
+        return rule.name, lambda: rule.message.format(value=show(value))
     if kind.startswith("date"):
+        if isinstance(value, dt.time):
+            return "invalid_date", lambda: (f"{value.isoformat()} is a time of day, not a date (a date before "
+                                            f"1900 cannot be an Excel date)")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return "invalid_date", f"{show(value)} is a number, not a date: format the cell as a date"
-        return "invalid_date", f"'{show(value)}' is not a date (use a date cell or YYYY-MM-DD)"
+            return "invalid_date", lambda: f"{show(value)} is a number, not a date: format the cell as a date"
+        return "invalid_date", lambda: f"'{show(value)}' is not a date (use a date cell or YYYY-MM-DD)"
+    if isinstance(value, bool) and kind in _TYPE_ERRORS:
+        holds = "text" if kind == "string_type" else "a number"
+        return _TYPE_ERRORS[kind][0], lambda: f"{show(value)} is a logical value (TRUE/FALSE), not {holds}"
+    if kind == "string_type" and isinstance(value, float) and _huge(value):
+        return "imprecise_number", lambda: (f"{show(value)} is a number of more than 15 digits, of which Excel "
+                                            f"kept only 15: format the cell as text and type it again")
     if kind in _TYPE_ERRORS:
         name, message = _TYPE_ERRORS[kind]
-        return name, message.format(value=show(value))
-    return kind, error["msg"]  # our own PydanticCustomError: its type is the rule name
+        return name, lambda: message.format(value=show(value))
+    return kind, lambda: error["msg"]  # our own PydanticCustomError: its type is the rule name
 
 
 def fail(rule: str, message: str, value: object) -> PydanticCustomError:
@@ -135,18 +190,23 @@ def one_of(values: tuple[str, ...], rule: str) -> object:
 
 
 def bounded(rule: str, message: str, **bounds: Decimal) -> object:
+    """A Decimal within `bounds` (failures: `rule`), and below `MAX_NUMBER` unless bounded above."""
+    if "lt" not in bounds and "le" not in bounds:
+        bounds["lt"] = MAX_NUMBER
     return Annotated[Decimal, Field(allow_inf_nan=False, **bounds), Rule(rule, message)]
 
 
 Text = Annotated[str, Field(min_length=1)]
-ExcelDate = Annotated[dt.date, Strict()]
-Number = Annotated[Decimal, Field(allow_inf_nan=False)]
+ExcelDate = Annotated[dt.date, Strict(), Field(ge=EARLIEST_DATE, le=LATEST_DATE),
+                      Rule("date_out_of_range", f"{{value}} is outside the dates a billing workbook holds "
+                                                f"({EARLIEST_DATE} to {LATEST_DATE})")]
+Number = Annotated[Decimal, Field(allow_inf_nan=False, lt=MAX_NUMBER, gt=-MAX_NUMBER)]
 Rate = bounded("rate_out_of_range", "{value} is not a fraction in [0, 1): write 19% or 0.19, not 19",
                ge=Decimal(0), lt=Decimal(1))
 Amount = bounded("negative_amount", "amount {value} must not be negative; enter a credit note instead",
                  ge=Decimal(0))
 Integer = int
-Currency = Annotated[Literal[tuple(sorted(_known_currencies()))],
+Currency = Annotated[Literal[tuple(sorted(_known_currencies() - NON_CURRENCIES))],
                      Rule("unknown_currency", "'{value}' is not an ISO 4217 currency code")]
 TermsCode = Annotated[str, AfterValidator(check_terms)]
 Iban = Annotated[str, AfterValidator(check_iban)]

@@ -10,11 +10,14 @@ duplicate, the dangling reference, the due date.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Iterable, Iterator
 
 from billing.errors import Finding, error, warning
 from billing.settings import Settings
+from billing.cellvalues import decimal_column
 from billing.xlsx_read import Book, SheetTable
+from validation.fields import MAX_NUMBER
 from validation.rows import prepared_column
 
 
@@ -101,6 +104,28 @@ def line_rules(lines: SheetTable) -> Iterator[Finding]:
         if seen != row:
             yield error(lines.cell("line_no", row), "duplicate_line_no",
                         f"line {line_no:g} of invoice '{key}' appears twice")
+    yield from line_amounts(lines)
+
+
+def line_amounts(lines: SheetTable) -> Iterator[Finding]:
+    """quantity × unit_price must be an amount too (below `MAX_NUMBER`), not only each of them."""
+    for row, quantity, price in zip(rows_of(lines), column(lines, "quantity"), column(lines, "unit_price")):
+        if type(quantity) is float and type(price) is float and abs(quantity * price) < _SURELY_SMALL:
+            continue  # the common case, decided without Decimals
+        q, p = to_decimal_or_none(quantity), to_decimal_or_none(price)
+        if q is not None and p is not None and abs(q) < MAX_NUMBER and abs(p) < MAX_NUMBER \
+                and abs(q * p) >= MAX_NUMBER:
+            yield error(lines.cell("unit_price", row), "number_too_large",
+                        f"quantity × unit_price = {float(q * p):.6g} is too large for a line amount "
+                        f"(at most 15 digits before the decimal point)")
+
+
+_SURELY_SMALL = 0.5e15
+
+
+def to_decimal_or_none(value: object) -> Decimal | None:
+    number = decimal_column([value])[0] if not isinstance(value, bool) else None
+    return number if isinstance(number, Decimal) else None
 
 
 def tax_rate_rules(rates: SheetTable) -> Iterator[Finding]:

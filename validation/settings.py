@@ -1,4 +1,12 @@
-"""The Settings sheet (a table of `key`, `value`) to a typed `Settings`, errors by cell."""
+"""The Settings sheet (a table of `key`, `value`) to a typed `Settings`, errors by cell.
+
+`match_tolerance` — the short or over payment that matching settles and writes off — is meant
+for bank fees and rounding: cents, a few units at most. Counted in minor units of the base
+currency (cents; yen), above `TOLERANCE_WARNING` (10,000: 100.00 EUR, 10,000 JPY) it is a
+warning, above `TOLERANCE_LIMIT` (1,000,000: 10,000.00 EUR) an error: a payment of 1.00 would
+settle an invoice of 10,000 and write the rest off. (Minor units keep the bound fair across
+currencies; for the few whose unit is worth very little, such as VND, the warning comes early.)
+"""
 
 from __future__ import annotations
 
@@ -12,11 +20,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from billing.cellvalues import code_column, text_column, upper_column
 from billing.contract import normalize_header
 from billing.errors import Finding, error, warning
+from billing.money import minor_unit
 from billing.settings import SETTING_DEFAULTS, Settings
 from billing.terms import BusinessCalendar, TermsError
 from billing.xlsx_read import SheetTable
 from validation.fields import Currency, Rule, TermsCode, bounded, describe, fail, one_of
 from validation.rows import field_rules
+
+TOLERANCE_WARNING = 10_000
+TOLERANCE_LIMIT = 1_000_000
 
 #: fields a series pattern may use; `seq` is the counter and must be there
 SERIES_FIELDS = frozenset({"yyyy", "yy", "mm", "seq"})
@@ -143,4 +155,23 @@ def read_settings(table: SheetTable | None) -> tuple[Settings, list[Finding]]:
         findings.append(warning(place, "missing_workbook_id",
                                 "Settings has no workbook_id; numbering and sealing need one"))
     typed = {name: getattr(parsed, name) for name in SettingsInput.model_fields if getattr(parsed, name) is not None}
-    return Settings(**typed), findings
+    settings = Settings(**typed)
+    if "match_tolerance" in typed:
+        findings += _tolerance(settings, table.cell("value", rows["match_tolerance"]))
+    return settings, findings
+
+
+def _tolerance(settings: Settings, place: str) -> list[Finding]:
+    currency = settings.base_currency
+    units = settings.match_tolerance.scaleb(minor_unit(currency))
+    shown = f"match_tolerance {settings.match_tolerance:,f} {currency}"
+    if units > TOLERANCE_LIMIT:
+        limit = Decimal(TOLERANCE_LIMIT).scaleb(-minor_unit(currency))
+        return [error(place, "tolerance_too_large",
+                      f"{shown}: payments this far short would settle invoices and the rest be written off; "
+                      f"a tolerance is for bank fees and rounding (at most {limit:,f} {currency})")]
+    if units > TOLERANCE_WARNING:
+        return [warning(place, "large_tolerance",
+                        f"{shown}: payments this far short or over settle invoices and the difference is "
+                        f"written off; is that meant? (tolerances are usually cents)")]
+    return []

@@ -8,15 +8,17 @@ confidence and explanation; the doubtful ones left, with candidates, for a perso
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
-from billing.compute import Computed
 from billing.gcpause import gc_paused
 from billing.matching.engine import Matcher, MatchResult
 from billing.matching.items import ZERO, OpenItem, Payment
 from billing.matching.parties import parties_of
 from billing.matching.settle import Allocation
-from billing.tables import Tables
+
+if TYPE_CHECKING:  # the typed tables bring pandas and the workbook reader: not for the UDFs' matcher
+    from billing.compute import Computed
+    from billing.tables import Tables
 
 __all__ = ["Allocation", "MatchResult", "ManualRow", "match_tables", "open_items"]
 
