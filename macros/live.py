@@ -1,9 +1,9 @@
 """The bridge between a live workbook in Excel and the pipeline's records.
 
 Reading goes through xlwings' portable Book API only (`book.sheets`, `sheet.tables`,
-`sheet.used_range`, `sheet.range(...).options(ndim=2).value`), into exactly the `Book` of
-`SheetTable`s that `billing.xlsx_read.read_book` makes from a file — the same `read_table`
-builds both.
+`sheet.used_range`, `sheet.range(...).options(ndim=2, err_to_str=True).value`), into exactly
+the `Book` of `SheetTable`s that `billing.xlsx_read.read_book` makes from a file — the same
+`read_table` builds both, and an Excel error value is an `ErrorValue` at its cell in both.
 Writing: one array write per output sheet (header and rows in a single `range.value = …`),
 rendered as the file writer renders it (number formats, Table, links, highlight rules,
 chart, widths, frozen header); one write per run of consecutive cells of a column for
@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from billing.cells import link_location, table_name
+from billing.cellvalues import ErrorValue
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
+from billing.xlsx_cellscan import CellScan
 from billing.xlsx_parts import TableRange
 from billing.xlsx_read import Book, read_table
 from billing.xlsx_sheetxml import DATE_FORMAT
@@ -39,13 +41,41 @@ def _sheets_by_name(book) -> dict[str, object]:
     return {normalize_header(s.name): s for s in book.sheets}
 
 
-def _grid(sheet) -> list[list]:
-    """The sheet's cells from A1 to the last used cell, as rows of values."""
+#: Excel's error values by their `XlCVError` number (as in `udfs.convert`; a test keeps them equal).
+#: xlwings hands an error cell over as its text with `err_to_str=True`; on Windows, the errors it
+#: has no text for (#SPILL!, #CALC!, …) as their COM number, 0x800A0000 + the number, negative.
+_XL_ERRORS = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?", 2036: "#NUM!",
+              2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!",
+              2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}
+COM_ERRORS = {0x800A0000 + number - 2**32: code for number, code in _XL_ERRORS.items()}
+ERROR_TEXTS = frozenset({*_XL_ERRORS.values(), "#BUSY!"})
+
+
+def _grid(sheet) -> tuple[list[list], dict[tuple[int, int], ErrorValue]]:
+    """The sheet's cells from A1 to the last used cell, as rows of values, and its error
+    cells by (1-based row, 0-based column), each an `ErrorValue` in the grid too — as the
+    file reader places them. Read with `err_to_str=True`, so an error is never taken for an
+    empty cell; a text that only looks like an error (`'#N/A` typed as text) is told apart
+    by a second read without it, where an error is empty and text stays text."""
     last = sheet.used_range.last_cell
     if last.row < 1 or last.column < 1:
-        return []
-    value = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
-    return [[_as_read(v) for v in row] for row in value]
+        return [], {}
+    cells = sheet.range((1, 1), (last.row, last.column))
+    grid = [[_as_read(v) for v in row] for row in cells.options(ndim=2, err_to_str=True).value]
+    errors: dict[tuple[int, int], ErrorValue] = {}
+    texts = []
+    for r, row in enumerate(grid, 1):
+        for c, value in enumerate(row):
+            if type(value) is int and value in COM_ERRORS:
+                errors[(r, c)] = ErrorValue(COM_ERRORS[value])
+            elif type(value) is str and value in ERROR_TEXTS:
+                texts.append((r, c))
+    if texts:
+        plain = cells.options(ndim=2).value
+        errors.update({(r, c): ErrorValue(grid[r - 1][c]) for r, c in texts if plain[r - 1][c] is None})
+    for (r, c), error_value in errors.items():
+        grid[r - 1][c] = error_value
+    return grid, errors
 
 
 _MIDNIGHT = dt.time()
@@ -80,7 +110,8 @@ def read_live_book(book, specs: tuple[SheetSpec, ...] = INPUT_SHEETS, optional: 
             if spec not in optional:
                 missing.append(spec.name)
             continue
-        tables[spec.name] = read_table(_grid(sheet), spec, sheet.name, _tables(sheet))
+        grid, errors = _grid(sheet)
+        tables[spec.name] = read_table(grid, spec, sheet.name, _tables(sheet), CellScan(errors, {}))
     if len(missing) == len(specs):
         raise BadFile(f"{book.name}: not a billing workbook (none of the sheets {', '.join(s.name for s in specs)})")
     return Book(path=Path(str(getattr(book, "fullname", book.name))), sheet_names=tuple(s.name for s in book.sheets),
