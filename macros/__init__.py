@@ -8,7 +8,9 @@ becomes a message box with its one-line reason, never a Python traceback in a di
 `book` defaults to `xw.Book.caller()` (the workbook whose button was pressed); tests pass a
 `macros.fakebook.FakeBook`.
 
-Sealing and verifying act on the saved file, so those two ask for a save first.
+Aging and Month-end close ask for the as-of date with Excel's input box (ISO or the local
+form; Cancel cancels quietly, see `macros.asof`). Sealing and verifying act on the saved
+file, so those two ask for a save first (Excel's `Workbook.Saved`).
 """
 
 from __future__ import annotations
@@ -45,8 +47,11 @@ def _running(book, title: str) -> Iterator[Callable[[str], None]]:
         status(book, f"xlbilling {title}: {text}")
 
     say("started")
+    cancelled = False
     try:
         yield say
+    except Cancelled:
+        cancelled = True
     except Stop as stop:
         alert(book, f"{title}: {stop}")
     except BadFile as exc:
@@ -54,7 +59,8 @@ def _running(book, title: str) -> Iterator[Callable[[str], None]]:
     except Exception as exc:  # a bug: still a readable message, never a traceback dialog
         alert(book, f"{title} failed: {type(exc).__name__}: {exc}")
     finally:
-        status(book, None)
+        # a quiet word that it was cancelled (no message box); else the status bar is given back
+        status(book, f"xlbilling {title}: cancelled" if cancelled else None)
 
 
 def _checked(book, say, check_computed: bool = False):
@@ -129,9 +135,17 @@ def number_invoices(book=None) -> None:
         if step.refusals:
             raise Stop("; ".join(f"{f.cell}: {f.message}" for f in step.refusals[:5]))
         _write(book, say, Changes(updates=tuple(step.updates), headers=tuple(step.headers)))
-        if getattr(book, "fullname", None):
-            remember_workbook(engine, step.workbook_id, str(book.fullname))
+        remember_workbook(engine, step.workbook_id, _fullname(book))
         alert(book, f"{len(step.assigned)} invoices numbered")
+
+
+def _fullname(book) -> str:
+    """Where the workbook is, for the registry: its file, or what Excel calls it when xlwings
+    cannot map its OneDrive/SharePoint address to a local file."""
+    try:
+        return str(book.fullname)
+    except Exception:
+        return str(book.name)
 
 
 def _match(book, statements: tuple[Path, ...]) -> None:
@@ -168,10 +182,18 @@ def match_payments(book=None) -> None:
     _match(_caller(book), ())
 
 
-def _as_of(book) -> dt.date:
+class Cancelled(Exception):
+    """The person pressed Cancel: the macro ends quietly, nothing written."""
+
+
+def _as_of(book, title: str) -> dt.date:
+    """The as-of date, asked with Excel's input box (ISO or the local form); Cancel cancels."""
     from macros.live import ask_date
 
-    return ask_date(book, "Age as of (YYYY-MM-DD)", dt.date.today())
+    day = ask_date(book, f"{title} as of which date?", dt.date.today())
+    if day is None:
+        raise Cancelled
+    return day
 
 
 def aging_report(book=None) -> None:
@@ -180,8 +202,8 @@ def aging_report(book=None) -> None:
     from billing.xlsx_write import Changes
 
     book = _caller(book)
-    as_of = _as_of(book)
     with _running(book, "Aging") as say:
+        as_of = _as_of(book, "Aging")
         data, result = _checked(book, say)
         step = compute_step(data, result.settings)
         say("ageing")
@@ -197,11 +219,11 @@ def month_end_close(book=None) -> None:
     from macros.live import alert, read_live_book
 
     book = _caller(book)
-    as_of = _as_of(book)
     with _running(book, "Month-end close") as say:
+        as_of = _as_of(book, "Month-end close")
         say("reading the tables")
         data = read_live_book(book, optional=(ALLOCATIONS,))
-        result = close(data, open_store(), CloseOptions(as_of), on_step=say, workbook=getattr(book, "name", ""))
+        result = close(data, open_store(), CloseOptions(as_of), on_step=say, workbook=book.name)
         _write(book, say, result.changes)
         if not result.ok:
             raise Stop(f"stopped at {result.stopped_at}: see the Validation sheet; nothing else was changed")
@@ -209,10 +231,26 @@ def month_end_close(book=None) -> None:
 
 
 def _saved_path(book) -> Path:
-    """The workbook's file; sealing and verifying act on what is saved, so ask for a save first."""
-    path = Path(str(getattr(book, "fullname", "") or ""))
-    if not path.is_file() or getattr(book, "saved", True) is False:
+    """The workbook's file; sealing and verifying act on what is saved, so ask for a save
+    first (Excel's `Workbook.Saved`). A workbook on OneDrive or SharePoint is known to Excel by
+    its web address; xlwings' `Book.fullname` maps it to the synced local file, and where
+    there is none the workbook is refused, saying so."""
+    from macros.engine import workbook_saved
+
+    try:
+        name = str(book.fullname or "")
+    except Exception as exc:  # xlwings' OneDrive/SharePoint mapping found no local file
+        raise Stop(f"this workbook is on OneDrive or SharePoint and its synced file on this computer was not "
+                   f"found ({exc}). Sync the folder with the OneDrive app, or save a copy on this computer "
+                   "(File > Save a Copy), open it and press the button again") from None
+    if "://" in name:
+        raise Stop(f"this workbook is known only by its web address ({name}); save a copy on this computer "
+                   "(File > Save a Copy), open it and press the button again")
+    path = Path(name)
+    if not path.is_file():
         raise Stop("save the workbook first: the seal covers the saved file")
+    if not workbook_saved(book):
+        raise Stop("save the workbook first: it has changes that are not saved, and the seal covers the saved file")
     return path
 
 

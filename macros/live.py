@@ -1,11 +1,14 @@
 """The bridge between a live workbook in Excel and the pipeline's records.
 
 Reading goes through xlwings' portable Book API only (`book.sheets`, `sheet.tables`,
-`sheet.used_range`, `sheet.range(...).options(ndim=2).value`), into exactly the `Book` of
-`SheetTable`s that `billing.xlsx_read.read_book` makes from a file — the same
-`read_table` builds both. Writing: one array write per output sheet (header and rows in a
-single `range.value = …`), one write per run of consecutive cells of a column for input
-cells. The few calls used are the ones `macros.fakebook.FakeBook` imitates for tests.
+`sheet.used_range`, `sheet.range(...).options(ndim=2, err_to_str=True).value`), into exactly
+the `Book` of `SheetTable`s that `billing.xlsx_read.read_book` makes from a file — the same
+`read_table` builds both, and an Excel error value is an `ErrorValue` at its cell in both.
+Writing: one array write per output sheet (header and rows in a single `range.value = …`),
+rendered as the file writer renders it (number formats, Table, links, highlight rules,
+chart, widths, frozen header); one write per run of consecutive cells of a column for
+input cells. What xlwings' portable API lacks is reached through the
+engine (`macros.engine`). `macros.fakebook.FakeBook` models exactly the calls used here.
 """
 
 from __future__ import annotations
@@ -15,27 +18,64 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from billing.cells import table_name
+from billing.cells import link_location, table_name
+from billing.cellvalues import ErrorValue
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
+from billing.xlsx_cellscan import CellScan
 from billing.xlsx_parts import TableRange
 from billing.xlsx_read import Book, read_table
-from billing.xlsx_write import OutputSheet
+from billing.xlsx_sheetxml import DATE_FORMAT
+from billing.xlsx_sheetxml import text as cell_text
+from billing.xlsx_write import TABLE_STYLE, OutputSheet
+from billing.xlsx_write import _MAX_WIDTH as MAX_WIDTH  # the package writer's own rule and check
+from billing.xlsx_write import _check_output as check_output
+from macros.asof import NotADate, local_form, parse_typed_date
+from macros.engine import date_order, delete_table, freeze_header_row, input_box, open_filenames
 
-TABLE_STYLE = "TableStyleMedium2"
+#: the file writer's chart size (16 x 8 cm, `billing.xlsx_sheetxml.drawing_xml`), in points
+CHART_WIDTH, CHART_HEIGHT = 16 * 72 / 2.54, 8 * 72 / 2.54
 
 
 def _sheets_by_name(book) -> dict[str, object]:
     return {normalize_header(s.name): s for s in book.sheets}
 
 
-def _grid(sheet) -> list[list]:
-    """The sheet's cells from A1 to the last used cell, as rows of values."""
+#: Excel's error values by their `XlCVError` number (as in `udfs.convert`; a test keeps them equal).
+#: xlwings hands an error cell over as its text with `err_to_str=True`; on Windows, the errors it
+#: has no text for (#SPILL!, #CALC!, …) as their COM number, 0x800A0000 + the number, negative.
+_XL_ERRORS = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?", 2036: "#NUM!",
+              2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!",
+              2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}
+COM_ERRORS = {0x800A0000 + number - 2**32: code for number, code in _XL_ERRORS.items()}
+ERROR_TEXTS = frozenset({*_XL_ERRORS.values(), "#BUSY!"})
+
+
+def _grid(sheet) -> tuple[list[list], dict[tuple[int, int], ErrorValue]]:
+    """The sheet's cells from A1 to the last used cell, as rows of values, and its error
+    cells by (1-based row, 0-based column), each an `ErrorValue` in the grid too — as the
+    file reader places them. Read with `err_to_str=True`, so an error is never taken for an
+    empty cell; a text that only looks like an error (`'#N/A` typed as text) is told apart
+    by a second read without it, where an error is empty and text stays text."""
     last = sheet.used_range.last_cell
     if last.row < 1 or last.column < 1:
-        return []
-    value = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
-    return [[_as_read(v) for v in row] for row in value]
+        return [], {}
+    cells = sheet.range((1, 1), (last.row, last.column))
+    grid = [[_as_read(v) for v in row] for row in cells.options(ndim=2, err_to_str=True).value]
+    errors: dict[tuple[int, int], ErrorValue] = {}
+    texts = []
+    for r, row in enumerate(grid, 1):
+        for c, value in enumerate(row):
+            if type(value) is int and value in COM_ERRORS:
+                errors[(r, c)] = ErrorValue(COM_ERRORS[value])
+            elif type(value) is str and value in ERROR_TEXTS:
+                texts.append((r, c))
+    if texts:
+        plain = cells.options(ndim=2).value
+        errors.update({(r, c): ErrorValue(grid[r - 1][c]) for r, c in texts if plain[r - 1][c] is None})
+    for (r, c), error_value in errors.items():
+        grid[r - 1][c] = error_value
+    return grid, errors
 
 
 _MIDNIGHT = dt.time()
@@ -70,15 +110,12 @@ def read_live_book(book, specs: tuple[SheetSpec, ...] = INPUT_SHEETS, optional: 
             if spec not in optional:
                 missing.append(spec.name)
             continue
-        tables[spec.name] = read_table(_grid(sheet), spec, sheet.name, _tables(sheet))
+        grid, errors = _grid(sheet)
+        tables[spec.name] = read_table(grid, spec, sheet.name, _tables(sheet), CellScan(errors, {}))
     if len(missing) == len(specs):
         raise BadFile(f"{book.name}: not a billing workbook (none of the sheets {', '.join(s.name for s in specs)})")
     return Book(path=Path(str(getattr(book, "fullname", book.name))), sheet_names=tuple(s.name for s in book.sheets),
                 tables=tables, missing=tuple(missing))
-
-
-#: Excel's limit for the text of one cell; a longer value makes the whole array write fail
-MAX_TEXT = 32_767
 
 
 def _excel(value: object) -> object:
@@ -91,7 +128,8 @@ def _excel(value: object) -> object:
     own "this is text" mark: it is not part of the cell's value, so the text reads back
     exactly as written (the file writer gets the same result by typing the cell as text)."""
     if isinstance(value, str):
-        return "'" + value[:MAX_TEXT]
+        # as the file writer: characters Excel cannot store dropped, cut at its limit, "" is an empty cell
+        return "'" + cell_text(value) if value else None
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} cannot be stored in Excel")
@@ -102,26 +140,110 @@ def _excel(value: object) -> object:
 
 
 def write_live_outputs(book, outputs: Iterable[OutputSheet]) -> None:
-    """Replace each output sheet's content: one array write for header and rows."""
+    """Replace each output sheet's content and render it as the file writer does
+    (`billing.xlsx_fast`): one array write for header and rows, number formats, the Table,
+    links of the link column, highlight rules, the chart, column widths, frozen header row.
+    The sheet stays where it is (formulas elsewhere that refer to it keep working); the
+    sheet that was active is active again afterwards."""
     sheets = _sheets_by_name(book)
+    active = book.sheets.active
     for output in outputs:
+        check_output(output)
         sheet = sheets.get(normalize_header(output.name))
         if sheet is None:
             sheet = book.sheets.add(output.name, after=book.sheets[len(book.sheets) - 1])
-        for table in list(sheet.tables):
-            table.delete()
-        sheet.clear()
-        columns = list(output.columns)
-        rows = [[_excel(v) for v in row] + [None] * (len(columns) - len(row)) for row in output.rows]
-        # headers too: a bucket label such as 1-30 would otherwise become the date 30 January
-        sheet.range("A1").value = [[_excel(c) for c in columns], *rows]
-        height = max(len(rows), 1) + 1
-        for j, name in enumerate(columns, 1):
-            fmt = output.number_formats.get(name)
-            if fmt and rows:
-                sheet.range((2, j), (height, j)).number_format = fmt
-        sheet.tables.add(source=sheet.range((1, 1), (height, len(columns))), name=_table_name(book, output.name),
-                         table_style_name=TABLE_STYLE)
+            sheets[normalize_header(output.name)] = sheet
+        _write_output(book, sheet, output)
+    active.activate()
+
+
+def _write_output(book, sheet, output: OutputSheet) -> None:
+    for table in list(sheet.tables):
+        delete_table(table)
+    for chart in list(sheet.charts):
+        chart.delete()
+    sheet.clear()  # values, formats, highlight rules and links
+    columns = list(output.columns)
+    rows = [[_excel(v) for v in row] + [None] * (len(columns) - len(row)) for row in output.rows]
+    # headers too: a bucket label such as 1-30 would otherwise become the date 30 January
+    sheet.range("A1").value = [[_excel(c) for c in columns], *rows]
+    height = max(len(rows), 1) + 1
+    for j, name in enumerate(columns, 1):
+        fmt = output.number_formats.get(name)
+        if fmt and rows:
+            sheet.range((2, j), (height, j)).number_format = fmt
+        elif not fmt:  # a date without a format of its own is shown as the file writer shows it
+            for first, last in _runs([i for i, row in enumerate(output.rows, 2)
+                                      if j <= len(row) and isinstance(row[j - 1], dt.date)]):
+                sheet.range((first, j), (last, j)).number_format = DATE_FORMAT
+    sheet.tables.add(source=sheet.range((1, 1), (height, len(columns))), name=_table_name(book, output.name),
+                     table_style_name=TABLE_STYLE)
+    _add_links(sheet, output)
+    for highlight in output.highlights:
+        j = columns.index(highlight.column) + 1
+        sheet.range((2, j), (height, j)).conditional_formats.add_cell_value(
+            "greater_than", highlight.above, fill_color=f"#{highlight.fill}")
+    if output.chart is not None and output.chart.series_rows:
+        _add_chart(sheet, output)
+    for j, width in enumerate(column_widths(output), 1):
+        sheet.range((1, j)).column_width = width
+    freeze_header_row(book, sheet)
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive numbers as (first, last) runs: [2, 3, 4, 7] -> [(2, 4), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
+def column_widths(output: OutputSheet) -> list[float]:
+    """Each column as wide as its longest text (the header with room for the filter button),
+    at most `MAX_WIDTH`: the file writer's rule (`billing.xlsx_fast`)."""
+    widths = [len(str(c)) + 4 for c in output.columns]
+    for row in output.rows:
+        for j, value in enumerate(row):
+            if value is not None:
+                widths[j] = max(widths[j], len(str(value)) + 2)
+    return [min(w, MAX_WIDTH) for w in widths]
+
+
+def _add_links(sheet, output: OutputSheet) -> None:
+    """The link column's `Sheet!A1` cells become links to that place (`#Sheet!A1`)."""
+    if output.link_column is None:
+        return
+    j = list(output.columns).index(output.link_column)
+    for i, row in enumerate(output.rows, 2):
+        ref = row[j] if j < len(row) else None
+        if isinstance(ref, str) and "!" in ref:
+            sheet.range((i, j + 1)).add_hyperlink(f"#{link_location(ref)}", text_to_display=ref,
+                                                  screen_tip=f"Go to {ref}")
+
+
+def _add_chart(sheet, output: OutputSheet) -> None:
+    """The clustered column chart beside the table: one series per row of `series_rows`
+    (consecutive rows, one source range), the category headers as its categories."""
+    spec, columns = output.chart, list(output.columns)
+    rows = list(spec.series_rows)
+    if rows != list(range(rows[0], rows[0] + len(rows))):
+        raise ValueError(f"{output.name}: the chart's series rows must follow one another: {rows}")
+    first, last = (columns.index(c) + 1 for c in (spec.categories[0], spec.categories[-1]))
+    chart = sheet.charts.add(anchor=sheet.range((2, len(columns) + 2)), width=CHART_WIDTH, height=CHART_HEIGHT,
+                             chart_type="column_clustered", source=sheet.range((rows[0] + 2, first),
+                                                                               (rows[-1] + 2, last)),
+                             plot_by="rows", style=None)
+    chart.set_x_axis_values(sheet.range((1, first), (1, last)))
+    name_at = columns.index(spec.name_column)
+    for n, index in enumerate(rows):
+        chart.series[n].name = str(output.rows[index][name_at])
+    chart.title = spec.title
+    chart.value_axis.number_format = "#,##0"
+    chart.legend.visible = True
+    chart.legend.position = "right"
 
 
 def _table_name(book, base: str) -> str:
@@ -196,34 +318,30 @@ def alert(book, text: str) -> None:
 
 def ask_files(book, title: str) -> list[str]:
     """Ask for statement files: Excel's own file dialog on Windows, else Tk's."""
-    chooser = getattr(book, "choose_files", None)  # the test fake answers itself
-    if chooser is not None:
-        return list(chooser(title))
-    try:
-        chosen = book.app.api.GetOpenFilename("Bank statements (*.xml;*.sta;*.txt;*.csv),*.xml;*.sta;*.txt;*.csv",
-                                              1, title, None, True)
-        return [str(f) for f in chosen] if chosen else []
-    except Exception:
-        from tkinter import Tk, filedialog
+    chosen = open_filenames(book, title)
+    if chosen is not None:
+        return chosen
+    from tkinter import Tk, filedialog
 
-        root = Tk()
-        root.withdraw()
+    root = Tk()
+    root.withdraw()
+    try:
+        return list(filedialog.askopenfilenames(title=title))
+    finally:
+        root.destroy()
+
+
+def ask_date(book, question: str, default: dt.date) -> dt.date | None:
+    """A date from Excel's input box, in ISO or the local form (`macros.asof`); None when the
+    person cancels. What cannot be read is asked again, saying why, with the text as typed."""
+    order, separator = date_order(book)
+    hint = f"{default.isoformat()}" + (f" or {local_form(default, order, separator)}" if order else "")
+    typed, reason = default.isoformat(), ""
+    while True:
+        answer = input_box(book, f"{reason}{question} (e.g. {hint})", "xlbilling", typed)
+        if answer is None:
+            return None
         try:
-            return list(filedialog.askopenfilenames(title=title))
-        finally:
-            root.destroy()
-
-
-def ask_date(book, prompt: str, default: dt.date) -> dt.date:
-    """Ask for a date (YYYY-MM-DD) with Excel's input box; the default when there is none."""
-    answer = getattr(book, "answer_date", None)
-    if answer is not None:
-        return answer
-    try:
-        text = book.app.api.InputBox(prompt, "xlbilling", default.isoformat())
-    except Exception:
-        return default
-    try:
-        return dt.date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise BadFile(f"{text!r} is not a date (YYYY-MM-DD)") from None
+            return parse_typed_date(answer, order, separator)
+        except NotADate as exc:
+            typed, reason = answer, f"{exc}.\n\n"

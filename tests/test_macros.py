@@ -48,7 +48,7 @@ def test_live_book_reads_exactly_what_the_file_reader_reads(workbook):
 def test_month_end_close_macro_matches_the_cli(workbook, demo, tmp_path):
     cli_copy = tmp_path / "cli.xlsx"
     shutil.copy(workbook, cli_copy)
-    book = FakeBook(workbook, answer_date=dt.date(2026, 10, 31))
+    book = FakeBook(workbook, prompts=["2026-10-31"])
     macros.month_end_close(book)
     assert book.app.alerts == ["Closed as of 2026-10-31: see the Close sheet"], book.app.alerts
     assert "xlbilling Month-end close: statements" in book.app.status_history
@@ -65,7 +65,7 @@ def test_month_end_close_macro_matches_the_cli(workbook, demo, tmp_path):
 @pytest.mark.parametrize("macro, sheet", [("validate", "Validation"), ("compute", "InvoiceTaxSummary"),
                                           ("match_payments", "Allocations"), ("aging_report", "Aging")])
 def test_each_macro_writes_its_sheet(workbook, macro, sheet):
-    book = FakeBook(workbook, answer_date=dt.date(2026, 10, 31))
+    book = FakeBook(workbook, prompts=["2026-10-31"])
     getattr(macros, macro)(book)
     assert not any("failed" in a for a in book.app.alerts), book.app.alerts
     assert sheet in book.wb.sheetnames
@@ -93,11 +93,73 @@ def test_an_invalid_workbook_gets_its_findings_and_a_message(workbook):
     assert book.wb["Validation"].max_row > 1
 
 
-def test_seal_asks_for_a_save_first(workbook):
-    book = FakeBook(workbook)
+SAVE_FIRST = "save the workbook first: it has changes that are not saved, and the seal covers the saved file"
+
+
+@pytest.fixture(params=["windows", "mac"])
+def engine(request, monkeypatch):
+    """Each engine xlwings drives Excel with: COM on Windows, appscript on macOS."""
+    from macros import engine as engines
+
+    monkeypatch.setattr(engines, "PLATFORM", "darwin" if request.param == "mac" else "win32")
+    return request.param
+
+
+@pytest.mark.parametrize("macro, title", [("seal_workbook", "Seal & archive"), ("verify_seal", "Verify")])
+def test_seal_and_verify_ask_for_a_save_first_from_excels_own_saved_flag(workbook, engine, macro, title):
+    """Excel's Workbook.Saved (xlwings' Book has no `saved`): unsaved edits are never sealed
+    from the last saved file."""
+    book = FakeBook(workbook, engine=engine)
     book.saved = False
+    getattr(macros, macro)(book)
+    assert book.app.alerts == [f"{title}: {SAVE_FIRST}"]
+    book.saved = True
+    getattr(macros, macro)(book)
+    assert "save the workbook first" not in book.app.alerts[-1] and "failed" not in book.app.alerts[-1]
+
+
+def test_a_workbook_never_saved_is_asked_to_be_saved(tmp_path, workbook):
+    book = FakeBook(workbook)
+    book._path = tmp_path / "Book1"  # what FullName is before the first save
     macros.seal_workbook(book)
     assert book.app.alerts == ["Seal & archive: save the workbook first: the seal covers the saved file"]
+
+
+@pytest.fixture
+def onedrive(tmp_path, monkeypatch):
+    """The local OneDrive folder (xlwings reads it from the environment; it caches each mapping)."""
+    from xlwings.utils import fullname_url_to_local_path
+
+    folder = tmp_path / "OneDrive"
+    folder.mkdir()
+    monkeypatch.setenv("OneDriveConsumer", str(folder))
+    fullname_url_to_local_path.cache_clear()
+    yield folder
+    fullname_url_to_local_path.cache_clear()
+
+
+def test_a_onedrive_workbook_is_sealed_from_its_synced_file(onedrive, workbook):
+    """Under AutoSave Excel's FullName is the OneDrive address; xlwings maps it to the synced file."""
+    synced = onedrive / "Billing"
+    synced.mkdir()
+    shutil.copy(workbook, synced / "live.xlsx")
+    book = FakeBook(workbook, url="https://d.docs.live.net/0123abcd/Billing/live.xlsx")
+    assert macros._saved_path(book) == synced / "live.xlsx"
+
+
+def test_a_onedrive_workbook_without_a_synced_file_is_refused_saying_so(onedrive, workbook):
+    book = FakeBook(workbook, url="https://d.docs.live.net/0123abcd/Billing/live.xlsx")
+    macros.seal_workbook(book)
+    (message,) = book.app.alerts
+    assert message.startswith("Seal & archive: this workbook is on OneDrive or SharePoint and its synced file "
+                               "on this computer was not found (Couldn't find your local OneDrive file")
+    assert "Save a Copy" in message
+
+
+def test_an_address_xlwings_cannot_map_is_refused(onedrive, workbook):
+    book = FakeBook(workbook, url="https://example.com/files/live.xlsx")
+    macros.verify_seal(book)
+    assert "OneDrive or SharePoint" in book.app.alerts[0] and "not recognized" in book.app.alerts[0]
 
 
 def test_every_button_names_a_macro_with_the_ribbon_signature():
