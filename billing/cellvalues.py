@@ -24,6 +24,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Sequence
 
 
+#: Excel's error values by their `XlCVError` number (Excel VBA reference, "XlCVError enumeration").
+_XL_ERRORS = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?", 2036: "#NUM!",
+              2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!",
+              2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}
+#: COM (Windows) hands an error cell to Python as the HRESULT 0x800A0000 + that number, a negative int.
+COM_ERRORS = {0x800A0000 + number - 2**32: code for number, code in _XL_ERRORS.items()}
+#: The error values as text: what xlwings hands over with `err_to_str=True` (and #BUSY!, which has no number).
+EXCEL_ERRORS = frozenset({*_XL_ERRORS.values(), "#BUSY!"})
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorValue:
     """An Excel error value in a cell (`#N/A`, `#DIV/0!`, `#SPILL!`, …): not data, never blank.

@@ -13,6 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+#: How every writer renders an output sheet: its Table style, the widest column (characters)
+#: and the longest text a cell holds (Excel's limit; longer text is cut).
+TABLE_STYLE = "TableStyleMedium2"
+MAX_WIDTH = 60
+MAX_TEXT = 32767
+
 
 class Mark(NamedTuple):
     """A problem shown on an input cell (`Sheet!E7`) or row (`Sheet!7:7`)."""
@@ -78,3 +84,18 @@ class Changes(NamedTuple):
     updates: tuple[CellUpdate, ...] = ()
     headers: tuple[HeaderAdd, ...] = ()
     marks: tuple[Mark, ...] | None = None
+
+
+def check_output(output: OutputSheet) -> None:
+    """An output sheet's definition must fit itself (every writer checks it before writing)."""
+    columns = tuple(output.columns)
+    folded = [str(c).casefold() for c in columns]
+    if not columns or "" in folded or len(set(folded)) != len(folded):
+        raise ValueError(f"{output.name}: column names must be non-empty and unique: {columns}")
+    unknown = (set(output.number_formats) | {h.column for h in output.highlights}
+               | set(output.chart.categories + (output.chart.name_column,) if output.chart else ())) - set(columns)
+    if unknown or (output.link_column is not None and output.link_column not in columns):
+        raise ValueError(f"{output.name}: unknown columns {sorted(unknown) or output.link_column}")
+    for i, row in enumerate(output.rows, 2):
+        if len(row) > len(columns):
+            raise ValueError(f"{output.name} row {i}: {len(row)} values for {len(columns)} columns")

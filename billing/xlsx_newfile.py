@@ -27,8 +27,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from billing.atomic import write_atomically
 from billing.cells import column_letter, link_location, table_name
-from billing.changes import BarChart, OutputSheet
-from billing.xlsx_write import _MAX_TEXT, _MAX_WIDTH, TABLE_STYLE, _check_output
+from billing.changes import MAX_TEXT, MAX_WIDTH, TABLE_STYLE, BarChart, OutputSheet, check_output
 
 
 def write_workbook(dest: str | os.PathLike, outputs: Sequence[OutputSheet]) -> Path:
@@ -37,7 +36,7 @@ def write_workbook(dest: str | os.PathLike, outputs: Sequence[OutputSheet]) -> P
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for output in outputs:
-        _check_output(output)
+        check_output(output)
         _write_output(wb, output)
     _save_atomically(wb, dest)
     return dest
@@ -50,7 +49,7 @@ def _save_atomically(wb, dest: Path) -> None:
 def _put(cell, value: object) -> None:
     """Write one value: text stays text, Decimal becomes a number, None empties the cell."""
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
         cell.data_type = "s"  # never a formula ('=1+2') or an error code ('#N/A')
         return
     if isinstance(value, Decimal):
@@ -92,7 +91,7 @@ def _write_output(wb, output: OutputSheet) -> None:
     ws.add_table(table)
     ws.freeze_panes = "A2"
     for j, width in enumerate(widths):
-        ws.column_dimensions[column_letter(j)].width = min(width, _MAX_WIDTH)
+        ws.column_dimensions[column_letter(j)].width = min(width, MAX_WIDTH)
     for highlight in output.highlights:
         letter = column_letter(columns.index(highlight.column))
         ws.conditional_formatting.add(f"{letter}2:{letter}{last_row}", CellIsRule(

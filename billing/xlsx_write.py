@@ -32,12 +32,10 @@ from pathlib import Path
 
 
 from billing.xlsx_fast import apply_to_package
-from billing.changes import BarChart, CellUpdate, Changes, HeaderAdd, Highlight, Mark, OutputSheet  # noqa: F401 (the writer's records)
+from billing.changes import (MAX_WIDTH, TABLE_STYLE, BarChart, CellUpdate, Changes, HeaderAdd,  # noqa: F401
+                             Highlight, Mark, OutputSheet, check_output)
 
-TABLE_STYLE = "TableStyleMedium2"
 _MACRO_SUFFIXES = {".xlsm", ".xltm"}
-_MAX_TEXT = 32767
-_MAX_WIDTH = 60
 
 
 def apply_changes(
@@ -60,21 +58,6 @@ def apply_changes(
     if (dest.suffix.lower() in _MACRO_SUFFIXES) != keep_vba:
         raise ValueError(f"{dest.name}: the extension must match the source's ({src.suffix})")
     for output in changes.outputs:
-        _check_output(output)
-    apply_to_package(src, changes, dest, TABLE_STYLE, _MAX_WIDTH)
+        check_output(output)
+    apply_to_package(src, changes, dest, TABLE_STYLE, MAX_WIDTH)
     return dest
-
-
-def _check_output(output: OutputSheet) -> None:
-    """An output sheet's definition must fit itself (both writers rely on it)."""
-    columns = tuple(output.columns)
-    folded = [str(c).casefold() for c in columns]
-    if not columns or "" in folded or len(set(folded)) != len(folded):
-        raise ValueError(f"{output.name}: column names must be non-empty and unique: {columns}")
-    unknown = (set(output.number_formats) | {h.column for h in output.highlights}
-               | set(output.chart.categories + (output.chart.name_column,) if output.chart else ())) - set(columns)
-    if unknown or (output.link_column is not None and output.link_column not in columns):
-        raise ValueError(f"{output.name}: unknown columns {sorted(unknown) or output.link_column}")
-    for i, row in enumerate(output.rows, 2):
-        if len(row) > len(columns):
-            raise ValueError(f"{output.name} row {i}: {len(row)} values for {len(columns)} columns")

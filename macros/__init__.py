@@ -68,10 +68,11 @@ def _checked(book, say, check_computed: bool = False):
     from billing.contract import ALLOCATIONS
     from billing.reports import validation_sheet
     from macros.live import read_live_book, write_live_outputs
-    from validation import validate_book
 
     say("reading the tables")
     data = read_live_book(book, optional=(ALLOCATIONS,))
+    from validation import validate_book  # pydantic loads after the first read: a click answers sooner
+
     say("validating")
     result = validate_book(data, check_computed=check_computed)
     if not result.valid:
@@ -92,11 +93,12 @@ def validate(book=None) -> None:
     """Validate: check every rule; findings on the Validation sheet."""
     from billing.reports import validation_sheet
     from macros.live import alert, read_live_book, write_live_outputs
-    from validation import validate_book
 
     book = _caller(book)
     with _running(book, "Validate") as say:
         data = read_live_book(book)
+        from validation import validate_book  # pydantic loads after the first read
+
         say("validating")
         result = validate_book(data)
         write_live_outputs(book, (validation_sheet(result.findings),))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from billing.cells import link_location, table_name
-from billing.cellvalues import ErrorValue
+from billing.cellvalues import COM_ERRORS, EXCEL_ERRORS, ErrorValue
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
 from billing.xlsx_cellscan import CellScan
@@ -27,9 +27,7 @@ from billing.xlsx_parts import TableRange
 from billing.xlsx_read import Book, read_table
 from billing.xlsx_sheetxml import DATE_FORMAT
 from billing.xlsx_sheetxml import text as cell_text
-from billing.xlsx_write import TABLE_STYLE, OutputSheet
-from billing.xlsx_write import _MAX_WIDTH as MAX_WIDTH  # the package writer's own rule and check
-from billing.xlsx_write import _check_output as check_output
+from billing.changes import MAX_WIDTH, TABLE_STYLE, OutputSheet, check_output  # every writer's one rule
 from macros.asof import NotADate, local_form, parse_typed_date
 from macros.engine import date_order, delete_table, freeze_header_row, input_box, open_filenames
 
@@ -41,14 +39,6 @@ def _sheets_by_name(book) -> dict[str, object]:
     return {normalize_header(s.name): s for s in book.sheets}
 
 
-#: Excel's error values by their `XlCVError` number (as in `udfs.convert`; a test keeps them equal).
-#: xlwings hands an error cell over as its text with `err_to_str=True`; on Windows, the errors it
-#: has no text for (#SPILL!, #CALC!, …) as their COM number, 0x800A0000 + the number, negative.
-_XL_ERRORS = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?", 2036: "#NUM!",
-              2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!",
-              2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}
-COM_ERRORS = {0x800A0000 + number - 2**32: code for number, code in _XL_ERRORS.items()}
-ERROR_TEXTS = frozenset({*_XL_ERRORS.values(), "#BUSY!"})
 
 
 def _grid(sheet) -> tuple[list[list], dict[tuple[int, int], ErrorValue]]:
@@ -68,7 +58,7 @@ def _grid(sheet) -> tuple[list[list], dict[tuple[int, int], ErrorValue]]:
         for c, value in enumerate(row):
             if type(value) is int and value in COM_ERRORS:
                 errors[(r, c)] = ErrorValue(COM_ERRORS[value])
-            elif type(value) is str and value in ERROR_TEXTS:
+            elif type(value) is str and value in EXCEL_ERRORS:
                 texts.append((r, c))
     if texts:
         plain = cells.options(ndim=2).value

@@ -119,12 +119,6 @@ def test_error_values_are_errors_at_their_cells_as_in_the_file(workbook, monkeyp
     assert [f.cell for f in live_errors] == [f"Invoices!{letter}{row}" for row in range(2, 2 + len(codes))]
 
 
-def test_the_error_numbers_are_the_worksheet_functions_own():
-    from macros import live
-    from udfs.convert import COM_ERRORS, EXCEL_ERRORS
-
-    assert (live.COM_ERRORS, live.ERROR_TEXTS) == (COM_ERRORS, EXCEL_ERRORS)
-
 
 @pytest.fixture
 def writes(monkeypatch):

@@ -23,17 +23,10 @@ import inspect
 from decimal import Decimal
 from typing import Callable
 
+from billing.cellvalues import COM_ERRORS, EXCEL_ERRORS  # noqa: F401 (the functions' error values)
 from billing.money import MoneyError, to_decimal
 
 PREFIX = "#XLB: "
-#: Excel's error values by their `XlCVError` number (Excel VBA reference, "XlCVError enumeration");
-#: COM hands an error cell to Python as the HRESULT 0x800A0000 + that number, a negative int
-_XL_ERRORS = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?", 2036: "#NUM!",
-              2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!",
-              2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}
-COM_ERRORS = {0x800A0000 + number - 2**32: name for number, name in _XL_ERRORS.items()}
-#: the error values as text: what xlwings hands over with `err_to_str=True` (and #BUSY!, which has no number)
-EXCEL_ERRORS = frozenset({*_XL_ERRORS.values(), "#BUSY!"})
 
 
 class UdfError(ValueError):
