@@ -16,9 +16,10 @@ need the very same Tables), so the file side is written with A1 headers and no T
 What the remote engine lacks, found here (the product never uses this engine; the license
 key below is set for the tests only): `App.api` (NotImplementedError) — so
 `macros.engine.freeze_header_row`, the last step of every output sheet, stops every macro that
-writes one; `App.status_bar` (NotImplementedError, which `macros.live.status` already ignores);
+writes one, and the as-of prompt (`input_box`, `date_order`) of Aging and Month-end close;
+`App.status_bar` (NotImplementedError, which `macros.live.status` already ignores);
 `Table.api` is the payload's dict, so `macros.engine.delete_table` (re-running a macro over an
-output sheet that has its Table) fails; the Office Scripts client sends no `charts` key, so
+output sheet that has its Table) fails with AttributeError; the Office Scripts client sends no `charts` key, so
 `sheet.charts` raises KeyError (the aging chart). Everything else the writer uses — array
 writes, number formats, `tables.add`, hyperlinks, conditional formats, column widths,
 `sheets.add`, `sheet.clear`, `activate` — becomes an action.
