@@ -57,7 +57,8 @@ def _running(book, title: str) -> Iterator[Callable[[str], None]]:
     except BadFile as exc:
         alert(book, f"{title}: {exc}")
     except Exception as exc:  # a bug: still a readable message, never a traceback dialog
-        alert(book, f"{title} failed: {type(exc).__name__}: {exc}")
+        reason = str(exc).strip() or "no reason given (a part of Excel this step needs did not answer)"
+        alert(book, f"{title} failed: {type(exc).__name__}: {reason}")
     finally:
         # a quiet word that it was cancelled (no message box); else the status bar is given back
         status(book, f"xlbilling {title}: cancelled" if cancelled else None)

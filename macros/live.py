@@ -28,6 +28,7 @@ from billing.xlsx_read import Book, read_table
 from billing.xlsx_sheetxml import DATE_FORMAT
 from billing.xlsx_sheetxml import text as cell_text
 from billing.changes import MAX_WIDTH, TABLE_STYLE, OutputSheet, check_output  # every writer's one rule
+from macros import engine
 from macros.asof import NotADate, local_form, parse_typed_date
 from macros.engine import date_order, delete_table, freeze_header_row, input_box, open_filenames
 
@@ -54,9 +55,12 @@ def _grid(sheet) -> tuple[list[list], dict[tuple[int, int], ErrorValue]]:
     grid = [[_as_read(v) for v in row] for row in cells.options(ndim=2, err_to_str=True).value]
     errors: dict[tuple[int, int], ErrorValue] = {}
     texts = []
+    # COM hands every number over as a float, so an int there is an error code; other
+    # engines (xlwings' remote one, fed JSON) hand whole numbers over as ints
+    com = engine.PLATFORM == "win32"
     for r, row in enumerate(grid, 1):
         for c, value in enumerate(row):
-            if type(value) is int and value in COM_ERRORS:
+            if com and type(value) is int and value in COM_ERRORS:
                 errors[(r, c)] = ErrorValue(COM_ERRORS[value])
             elif type(value) is str and value in EXCEL_ERRORS:
                 texts.append((r, c))

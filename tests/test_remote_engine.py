@@ -230,8 +230,6 @@ def test_compute_writes_the_file_writers_values(remote_book, tmp_path, monkeypat
             assert sheet["values"] == cells(path, sheet["name"]), sheet["name"]
 
 
-@pytest.mark.xfail(strict=True, reason="macros.live._grid takes a whole number equal to a COM error code "
-                                       "(here -2146826246, #N/A) for an error: JSON sends it as an int")
 def test_a_number_that_equals_a_com_error_code_stays_a_number(remote_book):
     sheets = base_sheets()
     sheets["Payments"][1][2] = -2146826246.0  # C2, the amount (COM's #N/A is the int -2146826246)
