@@ -513,9 +513,11 @@ def _name_variant(book: _Book, rng: random.Random) -> None:
         name = bank_ascii(customer.name).upper().replace("&", "UND")
     elif kind == "gmbh_dots":
         name = f"{bank_ascii(base).upper()} G.M.B.H."
-    elif kind == "cut":
+    elif kind == "cut":  # as banks cut names; kept only where no other customer's name starts the same
         limit = max(n for n in (27, 35, 70) if n < len(customer.name))
         name = bank_ascii(customer.name).upper()[:limit]
+        if any(c is not customer and bank_ascii(c.name).upper().startswith(name) for c in book.customers):
+            name = bank_ascii(customer.name)
     else:
         name = rng.choice({"s.r.o.": (f"{bank_ascii(base)} s.r.o.", f"{bank_ascii(base).upper()} SRO",
                                       f"{base} spol. s r.o."),
