@@ -98,7 +98,8 @@ def test_amounts_are_unique_except_where_a_class_wants_them_equal(adversarial):
     currency = {r["customer_id"]: r["currency"] for r in adversarial.data.customers}
     for r in adversarial.data.invoices:
         if r["kind"] == "invoice":
-            seen.setdefault((currency[r["customer_id"]], adversarial.gross[r["invoice_key"]]), []).append(r["invoice_key"])
+            amount = (currency[r["customer_id"]], adversarial.gross[r["invoice_key"]])
+            seen.setdefault(amount, []).append(r["invoice_key"])
     twins = [keys for keys in seen.values() if len(keys) > 1]
     assert twins and all(len(keys) == 2 for keys in twins)
 
@@ -115,7 +116,8 @@ def test_trap_numbers_are_one_edit_from_the_truth(adversarial):
 
 
 def test_shorthand_and_ranges_are_written(adversarial):
-    texts = [p["reference_text"] or "" for p in adversarial.data.payments if adversarial.classes[p["payment_id"]] == "collective"]
+    texts = [p["reference_text"] or "" for p in adversarial.data.payments
+             if adversarial.classes[p["payment_id"]] == "collective"]
     assert any(re.search(r"\d{6}, \d{3}.* und \d{3}$", t) for t in texts)
     assert any(" bis " in t or " to " in t for t in texts)
     assert any(len(re.findall(r"INV-2026-\d{6}", t)) > 4 for t in texts)

@@ -58,7 +58,7 @@ CLASSES: Mapping[str, int] = MappingProxyType({
     "number_vs_amount": 30,  # quotes A, pays exactly what B owes (B one digit away): B
     "ambiguous_equal": 25,  # two equal open invoices of the payer, no reference: unmatched
     "ambiguous_pair_sum": 20,  # the amount fits one invoice and also a pair of others: unmatched
-    "messy_reference": 80,  # no prefix, zeros dropped, OCR look-alikes, line breaks, rf lower case, spaces, trailing word
+    "messy_reference": 80,  # no prefix, zeros dropped, OCR look-alikes, line breaks, rf lower case/spaces/word
     "third_party": 40,  # a parent company, public treasury or factor pays another customer's invoices
     "name_variant": 50,  # no IBAN, no reference: the payer's name as banks spell it, and the amount
     "collective": 50,  # several invoices: full lists, shorthand `001895, 897 und 899`, ranges `bis`, > 4, partly quoted
@@ -90,7 +90,8 @@ _STRANGERS = ("Finanzamt Muenchen", "Deutsche Telekom AG", "AOK Bayern", "Allian
               "PayPal Europe S.a.r.l. et Cie S.C.A", "Stadtwerke Muenchen GmbH", "Techniker Krankenkasse",
               "Hannelore Vogel", "Bundesagentur fuer Arbeit")
 _UNRELATED_TEXTS = ("Erstattung Umsatzsteuer {m:02d}/2026", "Zinsgutschrift {q}. Quartal 2026", "Gehalt {m:02d}/2026",
-                    "Refund order {n:06d}", "Rueckerstattung Lastschrift {n}", "Kaution zurueck", "Gutschrift Bonus 2026",
+                    "Refund order {n:06d}", "Rueckerstattung Lastschrift {n}", "Kaution zurueck",
+                    "Gutschrift Bonus 2026",
                     "Versicherungsleistung Schaden 2026-{seq:06d}", "Erstattung Beitrag 2026", "Refund {n} Kulanz",
                     "Rueckzahlung Darlehen Vertrag {n}", "Steuererstattung 2025")
 _NO_TEXTS = (None, "Zahlung", "Ueberweisung", "Rechnungsausgleich", "Danke", "Payment")
