@@ -62,6 +62,7 @@ class Payment:
     notes: list[str] = field(default_factory=list)  # why it was left, for the Unmatched sheet
     candidates: list[str] = field(default_factory=list)
     payer: object = _UNKNOWN  # the PayerMatch (or None) once matching has asked
+    held: bool = False  # more than one reading fits: no pass may allocate it
 
     def __post_init__(self) -> None:
         if self.remaining is None:
