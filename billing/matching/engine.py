@@ -48,6 +48,7 @@ of the payer's items.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from decimal import Decimal
 from itertools import combinations
@@ -100,15 +101,11 @@ class Matcher:
         self.by_reference = {i.reference: i for i in items if i.reference}
         self.by_key: dict[str, list[OpenItem]] = defaultdict(list)
         self.by_customer: dict[str, list[OpenItem]] = defaultdict(list)
-        self.by_digits: dict[str, list[OpenItem]] = defaultdict(list)  # without the series prefix
-        self.by_loose: dict[str, list[OpenItem]] = defaultdict(list)  # without leading zeros
+        self._owing: dict[tuple[str, Decimal], list[OpenItem]] | None = None  # who owes what, when needed
+        self._prefixes: set[str] | None = None  # the series prefixes of the numbers, when needed
         for item in sorted(items, key=attrgetter("due_date", "number")):
             self.by_key[item.key].append(item)
             self.by_customer[item.customer_id].append(item)
-            self.by_digits[digits_key(item.key)].append(item)
-            loose = loose_key(item.number)
-            if loose:
-                self.by_loose[loose].append(item)
         # the shapes invoice numbers have: a token of another shape is not a mistyped number
         self.shapes = {_shape(k) for k in self.by_key}
 
@@ -145,7 +142,9 @@ class Matcher:
     def _fits(self, payment: Payment, items: list[OpenItem]) -> str | None:
         """Words saying how the amount pays exactly these items, or None."""
         tolerance = self.tolerance_for(payment.currency)
-        owed = sum((i.open for i in items), ZERO)
+        owed = items[0].open if len(items) == 1 else sum((i.open for i in items), ZERO)
+        if payment.remaining == owed:
+            return f"amount {format_amount(owed, payment.currency)} is what is open"
         if abs(payment.remaining - owed) <= tolerance:
             return f"amount {format_amount(payment.remaining, payment.currency)} is what is open" + (
                 "" if payment.remaining == owed else " (within tolerance)")
@@ -234,14 +233,20 @@ class Matcher:
         return []
 
     def _loosely(self, reading: NumberReading) -> tuple[OpenItem, str] | None:
-        """The one invoice a token names when read without prefix or leading zeros."""
-        if reading.loose:
-            hits = self.by_loose.get(reading.loose, ())
+        """The one invoice a token names when read without leading zeros (its digit groups
+        padded with zeros again) or without its prefix (each series prefix put before it)."""
+        loose = loose_key(reading.raw, written=True) if reading.raw else None
+        if loose:
+            prefix, groups = loose.split(":")
+            hits = {id(i): i for key in _padded(prefix, groups.split(".")) for i in self.by_key.get(key, ())}
             if len(hits) == 1:
-                return hits[0], "in the text without its leading zeros"
-        hits = self.by_digits.get(digits_key(reading.key), ())
+                return next(iter(hits.values())), "in the text without its leading zeros"
+        if self._prefixes is None:  # few texts need these: worked out on first use
+            self._prefixes = {key[: len(key) - len(digits_key(key))] for key in self.by_key}
+        digits = digits_key(reading.key)
+        hits = {id(i): i for p in self._prefixes for i in self.by_key.get(p + digits, ())}
         if len(hits) == 1:
-            return hits[0], "in the text without its prefix"
+            return next(iter(hits.values())), "in the text without its prefix"
         return None
 
     def _by_number(self, payment: Payment) -> list[Allocation]:
@@ -287,10 +292,21 @@ class Matcher:
         return self._settle(payment, [item], method, confidence, evidence)
 
     def _near_fits(self, payment: Payment, item: OpenItem) -> list[OpenItem]:
-        """Open items one edit from `item`'s number that the payment pays exactly."""
-        near = {id(i): i for v in one_edit_variants(item.key) for i in self.by_key.get(v, ())}
-        return [i for i in near.values()
-                if i is not item and i.open > 0 and i.currency == payment.currency and self._fits(payment, [i])]
+        """Open items one edit from `item`'s number that the payment pays exactly: looked up
+        by amount (the few items owing it), then compared by number."""
+        if self._owing is None:  # built on first use: most runs quote what they pay
+            self._owing = defaultdict(list)
+            for i in self.items:
+                self._owing[(i.currency, i.open)].append(i)
+        minor = Decimal(1) / _scale(payment.remaining)
+        slack = int(self.tolerance_for(payment.currency) / minor)
+        found = []
+        for step in range(-slack, slack + 1):
+            for other in self._owing.get((payment.currency, payment.remaining + step * minor), ()):
+                if (other is not item and other.open > 0 and _one_edit_apart(other.key, item.key)
+                        and self._fits(payment, [other])):
+                    found.append(other)
+        return found
 
     def _by_numbers(self, payment: Payment, quoted: list[Quoted]) -> list[Allocation]:
         """A collective payment: the quoted invoices, if the amount pays them all, else the
@@ -371,27 +387,75 @@ def _discounted(payment: Payment, item: OpenItem) -> Decimal:
     return quantize(item.gross * (1 - discount), payment.currency)
 
 
+def _scale(amount: Decimal) -> Decimal:
+    """The factor that makes an amount whole minor units (cents at least)."""
+    return Decimal(10) ** -min(amount.as_tuple().exponent, -2)
+
+
 def _subsets_fitting(payment: Payment, items: list[OpenItem], tolerance: Decimal,
                      largest: int) -> list[tuple[OpenItem, ...]]:
-    """Every set of 2..`largest` of `items` whose open amounts add up to the payment
-    (within tolerance). Sets of two are found with a table of amounts, larger ones by
-    enumeration over at most a dozen items."""
+    """Sets of 2..`largest` of `items` whose open amounts add up to the payment (within
+    tolerance); at most four are returned, enough to know it is ambiguous. Sets of up to
+    four are found through a sorted table of pair sums (O(k² log k)); larger ones, asked for
+    only for the invoices a text quotes, by enumeration."""
     if len(items) < 2 or largest < 2:
         return []
-    scale = Decimal(10) ** -min(payment.remaining.as_tuple().exponent, -2)
+    scale = _scale(payment.remaining)
     cents = [int(i.open * scale) for i in items]
     target, slack = int(payment.remaining * scale), int(tolerance * scale)
-    total = sum(cents)
-    if total < target - slack:  # all of them are not enough
+    if sum(cents) < target - slack:  # all of them are not enough
         return []
-    found = []
-    for size in range(2, min(largest, len(items)) + 1):
+    found: dict[tuple[int, ...], None] = {}
+    pairs = sorted((cents[a] + cents[b], a, b) for a, b in combinations(range(len(items)), 2))
+    sums = [p[0] for p in pairs]
+
+    def pairs_near(value: int):
+        return pairs[bisect_left(sums, value - slack):bisect_right(sums, value + slack)]
+
+    for _, a, b in pairs_near(target):
+        found[(a, b)] = None
+    if largest >= 3:
+        for c in range(len(items)):
+            for _, a, b in pairs_near(target - cents[c]):
+                if c not in (a, b):
+                    found[tuple(sorted((a, b, c)))] = None
+    if largest >= 4:
+        for total, a, b in pairs:
+            if total > target + slack:
+                break
+            for _, c, d in pairs_near(target - total):
+                if len({a, b, c, d}) == 4:
+                    found[tuple(sorted((a, b, c, d)))] = None
+    for size in range(5, min(largest, len(items)) + 1):
+        if len(found) > 3:
+            break
         for combo in combinations(range(len(items)), size):
             if abs(target - sum(cents[n] for n in combo)) <= slack:
-                found.append(tuple(items[n] for n in combo))
-                if len(found) > 3:  # enough to know it is ambiguous
-                    return found
-    return found
+                found[combo] = None
+    return [tuple(items[n] for n in combo) for combo in list(found)[:4]]
+
+
+def _padded(prefix: str, groups: list[str]) -> list[str]:
+    """Keys of the numbers a zero-less writing may stand for: each group padded to 1..8 digits."""
+    keys = [prefix]
+    for group in groups:
+        keys = [k + group.zfill(width) for k in keys for width in range(len(group), 9)]
+        if len(keys) > 200:
+            return []
+    return keys
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Two different strings one replacement, deletion, insertion or neighbour swap apart."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [n for n in range(len(a)) if a[n] != b[n]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                   and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    n = next((n for n in range(len(short)) if short[n] != long[n]), len(short))
+    return short[n:] == long[n + 1:]
 
 
 def _shape(key: str) -> tuple[str, int]:

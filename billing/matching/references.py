@@ -132,7 +132,7 @@ def digits_key(key: str) -> str:
 
 class NumberReading(NamedTuple):
     key: str  # number_key
-    loose: str | None  # loose_key
+    raw: str | None  # as written, for `loose_key`; None for a number made from a list or range
     how: str  # "text" (written out), "list" (written short after another) or "range"
 
 
@@ -179,7 +179,7 @@ def number_readings(text: str | None) -> list[NumberReading]:
         digits = sum(c.isdigit() for c in key)
         if digits < 6:
             continue
-        out.setdefault(key, NumberReading(key, loose_key(raw, written=True), "text"))
+        out.setdefault(key, NumberReading(key, raw, "text"))
         tail_of = len(digits_key(key))
         previous, end = key, match.end()
         while (tail := _TAIL.match(text, end)) is not None:
@@ -192,7 +192,7 @@ def number_readings(text: str | None) -> list[NumberReading]:
             if word in _RANGE_WORDS:
                 first = int(digits_key(previous))
                 count = int(digits_key(last)) - first
-                if count > RANGE_MAX:
+                if count + 1 > RANGE_MAX:
                     break
                 width = len(digits_key(previous))
                 stem = previous[: len(previous) - width]
