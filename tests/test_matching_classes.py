@@ -252,3 +252,9 @@ def test_the_unmatched_sheet_names_the_competing_readings():
     row = dict(zip(UNMATCHED_COLUMNS, unmatched.rows[0]))
     assert A in row["candidates"] and "INV-2026-000107" in row["candidates"]
     assert row["reason"] == "the quoted number and the amount point to different invoices"
+
+
+def test_a_collective_payment_taking_the_discount_on_each():
+    items = [item(A, gross="1190.00", terms="2/10 NET30"), item(B, gross="595.00", terms="2/10 NET30", days=1)]
+    result = run(items, [pay(f"{A}, {B}", amount="1749.30", days=8)])  # 1166.20 + 583.10
+    assert summary(result) == [("P1", A, "1166.20", "combined", "23.80"), ("P1", B, "583.10", "combined", "11.90")]

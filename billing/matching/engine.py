@@ -204,50 +204,54 @@ class Matcher:
                 take(hits, NUMBER_WRITTEN if reading.how == "text" else NUMBER_READ,
                      "in the text" if reading.how == "text" else f"in the text (written short in a {reading.how})")
                 continue
-            loose = self._loosely(reading)
-            if loose is not None:
-                take([loose[0]], NUMBER_READ, loose[1])
+            if reading.how != "text":
                 continue
-            if reading.how != "text" or _shape(reading.key) not in self.shapes:
-                continue
-            near = [i for i in {id(i): i for v in one_edit_variants(reading.key)
-                                for i in self.by_key.get(v, ())}.values()
-                    if i.open > 0 and i.currency == payment.currency]
-            if len(near) > 1:  # weigh them: the one that amount and payer confirm, if clearly
-                near = self._clear_winner(payment, near, reading.key)
-            if len(near) == 1:
-                take(near, NUMBER_NEAR, f"in the text with a typo ('{reading.key}')")
+            # not written as any number: read loosely (one open invoice without prefix or
+            # zeros) and one edit away, and weigh the readings
+            readings = self._loosely(reading, payment)
+            if _shape(reading.key) in self.shapes:
+                for i in {id(i): i for v in one_edit_variants(reading.key) for i in self.by_key.get(v, ())}.values():
+                    if i.open > 0 and i.currency == payment.currency and i not in readings:
+                        readings[i] = (NUMBER_NEAR, f"in the text with a typo ('{reading.key}')")
+            if len(readings) > 1:
+                readings = self._clear_winner(payment, readings, reading.key)
+            for i, (score, how) in readings.items():
+                take([i], score, how)
         return list(quoted.values()), closed
 
-    def _clear_winner(self, payment: Payment, near: list[OpenItem], token: str) -> list[OpenItem]:
-        """Of several invoices one edit from a token, the one whose amount and payer evidence
-        beats every other by `MARGIN`; else none, and the payment is held."""
+    def _clear_winner(self, payment: Payment, readings: dict[OpenItem, tuple[float, str]],
+                      token: str) -> dict[OpenItem, tuple[float, str]]:
+        """Of several invoices a token may stand for, the one whose number, amount and payer
+        evidence beats every other by `MARGIN`; else none, and the payment is held."""
         payer = self._payer(payment)
-        scored = sorted(((NUMBER_NEAR + (AMOUNT if self._fits(payment, [i]) else 0)
+        scored = sorted(((score + (AMOUNT if self._fits(payment, [i]) else 0)
                           + (PAYER if payer and payer.customer_id == i.customer_id else 0), n, i)
-                         for n, i in enumerate(near)), key=lambda s: (-s[0], s[1]))
+                         for n, (i, (score, _)) in enumerate(readings.items())), key=lambda s: (-s[0], s[1]))
         if scored[0][0] >= ALLOCATE and scored[0][0] - scored[1][0] >= MARGIN:
-            return [scored[0][2]]
-        self._hold(payment, [f"{i.number} (one character from '{token}', score {score:g})" for score, _, i in scored[:6]],
-                   f"'{token}' is one character away from several invoices and none is clearly confirmed")
-        return []
+            return {scored[0][2]: readings[scored[0][2]]}
+        self._hold(payment, [f"{i.number} (read from '{token}', score {score:g})" for score, _, i in scored[:6]],
+                   f"'{token}' may stand for several invoices and none is clearly confirmed")
+        return {}
 
-    def _loosely(self, reading: NumberReading) -> tuple[OpenItem, str] | None:
-        """The one invoice a token names when read without leading zeros (its digit groups
-        padded with zeros again) or without its prefix (each series prefix put before it)."""
+    def _loosely(self, reading: NumberReading, payment: Payment) -> dict[OpenItem, tuple[float, str]]:
+        """The open invoice a token names when read without leading zeros (its digit groups
+        padded with zeros again), else without its prefix (each series prefix put before
+        it) — only when that reading names exactly one."""
+        def one(keys, how):
+            hits = {id(i): i for key in keys for i in self.by_key.get(key, ())
+                    if i.open > 0 and i.currency == payment.currency}
+            return {next(iter(hits.values())): (NUMBER_READ, how)} if len(hits) == 1 else {}
+
         loose = loose_key(reading.raw, written=True) if reading.raw else None
         if loose:
             prefix, groups = loose.split(":")
-            hits = {id(i): i for key in _padded(prefix, groups.split(".")) for i in self.by_key.get(key, ())}
-            if len(hits) == 1:
-                return next(iter(hits.values())), "in the text without its leading zeros"
+            found = one(_padded(prefix, groups.split(".")), "in the text without its leading zeros")
+            if found:
+                return found
         if self._prefixes is None:  # few texts need these: worked out on first use
             self._prefixes = {key[: len(key) - len(digits_key(key))] for key in self.by_key}
         digits = digits_key(reading.key)
-        hits = {id(i): i for p in self._prefixes for i in self.by_key.get(p + digits, ())}
-        if len(hits) == 1:
-            return next(iter(hits.values())), "in the text without its prefix"
-        return None
+        return one([p + digits for p in self._prefixes], "in the text without its prefix")
 
     def _by_number(self, payment: Payment) -> list[Allocation]:
         quoted, closed = self._quoted(payment)
