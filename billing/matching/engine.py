@@ -74,6 +74,8 @@ NUMBER_READ = 1.5
 NUMBER_NEAR = 1.0
 AMOUNT = 1.0
 PAYER = 0.5
+#: no early-payment discount takes more than a fifth: a payment below this share is no discounted payment
+_MOST_DISCOUNT = Decimal("0.8")
 #: the least a reading needs to be allocated, and by how much it must beat the next
 ALLOCATE = 1.5
 MARGIN = 1.0
@@ -146,8 +148,9 @@ class Matcher:
         if payment.remaining == owed:
             return f"amount {format_amount(owed, payment.currency)} is what is open"
         if abs(payment.remaining - owed) <= tolerance:
-            return f"amount {format_amount(payment.remaining, payment.currency)} is what is open" + (
-                "" if payment.remaining == owed else " (within tolerance)")
+            return f"amount {format_amount(payment.remaining, payment.currency)} is what is open (within tolerance)"
+        if payment.remaining > owed or payment.remaining < owed * _MOST_DISCOUNT:  # no discount explains it
+            return None
         discounted = sum((_discounted(payment, i) for i in items), ZERO)
         if discounted != owed and abs(payment.remaining - discounted) <= tolerance:
             return "amount is what is open less the early-payment discount taken in time"
@@ -179,7 +182,9 @@ class Matcher:
         return self._settle(payment, items, method, 1.0, evidence)
 
     def _payer_evidence(self, payment: Payment, items: list[OpenItem]) -> list[str]:
-        payer = self._payer(payment)
+        # when no pass needed the payer, the cheap lookups (IBAN, exact name) say who it is
+        payer = payment.payer if payment.payer is not _UNKNOWN else self.parties.known(payment.payer_iban,
+                                                                                       payment.payer_name)
         if payer is None:
             return []
         if all(i.customer_id == payer.customer_id for i in items):
@@ -351,8 +356,11 @@ class Matcher:
             return []
         tolerance = self.tolerance_for(payment.currency)
         readings: dict[tuple[int, ...], list[OpenItem]] = {}
+        rest = payment.remaining
         for item in items:
-            if self._fits(payment, [item]):
+            # cheap bounds first: exact within tolerance, or less by at most a fifth (a discount)
+            if (abs(rest - item.open) <= tolerance or item.open * _MOST_DISCOUNT <= rest < item.open) \
+                    and self._fits(payment, [item]):
                 readings[(id(item),)] = [item]
         running = ZERO
         for n, item in enumerate(items, start=1):  # oldest first

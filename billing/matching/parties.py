@@ -118,6 +118,15 @@ class Parties:
             self._fuzzy[name] = self._by_name(name)
         return self._fuzzy[name]
 
+    def known(self, iban: str | None, name: str | None) -> PayerMatch | None:
+        """The customer by IBAN or exact name only: the cheap part of `payer`."""
+        if iban and iban in self.by_iban:
+            return PayerMatch(self.by_iban[iban], "iban", 1.0)
+        if name in self._fuzzy:
+            return self._fuzzy[name]
+        exact = self.by_name.get(name_key(name)) if name else None
+        return PayerMatch(exact[0], "name", 1.0) if exact and len(exact) == 1 else None
+
     def _by_name(self, name: str) -> PayerMatch | None:
         key = name_key(name)
         exact = self.by_name.get(key)

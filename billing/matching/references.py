@@ -63,7 +63,12 @@ def rf_references(text: str | None, known: Collection[str] = ()) -> list[str]:
         return []
     found = []
     for match in _RF.finditer(text):
-        readings = _rf_readings(match.group())
+        raw = match.group()
+        compact = raw.upper()
+        if compact.isalnum() and (compact in known or not known) and is_rf_reference(compact):
+            readings = [(compact, False)]  # the common case: one word, valid, printed on an invoice
+        else:
+            readings = _rf_readings(raw)
         if not readings:
             continue
         printed = [r for r, _ in readings if r in known]
