@@ -108,8 +108,22 @@ class Matcher:
         for item in sorted(items, key=attrgetter("due_date", "number")):
             self.by_key[item.key].append(item)
             self.by_customer[item.customer_id].append(item)
-        # the shapes invoice numbers have: a token of another shape is not a mistyped number
-        self.shapes = {_shape(k) for k in self.by_key}
+        self._shapes: set[tuple[str, int]] | None = None
+
+    @property
+    def shapes(self) -> set[tuple[str, int]]:
+        """The shapes invoice numbers have: a token of another shape is not a mistyped number
+        (worked out when a token first needs it)."""
+        if self._shapes is None:
+            self._shapes = {_shape(k) for k in self.by_key}
+        return self._shapes
+
+    @property
+    def prefixes(self) -> set[str]:
+        """The series prefixes of the numbers (worked out when a token first needs them)."""
+        if self._prefixes is None:
+            self._prefixes = {key[: len(key) - len(digits_key(key))] for key in self.by_key}
+        return self._prefixes
 
     def tolerance_for(self, currency: str) -> Decimal:
         """The workbook's tolerance is in base currency; other currencies get none."""
@@ -215,7 +229,9 @@ class Matcher:
             # zeros) and one edit away, and weigh the readings
             readings = self._loosely(reading, payment)
             if _shape(reading.key) in self.shapes:
-                for i in {id(i): i for v in one_edit_variants(reading.key) for i in self.by_key.get(v, ())}.values():
+                known_prefix = reading.key[: len(reading.key) - len(digits_key(reading.key))] in self.prefixes
+                variants = one_edit_variants(reading.key, digits_only=known_prefix)
+                for i in {id(i): i for v in variants for i in self.by_key.get(v, ())}.values():
                     if i.open > 0 and i.currency == payment.currency and i not in readings:
                         readings[i] = (NUMBER_NEAR, f"in the text with a typo ('{reading.key}')")
             if len(readings) > 1:
@@ -253,10 +269,8 @@ class Matcher:
             found = one(_padded(prefix, groups.split(".")), "in the text without its leading zeros")
             if found:
                 return found
-        if self._prefixes is None:  # few texts need these: worked out on first use
-            self._prefixes = {key[: len(key) - len(digits_key(key))] for key in self.by_key}
         digits = digits_key(reading.key)
-        return one([p + digits for p in self._prefixes], "in the text without its prefix")
+        return one([p + digits for p in self.prefixes], "in the text without its prefix")
 
     def _by_number(self, payment: Payment) -> list[Allocation]:
         quoted, closed = self._quoted(payment)
@@ -296,7 +310,7 @@ class Matcher:
         if fits:
             evidence.append(fits)
         evidence += self._payer_evidence(payment, [item])
-        method = {NUMBER_WRITTEN: "invoice_no", NUMBER_READ: "invoice_no"}.get(best.score, "fuzzy")
+        method = "invoice_no" if best.score >= NUMBER_READ else "fuzzy"
         confidence = min(0.99, 0.6 + 0.1 * score)
         return self._settle(payment, [item], method, confidence, evidence)
 

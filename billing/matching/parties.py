@@ -107,6 +107,7 @@ class Parties:
         self._spelled = [s for s, _ in spelled]
         self._spelled_ids = [c for _, c in spelled]
         self._fuzzy: dict[str, PayerMatch | None] = {}  # payers repeat: compare each name once
+        self._exact: dict[str, PayerMatch | None] = {}  # the same for `known`
 
     def payer(self, iban: str | None, name: str | None) -> PayerMatch | None:
         """The customer who paid, or None when the payer cannot be told apart."""
@@ -122,10 +123,14 @@ class Parties:
         """The customer by IBAN or exact name only: the cheap part of `payer`."""
         if iban and iban in self.by_iban:
             return PayerMatch(self.by_iban[iban], "iban", 1.0)
+        if not name:
+            return None
         if name in self._fuzzy:
             return self._fuzzy[name]
-        exact = self.by_name.get(name_key(name)) if name else None
-        return PayerMatch(exact[0], "name", 1.0) if exact and len(exact) == 1 else None
+        if name not in self._exact:
+            exact = self.by_name.get(name_key(name))
+            self._exact[name] = PayerMatch(exact[0], "name", 1.0) if exact and len(exact) == 1 else None
+        return self._exact[name]
 
     def _by_name(self, name: str) -> PayerMatch | None:
         key = name_key(name)

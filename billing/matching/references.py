@@ -100,6 +100,7 @@ def _rf_readings(raw: str) -> list[tuple[str, bool]]:
 
 _DROP_SEPARATORS = str.maketrans("", "", " \t\r\n-_/.:#")
 _LETTERS_SET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_NO_LETTERS = str.maketrans("", "", _LETTERS_SET)
 
 
 def number_key(number: str) -> str:
@@ -145,9 +146,10 @@ _DIGITS = "0123456789"
 _LETTERS = _LETTERS_SET
 
 
-def one_edit_variants(key: str) -> set[str]:
+def one_edit_variants(key: str, digits_only: bool = False) -> set[str]:
     """Every string one edit from `key`: a character replaced, dropped, added, or two
-    neighbours swapped (letters in the series prefix, digits after it).
+    neighbours swapped (letters in the series prefix, digits after it). With `digits_only`
+    (the prefix is a real one) only the digits are edited.
 
     Looking these up in the index of invoice numbers finds exactly the numbers within
     edit distance one, with no scan of the others.
@@ -158,7 +160,7 @@ def one_edit_variants(key: str) -> set[str]:
     """
     prefix = len(key) - len(key.lstrip(_LETTERS))
     out = set()
-    for i in range(len(key) + 1):
+    for i in range(prefix if digits_only else 0, len(key) + 1):
         if i < len(key):
             for c in _LETTERS if i < prefix else _DIGITS:
                 out.add(key[:i] + c + key[i + 1:])  # replaced
@@ -181,8 +183,7 @@ def number_readings(text: str | None) -> list[NumberReading]:
     for match in _CANDIDATE.finditer(text):
         raw = match.group()
         key = number_key(raw)
-        digits = sum(c.isdigit() for c in key)
-        if digits < 6:
+        if len(key.translate(_NO_LETTERS)) < 6:  # fewer than 6 digits
             continue
         out.setdefault(key, NumberReading(key, raw, "text"))
         tail_of = len(digits_key(key))
