@@ -221,7 +221,14 @@ def test_a_unique_subset_of_the_quoted_invoices():
     items = [item(A, gross="70.00"), item(B, gross="30.00", days=1), item(C, gross="55.00", days=2)]
     result = run(items, [pay(f"{A} {B} {C}", amount="125.00")])
     assert summary(result) == [("P1", A, "70.00", "combined", "0"), ("P1", C, "55.00", "combined", "0")]
-    assert "pays these 2 of the 3 quoted invoices" in result.allocations[0].explanation
+    assert "pays only 2 of the 3 quoted invoices" in result.allocations[0].explanation
+
+
+def test_the_one_quoted_invoice_the_amount_pays():
+    items = [item(A, gross="70.00"), item(B, gross="30.00", days=1)]
+    result = run(items, [pay(f"{A} {B}", amount="30.00")])
+    assert summary(result) == [("P1", B, "30.00", "invoice_no", "0")]
+    assert "pays only 1 of the 2 quoted invoices" in result.allocations[0].explanation
 
 
 def test_ranges_are_bounded():

@@ -342,8 +342,9 @@ class Matcher:
         fits = self._fits(payment, items)
         chosen = items
         if not fits:
-            sets = [list(c) for c in _subsets_fitting(payment, items[:QUOTED_SUBSET_ITEMS],
-                                                       self.tolerance_for(payment.currency), len(items) - 1)]
+            sets = [[i] for i in items if self._fits(payment, [i])]
+            sets += [list(c) for c in _subsets_fitting(payment, items[:QUOTED_SUBSET_ITEMS],
+                                                        self.tolerance_for(payment.currency), len(items) - 1)]
             if len(sets) != 1:
                 owed = format_amount(sum((i.open for i in items), ZERO), payment.currency)
                 why = (f"the quoted invoices owe {owed} together and no single set of them adds up to the amount"
@@ -355,11 +356,12 @@ class Matcher:
         numbers = ", ".join(i.number for i in chosen)
         evidence = [f"invoice numbers {numbers} in the text"]
         if chosen is not items:
-            evidence.append(f"the amount pays these {len(chosen)} of the {len(items)} quoted invoices")
+            evidence.append(f"the amount pays only {len(chosen)} of the {len(items)} quoted invoices")
         evidence.append(fits or "")
         evidence += self._payer_evidence(payment, chosen)
         typo = any(q.score < NUMBER_WRITTEN for q in quoted if q.item in chosen)
-        return self._settle(payment, chosen, "combined", 0.85 if typo else 0.95, [e for e in evidence if e])
+        method = "combined" if len(chosen) > 1 else "invoice_no"
+        return self._settle(payment, chosen, method, 0.85 if typo else 0.95, [e for e in evidence if e])
 
     def _by_amount(self, payment: Payment) -> list[Allocation]:
         payer = self._payer(payment)
