@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from decimal import Decimal as D
+
 from billing.matching.engine import Matcher
 from billing.matching.parties import Parties, name_key
 from billing.matching.references import number_tokens, rf_references
 from billing.references import is_rf_reference, rf_reference
 from test_matching import CUSTOMERS, item, pay, summary
-from decimal import Decimal as D
 
 IBAN_C1, IBAN_C2 = "DE89370400440532013000", "NL91ABNA0417164300"
 A, B, C = "INV-2026-000101", "INV-2026-000102", "INV-2026-000103"
@@ -97,7 +98,8 @@ def test_a_held_payment_is_not_taken_by_a_later_pass():
 # -- third-party payers ---------------------------------------------------------------------------
 
 THIRD = [
-    ("parent company by IBAN, number and amount agree", pay(A, amount="100.00", iban=IBAN_C2, name="Beta Logistics B.V."),
+    ("parent company by IBAN, number and amount agree",
+     pay(A, amount="100.00", iban=IBAN_C2, name="Beta Logistics B.V."),
      [("P1", A, "100.00", "invoice_no", "0")], "paid by a third party (Beta Logistics B.V.)"),
     ("by name", pay(f"Rechnung {A}", amount="100.00", name="GAMMA HANDEL AG"),
      [("P1", A, "100.00", "invoice_no", "0")], "paid by a third party (GAMMA HANDEL AG)"),
@@ -196,7 +198,8 @@ def test_both_sides_are_normalised_alike():
 
 SIX = [f"INV-2026-00010{n}" for n in range(1, 7)]
 COLLECTIVE = [
-    ("shorthand list", "INV-2026-000101, 103 und 105", "300.00", ["INV-2026-000101", "INV-2026-000103", "INV-2026-000105"]),
+    ("shorthand list", "INV-2026-000101, 103 und 105", "300.00",
+     ["INV-2026-000101", "INV-2026-000103", "INV-2026-000105"]),
     ("a range beyond four invoices", "Rechnungen INV-2026-000101 bis 000106", "600.00", SIX),
     ("six numbers written out", " ".join(SIX), "600.00", SIX),
     ("the amount pays two of the three quoted", f"{SIX[0]}, {SIX[1]}, {SIX[2]}", "200.00", None),

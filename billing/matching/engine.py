@@ -292,7 +292,8 @@ class Matcher:
         if payer and payer.customer_id != item.customer_id and not (fits and best.score >= NUMBER_READ):
             return self._hold(payment, [f"{item.number} (quoted; customer {item.customer_id}, payer "
                                         f"{payer.customer_id}, {format_amount(item.open, item.currency)} open)"],
-                              "quotes an invoice of another customer than the payer, and the amount does not confirm it")
+                              "quotes an invoice of another customer than the payer, "
+                              "and the amount does not confirm it")
         if score < ALLOCATE:
             return self._hold(payment, [f"{item.number} (quoted with a typo; "
                                         f"{format_amount(item.open, item.currency)} open)"],
