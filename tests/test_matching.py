@@ -84,8 +84,10 @@ CASES = [
      [pay("Sammelzahlung", amount="125.00", iban="DE89370400440532013000")],
      [("P1", I1, "70.00", "combined", "0"), ("P1", I3, "55.00", "combined", "0")]),
     ("currency must agree", [item(I1, currency="CHF")], [pay(I1)], []),
-    ("an invoice of another customer than the payer", [item(I1, customer="C2")],
-     [pay(I1, iban="DE89370400440532013000")], []),
+    ("an invoice of another customer than the payer, amount not confirming", [item(I1, customer="C2")],
+     [pay(I1, amount="60.00", iban="DE89370400440532013000")], []),
+    ("an invoice of another customer, number and amount agree: a third party paid",
+     [item(I1, customer="C2")], [pay(I1, iban="DE89370400440532013000")], [("P1", I1, "100.00", "invoice_no", "0")]),
     ("a closed invoice is not paid twice", [item(I1, open_="0.00")], [pay(I1)], []),
 ]
 

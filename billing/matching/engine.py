@@ -1,23 +1,54 @@
-"""Matching payments to open items, in four passes, each only on what is still open.
+"""Matching payments to open items, in three passes, each only on what is still open.
 
 1. **reference** — an ISO 11649 RF reference in the text that is printed on an invoice.
-2. **invoice_no / fuzzy / combined** — invoice numbers in the text: exact (after
-   normalising separators and look-alike characters) or one edit away (a transposed,
-   missing or wrong character), a fuzzy one only when the payer or the amount confirms it;
-   several numbers in one text make a combined payment over those invoices.
-3. **amount** — the payer (by IBAN, else by name) owes exactly that amount on a single
-   item, or on a unique run of its oldest items (**combined**).
-4. **combined** — the amount is the sum of a small set of the payer's items (bounded
-   subset sum); used only when one set fits.
+2. **invoice_no / fuzzy / combined** — invoice numbers in the text, each read as written
+   (after normalising separators and look-alike characters), else loosely (without its
+   prefix, without leading zeros, written short in a list or a range), else one edit away
+   (a transposed, missing or wrong character). The readings are weighed, see below.
+3. **amount / combined** — the payer (by IBAN, else by name) owes exactly that amount on a
+   single item, on a run of its oldest items, or on a small set of its items (bounded
+   subset sum); used only when exactly one of these readings fits.
 
-Never guess: when two or more candidates fit equally nothing is allocated and the
-candidates are listed for a person. Currencies must agree. Every pass is hash lookups
-on indexes built once, so the run stays near O(n log n); a number with a typo is found by
-looking up the few hundred strings one edit away from the text's token, not by scanning.
+**A quoted number is evidence, not proof.** Each reading of the text (an invoice, or the
+set of invoices a text lists) gets a score from its evidence:
+
+=====================  =====  ==============================================================
+evidence               score  when
+=====================  =====  ==============================================================
+number as written      2.0    the text's token is the invoice's number (separators, case,
+                              O/0-style look-alikes aside)
+number read loosely    1.5    without its prefix, without leading zeros, or written short
+                              in a list or range, and the reading names one open invoice
+number one edit away   1.0    one character wrong, missing, added or two swapped
+amount                 1.0    the payment is what is open (within tolerance, or less the
+                              early-payment discount taken in time)
+payer                  0.5    the payer (IBAN, else name) is the invoice's customer
+=====================  =====  ==============================================================
+
+A reading is allocated only when it scores at least `ALLOCATE` (1.5: a number as written,
+or a near one that amount or payer confirms) and beats every competing reading by at least
+`MARGIN` (1.0: one whole piece of evidence). When the quoted invoice A does not get the
+amount, every open invoice one edit away from A that is owed exactly the amount competes
+(`2.0 + payer` against `1.0 + 1.0 + payer`): the margin is never reached, so the payment is
+left with both candidates — a typo that forms another real number is not booked as a
+partial payment of the wrong invoice. A payer who is another customer (a parent company, a
+treasury, a factor) is accepted only when a number as written (or read) and the amount both
+agree; the explanation then says "paid by a third party".
+
+**Never guess.** Once more than one reading fits — two equal items of the customer, a set
+that adds up while a single item also fits, a number one edit from several invoices — the
+payment is *held*: no later pass looks at it, nothing is allocated, and the Unmatched sheet
+lists the competing readings and why none won. Currencies must agree.
+
+Every pass is hash lookups on indexes built once, so the run stays near O(n log n): a
+number with a typo is found by looking up the few hundred strings one edit away from the
+token, not by scanning; subset sums use a table of pair sums over at most `SUBSET_ITEMS`
+of the payer's items.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from decimal import Decimal
 from itertools import combinations
@@ -26,18 +57,41 @@ from typing import Iterable, NamedTuple
 
 from billing.matching.items import _UNKNOWN, ZERO, OpenItem, Payment
 from billing.matching.parties import Parties, PayerMatch
-from billing.matching.references import number_tokens, one_edit_variants, rf_references
+from billing.matching.references import (NumberReading, digits_key, loose_key, number_readings, one_edit_variants,
+                                         rf_references)
 from billing.matching.settle import Allocation, settle
-from billing.money import quantize
+from billing.money import format_amount, quantize
 
 #: subset-sum bounds: how many of a payer's items are tried, and how many may combine
 SUBSET_ITEMS = 14
 SUBSET_SIZE = 4
+#: how many quoted invoices are searched for the subset the amount pays
+QUOTED_SUBSET_ITEMS = 12
+
+#: evidence scores (see the module docstring)
+NUMBER_WRITTEN = 2.0
+NUMBER_READ = 1.5
+NUMBER_NEAR = 1.0
+AMOUNT = 1.0
+PAYER = 0.5
+#: no early-payment discount takes more than a fifth: a payment below this share is no discounted payment
+_MOST_DISCOUNT = Decimal("0.8")
+#: the least a reading needs to be allocated, and by how much it must beat the next
+ALLOCATE = 1.5
+MARGIN = 1.0
 
 
 class MatchResult(NamedTuple):
     allocations: list[Allocation]
     unmatched: list[Payment]
+
+
+class Quoted(NamedTuple):
+    """An open item the text names, and how it was read."""
+
+    item: OpenItem
+    score: float
+    how: str  # words for the explanation
 
 
 class Matcher:
@@ -49,11 +103,27 @@ class Matcher:
         self.by_reference = {i.reference: i for i in items if i.reference}
         self.by_key: dict[str, list[OpenItem]] = defaultdict(list)
         self.by_customer: dict[str, list[OpenItem]] = defaultdict(list)
+        self._owing: dict[tuple[str, Decimal], list[OpenItem]] | None = None  # who owes what, when needed
+        self._prefixes: set[str] | None = None  # the series prefixes of the numbers, when needed
         for item in sorted(items, key=attrgetter("due_date", "number")):
             self.by_key[item.key].append(item)
             self.by_customer[item.customer_id].append(item)
-        # the shapes invoice numbers have: a token of another shape is not a mistyped number
-        self.shapes = {_shape(k) for k in self.by_key}
+        self._shapes: set[tuple[str, int]] | None = None
+
+    @property
+    def shapes(self) -> set[tuple[str, int]]:
+        """The shapes invoice numbers have: a token of another shape is not a mistyped number
+        (worked out when a token first needs it)."""
+        if self._shapes is None:
+            self._shapes = {_shape(k) for k in self.by_key}
+        return self._shapes
+
+    @property
+    def prefixes(self) -> set[str]:
+        """The series prefixes of the numbers (worked out when a token first needs them)."""
+        if self._prefixes is None:
+            self._prefixes = {key[: len(key) - len(digits_key(key))] for key in self.by_key}
+        return self._prefixes
 
     def tolerance_for(self, currency: str) -> Decimal:
         """The workbook's tolerance is in base currency; other currencies get none."""
@@ -62,20 +132,22 @@ class Matcher:
     def run(self, payments: list[Payment]) -> MatchResult:
         payments = sorted(payments, key=lambda p: (p.value_date, p.payment_id))
         allocations: list[Allocation] = []
-        for step in (self._by_reference, self._by_number, self._by_amount, self._by_subset):
+        for step in (self._by_reference, self._by_number, self._by_amount):
             for payment in payments:
-                if payment.remaining > 0 and not _touched(payment):
+                if payment.remaining > 0 and not payment.held and not _touched(payment):
                     allocations += step(payment)
         unmatched = [p for p in payments if not _touched(p) and p.remaining > 0]
         return MatchResult(allocations, unmatched)
 
-    # -- passes ------------------------------------------------------------------------------
+    # -- helpers -----------------------------------------------------------------------------
 
     def _open(self, items: Iterable[OpenItem], payment: Payment) -> list[OpenItem]:
         return [i for i in items if i.open > 0 and i.currency == payment.currency]
 
-    def _settle(self, payment: Payment, items: list[OpenItem], method: str, confidence: float, why: str):
-        return settle(payment, items, method, confidence, why, self.tolerance_for(payment.currency))
+    def _settle(self, payment: Payment, items: list[OpenItem], method: str, confidence: float,
+                evidence: list[str]):
+        evidence = evidence + [f"value date {payment.value_date.isoformat()}"]
+        return settle(payment, items, method, confidence, "; ".join(evidence), self.tolerance_for(payment.currency))
 
     def _payer(self, payment: Payment) -> PayerMatch | None:
         """Who paid, worked out once per payment and only when a pass needs it."""
@@ -83,61 +155,214 @@ class Matcher:
             payment.payer = self.parties.payer(payment.payer_iban, payment.payer_name)
         return payment.payer
 
+    def _fits(self, payment: Payment, items: list[OpenItem]) -> str | None:
+        """Words saying how the amount pays exactly these items, or None."""
+        tolerance = self.tolerance_for(payment.currency)
+        owed = items[0].open if len(items) == 1 else sum((i.open for i in items), ZERO)
+        if payment.remaining == owed:
+            return f"amount {format_amount(owed, payment.currency)} is what is open"
+        if abs(payment.remaining - owed) <= tolerance:
+            return f"amount {format_amount(payment.remaining, payment.currency)} is what is open (within tolerance)"
+        if payment.remaining > owed or payment.remaining < owed * _MOST_DISCOUNT:  # no discount explains it
+            return None
+        discounted = sum((_discounted(payment, i) for i in items), ZERO)
+        if discounted != owed and abs(payment.remaining - discounted) <= tolerance:
+            return "amount is what is open less the early-payment discount taken in time"
+        return None
+
+    def _hold(self, payment: Payment, readings: Iterable[str], why: str) -> list[Allocation]:
+        payment.held = True
+        payment.candidates += list(readings)
+        payment.notes.append(why)
+        return []
+
+    # -- passes ------------------------------------------------------------------------------
+
     def _by_reference(self, payment: Payment) -> list[Allocation]:
-        found = [self.by_reference[r] for r in rf_references(payment.reference_text) if r in self.by_reference]
+        found = [self.by_reference[r] for r in rf_references(payment.reference_text, self.by_reference)
+                 if r in self.by_reference]
         items = self._open(dict.fromkeys(found), payment)
         if not items:
             if found:
-                payment.notes.append(f"quotes {', '.join(i.number for i in found)}, which is not open")
+                return self._hold(payment, [], f"quotes {', '.join(i.number for i in found)}, which is not open")
             return []
         numbers = ", ".join(i.number for i in items)
         method = "reference" if len(items) == 1 else "combined"
-        return self._settle(payment, items, method, 1.0, f"RF reference of {numbers} in the text")
+        evidence = [f"RF reference of {numbers} in the text"]
+        fits = self._fits(payment, items)
+        if fits:
+            evidence.append(fits)
+        evidence += self._payer_evidence(payment, items)
+        return self._settle(payment, items, method, 1.0, evidence)
+
+    def _payer_evidence(self, payment: Payment, items: list[OpenItem]) -> list[str]:
+        # when no pass needed the payer, the cheap lookups (IBAN, exact name) say who it is
+        payer = payment.payer if payment.payer is not _UNKNOWN else self.parties.known(payment.payer_iban,
+                                                                                       payment.payer_name)
+        if payer is None:
+            return []
+        if all(i.customer_id == payer.customer_id for i in items):
+            return [f"payer is the customer ({payer.how})"]
+        return [f"paid by a third party ({payment.payer_name or payer.customer_id})"]
+
+    def _quoted(self, payment: Payment) -> tuple[list[Quoted], list[OpenItem]]:
+        """The open items the text names, best reading each, and the named ones not open."""
+        quoted: dict[int, Quoted] = {}
+        closed: list[OpenItem] = []
+
+        def take(items: list[OpenItem], score: float, how: str) -> None:
+            for i in items:
+                if i.open <= 0 or i.currency != payment.currency:
+                    closed.append(i)
+                elif id(i) not in quoted or quoted[id(i)].score < score:
+                    quoted[id(i)] = Quoted(i, score, how)
+
+        for reading in number_readings(payment.reference_text):
+            hits = self.by_key.get(reading.key)
+            if hits:
+                take(hits, NUMBER_WRITTEN if reading.how == "text" else NUMBER_READ,
+                     "in the text" if reading.how == "text" else f"in the text (written short in a {reading.how})")
+                continue
+            if reading.how != "text":
+                continue
+            # not written as any number: read loosely (one open invoice without prefix or
+            # zeros) and one edit away, and weigh the readings
+            readings = self._loosely(reading, payment)
+            if _shape(reading.key) in self.shapes:
+                known_prefix = reading.key[: len(reading.key) - len(digits_key(reading.key))] in self.prefixes
+                variants = one_edit_variants(reading.key, digits_only=known_prefix)
+                for i in {id(i): i for v in variants for i in self.by_key.get(v, ())}.values():
+                    if i.open > 0 and i.currency == payment.currency and i not in readings:
+                        readings[i] = (NUMBER_NEAR, f"in the text with a typo ('{reading.key}')")
+            if len(readings) > 1:
+                readings = self._clear_winner(payment, readings, reading.key)
+            for i, (score, how) in readings.items():
+                take([i], score, how)
+        return list(quoted.values()), closed
+
+    def _clear_winner(self, payment: Payment, readings: dict[OpenItem, tuple[float, str]],
+                      token: str) -> dict[OpenItem, tuple[float, str]]:
+        """Of several invoices a token may stand for, the one whose number, amount and payer
+        evidence beats every other by `MARGIN`; else none, and the payment is held."""
+        payer = self._payer(payment)
+        scored = sorted(((score + (AMOUNT if self._fits(payment, [i]) else 0)
+                          + (PAYER if payer and payer.customer_id == i.customer_id else 0), n, i)
+                         for n, (i, (score, _)) in enumerate(readings.items())), key=lambda s: (-s[0], s[1]))
+        if scored[0][0] >= ALLOCATE and scored[0][0] - scored[1][0] >= MARGIN:
+            return {scored[0][2]: readings[scored[0][2]]}
+        self._hold(payment, [f"{i.number} (read from '{token}', score {score:g})" for score, _, i in scored[:6]],
+                   f"'{token}' may stand for several invoices and none is clearly confirmed")
+        return {}
+
+    def _loosely(self, reading: NumberReading, payment: Payment) -> dict[OpenItem, tuple[float, str]]:
+        """The open invoice a token names when read without leading zeros (its digit groups
+        padded with zeros again), else without its prefix (each series prefix put before
+        it) — only when that reading names exactly one."""
+        def one(keys, how):
+            hits = {id(i): i for key in keys for i in self.by_key.get(key, ())
+                    if i.open > 0 and i.currency == payment.currency}
+            return {next(iter(hits.values())): (NUMBER_READ, how)} if len(hits) == 1 else {}
+
+        loose = loose_key(reading.raw, written=True) if reading.raw else None
+        if loose:
+            prefix, groups = loose.split(":")
+            found = one(_padded(prefix, groups.split(".")), "in the text without its leading zeros")
+            if found:
+                return found
+        digits = digits_key(reading.key)
+        return one([p + digits for p in self.prefixes], "in the text without its prefix")
 
     def _by_number(self, payment: Payment) -> list[Allocation]:
-        exact: list[OpenItem] = []
-        fuzzy: list[OpenItem] = []
-        for token in number_tokens(payment.reference_text):
-            hits = self.by_key.get(token)
-            if hits:
-                exact += hits
-                continue
-            if _shape(token) not in self.shapes:
-                continue
-            near = {id(i): i for v in one_edit_variants(token) for i in self.by_key.get(v, ())}
-            if len(near) == 1:
-                fuzzy += near.values()
-            elif len(near) > 1:
-                payment.candidates += [i.number for i in near.values()]
-                payment.notes.append(f"'{token}' is one character away from several invoices")
-        named = list(dict.fromkeys(exact + fuzzy))
-        if not named:
+        quoted, closed = self._quoted(payment)
+        if payment.held:
             return []
-        items = self._open(named, payment)
-        if not items:
-            payment.notes.append(f"quotes {', '.join(i.number for i in named)}, which is not open")
+        if not quoted:
+            if closed:
+                return self._hold(payment, [], f"quotes {', '.join(dict.fromkeys(i.number for i in closed))}, "
+                                  "which is not open")
             return []
+        if len(quoted) > 1:
+            return self._by_numbers(payment, quoted)
+        (best,) = quoted
+        item = best.item
         payer = self._payer(payment)
-        customer = payer.customer_id if payer else None
-        if customer and any(i.customer_id != customer for i in items):
-            payment.candidates += [i.number for i in items]
-            payment.notes.append("quotes invoices of another customer than the payer")
-            return []
-        owed = sum((i.open for i in items), ZERO)
-        confirmed = customer is not None or abs(payment.remaining - owed) <= self.tolerance_for(payment.currency)
-        fuzzy_items = [i for i in items if i in fuzzy]
-        if fuzzy_items and not confirmed:
-            payment.candidates += [i.number for i in items]
-            payment.notes.append("an invoice number with a typo, not confirmed by payer or amount")
-            return []
-        numbers = ", ".join(i.number for i in items)
-        if len(items) > 1:
-            return self._settle(payment, items, "combined", 0.95 if not fuzzy_items else 0.85,
-                                f"invoice numbers {numbers} in the text")
-        if fuzzy_items:
-            return self._settle(payment, items, "fuzzy", 0.9, f"invoice number {numbers} (with a typo) in the text, "
-                                f"confirmed by {'payer' if customer else 'amount'}")
-        return self._settle(payment, items, "invoice_no", 0.98, f"invoice number {numbers} in the text")
+        fits = self._fits(payment, [item])
+        score = best.score + (AMOUNT if fits else 0) + (PAYER if payer and payer.customer_id == item.customer_id else 0)
+        why = f"invoice number {item.number} {best.how}"
+        if payer and payer.customer_id != item.customer_id and not (fits and best.score >= NUMBER_READ):
+            return self._hold(payment, [f"{item.number} (quoted; customer {item.customer_id}, payer "
+                                        f"{payer.customer_id}, {format_amount(item.open, item.currency)} open)"],
+                              "quotes an invoice of another customer than the payer, "
+                              "and the amount does not confirm it")
+        if score < ALLOCATE:
+            return self._hold(payment, [f"{item.number} (quoted with a typo; "
+                                        f"{format_amount(item.open, item.currency)} open)"],
+                              "an invoice number with a typo, not confirmed by payer or amount")
+        if not fits:
+            rivals = self._near_fits(payment, item)
+            rival_scores = [NUMBER_NEAR + AMOUNT + (PAYER if payer and payer.customer_id == r.customer_id else 0)
+                            for r in rivals]
+            if rivals and score - max(rival_scores) < MARGIN:
+                readings = [f"{item.number} (quoted, {format_amount(item.open, item.currency)} open; "
+                            f"the amount does not pay it)"]
+                readings += [f"{r.number} (one character from {item.number}, owes exactly the amount)" for r in rivals]
+                return self._hold(payment, readings, "the quoted number and the amount point to different invoices")
+        evidence = [why]
+        if fits:
+            evidence.append(fits)
+        evidence += self._payer_evidence(payment, [item])
+        method = "invoice_no" if best.score >= NUMBER_READ else "fuzzy"
+        confidence = min(0.99, 0.6 + 0.1 * score)
+        return self._settle(payment, [item], method, confidence, evidence)
+
+    def _near_fits(self, payment: Payment, item: OpenItem) -> list[OpenItem]:
+        """Open items one edit from `item`'s number that the payment pays exactly: looked up
+        by amount (the few items owing it), then compared by number."""
+        if self._owing is None:  # built on first use: most runs quote what they pay
+            self._owing = defaultdict(list)
+            for i in self.items:
+                self._owing[(i.currency, i.open)].append(i)
+        minor = Decimal(1) / _scale(payment.remaining)
+        slack = int(self.tolerance_for(payment.currency) / minor)
+        found = []
+        for step in range(-slack, slack + 1):
+            for other in self._owing.get((payment.currency, payment.remaining + step * minor), ()):
+                if (other is not item and other.open > 0 and _one_edit_apart(other.key, item.key)
+                        and self._fits(payment, [other])):
+                    found.append(other)
+        return found
+
+    def _by_numbers(self, payment: Payment, quoted: list[Quoted]) -> list[Allocation]:
+        """A collective payment: the quoted invoices, if the amount pays them all, else the
+        one set of them it pays; otherwise held."""
+        quoted.sort(key=lambda q: (q.item.due_date, q.item.number))
+        items = [q.item for q in quoted]
+        if any(q.score < NUMBER_READ for q in quoted) and not self._fits(payment, items):
+            return self._hold(payment, [f"{q.item.number} ({q.how})" for q in quoted],
+                              "several invoice numbers, one with a typo, and the amount does not pay them")
+        fits = self._fits(payment, items)
+        chosen = items
+        if not fits:
+            sets = [[i] for i in items if self._fits(payment, [i])]
+            sets += [list(c) for c in _subsets_fitting(payment, items[:QUOTED_SUBSET_ITEMS],
+                                                        self.tolerance_for(payment.currency), len(items) - 1)]
+            if len(sets) != 1:
+                owed = format_amount(sum((i.open for i in items), ZERO), payment.currency)
+                why = (f"the quoted invoices owe {owed} together and no single set of them adds up to the amount"
+                       if not sets else f"{len(sets)} different sets of the quoted invoices add up to the amount")
+                return self._hold(payment, [f"{i.number} ({q.how}, {format_amount(i.open, i.currency)} open)"
+                                            for q, i in zip(quoted, items)], why)
+            chosen = sets[0]
+            fits = self._fits(payment, chosen)
+        numbers = ", ".join(i.number for i in chosen)
+        evidence = [f"invoice numbers {numbers} in the text"]
+        if chosen is not items:
+            evidence.append(f"the amount pays only {len(chosen)} of the {len(items)} quoted invoices")
+        evidence.append(fits or "")
+        evidence += self._payer_evidence(payment, chosen)
+        typo = any(q.score < NUMBER_WRITTEN for q in quoted if q.item in chosen)
+        method = "combined" if len(chosen) > 1 else "invoice_no"
+        return self._settle(payment, chosen, method, 0.85 if typo else 0.95, [e for e in evidence if e])
 
     def _by_amount(self, payment: Payment) -> list[Allocation]:
         payer = self._payer(payment)
@@ -147,57 +372,119 @@ class Matcher:
         if not items:
             return []
         tolerance = self.tolerance_for(payment.currency)
-        fits = [i for i in items if _fits(payment, i, tolerance)]
-        who = f"payer {payer.how}"
-        confidence = 0.9 if payer.how == "iban" else 0.8 * payer.score
-        if len(fits) == 1:
-            return self._settle(payment, fits, "amount", confidence,
-                                f"amount owed on {fits[0].number} by the customer ({who})")
-        if len(fits) > 1:
-            payment.candidates += [i.number for i in fits]
-            payment.notes.append(f"{len(fits)} open items of the customer have this amount")
-            return []
+        readings: dict[tuple[int, ...], list[OpenItem]] = {}
+        rest = payment.remaining
+        for item in items:
+            # cheap bounds first: exact within tolerance, or less by at most a fifth (a discount)
+            if (abs(rest - item.open) <= tolerance or item.open * _MOST_DISCOUNT <= rest < item.open) \
+                    and self._fits(payment, [item]):
+                readings[(id(item),)] = [item]
         running = ZERO
         for n, item in enumerate(items, start=1):  # oldest first
             running += item.open
             if n > 1 and abs(payment.remaining - running) <= tolerance:
-                run = items[:n]
-                return self._settle(payment, run, "combined", confidence * 0.95,
-                                    f"the customer's {n} oldest open items add up to the amount ({who})")
+                readings.setdefault(tuple(sorted(id(i) for i in items[:n])), items[:n])
+                break
             if running > payment.remaining + tolerance:
                 break
-        return []
-
-    def _by_subset(self, payment: Payment) -> list[Allocation]:
-        payer = self._payer(payment)
-        if payer is None:
+        for combo in _subsets_fitting(payment, items[:SUBSET_ITEMS], tolerance, SUBSET_SIZE):
+            readings.setdefault(tuple(sorted(id(i) for i in combo)), list(combo))
+        who = f"payer is the customer ({payer.how})"
+        confidence = 0.9 if payer.how == "iban" else 0.8 * payer.score
+        if len(readings) > 1:
+            sets = list(readings.values())
+            singles = sum(len(s) == 1 for s in sets)
+            why = (f"{singles} open items of the customer have this amount" if singles == len(sets)
+                   else f"{len(sets)} readings of the customer's items fit the amount")
+            return self._hold(payment, [" + ".join(i.number for i in s) for s in sets[:4]], why)
+        if not readings:
             return []
-        items = self._open(self.by_customer.get(payer.customer_id, ()), payment)[:SUBSET_ITEMS]
-        # whole minor units make the many sums cheap; the amounts are exact, so nothing is lost
-        scale = Decimal(10) ** -payment.remaining.as_tuple().exponent
-        cents = [int(i.open * scale) for i in items]
-        target, slack = int(payment.remaining * scale), int(self.tolerance_for(payment.currency) * scale)
-        found = [tuple(items[n] for n in combo)
-                 for size in range(2, min(SUBSET_SIZE, len(items)) + 1)
-                 for combo in combinations(range(len(items)), size)
-                 if abs(target - sum(cents[n] for n in combo)) <= slack]
-        if len(found) == 1:
-            numbers = ", ".join(i.number for i in found[0])
-            return self._settle(payment, list(found[0]), "combined", 0.7,
-                                f"the amount is the sum of {numbers} (payer {payer.how})")
-        if len(found) > 1:
-            payment.candidates += [i.number for combo in found[:3] for i in combo]
-            payment.notes.append(f"{len(found)} different sets of the customer's items add up to the amount")
-        return []
+        (chosen,) = readings.values()
+        if len(chosen) == 1:
+            return self._settle(payment, chosen, "amount", confidence,
+                                [f"no number in the text; {self._fits(payment, chosen)} on {chosen[0].number}", who])
+        numbers = ", ".join(i.number for i in chosen)
+        return self._settle(payment, chosen, "combined", confidence * 0.9,
+                            [f"no number in the text; the amount is the sum of {numbers}, "
+                             "the only set of the customer's items that adds up", who])
 
 
-def _fits(payment: Payment, item: OpenItem, tolerance: Decimal) -> bool:
-    if abs(payment.remaining - item.open) <= tolerance:
-        return True
+def _discounted(payment: Payment, item: OpenItem) -> Decimal:
     discount = item.early_payment(payment.value_date)
     if discount is None:
+        return item.open
+    return quantize(item.gross * (1 - discount), payment.currency)
+
+
+def _scale(amount: Decimal) -> Decimal:
+    """The factor that makes an amount whole minor units (cents at least)."""
+    return Decimal(10) ** -min(amount.as_tuple().exponent, -2)
+
+
+def _subsets_fitting(payment: Payment, items: list[OpenItem], tolerance: Decimal,
+                     largest: int) -> list[tuple[OpenItem, ...]]:
+    """Sets of 2..`largest` of `items` whose open amounts add up to the payment (within
+    tolerance); at most four are returned, enough to know it is ambiguous. Sets of up to
+    four are found through a sorted table of pair sums (O(k² log k)); larger ones, asked for
+    only for the invoices a text quotes, by enumeration."""
+    if len(items) < 2 or largest < 2:
+        return []
+    scale = _scale(payment.remaining)
+    cents = [int(i.open * scale) for i in items]
+    target, slack = int(payment.remaining * scale), int(tolerance * scale)
+    if sum(cents) < target - slack:  # all of them are not enough
+        return []
+    found: dict[tuple[int, ...], None] = {}
+    pairs = sorted((cents[a] + cents[b], a, b) for a, b in combinations(range(len(items)), 2))
+    sums = [p[0] for p in pairs]
+
+    def pairs_near(value: int):
+        return pairs[bisect_left(sums, value - slack):bisect_right(sums, value + slack)]
+
+    for _, a, b in pairs_near(target):
+        found[(a, b)] = None
+    if largest >= 3:
+        for c in range(len(items)):
+            for _, a, b in pairs_near(target - cents[c]):
+                if c not in (a, b):
+                    found[tuple(sorted((a, b, c)))] = None
+    if largest >= 4:
+        for total, a, b in pairs:
+            if total > target + slack:
+                break
+            for _, c, d in pairs_near(target - total):
+                if len({a, b, c, d}) == 4:
+                    found[tuple(sorted((a, b, c, d)))] = None
+    for size in range(5, min(largest, len(items)) + 1):
+        if len(found) > 3:
+            break
+        for combo in combinations(range(len(items)), size):
+            if abs(target - sum(cents[n] for n in combo)) <= slack:
+                found[combo] = None
+    return [tuple(items[n] for n in combo) for combo in list(found)[:4]]
+
+
+def _padded(prefix: str, groups: list[str]) -> list[str]:
+    """Keys of the numbers a zero-less writing may stand for: each group padded to 1..8 digits."""
+    keys = [prefix]
+    for group in groups:
+        keys = [k + group.zfill(width) for k in keys for width in range(len(group), 9)]
+        if len(keys) > 200:
+            return []
+    return keys
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Two different strings one replacement, deletion, insertion or neighbour swap apart."""
+    if a == b or abs(len(a) - len(b)) > 1:
         return False
-    return abs(payment.remaining - quantize(item.gross * (1 - discount), payment.currency)) <= tolerance
+    if len(a) == len(b):
+        diff = [n for n in range(len(a)) if a[n] != b[n]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                   and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    n = next((n for n in range(len(short)) if short[n] != long[n]), len(short))
+    return short[n:] == long[n + 1:]
 
 
 def _shape(key: str) -> tuple[str, int]:

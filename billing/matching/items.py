@@ -32,6 +32,7 @@ class OpenItem:
     terms: str
     reference: str | None = None
     key: str = field(init=False)
+    discount: tuple | None = field(init=False, default=None)  # (rate, last day) of the terms, once asked
 
     def __post_init__(self) -> None:
         self.key = number_key(self.number)
@@ -42,10 +43,14 @@ class OpenItem:
 
     def early_payment(self, value_date: dt.date) -> Decimal | None:
         """The discount rate the payer may take on `value_date`, or None."""
-        terms = self.parsed_terms
-        last_day = discount_date(self.issue_date, terms)
-        if terms.discount_pct and last_day and value_date <= last_day and self.open == self.gross:
-            return terms.discount_pct
+        if self.open != self.gross:
+            return None
+        if self.discount is None:  # worked out once: matching asks many times
+            terms = self.parsed_terms
+            self.discount = (terms.discount_pct, discount_date(self.issue_date, terms))
+        pct, last_day = self.discount
+        if pct and last_day and value_date <= last_day:
+            return pct
         return None
 
 
@@ -62,6 +67,7 @@ class Payment:
     notes: list[str] = field(default_factory=list)  # why it was left, for the Unmatched sheet
     candidates: list[str] = field(default_factory=list)
     payer: object = _UNKNOWN  # the PayerMatch (or None) once matching has asked
+    held: bool = False  # more than one reading fits: no pass may allocate it
 
     def __post_init__(self) -> None:
         if self.remaining is None:

@@ -1,16 +1,27 @@
 """Who paid: a payment's payer matched to a customer by IBAN, else by name.
 
-An IBAN on file identifies the customer for certain. Names are compared in a normal
-form (case, accents, punctuation and legal forms such as GmbH, AG, B.V., Ltd dropped),
-exactly first, then with rapidfuzz's token ratio; a fuzzy name counts only when it is
-clearly better than the next customer's, so two similar names give no match at all.
+An IBAN on file identifies the customer for certain. Names are compared in a normal form,
+the same on both sides (`name_key`): case and accents dropped, umlauts spelled out as banks
+do (ä→ae, ö→oe, ü→ue, ß→ss), dotted abbreviations closed up (`G.M.B.H.` → `gmbh`,
+`s.r.o.` → `sro`), a branch suffix cut off (`NL HAMBURG`, `Niederlassung …`, `Filiale …`),
+and legal forms dropped: those in `LEGAL_FORMS` anywhere, and any trailing token that
+looks like one (a closed-up abbreviation such as `sro`, or a parenthesised part such as
+`(haftungsbeschränkt)`). The name is matched exactly first; then, for a name as long as
+banks cut them (27, 35 or 70 characters), as the beginning of exactly one customer's
+name; then with rapidfuzz's token ratio, where a fuzzy name counts only when it is clearly
+better than the next customer's, so two similar names give no match at all.
 
 >>> name_key("Müller & Söhne GmbH"), name_key("MUELLER UND SOEHNE")
 ('mueller soehne', 'mueller soehne')
+>>> name_key("ALPHA MASCHINENBAU G.M.B.H. NL HAMBURG"), name_key("Beta Trade s.r.o.")
+('alpha maschinenbau', 'beta trade')
+>>> name_key("Rheinland Medizintechnik UG (haftungsbeschränkt)")
+'rheinland medizintechnik'
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from typing import NamedTuple
@@ -18,22 +29,58 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 LEGAL_FORMS = frozenset(
-    "gmbh ag kg ohg ug mbh co kgaa se sa sas sarl srl spa bv b v nv ltd limited plc llc inc corp "
-    "oy ab as aps e k ek gbr eg ev und and".split()
+    "gmbh ggmbh ag kg ohg ug mbh co kgaa se sa sas sasu sarl eurl srl spa snc bv b v nv vof cv ltd limited plc llc "
+    "inc corp oy oyj ab hb kb as asa aps e k ek gbr eg ev und and sro spzoo kft zrt bt doo ood ad sl slu lda ltda "
+    "bvba sprl pte pty sagl haftungsbeschraenkt".split()
 )
+#: written-out legal forms, closed up before the words are split
+_SPELLED_OUT = ((re.compile(r"gesellschaft mit beschraenkter haftung"), "gmbh"),
+                (re.compile(r"\baktiengesellschaft\b"), "ag"),
+                (re.compile(r"\bsp\.? ?z ?o\.? ?o\.?"), "spzoo"))
+#: a word that starts a branch suffix: it and what follows name the branch, not the company
+BRANCH_WORDS = frozenset("nl niederlassung zweigniederlassung filiale zweigstelle branch succursale".split())
 _WORDS = re.compile(r"[a-z0-9]+")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+#: single letters joined by dots (`g.m.b.h.`, `e. k.`, `s.r.o.`): one abbreviation
+_DOTTED = re.compile(r"\b(?:[a-z]\. ?){1,}[a-z]\b\.?")
+_PARENTHESISED = re.compile(r"\([^)]*\)\s*$")
 
 #: how similar a name must be (0–100), and how much better than the runner-up
 NAME_SCORE = 88
 NAME_MARGIN = 6
+#: a payer name this long may have been cut by the bank (they cut at 27, 35 or 70)
+TRUNCATED_AT = 26
+#: the least of a customer's name a cut name must keep to be matched by its beginning
+PREFIX_CHARS = 15
+
+
+def plain_name(name: str) -> str:
+    """Lower case ASCII, umlauts spelled out, dotted abbreviations closed up, written-out legal forms abbreviated."""
+    spelled = name.casefold().translate(_UMLAUTS)  # as banks spell them without umlauts
+    plain = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
+    plain = _DOTTED.sub(lambda m: m.group().replace(".", "").replace(" ", "") + " ", plain)
+    for pattern, short in _SPELLED_OUT:
+        plain = pattern.sub(short, plain)
+    return plain
 
 
 def name_key(name: str) -> str:
     """A company name reduced to the words that tell it apart."""
-    spelled = name.casefold().translate(_UMLAUTS)  # as banks spell them without umlauts
-    plain = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
-    return " ".join(w for w in _WORDS.findall(plain) if w not in LEGAL_FORMS)
+    plain = _PARENTHESISED.sub("", plain_name(name))
+    words = _WORDS.findall(plain)
+    for n, word in enumerate(words):
+        if n and word in BRANCH_WORDS:
+            words = words[:n]
+            break
+    return " ".join(w for w in words if w not in LEGAL_FORMS)
+
+
+def _spelled(name: str) -> str:
+    """The whole name in plain words, legal forms kept: what a bank's cut name is the start of."""
+    return " ".join(_WORDS.findall(plain_name(name)))
+
+
+_NOT_CUT = object()  # no customer's name begins with the payer's
 
 
 class PayerMatch(NamedTuple):
@@ -49,12 +96,18 @@ class Parties:
         """`customers`: (customer_id, name, IBANs)."""
         self.by_iban: dict[str, str] = {}
         self.by_name: dict[str, list[str]] = {}
+        spelled: list[tuple[str, str]] = []
         for customer_id, name, ibans in customers:
             for iban in ibans:
                 self.by_iban[iban] = customer_id
             self.by_name.setdefault(name_key(name or ""), []).append(customer_id)
+            spelled.append((_spelled(name or ""), customer_id))
         self._names = [k for k in self.by_name if k]
+        spelled.sort()
+        self._spelled = [s for s, _ in spelled]
+        self._spelled_ids = [c for _, c in spelled]
         self._fuzzy: dict[str, PayerMatch | None] = {}  # payers repeat: compare each name once
+        self._exact: dict[str, PayerMatch | None] = {}  # the same for `known`
 
     def payer(self, iban: str | None, name: str | None) -> PayerMatch | None:
         """The customer who paid, or None when the payer cannot be told apart."""
@@ -62,15 +115,32 @@ class Parties:
             return PayerMatch(self.by_iban[iban], "iban", 1.0)
         if not name:
             return None
-        key = name_key(name)
-        if key not in self._fuzzy:
-            self._fuzzy[key] = self._by_name(key)
-        return self._fuzzy[key]
+        if name not in self._fuzzy:
+            self._fuzzy[name] = self._by_name(name)
+        return self._fuzzy[name]
 
-    def _by_name(self, key: str) -> PayerMatch | None:
+    def known(self, iban: str | None, name: str | None) -> PayerMatch | None:
+        """The customer by IBAN or exact name only: the cheap part of `payer`."""
+        if iban and iban in self.by_iban:
+            return PayerMatch(self.by_iban[iban], "iban", 1.0)
+        if not name:
+            return None
+        if name in self._fuzzy:
+            return self._fuzzy[name]
+        if name not in self._exact:
+            exact = self.by_name.get(name_key(name))
+            self._exact[name] = PayerMatch(exact[0], "name", 1.0) if exact and len(exact) == 1 else None
+        return self._exact[name]
+
+    def _by_name(self, name: str) -> PayerMatch | None:
+        key = name_key(name)
         exact = self.by_name.get(key)
         if exact:
             return PayerMatch(exact[0], "name", 1.0) if len(exact) == 1 else None
+        if len(name.strip()) >= TRUNCATED_AT:
+            cut = self._cut(name)
+            if cut is not _NOT_CUT:  # begins one customer's name (a match) or several (no match at all)
+                return cut
         best = process.extract(key, self._names, scorer=fuzz.token_sort_ratio, limit=2,
                                score_cutoff=NAME_SCORE - NAME_MARGIN)
         if not best or best[0][1] < NAME_SCORE:
@@ -79,6 +149,20 @@ class Parties:
             return None
         ids = self.by_name[best[0][0]]
         return PayerMatch(ids[0], "fuzzy name", best[0][1] / 100) if len(ids) == 1 else None
+
+
+    def _cut(self, name: str):
+        """The one customer whose full name begins with this (cut) name; None when several
+        do; `_NOT_CUT` when none does."""
+        start = _spelled(name)
+        if len(start) < PREFIX_CHARS:
+            return _NOT_CUT
+        low = bisect.bisect_left(self._spelled, start)
+        high = bisect.bisect_left(self._spelled, start + "\x7f")
+        ids = set(self._spelled_ids[low:high])
+        if not ids:
+            return _NOT_CUT
+        return PayerMatch(ids.pop(), "name cut by the bank", 0.95) if len(ids) == 1 else None
 
 
 def parties_of(customers) -> Parties:

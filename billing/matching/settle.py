@@ -4,7 +4,8 @@
 * Within `tolerance` of it (bank fees, rounding) → settled; the difference is recorded
   on the allocation (`settled`), so the item is not left open by cents.
 * An early-payment discount taken in time (`round(gross × (1 − p))`, within tolerance)
-  → settled; the discount is the recorded difference.
+  → settled; the discount is the recorded difference. For several items at once, each
+  item in its discount period counts at its discounted amount.
 * Less → the items are paid oldest first and the rest stays open (partial payment).
 * More → the items are settled and the rest stays on the payment as unapplied cash.
 """
@@ -42,6 +43,11 @@ def settle(payment: Payment, items: Sequence[OpenItem], method: str, confidence:
             if abs(rest - expected) <= tolerance and rest < owed:
                 return [_book(payment, items[0], rest, items[0].open - rest, method, confidence,
                               f"{why}; early-payment discount {discount * 100:g}% taken in time")]
+    if len(items) > 1 and abs(rest - owed) > tolerance:
+        paid = [quantize(i.gross * (1 - d), currency) if (d := i.early_payment(payment.value_date)) is not None
+                else i.open for i in items]
+        if paid != [i.open for i in items] and abs(rest - sum(paid, ZERO)) <= tolerance:
+            return _settle_discounted(payment, items, paid, method, confidence, why)
     if abs(rest - owed) <= tolerance:
         out = []
         for n, item in enumerate(items):
@@ -64,6 +70,19 @@ def settle(payment: Payment, items: Sequence[OpenItem], method: str, confidence:
     if payment.remaining > 0:
         out[-1] = out[-1]._replace(explanation=out[-1].explanation + f"; {format_amount(payment.remaining, currency)} "
                                    "overpaid stays unapplied on the customer")
+    return out
+
+
+def _settle_discounted(payment: Payment, items: Sequence[OpenItem], paid: list[Decimal], method: str,
+                       confidence: float, why: str) -> list[Allocation]:
+    """A collective payment that takes the early-payment discount on some of the items:
+    each item gets what it is paid net of its discount, the last one any tolerance rest."""
+    out = []
+    for n, (item, amount) in enumerate(zip(items, paid)):
+        if n == len(items) - 1:
+            amount = payment.remaining
+        note = why if amount == item.open else f"{why}; early-payment discount taken in time"
+        out.append(_book(payment, item, amount, item.open - amount, method, confidence, note))
     return out
 
 

@@ -58,7 +58,7 @@ def output_sheets(result: MatchResult, manual: Sequence[tuple]) -> tuple[OutputS
                               {"amount": "#,##0.00", "settled": "#,##0.00", "confidence": "0.00"})
     unmatched = OutputSheet("Unmatched", UNMATCHED_COLUMNS, [
         (p.payment_id, p.value_date, p.remaining, p.payer_name, p.reference_text,
-         ", ".join(dict.fromkeys(p.candidates)) or None, p.currency, "; ".join(p.notes) or "no open item fits")
+         "; ".join(dict.fromkeys(p.candidates)) or None, p.currency, "; ".join(p.notes) or "no open item fits")
         for p in result.unmatched
     ], {"amount": "#,##0.00", "value_date": "yyyy-mm-dd"})
     return allocations, unmatched

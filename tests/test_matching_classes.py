@@ -1,0 +1,270 @@
+"""Matching on what banks really deliver, class by class (issue 15): exact cases of
+payment text, amount and payer against open items, with the allocations expected or, for
+a payment that must not be booked, the competing candidates it is left with."""
+
+from __future__ import annotations
+
+import pytest
+
+from decimal import Decimal as D
+
+from billing.matching.engine import Matcher
+from billing.matching.parties import Parties, name_key
+from billing.matching.references import number_tokens, rf_references
+from billing.references import is_rf_reference, rf_reference
+from test_matching import CUSTOMERS, item, pay, summary
+
+IBAN_C1, IBAN_C2 = "DE89370400440532013000", "NL91ABNA0417164300"
+A, B, C = "INV-2026-000101", "INV-2026-000102", "INV-2026-000103"
+
+
+def run(items, payments):
+    return Matcher(items, Parties(CUSTOMERS), D("0.05"), "EUR").run(payments)
+
+
+def left_with(result):
+    """(payment, candidate invoice numbers) of the unmatched payments."""
+    return [(p.payment_id, sorted({c.split(" ")[0] for c in p.candidates})) for p in result.unmatched]
+
+
+# -- a quoted number is evidence, not proof --------------------------------------------------
+
+QUOTED = [
+    ("quotes A, pays exactly what B (one digit away, same customer) owes: left with both",
+     [item(A, gross="500.00"), item("INV-2026-000107", gross="120.00")], pay(A, amount="120.00"),
+     [], [("P1", [A, "INV-2026-000107"])]),
+    ("same, B of another customer, payer identified as A's customer: still left",
+     [item(A, gross="500.00"), item("INV-2026-000110", customer="C2", gross="120.00")],
+     pay(A, amount="120.00", iban=IBAN_C1), [], [("P1", [A, "INV-2026-000110"])]),
+    ("quotes A and pays A: B of the same amount one digit away does not compete",
+     [item(A, gross="120.00"), item("INV-2026-000107", gross="120.00")], pay(A, amount="120.00"),
+     [("P1", A, "120.00", "invoice_no", "0")], []),
+    ("quotes A, pays part of it, nothing else owes the amount: partial payment of A",
+     [item(A, gross="500.00"), item("INV-2026-000107", gross="120.00")], pay(A, amount="200.00"),
+     [("P1", A, "200.00", "invoice_no", "0")], []),
+    ("a typo one edit from several invoices: the one amount and payer confirm",
+     [item("INV-2026-000110", gross="80.00"), item("INV-2026-000120", customer="C2", gross="75.00")],
+     pay("INV-2026-000100", amount="75.00", iban=IBAN_C2), [("P1", "INV-2026-000120", "75.00", "fuzzy", "0")], []),
+    ("a typo one edit from several invoices, none confirmed: left with them",
+     [item("INV-2026-000110", gross="80.00"), item("INV-2026-000120", gross="75.00")],
+     pay("INV-2026-000100", amount="10.00"), [], [("P1", ["INV-2026-000110", "INV-2026-000120"])]),
+]
+
+
+@pytest.mark.parametrize(("items", "payment", "allocated", "left"), [c[1:] for c in QUOTED], ids=[c[0] for c in QUOTED])
+def test_quoted_number_is_evidence(items, payment, allocated, left):
+    result = run(items, [payment])
+    assert summary(result) == allocated
+    assert left_with(result) == left
+
+
+def test_the_competing_readings_say_why():
+    result = run([item(A, gross="500.00"), item("INV-2026-000107", gross="120.00")], [pay(A, amount="120.00")])
+    (payment,) = result.unmatched
+    assert payment.notes == ["the quoted number and the amount point to different invoices"]
+    assert payment.candidates == [f"{A} (quoted, 500.00 open; the amount does not pay it)",
+                                  "INV-2026-000107 (one character from INV-2026-000101, owes exactly the amount)"]
+
+
+# -- never guess once more than one reading fits -----------------------------------------------
+
+AMBIGUOUS = [
+    ("two equal items and a pair adding up: nothing, not the pair",
+     [item(A), item(B), item(C, gross="60.00"), item("INV-2026-000104", gross="40.00")]),
+    ("one item fits and a pair adds up too", [item(A), item(B, gross="70.00"), item(C, gross="30.00")]),
+    ("two pairs add up", [item(A, gross="70.00"), item(B, gross="30.00"), item(C, gross="60.00"),
+                          item("INV-2026-000104", gross="40.00")]),
+]
+
+
+@pytest.mark.parametrize("items", [c[1] for c in AMBIGUOUS], ids=[c[0] for c in AMBIGUOUS])
+def test_more_than_one_reading_allocates_nothing(items):
+    result = run(items, [pay("Danke", amount="100.00", iban=IBAN_C1)])
+    assert summary(result) == []
+    (payment,) = result.unmatched
+    assert payment.held and len(payment.candidates) >= 2
+
+
+def test_a_held_payment_is_not_taken_by_a_later_pass():
+    # the typo is one edit from two invoices, neither confirmed; the amount alone would fit a
+    # third item of the payer, but the text held the payment
+    items = [item("INV-2026-000110", gross="80.00"), item("INV-2026-000120", gross="75.00"),
+             item("INV-2026-000999", gross="60.00")]
+    result = run(items, [pay("INV-2026-000100", amount="60.00", iban=IBAN_C1)])
+    assert summary(result) == [] and result.unmatched[0].held
+    assert left_with(result) == [("P1", ["INV-2026-000110", "INV-2026-000120"])]
+
+
+# -- third-party payers ---------------------------------------------------------------------------
+
+THIRD = [
+    ("parent company by IBAN, number and amount agree",
+     pay(A, amount="100.00", iban=IBAN_C2, name="Beta Logistics B.V."),
+     [("P1", A, "100.00", "invoice_no", "0")], "paid by a third party (Beta Logistics B.V.)"),
+    ("by name", pay(f"Rechnung {A}", amount="100.00", name="GAMMA HANDEL AG"),
+     [("P1", A, "100.00", "invoice_no", "0")], "paid by a third party (GAMMA HANDEL AG)"),
+    ("a payer that is no customer (a treasury): number and amount", pay(A, amount="100.00", name="Landeshauptkasse"),
+     [("P1", A, "100.00", "invoice_no", "0")], "amount 100.00 is what is open"),
+    ("third party paying less: left", pay(A, amount="60.00", iban=IBAN_C2), [], None),
+    ("third party with a typo in the number: left", pay("INV-2026-000110", amount="100.00", iban=IBAN_C2), [], None),
+]
+
+
+@pytest.mark.parametrize(("payment", "allocated", "says"), [c[1:] for c in THIRD], ids=[c[0] for c in THIRD])
+def test_third_party_payers(payment, allocated, says):
+    result = run([item(A)], [payment])
+    assert summary(result) == allocated
+    if says:
+        assert says in result.allocations[0].explanation
+
+
+# -- references that could not be read --------------------------------------------------------
+
+READ = [
+    ("without prefix", "Zahlung 2026-000101", A),
+    ("leading zeros dropped", "INV-2026-101", A),
+    ("O for 0", "INV-2O26-OOO1O1", A),
+    ("l for 1", "inv-2026-000l0l", A),
+    ("G for 6", "INV-2026-00010G", "INV-2026-000106"),
+    ("S for 5", "INV-2026-00010S", "INV-2026-000105"),
+    ("B for 8", "INV-2026-00010B", "INV-2026-000108"),
+    ("line break inside the number", "Rechnung INV-2026-\n000101 vom 1.10.", A),
+    ("CR LF inside the number", "INV-2026-000\r\n101", A),
+    ("RF reference in lower case", rf_reference(A).lower(), A),
+    ("RF reference with spaces and a line break",
+     f"{rf_reference(A)[:4]} {rf_reference(A)[4:8]} {rf_reference(A)[8:12]}\n{rf_reference(A)[12:]}", A),
+    ("RF reference followed by a word", f"ref {rf_reference(A).lower()} danke", A),
+]
+READ_ITEMS = [A, "INV-2026-000105", "INV-2026-000106", "INV-2026-000108", "INV-2026-000150"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in READ], ids=[c[0] for c in READ])
+def test_references_read(text, expected):
+    items = [item(n, gross=str(50 + k)) for k, n in enumerate(READ_ITEMS)]
+    result = run(items, [pay(text, amount="10.00")])
+    assert [a.invoice_no for a in result.allocations] == [expected]
+
+
+def test_an_rf_reference_ends_where_its_word_ends():
+    # the bug: the next word was swallowed, and that reading happens to pass the checksum
+    assert is_rf_reference("RF09100410001154DANKE")
+    assert rf_references("ref rf09100410001154 danke") == ["RF09100410001154"]
+    # the reading printed on an invoice wins
+    assert rf_references("ref rf09100410001154 danke", known={"RF09100410001154DANKE"}) == ["RF09100410001154DANKE"]
+    items = [item(A)]
+    items[0].reference = "RF09100410001154"
+    assert summary(run(items, [pay("ref rf09100410001154 danke")])) == [("P1", A, "100.00", "reference", "0")]
+
+
+def test_a_loose_reading_counts_only_when_unique():
+    # without its prefix, 2026-000101 is both INV-… and CN-…: no reading
+    items = [item(A), item("RE-2026-000101", customer="C2")]
+    assert summary(run(items, [pay("2026-000101", amount="10.00")])) == []
+
+
+# -- payer names without IBAN ---------------------------------------------------------------
+
+NAMED = [("C1", "Alpha Maschinenbau GmbH"), ("C2", "Omega Präzisionswerkzeuge und Maschinenhandel GmbH"),
+         ("C3", "Praha Stroje s.r.o."), ("C4", "Nord Solar UG (haftungsbeschränkt)"),
+         ("C5", "Müller Bäckerei GmbH"), ("C6", "Kowalski Budownictwo Sp. z o.o."),
+         ("C7", "Delta Handelsgesellschaft Nord GmbH"), ("C8", "Delta Handelsgesellschaft Nord Import KG")]
+NAMES = [
+    ("G.M.B.H.", "ALPHA MASCHINENBAU G.M.B.H.", "C1"),
+    ("branch NL", "ALPHA MASCHINENBAU GMBH NL HAMBURG", "C1"),
+    ("branch Niederlassung", "Alpha Maschinenbau GmbH Niederlassung Süd", "C1"),
+    ("branch Filiale", "ALPHA MASCHINENBAU FILIALE KOELN", "C1"),
+    ("cut at 27", "OMEGA PRAEZISIONSWERKZEUGE ", "C2"),
+    ("cut at 35", "Omega Präzisionswerkzeuge und Masch", "C2"),
+    ("s.r.o. written SRO", "PRAHA STROJE SRO", "C3"),
+    ("UG (haftungsbeschränkt) spelled out", "NORD SOLAR UG HAFTUNGSBESCHRAENKT", "C4"),
+    ("umlauts transliterated", "MUELLER BAECKEREI GMBH", "C5"),
+    ("Sp. z o.o.", "KOWALSKI BUDOWNICTWO SP Z OO", "C6"),
+    ("a cut name two customers begin with: nobody", "DELTA HANDELSGESELLSCHAFT NO", None),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), [c[1:] for c in NAMES], ids=[c[0] for c in NAMES])
+def test_payer_names(name, expected):
+    parties = Parties([(c, n, ()) for c, n in NAMED])
+    match = parties.payer(None, name)
+    assert (match.customer_id if match else None) == expected
+
+
+def test_both_sides_are_normalised_alike():
+    assert name_key("Müller Bäckerei GmbH") == name_key("MUELLER BAECKEREI G.M.B.H.") == "mueller baeckerei"
+
+
+# -- collective payments ------------------------------------------------------------------------
+
+SIX = [f"INV-2026-00010{n}" for n in range(1, 7)]
+COLLECTIVE = [
+    ("shorthand list", "INV-2026-000101, 103 und 105", "300.00",
+     ["INV-2026-000101", "INV-2026-000103", "INV-2026-000105"]),
+    ("a range beyond four invoices", "Rechnungen INV-2026-000101 bis 000106", "600.00", SIX),
+    ("six numbers written out", " ".join(SIX), "600.00", SIX),
+    ("the amount pays two of the three quoted", f"{SIX[0]}, {SIX[1]}, {SIX[2]}", "200.00", None),
+    ("the quoted invoices do not add up: left", f"{SIX[0]} {SIX[1]}", "150.00", []),
+    ("an amount after a number is not a list", f"{SIX[0]}, 45,00 EUR", "100.00", [SIX[0]]),
+]
+
+
+@pytest.mark.parametrize(("text", "amount", "expected"), [c[1:] for c in COLLECTIVE], ids=[c[0] for c in COLLECTIVE])
+def test_collective_payments(text, amount, expected):
+    items = [item(n, days=k) for k, n in enumerate(SIX)]
+    result = run(items, [pay(text, amount=amount)])
+    got = [a.invoice_no for a in result.allocations]
+    if expected is None:  # any two of three equal items: more than one set fits, nothing allocated
+        assert got == [] and result.unmatched[0].held
+    else:
+        assert got == expected
+        assert sum(a.amount for a in result.allocations) in ((D(amount),) if got else (D(0),))
+
+
+def test_a_unique_subset_of_the_quoted_invoices():
+    items = [item(A, gross="70.00"), item(B, gross="30.00", days=1), item(C, gross="55.00", days=2)]
+    result = run(items, [pay(f"{A} {B} {C}", amount="125.00")])
+    assert summary(result) == [("P1", A, "70.00", "combined", "0"), ("P1", C, "55.00", "combined", "0")]
+    assert "pays only 2 of the 3 quoted invoices" in result.allocations[0].explanation
+
+
+def test_the_one_quoted_invoice_the_amount_pays():
+    items = [item(A, gross="70.00"), item(B, gross="30.00", days=1)]
+    result = run(items, [pay(f"{A} {B}", amount="30.00")])
+    assert summary(result) == [("P1", B, "30.00", "invoice_no", "0")]
+    assert "pays only 1 of the 2 quoted invoices" in result.allocations[0].explanation
+
+
+def test_ranges_are_bounded():
+    def invoices(text):
+        return [k for k in number_tokens(text) if k.startswith("INV")]
+
+    assert invoices("INV-2026-000101 bis 000151") == ["INV2026000101"]  # 51 numbers: too many for a range
+    assert len(invoices("INV-2026-000101 bis 000150")) == 50
+
+
+# -- evidence -----------------------------------------------------------------------------------
+
+def test_every_allocation_carries_its_evidence():
+    result = run([item(A, gross="80.00"), item(B, gross="120.00")],
+                 [pay(A, amount="80.00", iban=IBAN_C1), pay("Danke", amount="120.00", iban=IBAN_C1, pid="P2")])
+    by_number, by_amount = result.allocations
+    assert by_number.explanation == (f"invoice number {A} in the text; amount 80.00 is what is open; "
+                                     "payer is the customer (iban); value date 2026-10-06")
+    assert by_amount.explanation.startswith("no number in the text; amount 120.00 is what is open on " + B)
+    assert by_number.confidence > by_amount.confidence
+
+
+def test_the_unmatched_sheet_names_the_competing_readings():
+    from billing.matching.sheets import UNMATCHED_COLUMNS, output_sheets
+
+    result = run([item(A, gross="500.00"), item("INV-2026-000107", gross="120.00")], [pay(A, amount="120.00")])
+    _, unmatched = output_sheets(result, [])
+    row = dict(zip(UNMATCHED_COLUMNS, unmatched.rows[0]))
+    assert A in row["candidates"] and "INV-2026-000107" in row["candidates"]
+    assert row["reason"] == "the quoted number and the amount point to different invoices"
+
+
+def test_a_collective_payment_taking_the_discount_on_each():
+    items = [item(A, gross="1190.00", terms="2/10 NET30"), item(B, gross="595.00", terms="2/10 NET30", days=1)]
+    result = run(items, [pay(f"{A}, {B}", amount="1749.30", days=8)])  # 1166.20 + 583.10
+    assert summary(result) == [("P1", A, "1166.20", "combined", "23.80"), ("P1", B, "583.10", "combined", "11.90")]
