@@ -41,7 +41,7 @@ from builders import base_sheets, write_book
 from macros import live
 from macros.live import read_live_book
 from test_cli import run
-from test_live import TABLE_FIELDS
+from test_live import assert_same_book
 from validation import validate_book
 from xlsx_edit import error_cell, set_cell_xml
 
@@ -134,21 +134,14 @@ def client_applies(sent: dict, actions: list[dict]) -> dict:
     return after
 
 
-def without_int_float(frame):
-    """The frame's cell types, a whole number's int counted as a float: JSON sends whole
-    numbers as ints, the file reader gives floats; equal values either way."""
-    return frame.map(lambda v: float if type(v) is int else type(v))
+def int_as_float(value) -> type:
+    """A value's type, a whole number's int counted as a float: JSON sends whole numbers as
+    ints, the file reader gives floats; equal values either way."""
+    return float if type(value) is int else type(value)
 
 
 def assert_same_tables(live_book, from_file):
-    assert (live_book.sheet_names, live_book.missing) == (from_file.sheet_names, from_file.missing)
-    assert set(live_book.tables) == set(from_file.tables)
-    for name, table in from_file.tables.items():
-        other = live_book.tables[name]
-        for field in TABLE_FIELDS:
-            assert getattr(other, field) == getattr(table, field), (name, field)
-        assert other.frame.equals(table.frame), name
-        assert without_int_float(other.frame).equals(without_int_float(table.frame)), name
+    assert_same_book(live_book, from_file, type_of=int_as_float)
 
 
 def findings(book):
