@@ -175,46 +175,35 @@ class CellForms:
             if link is not None:
                 self.linked[line] = link
             return line
-        kind, value = cell.kind, cell.value
-        if kind == "inlineStr":
-            return f"\ts\t{escape(cell.inline)}\t{fmt}" if cell.inline else ""
-        if value is None or (value == "" and kind != "str"):
-            return ""
-        if kind == "n":
-            return f"\tn\t{canonical_number(value)}\t{fmt}"
-        if kind == "s":
-            text = self._shared(value)
-            return f"\ts\t{escape(text)}\t{fmt}" if text else ""
-        if kind == "str":
-            return f"\ts\t{escape(value)}\t{fmt}" if value else ""
-        if kind == "b":
-            if value.strip() not in _BOOLEANS:
-                raise CellProblem(f"holds {value[:20]!r}, which is not a boolean")
-            return f"\tb\t{_BOOLEANS[value.strip()]}\t{fmt}"
-        if kind in ("e", "d"):
-            return f"\t{kind}\t{escape(value)}\t{fmt}"
-        raise CellProblem(f"has the unknown cell type {kind[:20]!r}")
+        typed = self._typed(cell, "")
+        return f"\t{typed[0]}\t{typed[1]}\t{fmt}" if typed else ""
 
     def cached(self, cell: RawCell) -> str:
         """A formula cell's cached result as `TYPE:VALUE` (normalised as values are), '' for none."""
+        typed = self._typed(cell, " as its result")
+        return f"{typed[0]}:{typed[1]}" if typed else ""
+
+    def _typed(self, cell: RawCell, what: str) -> tuple[str, str] | None:
+        """A cell's value (or cached result) as (canonical type, normalised escaped text),
+        None when it holds nothing; `what` says which in an error."""
         kind, value = cell.kind, cell.value
         if kind == "inlineStr":
-            return f"s:{escape(cell.inline)}" if cell.inline else ""
+            return ("s", escape(cell.inline)) if cell.inline else None
         if not value:
-            return ""
+            return None
         if kind == "n":
-            return f"n:{canonical_number(value)}"
+            return "n", canonical_number(value)
         if kind == "s":
             text = self._shared(value)
-            return f"s:{escape(text)}" if text else ""
+            return ("s", escape(text)) if text else None
         if kind == "str":
-            return f"s:{escape(value)}"
+            return "s", escape(value)
         if kind == "b":
             if value.strip() not in _BOOLEANS:
-                raise CellProblem(f"holds {value[:20]!r} as its result, which is not a boolean")
-            return f"b:{_BOOLEANS[value.strip()]}"
+                raise CellProblem(f"holds {value[:20]!r}{what}, which is not a boolean")
+            return "b", _BOOLEANS[value.strip()]
         if kind in ("e", "d"):
-            return f"{kind}:{escape(value)}"
+            return kind, escape(value)
         raise CellProblem(f"has the unknown cell type {kind[:20]!r}")
 
     def format(self, style: str) -> str:
