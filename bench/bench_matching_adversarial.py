@@ -30,12 +30,12 @@ from billing.matching.quality import ClassQuality, quality, quality_by_class, to
 from billing.sample import generate_sample  # noqa: E402
 from billing.sample.adversarial import CLASSES, GUESS_CLASSES, generate_adversarial  # noqa: E402
 
-_HEADER = (f"{'class':<20} {'payments':>8} {'precision':>9} {'recall':>7} {'wrong':>5} {'wrong money':>12} "
+_HEADER = (f"{'class':<25} {'payments':>8} {'precision':>9} {'recall':>7} {'wrong':>5} {'wrong money':>12} "
            f"{'guesses':>7}")
 
 
 def _line(name: str, q: ClassQuality) -> str:
-    return (f"{name:<20} {q.payments:>8} {q.precision:>9.3f} {q.recall:>7.3f} {q.wrong:>5} {q.wrong_money:>12,.2f} "
+    return (f"{name:<25} {q.payments:>8} {q.precision:>9.3f} {q.recall:>7.3f} {q.wrong:>5} {q.wrong_money:>12,.2f} "
             f"{q.guesses:>7}")
 
 

@@ -50,7 +50,7 @@ def test_every_class_well_represented(adversarial):
         counts[cls] = counts.get(cls, 0) + 1
     assert set(counts) == set(CLASSES)
     assert all(n >= 10 for n in counts.values()), counts
-    assert 500 <= len(adversarial.data.payments) <= 600
+    assert 550 <= len(adversarial.data.payments) <= 650
 
 
 def test_truth_is_consistent(adversarial):
@@ -153,7 +153,5 @@ def test_goal_never_guesses(adversarial, matched):
     assert {cls: by_class[cls].allocated for cls in GUESS_CLASSES} == {cls: 0 for cls in GUESS_CLASSES}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: recall 0.854 — typos forming a real number and numbers whose "
-                   "amount fits a neighbour are held for a person; collectives and name variants still miss")
 def test_goal_recall(adversarial, matched):
     assert total(_by_class(adversarial, matched)).recall >= 0.90

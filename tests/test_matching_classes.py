@@ -30,12 +30,27 @@ def left_with(result):
 # -- a quoted number is evidence, not proof --------------------------------------------------
 
 QUOTED = [
-    ("quotes A, pays exactly what B (one digit away, same customer) owes: left with both",
+    # A as written: 2.0 (+ payer); B one edit away: 1.0 + amount to the cent 2.0 (+ payer)
+    ("quotes A, pays to the cent what B (one digit away, same customer) owes: B, the number was mistyped",
+     [item(A, gross="500.00"), item("INV-2026-000107", gross="120.00")], pay(A, amount="120.00", iban=IBAN_C1),
+     [("P1", "INV-2026-000107", "120.00", "fuzzy", "0")], []),
+    ("same, payer unknown: B (3.0 against 2.0)",
      [item(A, gross="500.00"), item("INV-2026-000107", gross="120.00")], pay(A, amount="120.00"),
-     [], [("P1", [A, "INV-2026-000107"])]),
-    ("same, B of another customer, payer identified as A's customer: still left",
+     [("P1", "INV-2026-000107", "120.00", "fuzzy", "0")], []),
+    ("B of another customer who is the payer: B",
+     [item(A, gross="500.00"), item("INV-2026-000110", customer="C2", gross="120.00")],
+     pay(A, amount="120.00", iban=IBAN_C2), [("P1", "INV-2026-000110", "120.00", "fuzzy", "0")], []),
+    ("B of another customer, the payer is A's: the payer speaks for A, the amount for B — left with both",
      [item(A, gross="500.00"), item("INV-2026-000110", customer="C2", gross="120.00")],
      pay(A, amount="120.00", iban=IBAN_C1), [], [("P1", [A, "INV-2026-000110"])]),
+    ("a typo forms another customer's real number: the payer's own invoice that the amount pays",
+     [item(A, gross="500.00"), item("INV-2026-000110", customer="C2", gross="120.00")],
+     pay("Rechnung INV-2026-000110", amount="500.00", iban=IBAN_C1), [("P1", A, "500.00", "fuzzy", "0")], []),
+    ("a number read without its prefix, nothing confirms it: left (1.5 < 2.0)",
+     [item(A, gross="500.00")], pay("Schaden 2026-000101", amount="37.00"), [], [("P1", [A])]),
+    ("the same, the payer is the customer: a partial payment of A",
+     [item(A, gross="500.00")], pay("Schaden 2026-000101", amount="37.00", iban=IBAN_C1),
+     [("P1", A, "37.00", "invoice_no", "0")], []),
     ("quotes A and pays A: B of the same amount one digit away does not compete",
      [item(A, gross="120.00"), item("INV-2026-000107", gross="120.00")], pay(A, amount="120.00"),
      [("P1", A, "120.00", "invoice_no", "0")], []),
@@ -58,12 +73,24 @@ def test_quoted_number_is_evidence(items, payment, allocated, left):
     assert left_with(result) == left
 
 
+COMPETING = ([item(A, gross="500.00"), item("INV-2026-000110", customer="C2", gross="120.00")],
+             [pay(A, amount="120.00", iban=IBAN_C1)])
+
+
 def test_the_competing_readings_say_why():
-    result = run([item(A, gross="500.00"), item("INV-2026-000107", gross="120.00")], [pay(A, amount="120.00")])
+    result = run(*COMPETING)
     (payment,) = result.unmatched
     assert payment.notes == ["the quoted number and the amount point to different invoices"]
     assert payment.candidates == [f"{A} (quoted, 500.00 open; the amount does not pay it)",
-                                  "INV-2026-000107 (one character from INV-2026-000101, owes exactly the amount)"]
+                                  "INV-2026-000110 (one character from INV-2026-000101, owes exactly the amount)"]
+
+
+def test_the_winning_reading_says_what_it_beat():
+    result = run([item(A, gross="500.00"), item("INV-2026-000107", gross="120.00")], [pay(A, amount="120.00")])
+    (allocation,) = result.allocations
+    assert allocation.explanation == ("invoice number INV-2026-000107 one character from the quoted INV-2026-000101; "
+                                      "the quoted INV-2026-000101 (500.00 open) is not paid by the amount; "
+                                      "amount 120.00 is what is open; value date 2026-10-06")
 
 
 # -- never guess once more than one reading fits -----------------------------------------------
@@ -140,9 +167,18 @@ READ_ITEMS = [A, "INV-2026-000105", "INV-2026-000106", "INV-2026-000108", "INV-2
 
 @pytest.mark.parametrize(("text", "expected"), [c[1:] for c in READ], ids=[c[0] for c in READ])
 def test_references_read(text, expected):
+    # a partial payment by the customer: a number read loosely is confirmed by the payer
     items = [item(n, gross=str(50 + k)) for k, n in enumerate(READ_ITEMS)]
-    result = run(items, [pay(text, amount="10.00")])
+    result = run(items, [pay(text, amount="10.00", iban=IBAN_C1)])
     assert [a.invoice_no for a in result.allocations] == [expected]
+
+
+@pytest.mark.parametrize("text", ["Zahlung 2026-000101", "INV-2026-101"])
+def test_a_number_read_loosely_needs_payer_or_amount(text):
+    # `Versicherungsleistung Schaden 2026-001427` from a payment provider is no invoice payment
+    items = [item(n, gross=str(50 + k)) for k, n in enumerate(READ_ITEMS)]
+    assert run(items, [pay(text, amount="10.00")]).allocations == []
+    assert [a.invoice_no for a in run(items, [pay(text, amount="50.00")]).allocations] == [A]
 
 
 def test_an_rf_reference_ends_where_its_word_ends():
@@ -179,6 +215,8 @@ NAMES = [
     ("UG (haftungsbeschränkt) spelled out", "NORD SOLAR UG HAFTUNGSBESCHRAENKT", "C4"),
     ("umlauts transliterated", "MUELLER BAECKEREI GMBH", "C5"),
     ("Sp. z o.o.", "KOWALSKI BUDOWNICTWO SP Z OO", "C6"),
+    ("spol. s r.o., the long form", "Praha Stroje spol. s r.o.", "C3"),
+    ("branch ZWNL", "ALPHA MASCHINENBAU GMBH ZWNL BERLIN", "C1"),
     ("a cut name two customers begin with: nobody", "DELTA HANDELSGESELLSCHAFT NO", None),
 ]
 
@@ -234,6 +272,39 @@ def test_the_one_quoted_invoice_the_amount_pays():
     assert "pays only 1 of the 2 quoted invoices" in result.allocations[0].explanation
 
 
+REST = [
+    ("quotes A, pays A and B, the one other item owing the rest: both",
+     [item(A, gross="70.00"), item(B, gross="30.00", days=1), item(C, gross="55.00", days=2)], "100.00",
+     [("P1", A, "70.00", "combined", "0"), ("P1", B, "30.00", "combined", "0")]),
+    ("the rest is what two other items add up to: all three",
+     [item(A, gross="70.00"), item(B, gross="30.00", days=1), item(C, gross="55.00", days=2)], "155.00",
+     [("P1", A, "70.00", "combined", "0"), ("P1", B, "30.00", "combined", "0"),
+      ("P1", C, "55.00", "combined", "0")]),
+    ("the rest fits two equal items: A only, the rest stays unapplied",
+     [item(A, gross="70.00"), item(B, gross="30.00", days=1), item(C, gross="30.00", days=2)], "100.00",
+     [("P1", A, "70.00", "invoice_no", "0")]),
+    ("the rest fits an item issued after the value date: A only",
+     [item(A, gross="70.00"), item(B, gross="30.00", days=9)], "100.00", [("P1", A, "70.00", "invoice_no", "0")]),
+]
+
+
+@pytest.mark.parametrize(("items", "amount", "expected"), [c[1:] for c in REST], ids=[c[0] for c in REST])
+def test_a_collective_payment_that_quotes_only_some(items, amount, expected):
+    result = run(items, [pay(f"Sammelzahlung {A}", amount=amount, iban=IBAN_C1)])
+    assert summary(result) == expected
+    if len(expected) > 1:
+        assert "the only set of the customer's other items that adds up" in result.allocations[0].explanation
+    else:
+        assert result.allocations[0].explanation.endswith("30.00 overpaid stays unapplied on the customer")
+
+
+def test_the_rest_is_looked_for_only_when_the_customer_pays():
+    items = [item(A, gross="70.00"), item(B, gross="30.00", days=1)]
+    unknown = run(items, [pay(f"{A}", amount="100.00")])  # nobody knows whose other items the rest would pay
+    assert [a.invoice_no for a in unknown.allocations] == [A]
+    assert run(items, [pay(f"{A}", amount="100.00", iban=IBAN_C2)]).allocations == []  # a third party overpaying
+
+
 def test_ranges_are_bounded():
     def invoices(text):
         return [k for k in number_tokens(text) if k.startswith("INV")]
@@ -257,10 +328,9 @@ def test_every_allocation_carries_its_evidence():
 def test_the_unmatched_sheet_names_the_competing_readings():
     from billing.matching.sheets import UNMATCHED_COLUMNS, output_sheets
 
-    result = run([item(A, gross="500.00"), item("INV-2026-000107", gross="120.00")], [pay(A, amount="120.00")])
-    _, unmatched = output_sheets(result, [])
+    _, unmatched = output_sheets(run(*COMPETING), [])
     row = dict(zip(UNMATCHED_COLUMNS, unmatched.rows[0]))
-    assert A in row["candidates"] and "INV-2026-000107" in row["candidates"]
+    assert A in row["candidates"] and "INV-2026-000110" in row["candidates"]
     assert row["reason"] == "the quoted number and the amount point to different invoices"
 
 
@@ -268,3 +338,45 @@ def test_a_collective_payment_taking_the_discount_on_each():
     items = [item(A, gross="1190.00", terms="2/10 NET30"), item(B, gross="595.00", terms="2/10 NET30", days=1)]
     result = run(items, [pay(f"{A}, {B}", amount="1749.30", days=8)])  # 1166.20 + 583.10
     assert summary(result) == [("P1", A, "1166.20", "combined", "23.80"), ("P1", B, "583.10", "combined", "11.90")]
+
+
+# -- void invoices, dates, who pays first ---------------------------------------------------------
+
+def run_with_void(items, payments, void=("INV-2026-000099",)):
+    return Matcher(items, Parties(CUSTOMERS), D("0.05"), "EUR", void).run(payments)
+
+
+def test_quoting_a_void_invoice_pays_what_replaced_it():
+    items = [item("INV-2026-000100", gross="80.00"), item(A, gross="120.00"), item(B, customer="C2", gross="120.00")]
+    result = run_with_void(items, [pay("Rechnung INV-2026-000099", amount="120.00", iban=IBAN_C1)])
+    assert summary(result) == [("P1", A, "120.00", "amount", "0")]
+    assert result.allocations[0].explanation.startswith(
+        f"quotes INV-2026-000099, which is void; amount 120.00 is what is open on {A}")
+
+
+def test_a_void_number_is_not_read_as_a_typo_of_its_neighbours():
+    # INV-2026-000100 is one edit from the void number and owes the amount, but is another customer's
+    items = [item("INV-2026-000100", customer="C2", gross="120.00")]
+    result = run_with_void(items, [pay("INV-2026-000099", amount="120.00", iban=IBAN_C1)])
+    assert result.allocations == []
+    assert result.unmatched[0].notes == ["quotes INV-2026-000099, which is void"]
+
+
+def test_quoting_a_void_invoice_when_two_items_owe_the_amount_is_held():
+    items = [item(A, gross="120.00"), item(B, gross="120.00")]
+    result = run_with_void(items, [pay("Rechnung INV-2026-000099", amount="120.00", iban=IBAN_C1)])
+    assert result.allocations == [] and result.unmatched[0].held
+
+
+def test_of_two_payments_quoting_one_invoice_the_earlier_gets_it():
+    # the later one quotes the RF reference, which used to be read in an earlier pass
+    later = pay(rf_reference(A), pid="P2", days=9)
+    result = run([item(A)], [later, pay(f"Rechnung {A}", pid="P1", days=5)])
+    assert summary(result) == [("P1", A, "100.00", "invoice_no", "0")]
+    assert result.unmatched[0].notes == [f"quotes {A}, which is not open"]
+
+
+def test_an_invoice_issued_after_the_money_arrived_is_not_paid_by_amount_alone():
+    result = run([item(A, days=10)], [pay("Danke", iban=IBAN_C1, days=5)])
+    assert result.allocations == []
+    assert [a.invoice_no for a in run([item(A, days=10)], [pay(A, iban=IBAN_C1, days=5)]).allocations] == [A]

@@ -72,5 +72,8 @@ def _match(tables: Tables, computed: Computed, manual: Sequence[ManualRow]) -> M
                 remaining=amount - applied.get(pid, ZERO))
         for pid, day, amount, currency, name, iban, text in zip(*(tables.payments[c].tolist() for c in columns))
     ]
-    matcher = Matcher(open_items(tables, computed, manual), parties, settings.match_tolerance, settings.base_currency)
+    invoices = tables.invoices
+    void = invoices.loc[(invoices["status"] == "void") & invoices["invoice_no"].notna(), "invoice_no"].tolist()
+    matcher = Matcher(open_items(tables, computed, manual), parties, settings.match_tolerance, settings.base_currency,
+                      void)
     return matcher.run(payments)

@@ -1,13 +1,13 @@
-"""Matching payments to open items, in three passes, each only on what is still open.
+"""Matching payments to open items, in two passes, each only on what is still open.
 
-1. **reference** — an ISO 11649 RF reference in the text that is printed on an invoice.
-2. **invoice_no / fuzzy / combined** — invoice numbers in the text, each read as written
-   (after normalising separators and look-alike characters), else loosely (without its
-   prefix, without leading zeros, written short in a list or a range), else one edit away
-   (a transposed, missing or wrong character). The readings are weighed, see below.
-3. **amount / combined** — the payer (by IBAN, else by name) owes exactly that amount on a
-   single item, on a run of its oldest items, or on a small set of its items (bounded
-   subset sum); used only when exactly one of these readings fits.
+1. **text** — payments in value-date order (of two payments quoting one invoice, the earlier
+   gets it): an ISO 11649 RF reference printed on an invoice, else invoice numbers, each read
+   as written (after normalising separators and look-alike characters), else loosely
+   (without its prefix, without leading zeros, written short in a list or a range), else one
+   edit away (a transposed, missing or wrong character). The readings are weighed, see below.
+2. **amount** — the payer (by IBAN, else by name) owes exactly that amount on a single item,
+   on a run of its oldest items, or on a small set of its items (bounded subset sum), among
+   the items issued by the value date; used only when exactly one of these readings fits.
 
 **A quoted number is evidence, not proof.** Each reading of the text (an invoice, or the
 set of invoices a text lists) gets a score from its evidence:
@@ -20,20 +20,29 @@ number as written      2.0    the text's token is the invoice's number (separato
 number read loosely    1.5    without its prefix, without leading zeros, or written short
                               in a list or range, and the reading names one open invoice
 number one edit away   1.0    one character wrong, missing, added or two swapped
-amount                 1.0    the payment is what is open (within tolerance, or less the
-                              early-payment discount taken in time)
+amount to the cent     2.0    the payment is exactly what is open, or exactly that less the
+                              early-payment discount taken in time
+amount near            1.0    the same within the workbook's tolerance
 payer                  0.5    the payer (IBAN, else name) is the invoice's customer
 =====================  =====  ==============================================================
 
-A reading is allocated only when it scores at least `ALLOCATE` (1.5: a number as written,
-or a near one that amount or payer confirms) and beats every competing reading by at least
-`MARGIN` (1.0: one whole piece of evidence). When the quoted invoice A does not get the
-amount, every open invoice one edit away from A that is owed exactly the amount competes
-(`2.0 + payer` against `1.0 + 1.0 + payer`): the margin is never reached, so the payment is
-left with both candidates — a typo that forms another real number is not booked as a
-partial payment of the wrong invoice. A payer who is another customer (a parent company, a
-treasury, a factor) is accepted only when a number as written (or read) and the amount both
-agree; the explanation then says "paid by a third party".
+A reading is allocated only when it scores at least `ALLOCATE` (2.0: a number as written;
+a loose one that payer or amount confirms; one with a typo that the amount confirms) and
+beats every competing reading by at least `MARGIN` (1.0). The amount to the cent weighs as
+much as a number as written: an amount that matches to the cent an open invoice one
+character from the quoted one is two coincidences, a typo is one. So a payment quoting A
+that pays exactly what B, one edit away, owes goes to B (`1.0 + 2.0 (+ 0.5)` against
+`2.0 (+ 0.5)`) — unless the payer is A's customer and B another's (`2.5` against `3.0`):
+then payer and amount disagree, nothing wins, and the payment is left with both. A payer
+who is another customer (a parent company, a treasury, a factor) is accepted only when a
+number as written (or read) and the amount both agree; the explanation then says "paid by
+a third party".
+
+A payment that is more than the quoted invoices owe, from their customer, also pays the one
+set of the customer's other items the rest pays exactly (a collective payment quoting only
+some invoices); when no set or several fit, the rest stays unapplied. A text quoting a void
+invoice is read as that number (not as a typo of its neighbours) and noted; the amount pass
+may then find the invoice that replaced it.
 
 **Never guess.** Once more than one reading fits — two equal items of the customer, a set
 that adds up while a single item also fits, a number one edit from several invoices — the
@@ -57,8 +66,8 @@ from typing import Iterable, NamedTuple
 
 from billing.matching.items import _UNKNOWN, ZERO, OpenItem, Payment
 from billing.matching.parties import Parties, PayerMatch
-from billing.matching.references import (NumberReading, digits_key, loose_key, number_readings, one_edit_variants,
-                                         rf_references)
+from billing.matching.references import (NumberReading, digits_key, loose_key, number_key, number_readings,
+                                         one_edit_variants, rf_references)
 from billing.matching.settle import Allocation, settle
 from billing.money import format_amount, quantize
 
@@ -72,12 +81,13 @@ QUOTED_SUBSET_ITEMS = 12
 NUMBER_WRITTEN = 2.0
 NUMBER_READ = 1.5
 NUMBER_NEAR = 1.0
-AMOUNT = 1.0
+AMOUNT = 2.0
+AMOUNT_NEAR = 1.0
 PAYER = 0.5
 #: no early-payment discount takes more than a fifth: a payment below this share is no discounted payment
 _MOST_DISCOUNT = Decimal("0.8")
 #: the least a reading needs to be allocated, and by how much it must beat the next
-ALLOCATE = 1.5
+ALLOCATE = 2.0
 MARGIN = 1.0
 
 
@@ -95,8 +105,12 @@ class Quoted(NamedTuple):
 
 
 class Matcher:
-    def __init__(self, items: list[OpenItem], parties: Parties, tolerance: Decimal, base_currency: str):
+    def __init__(self, items: list[OpenItem], parties: Parties, tolerance: Decimal, base_currency: str,
+                 void: Iterable[str] = ()):
+        """`void`: the numbers of voided invoices — a text quoting one is read as written (not
+        as a typo of a near number), and the payment may still pay the invoice that replaced it."""
         self.items = items
+        self.void = {number_key(n): n for n in void}
         self.parties = parties
         self.tolerance = tolerance
         self.base = base_currency
@@ -132,7 +146,7 @@ class Matcher:
     def run(self, payments: list[Payment]) -> MatchResult:
         payments = sorted(payments, key=lambda p: (p.value_date, p.payment_id))
         allocations: list[Allocation] = []
-        for step in (self._by_reference, self._by_number, self._by_amount):
+        for step in (self._by_text, self._by_amount):
             for payment in payments:
                 if payment.remaining > 0 and not payment.held and not _touched(payment):
                     allocations += step(payment)
@@ -157,17 +171,30 @@ class Matcher:
 
     def _fits(self, payment: Payment, items: list[OpenItem]) -> str | None:
         """Words saying how the amount pays exactly these items, or None."""
+        fit = self._amount(payment, items)
+        return fit[1] if fit else None
+
+    def _amount_score(self, payment: Payment, items: list[OpenItem]) -> float:
+        fit = self._amount(payment, items)
+        return fit[0] if fit else 0.0
+
+    def _amount(self, payment: Payment, items: list[OpenItem], paid: Decimal | None = None) -> tuple[float, str] | None:
+        """How much the amount says for these items, and in which words: to the cent what is
+        open (or what is open less the early-payment discount taken in time) is `AMOUNT`,
+        within the tolerance only `AMOUNT_NEAR`."""
+        paid = payment.remaining if paid is None else paid
         tolerance = self.tolerance_for(payment.currency)
         owed = items[0].open if len(items) == 1 else sum((i.open for i in items), ZERO)
-        if payment.remaining == owed:
-            return f"amount {format_amount(owed, payment.currency)} is what is open"
-        if abs(payment.remaining - owed) <= tolerance:
-            return f"amount {format_amount(payment.remaining, payment.currency)} is what is open (within tolerance)"
-        if payment.remaining > owed or payment.remaining < owed * _MOST_DISCOUNT:  # no discount explains it
+        if paid == owed:
+            return AMOUNT, f"amount {format_amount(owed, payment.currency)} is what is open"
+        if abs(paid - owed) <= tolerance:
+            return AMOUNT_NEAR, f"amount {format_amount(paid, payment.currency)} is what is open (within tolerance)"
+        if paid > owed or paid < owed * _MOST_DISCOUNT:  # no discount explains it
             return None
         discounted = sum((_discounted(payment, i) for i in items), ZERO)
-        if discounted != owed and abs(payment.remaining - discounted) <= tolerance:
-            return "amount is what is open less the early-payment discount taken in time"
+        if discounted != owed and abs(paid - discounted) <= tolerance:
+            return (AMOUNT if paid == discounted else AMOUNT_NEAR,
+                    "amount is what is open less the early-payment discount taken in time")
         return None
 
     def _hold(self, payment: Payment, readings: Iterable[str], why: str) -> list[Allocation]:
@@ -177,6 +204,11 @@ class Matcher:
         return []
 
     # -- passes ------------------------------------------------------------------------------
+
+    def _by_text(self, payment: Payment) -> list[Allocation]:
+        """What the text says: an RF reference, else invoice numbers. Payments are taken in
+        value-date order, so of two payments quoting one invoice the earlier one gets it."""
+        return self._by_reference(payment) or ([] if payment.held else self._by_number(payment))
 
     def _by_reference(self, payment: Payment) -> list[Allocation]:
         found = [self.by_reference[r] for r in rf_references(payment.reference_text, self.by_reference)
@@ -205,10 +237,12 @@ class Matcher:
             return [f"payer is the customer ({payer.how})"]
         return [f"paid by a third party ({payment.payer_name or payer.customer_id})"]
 
-    def _quoted(self, payment: Payment) -> tuple[list[Quoted], list[OpenItem]]:
-        """The open items the text names, best reading each, and the named ones not open."""
+    def _quoted(self, payment: Payment) -> tuple[list[Quoted], list[OpenItem], list[str]]:
+        """The open items the text names, best reading each, the named ones not open, and
+        the void numbers it names."""
         quoted: dict[int, Quoted] = {}
         closed: list[OpenItem] = []
+        voided: list[str] = []
 
         def take(items: list[OpenItem], score: float, how: str) -> None:
             for i in items:
@@ -219,6 +253,9 @@ class Matcher:
 
         for reading in number_readings(payment.reference_text):
             hits = self.by_key.get(reading.key)
+            if not hits and reading.key in self.void:
+                voided.append(self.void[reading.key])
+                continue
             if hits:
                 take(hits, NUMBER_WRITTEN if reading.how == "text" else NUMBER_READ,
                      "in the text" if reading.how == "text" else f"in the text (written short in a {reading.how})")
@@ -238,14 +275,14 @@ class Matcher:
                 readings = self._clear_winner(payment, readings, reading.key)
             for i, (score, how) in readings.items():
                 take([i], score, how)
-        return list(quoted.values()), closed
+        return list(quoted.values()), closed, voided
 
     def _clear_winner(self, payment: Payment, readings: dict[OpenItem, tuple[float, str]],
                       token: str) -> dict[OpenItem, tuple[float, str]]:
         """Of several invoices a token may stand for, the one whose number, amount and payer
         evidence beats every other by `MARGIN`; else none, and the payment is held."""
         payer = self._payer(payment)
-        scored = sorted(((score + (AMOUNT if self._fits(payment, [i]) else 0)
+        scored = sorted(((score + self._amount_score(payment, [i])
                           + (PAYER if payer and payer.customer_id == i.customer_id else 0), n, i)
                          for n, (i, (score, _)) in enumerate(readings.items())), key=lambda s: (-s[0], s[1]))
         if scored[0][0] >= ALLOCATE and scored[0][0] - scored[1][0] >= MARGIN:
@@ -273,47 +310,70 @@ class Matcher:
         return one([p + digits for p in self.prefixes], "in the text without its prefix")
 
     def _by_number(self, payment: Payment) -> list[Allocation]:
-        quoted, closed = self._quoted(payment)
+        quoted, closed, voided = self._quoted(payment)
         if payment.held:
             return []
         if not quoted:
             if closed:
                 return self._hold(payment, [], f"quotes {', '.join(dict.fromkeys(i.number for i in closed))}, "
                                   "which is not open")
+            if voided:  # the amount pass may still find the invoice that replaced it (a note, not a hold)
+                payment.notes.append(f"quotes {', '.join(dict.fromkeys(voided))}, which is void")
             return []
         if len(quoted) > 1:
             return self._by_numbers(payment, quoted)
         (best,) = quoted
-        item = best.item
+        return self._by_one_number(payment, best)
+
+    def _by_one_number(self, payment: Payment, best: Quoted) -> list[Allocation]:
+        """One invoice named: it, unless the amount pays exactly an open invoice one character
+        away and that reading wins by `MARGIN` (the number was mistyped); held when neither wins."""
         payer = self._payer(payment)
+
+        def score(item: OpenItem, number: float) -> float:
+            return (number + self._amount_score(payment, [item])
+                    + (PAYER if payer and payer.customer_id == item.customer_id else 0))
+
+        quoted = best.item
+        readings = [(score(quoted, best.score), best)]
+        if not self._fits(payment, [quoted]):
+            readings += [(score(r, NUMBER_NEAR), Quoted(r, NUMBER_NEAR, f"one character from the quoted {quoted.number}"))
+                         for r in self._near_fits(payment, quoted)]
+        readings.sort(key=lambda r: -r[0])
+        total, chosen = readings[0]
+        if len(readings) > 1 and total - readings[1][0] < MARGIN:
+            listed = [f"{quoted.number} (quoted, {format_amount(quoted.open, quoted.currency)} open; "
+                      f"the amount does not pay it)"]
+            listed += [f"{r.item.number} (one character from {quoted.number}, owes exactly the amount)"
+                       for _, r in readings if r is not best]
+            return self._hold(payment, listed, "the quoted number and the amount point to different invoices")
+        item = chosen.item
         fits = self._fits(payment, [item])
-        score = best.score + (AMOUNT if fits else 0) + (PAYER if payer and payer.customer_id == item.customer_id else 0)
-        why = f"invoice number {item.number} {best.how}"
-        if payer and payer.customer_id != item.customer_id and not (fits and best.score >= NUMBER_READ):
+        if payer and payer.customer_id != item.customer_id and not (fits and chosen.score >= NUMBER_READ):
             return self._hold(payment, [f"{item.number} (quoted; customer {item.customer_id}, payer "
                                         f"{payer.customer_id}, {format_amount(item.open, item.currency)} open)"],
                               "quotes an invoice of another customer than the payer, "
                               "and the amount does not confirm it")
-        if score < ALLOCATE:
+        if total < ALLOCATE:
             return self._hold(payment, [f"{item.number} (quoted with a typo; "
                                         f"{format_amount(item.open, item.currency)} open)"],
                               "an invoice number with a typo, not confirmed by payer or amount")
-        if not fits:
-            rivals = self._near_fits(payment, item)
-            rival_scores = [NUMBER_NEAR + AMOUNT + (PAYER if payer and payer.customer_id == r.customer_id else 0)
-                            for r in rivals]
-            if rivals and score - max(rival_scores) < MARGIN:
-                readings = [f"{item.number} (quoted, {format_amount(item.open, item.currency)} open; "
-                            f"the amount does not pay it)"]
-                readings += [f"{r.number} (one character from {item.number}, owes exactly the amount)" for r in rivals]
-                return self._hold(payment, readings, "the quoted number and the amount point to different invoices")
-        evidence = [why]
-        if fits:
+        evidence = [f"invoice number {item.number} {chosen.how}"]
+        if chosen is not best:
+            evidence.append(f"the quoted {quoted.number} ({format_amount(quoted.open, quoted.currency)} open) "
+                            "is not paid by the amount")
+        method = "invoice_no" if chosen.score >= NUMBER_READ else "fuzzy"
+        confidence = min(0.99, 0.5 + 0.1 * total)
+        items = [item]
+        rest = None if fits or chosen.score < NUMBER_READ else self._rest_paid(payment, items)
+        if rest:
+            items += rest[0]
+            evidence.append(rest[1])
+            method = "combined"
+        elif fits:
             evidence.append(fits)
-        evidence += self._payer_evidence(payment, [item])
-        method = "invoice_no" if best.score >= NUMBER_READ else "fuzzy"
-        confidence = min(0.99, 0.6 + 0.1 * score)
-        return self._settle(payment, [item], method, confidence, evidence)
+        evidence += self._payer_evidence(payment, items)
+        return self._settle(payment, items, method, confidence, evidence)
 
     def _near_fits(self, payment: Payment, item: OpenItem) -> list[OpenItem]:
         """Open items one edit from `item`'s number that the payment pays exactly: looked up
@@ -333,8 +393,9 @@ class Matcher:
         return found
 
     def _by_numbers(self, payment: Payment, quoted: list[Quoted]) -> list[Allocation]:
-        """A collective payment: the quoted invoices, if the amount pays them all, else the
-        one set of them it pays; otherwise held."""
+        """A collective payment: the quoted invoices, if the amount pays them all; when it is
+        more, them and the one set of the customer's other items the rest pays (else the rest
+        stays unapplied); when it is less, the one set of them it pays; otherwise held."""
         quoted.sort(key=lambda q: (q.item.due_date, q.item.number))
         items = [q.item for q in quoted]
         if any(q.score < NUMBER_READ for q in quoted) and not self._fits(payment, items):
@@ -342,21 +403,29 @@ class Matcher:
                               "several invoice numbers, one with a typo, and the amount does not pay them")
         fits = self._fits(payment, items)
         chosen = items
-        if not fits:
+        owed = sum((i.open for i in items), ZERO)
+        rest = None
+        if not fits and payment.remaining > owed:
+            rest = self._rest_paid(payment, items)
+            if rest:
+                chosen = items + rest[0]
+        elif not fits:
             sets = [[i] for i in items if self._fits(payment, [i])]
-            sets += [list(c) for c in _subsets_fitting(payment, items[:QUOTED_SUBSET_ITEMS],
+            sets += [list(c) for c in _subsets_fitting(payment.remaining, items[:QUOTED_SUBSET_ITEMS],
                                                         self.tolerance_for(payment.currency), len(items) - 1)]
             if len(sets) != 1:
-                owed = format_amount(sum((i.open for i in items), ZERO), payment.currency)
-                why = (f"the quoted invoices owe {owed} together and no single set of them adds up to the amount"
+                why = (f"the quoted invoices owe {format_amount(owed, payment.currency)} together and no single "
+                       "set of them adds up to the amount"
                        if not sets else f"{len(sets)} different sets of the quoted invoices add up to the amount")
                 return self._hold(payment, [f"{i.number} ({q.how}, {format_amount(i.open, i.currency)} open)"
                                             for q, i in zip(quoted, items)], why)
             chosen = sets[0]
             fits = self._fits(payment, chosen)
-        numbers = ", ".join(i.number for i in chosen)
+        numbers = ", ".join(i.number for i in items if i in chosen)
         evidence = [f"invoice numbers {numbers} in the text"]
-        if chosen is not items:
+        if rest:
+            evidence.append(rest[1])
+        elif len(chosen) < len(items):
             evidence.append(f"the amount pays only {len(chosen)} of the {len(items)} quoted invoices")
         evidence.append(fits or "")
         evidence += self._payer_evidence(payment, chosen)
@@ -368,45 +437,75 @@ class Matcher:
         payer = self._payer(payment)
         if payer is None:
             return []
-        items = self._open(self.by_customer.get(payer.customer_id, ()), payment)
+        items = self._payable(payment, payer.customer_id)
         if not items:
             return []
+        readings = self._amount_readings(payment, items, payment.remaining)
+        who = f"payer is the customer ({payer.how})"
+        confidence = 0.9 if payer.how == "iban" else 0.8 * payer.score
+        if len(readings) > 1:
+            singles = sum(len(s) == 1 for s in readings)
+            why = (f"{singles} open items of the customer have this amount" if singles == len(readings)
+                   else f"{len(readings)} readings of the customer's items fit the amount")
+            return self._hold(payment, [" + ".join(i.number for i in s) for s in readings[:4]], why)
+        if not readings:
+            return []
+        (chosen,) = readings
+        said = "; ".join(payment.notes) or "no number in the text"  # e.g. it quotes a void invoice
+        if len(chosen) == 1:
+            return self._settle(payment, chosen, "amount", confidence,
+                                [f"{said}; {self._fits(payment, chosen)} on {chosen[0].number}", who])
+        numbers = ", ".join(i.number for i in chosen)
+        return self._settle(payment, chosen, "combined", confidence * 0.9,
+                            [f"{said}; the amount is the sum of {numbers}, "
+                             "the only set of the customer's items that adds up", who])
+
+    def _payable(self, payment: Payment, customer_id: str, besides: Iterable[OpenItem] = ()) -> list[OpenItem]:
+        """The customer's open items the payment may pay without naming them: in its currency,
+        issued by its value date (an invoice issued after the money arrived is not what it pays)."""
+        skip = {id(i) for i in besides}
+        return [i for i in self._open(self.by_customer.get(customer_id, ()), payment)
+                if i.issue_date <= payment.value_date and id(i) not in skip]
+
+    def _amount_readings(self, payment: Payment, items: list[OpenItem], amount: Decimal) -> list[list[OpenItem]]:
+        """Every reading of `items` that `amount` pays: a single item (exactly, within
+        tolerance or less its discount), a run of the oldest, or a small set (subset sum)."""
         tolerance = self.tolerance_for(payment.currency)
         readings: dict[tuple[int, ...], list[OpenItem]] = {}
-        rest = payment.remaining
         for item in items:
             # cheap bounds first: exact within tolerance, or less by at most a fifth (a discount)
-            if (abs(rest - item.open) <= tolerance or item.open * _MOST_DISCOUNT <= rest < item.open) \
-                    and self._fits(payment, [item]):
+            if (abs(amount - item.open) <= tolerance or item.open * _MOST_DISCOUNT <= amount < item.open) \
+                    and self._amount(payment, [item], amount):
                 readings[(id(item),)] = [item]
         running = ZERO
         for n, item in enumerate(items, start=1):  # oldest first
             running += item.open
-            if n > 1 and abs(payment.remaining - running) <= tolerance:
+            if n > 1 and abs(amount - running) <= tolerance:
                 readings.setdefault(tuple(sorted(id(i) for i in items[:n])), items[:n])
                 break
-            if running > payment.remaining + tolerance:
+            if running > amount + tolerance:
                 break
-        for combo in _subsets_fitting(payment, items[:SUBSET_ITEMS], tolerance, SUBSET_SIZE):
+        for combo in _subsets_fitting(amount, items[:SUBSET_ITEMS], tolerance, SUBSET_SIZE):
             readings.setdefault(tuple(sorted(id(i) for i in combo)), list(combo))
-        who = f"payer is the customer ({payer.how})"
-        confidence = 0.9 if payer.how == "iban" else 0.8 * payer.score
-        if len(readings) > 1:
-            sets = list(readings.values())
-            singles = sum(len(s) == 1 for s in sets)
-            why = (f"{singles} open items of the customer have this amount" if singles == len(sets)
-                   else f"{len(sets)} readings of the customer's items fit the amount")
-            return self._hold(payment, [" + ".join(i.number for i in s) for s in sets[:4]], why)
-        if not readings:
-            return []
-        (chosen,) = readings.values()
-        if len(chosen) == 1:
-            return self._settle(payment, chosen, "amount", confidence,
-                                [f"no number in the text; {self._fits(payment, chosen)} on {chosen[0].number}", who])
-        numbers = ", ".join(i.number for i in chosen)
-        return self._settle(payment, chosen, "combined", confidence * 0.9,
-                            [f"no number in the text; the amount is the sum of {numbers}, "
-                             "the only set of the customer's items that adds up", who])
+        return list(readings.values())
+
+    def _rest_paid(self, payment: Payment, quoted: list[OpenItem]) -> tuple[list[OpenItem], str] | None:
+        """A payment that is more than the quoted invoices owe, from their customer: the one
+        set of the customer's other items the rest pays exactly (a collective payment that
+        quotes only some of its invoices), with words for the explanation; else None."""
+        payer = self._payer(payment)
+        customer = quoted[0].customer_id
+        if payer is None or payer.customer_id != customer or any(i.customer_id != customer for i in quoted):
+            return None
+        rest = payment.remaining - sum((i.open for i in quoted), ZERO)
+        if rest <= self.tolerance_for(payment.currency):
+            return None
+        readings = self._amount_readings(payment, self._payable(payment, customer, quoted), rest)
+        if len(readings) != 1:
+            return None
+        numbers = ", ".join(i.number for i in readings[0])
+        return readings[0], (f"the rest, {format_amount(rest, payment.currency)}, is what is open on {numbers}, "
+                             "the only set of the customer's other items that adds up")
 
 
 def _discounted(payment: Payment, item: OpenItem) -> Decimal:
@@ -421,17 +520,17 @@ def _scale(amount: Decimal) -> Decimal:
     return Decimal(10) ** -min(amount.as_tuple().exponent, -2)
 
 
-def _subsets_fitting(payment: Payment, items: list[OpenItem], tolerance: Decimal,
+def _subsets_fitting(amount: Decimal, items: list[OpenItem], tolerance: Decimal,
                      largest: int) -> list[tuple[OpenItem, ...]]:
-    """Sets of 2..`largest` of `items` whose open amounts add up to the payment (within
+    """Sets of 2..`largest` of `items` whose open amounts add up to `amount` (within
     tolerance); at most four are returned, enough to know it is ambiguous. Sets of up to
     four are found through a sorted table of pair sums (O(k² log k)); larger ones, asked for
     only for the invoices a text quotes, by enumeration."""
     if len(items) < 2 or largest < 2:
         return []
-    scale = _scale(payment.remaining)
+    scale = _scale(amount)
     cents = [int(i.open * scale) for i in items]
-    target, slack = int(payment.remaining * scale), int(tolerance * scale)
+    target, slack = int(amount * scale), int(tolerance * scale)
     if sum(cents) < target - slack:  # all of them are not enough
         return []
     found: dict[tuple[int, ...], None] = {}

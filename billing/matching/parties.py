@@ -15,8 +15,10 @@ better than the next customer's, so two similar names give no match at all.
 ('mueller soehne', 'mueller soehne')
 >>> name_key("ALPHA MASCHINENBAU G.M.B.H. NL HAMBURG"), name_key("Beta Trade s.r.o.")
 ('alpha maschinenbau', 'beta trade')
->>> name_key("Rheinland Medizintechnik UG (haftungsbeschränkt)")
-'rheinland medizintechnik'
+>>> name_key("Rheinland Medizintechnik UG (haftungsbeschränkt)"), name_key("Novák Strojírny spol. s r.o.")
+('rheinland medizintechnik', 'novak strojirny')
+>>> name_key("ZUERCHER FEINMECHANIK AG ZWNL BERLIN")
+'zuercher feinmechanik'
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ LEGAL_FORMS = frozenset(
 #: written-out legal forms, closed up before the words are split
 _SPELLED_OUT = ((re.compile(r"gesellschaft mit beschraenkter haftung"), "gmbh"),
                 (re.compile(r"\baktiengesellschaft\b"), "ag"),
-                (re.compile(r"\bsp\.? ?z ?o\.? ?o\.?"), "spzoo"))
+                (re.compile(r"\bsp\.? ?z ?o\.? ?o\.?"), "spzoo"),
+                (re.compile(r"\bspol\.?\s+s\s*r\.?\s*o\b\.?"), "sro"))  # `spol. s r.o.`, the long Czech form
 #: a word that starts a branch suffix: it and what follows name the branch, not the company
-BRANCH_WORDS = frozenset("nl niederlassung zweigniederlassung filiale zweigstelle branch succursale".split())
+BRANCH_WORDS = frozenset("nl zn zwnl niederlassung zweigniederlassung filiale zweigstelle branch succursale".split())
 _WORDS = re.compile(r"[a-z0-9]+")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 #: single letters joined by dots (`g.m.b.h.`, `e. k.`, `s.r.o.`): one abbreviation

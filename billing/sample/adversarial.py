@@ -72,9 +72,14 @@ CLASSES: Mapping[str, int] = MappingProxyType({
     "void_reissued": 15,  # quotes a void invoice, pays what its reissue owes: the reissue
     "unrelated": 30,  # refunds, interest, salary, tax, insurance: unmatched
     "amount_coincidence": 30,  # unrelated credit whose amount equals an open invoice: unmatched
+    # the limits of the rules that made the classes above pass: here they must hold back
+    "partial_near_coincidence": 15,  # the payer's instalment on A equals what another customer's B owes: unmatched
+    "collective_rest_ambiguous": 10,  # quotes A, pays A and one of two equal items: A only, the rest unapplied
+    "void_reissue_ambiguous": 10,  # quotes a void invoice, two open items owe the amount: unmatched
 })
 #: classes whose payments must stay unmatched because more than one reading fits, or none does
-GUESS_CLASSES = frozenset({"ambiguous_equal", "ambiguous_pair_sum", "amount_coincidence"})
+GUESS_CLASSES = frozenset({"ambiguous_equal", "ambiguous_pair_sum", "amount_coincidence", "partial_near_coincidence",
+                           "void_reissue_ambiguous"})
 
 _COMPANY = "Lindenhof Digital GmbH"
 _RATES = {str(r["tax_code"]): Decimal(r["rate"]) for r in STANDARD_TAX_RATES}  # type: ignore[arg-type]
@@ -651,6 +656,41 @@ def _void_reissued(book: _Book, rng: random.Random) -> None:
     book.pay("void_reissued", rng, reissue.gross, text, [(reissue, reissue.gross)], customer=customer)
 
 
+def _partial_near_coincidence(book: _Book, rng: random.Random) -> None:
+    """The payer pays part of its own A, quoting A; B, one digit away and another customer's,
+    owes exactly that part. The payer speaks for A, the amount for B: neither wins."""
+    customer = book.customer(rng, iban=True)
+    inv = book.invoice(customer, book.fresh_net(customer, 4000, 9000))
+    other = book.customer(rng)
+    while other is customer:
+        other = book.customer(rng)
+    near = book.invoice(other, book.fresh_net(other, 300, 3000), seq=_one_digit_away(book, _seq(inv), rng))
+    text = rng.choice(("1. Rate {no}", "Anzahlung {no}", "Teilzahlung RE {no}")).format(no=inv.number)
+    book.pay("partial_near_coincidence", rng, near.gross, text, [], customer=customer,
+             payer=rng.choice(("iban", "name")), after=max(inv.issue_date, near.issue_date))
+
+
+def _collective_rest_ambiguous(book: _Book, rng: random.Random) -> None:
+    """Quotes A and pays more: the rest is what each of two equal items owes, so only A is paid."""
+    customer = book.customer(rng, iban=True)
+    inv = book.invoice(customer)
+    net = book.fresh_net(customer)
+    first, second = book.invoice(customer, net), book.invoice(customer, net)
+    book.pay("collective_rest_ambiguous", rng, inv.gross + first.gross, f"Rechnung {inv.number}", [(inv, inv.gross)],
+             customer=customer, after=max(inv.issue_date, first.issue_date, second.issue_date))
+
+
+def _void_reissue_ambiguous(book: _Book, rng: random.Random) -> None:
+    """Quotes a void invoice; the reissue and another item of the customer owe the same amount."""
+    customer = book.customer(rng, iban=True)
+    void = book.invoice(customer, status="void")
+    net = book.fresh_net(customer)
+    reissue = book.invoice(customer, net, issued=book.cal.value_day(void.issue_date + timedelta(days=2)))
+    twin = book.invoice(customer, net)
+    book.pay("void_reissue_ambiguous", rng, reissue.gross, f"Rechnung {void.number}", [], customer=customer,
+             after=max(reissue.issue_date, twin.issue_date))
+
+
 def _unrelated(book: _Book, rng: random.Random) -> None:
     text = rng.choice(_UNRELATED_TEXTS).format(m=rng.randint(1, 10), q=rng.randint(1, 3), n=rng.randint(1000, 999999),
                                                seq=int(str(rng.choice(book.invoices).number).rsplit("-", 1)[1]))
@@ -695,4 +735,7 @@ _MAKERS: dict[str, Callable[[_Book, random.Random], None]] = {
     "void_reissued": _void_reissued,
     "unrelated": _unrelated,
     "amount_coincidence": _amount_coincidence,
+    "partial_near_coincidence": _partial_near_coincidence,
+    "collective_rest_ambiguous": _collective_rest_ambiguous,
+    "void_reissue_ambiguous": _void_reissue_ambiguous,
 }
