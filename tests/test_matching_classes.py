@@ -194,6 +194,17 @@ def test_both_sides_are_normalised_alike():
     assert name_key("Müller Bäckerei GmbH") == name_key("MUELLER BAECKEREI G.M.B.H.") == "mueller baeckerei"
 
 
+@pytest.mark.parametrize(("written", "short"), [
+    ("Redwood Industries Ost Incorporated", "Redwood Industries Ost Inc."),
+    ("Granite Systems Ost Corporation", "Granite Systems Ost Corp."),
+    ("Weber Bau Kommanditgesellschaft", "Weber Bau KG"),
+    ("Huber Handel Ges.m.b.H.", "Huber Handel GmbH"),
+])
+def test_legal_forms_written_out_as_the_sample_bank_writes_them(written, short):
+    # a payer so written was not identified: its own payment was reported "payer not identified"
+    assert name_key(written) == name_key(short)
+
+
 # -- collective payments ------------------------------------------------------------------------
 
 SIX = [f"INV-2026-00010{n}" for n in range(1, 7)]

@@ -41,6 +41,10 @@ LEGAL_FORMS = frozenset(
 #: written-out legal forms, closed up before the words are split
 _SPELLED_OUT = ((re.compile(r"gesellschaft mit beschraenkter haftung"), "gmbh"),
                 (re.compile(r"\baktiengesellschaft\b"), "ag"),
+                (re.compile(r"\bkommanditgesellschaft\b"), "kg"),
+                (re.compile(r"\bincorporated\b"), "inc"),
+                (re.compile(r"\bcorporation\b"), "corp"),
+                (re.compile(r"\bges\.? ?m\.? ?b\.? ?h\.?"), "gmbh"),
                 (re.compile(r"\bsp\.? ?z ?o\.? ?o\.?"), "spzoo"))
 #: a word that starts a branch suffix: it and what follows name the branch, not the company
 BRANCH_WORDS = frozenset("nl niederlassung zweigniederlassung filiale zweigstelle branch succursale".split())
