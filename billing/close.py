@@ -143,12 +143,13 @@ def statements_sheet(found) -> OutputSheet:
     rows = []
     for s in found:
         customer = s.customer_id or None  # a payer not identified
-        rows.append((customer, s.currency, s.start, "opening balance", None, None, None, s.opening))
-        rows += [(customer, s.currency, m.date, m.kind.replace("_", " "), m.reference, m.due_date, m.amount, b)
-                 for m, b in s.lines]
-        rows.append((customer, s.currency, s.end, "closing balance", None, None, None, s.closing))
+        rows.append((customer, s.currency, s.start, "opening balance", None, None, None, s.opening, None))
+        rows += [(customer, s.currency, m.date, m.kind.replace("_", " "), m.reference, m.due_date, m.amount, b,
+                  m.description) for m, b in s.lines]
+        rows.append((customer, s.currency, s.end, "closing balance", None, None, None, s.closing, None))
+    # `description` (who paid, for a third party's payment) comes last: the other columns keep their places
     return OutputSheet("Statements", ("customer_id", "currency", "date", "type", "reference", "due_date", "amount",
-                                      "balance"), rows,
+                                      "balance", "description"), rows,
                        {"date": "yyyy-mm-dd", "due_date": "yyyy-mm-dd", "amount": MONEY, "balance": MONEY})
 
 

@@ -7,6 +7,14 @@ up to `end`; the closing balance is the opening plus the movements. A payment is
 customer's for what was allocated to its invoices, and for its unallocated rest when the
 payer is the customer (see `billing.receivables`). Drafts and voids are left out; a void
 issued and cancelled never reaches a statement.
+
+A payment someone else made on the customer's invoices (a parent company, a public
+treasury, a factoring company) is a payment line of the customer's statement like any
+other — it settles the customer's invoices — whose `description` says who paid: "Payment
+by Beta Holding AG (third party)" when the payer is identified as another customer, "Payment
+by Landeshauptkasse Bayern" when it is no customer on file (its name as the bank gave it).
+It is not a line of the payer's own statement, even when the payer is a customer too: the
+payer's account does not move (`billing.receivables` says who paid, and why).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ class Movement(NamedTuple):
     reference: str  # invoice number or payment id
     due_date: dt.date | None
     amount: Decimal  # positive: the customer owes more
+    description: str | None = None  # who paid, for a payment someone other than the customer made
 
 
 class Statement(NamedTuple):
@@ -70,10 +79,20 @@ def movements(ledger: Ledger) -> dict[tuple[str, str], list[Movement]]:
             paid[(p.payment_id, (p.customer_id, p.currency))] += rest
     day = {p.payment_id: p.value_date for p in ledger.received}
     for (payment_id, key), amount in paid.items():
-        moves[key].append(Movement(day[payment_id], "payment", payment_id, None, -amount))
+        moves[key].append(Movement(day[payment_id], "payment", payment_id, None, -amount,
+                                   _paid_by(ledger, payment_id, key[0])))
     for lines in moves.values():
         lines.sort(key=lambda m: (m.date, _ORDER[m.kind], m.reference))
     return moves
+
+
+def _paid_by(ledger: Ledger, payment_id: str, customer_id: str) -> str | None:
+    """The description of a payment line: who paid, when it was not the customer."""
+    found = ledger.paid_by.get((payment_id, customer_id))
+    if found is None:
+        return None
+    who, third_party = found
+    return f"Payment by {who} (third party)" if third_party else f"Payment by {who}"
 
 
 def statements(ledger: Ledger, start: dt.date, end: dt.date, customer: str | None = None) -> list[Statement]:
@@ -103,9 +122,12 @@ def statement_sheets(statement: Statement, issuer: str | None) -> tuple[OutputSh
                         [(issuer, s.customer_id, s.name, s.currency, s.start, s.end, s.opening, s.closing)],
                         {"period_start": "yyyy-mm-dd", "period_end": "yyyy-mm-dd", "opening_balance": "#,##0.00",
                          "closing_balance": "#,##0.00"})
-    rows = [(s.start, "opening balance", None, None, None, s.opening)]
-    rows += [(m.date, m.kind.replace("_", " "), m.reference, m.due_date, m.amount, balance) for m, balance in s.lines]
-    rows.append((s.end, "closing balance", None, None, None, s.closing))
-    lines = OutputSheet("Statement", ("date", "type", "reference", "due_date", "amount", "balance"), rows,
-                        {"date": "yyyy-mm-dd", "due_date": "yyyy-mm-dd", "amount": "#,##0.00", "balance": "#,##0.00"})
+    rows = [(s.start, "opening balance", None, None, None, s.opening, None)]
+    rows += [(m.date, m.kind.replace("_", " "), m.reference, m.due_date, m.amount, balance, m.description)
+             for m, balance in s.lines]
+    rows.append((s.end, "closing balance", None, None, None, s.closing, None))
+    # `description` comes last: the columns before it keep their places (an additive change)
+    lines = OutputSheet("Statement", ("date", "type", "reference", "due_date", "amount", "balance", "description"),
+                        rows, {"date": "yyyy-mm-dd", "due_date": "yyyy-mm-dd", "amount": "#,##0.00",
+                               "balance": "#,##0.00"})
     return about, lines

@@ -4,18 +4,31 @@ plain records, the one source aging, dunning, DSO and customer statements all re
 A payment belongs to the customer whose invoice it was allocated to; a payment allocated
 to nothing belongs to the customer its payer identifies (IBAN, else a clearly best name
 match, as matching decides), else to no one (`""`, shown as "payer not identified").
+
+**Who paid** (`Ledger.paid_by`): a payment allocated to a customer's invoices by someone
+else is that customer's payment all the same (it settles the customer's account, and a
+parent company's own account does not move), but its statement line says who paid. From
+the Payments sheet's payer IBAN and name, matched as matching matches them:
+
+* the payer is identified as another customer (an IBAN on that customer's file, else its
+  name) → that customer's name, a *third party*;
+* no customer's IBAN or name identifies the payer, it has a name, and the name is not like
+  the customer's → the name as the bank gave it (a treasury, a factoring company — or the
+  customer's own account under another name: no third party is claimed);
+* otherwise (the customer itself, or no name) → nothing to say.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import NamedTuple
+from types import MappingProxyType
+from typing import Mapping, NamedTuple
 
 from billing.aging import ZERO, Applied, Item, Received
 from billing.cellvalues import date_column, decimal_column, text_column
 from billing.compute import Computed
-from billing.matching.parties import parties_of
+from billing.matching.parties import Parties, parties_of
 from billing.tables import Tables
 from billing.xlsx_read import Book, SheetTable
 
@@ -27,6 +40,9 @@ class Ledger(NamedTuple):
     names: dict[str, str]  # customer_id -> name
     #: invoice number -> date of its last reminder; None when Invoices has no `last_reminder` column
     last_reminder: dict[str, dt.date] | None
+    #: (payment_id, customer_id) -> (who paid, whether a third party) for a payment someone
+    #: other than the customer made on its invoices (see the module)
+    paid_by: Mapping[tuple[str, str], tuple[str, bool]] = MappingProxyType({})
 
 
 def ledger_of(tables: Tables, computed: Computed, book: Book, applied: list[Applied] | None = None) -> Ledger:
@@ -44,8 +60,10 @@ def ledger_of(tables: Tables, computed: Computed, book: Book, applied: list[Appl
         applied = _applied(book.get("Allocations"), dict(zip(tables.payments["payment_id"],
                                                               tables.payments["value_date"])))
     customers = tables.customers
-    return Ledger(items, applied, _received(tables, applied), dict(zip(customers["customer_id"], customers["name"])),
-                  _last_reminders(book["Invoices"], invoices.index, numbers))
+    names = dict(zip(customers["customer_id"], customers["name"]))
+    parties = parties_of(customers)
+    return Ledger(items, applied, _received(tables, applied, parties), names,
+                  _last_reminders(book["Invoices"], invoices.index, numbers), _paid_by(tables, applied, parties, names))
 
 
 def _applied(allocations: SheetTable | None, value_date: dict[str, dt.date]) -> list[Applied]:
@@ -60,10 +78,9 @@ def _applied(allocations: SheetTable | None, value_date: dict[str, dt.date]) -> 
             if pid in value_date and isinstance(amount, Decimal)]
 
 
-def _received(tables: Tables, applied: list[Applied]) -> list[Received]:
+def _received(tables: Tables, applied: list[Applied], parties: Parties) -> list[Received]:
     customer_of_invoice = dict(zip(tables.invoices["invoice_no"], tables.invoices["customer_id"]))
     payer_of_payment = {a.payment_id: customer_of_invoice.get(a.invoice_no) for a in applied}
-    parties = parties_of(tables.customers)
     payments = tables.payments
     received = []
     for pid, day, amount, currency, name, iban in zip(payments["payment_id"], payments["value_date"],
@@ -75,6 +92,30 @@ def _received(tables: Tables, applied: list[Applied]) -> list[Received]:
             customer = match.customer_id if match else ""
         received.append(Received(pid, customer, currency, amount, day))
     return received
+
+
+def _paid_by(tables: Tables, applied: list[Applied], parties: Parties,
+             names: dict[str, str]) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(payment, customer) -> (who paid, third party?) where someone other than the customer
+    paid its invoices (the rule is the module's)."""
+    customer_of_invoice = dict(zip(tables.invoices["invoice_no"], tables.invoices["customer_id"]))
+    payments = tables.payments
+    payer = {pid: ((iban or "").replace(" ", "").upper() or None, name)
+             for pid, iban, name in zip(payments["payment_id"], payments["payer_iban"], payments["payer_name"])}
+    found: dict[tuple[str, str], tuple[str, bool]] = {}
+    seen: set[tuple[str, str]] = set()
+    for a in applied:
+        customer = customer_of_invoice.get(a.invoice_no)
+        if customer is None or (a.payment_id, customer) in seen or a.payment_id not in payer:
+            continue
+        seen.add((a.payment_id, customer))
+        iban, name = payer[a.payment_id]
+        who = parties.payer(iban, name)
+        if who is not None and who.customer_id != customer:
+            found[(a.payment_id, customer)] = (names.get(who.customer_id) or name or who.customer_id, True)
+        elif who is None and name and name.strip() and not parties.resembles(customer, name):
+            found[(a.payment_id, customer)] = (name.strip(), False)
+    return found
 
 
 def _last_reminders(invoices: SheetTable, rows, numbers: list[str]) -> dict[str, dt.date] | None:

@@ -232,6 +232,17 @@ def test_both_sides_are_normalised_alike():
     assert name_key("Müller Bäckerei GmbH") == name_key("MUELLER BAECKEREI G.M.B.H.") == "mueller baeckerei"
 
 
+@pytest.mark.parametrize(("written", "short"), [
+    ("Redwood Industries Ost Incorporated", "Redwood Industries Ost Inc."),
+    ("Granite Systems Ost Corporation", "Granite Systems Ost Corp."),
+    ("Weber Bau Kommanditgesellschaft", "Weber Bau KG"),
+    ("Huber Handel Ges.m.b.H.", "Huber Handel GmbH"),
+])
+def test_legal_forms_written_out_as_the_sample_bank_writes_them(written, short):
+    # a payer so written was not identified: its own payment was reported "payer not identified"
+    assert name_key(written) == name_key(short)
+
+
 # -- collective payments ------------------------------------------------------------------------
 
 SIX = [f"INV-2026-00010{n}" for n in range(1, 7)]
@@ -323,6 +334,84 @@ def test_every_allocation_carries_its_evidence():
                                      "payer is the customer (iban); value date 2026-10-06")
     assert by_amount.explanation.startswith("no number in the text; amount 120.00 is what is open on " + B)
     assert by_number.confidence > by_amount.confidence
+
+
+PAYER_WORDS = [
+    ("a treasury: no customer's IBAN or name, and not called a third party either",
+     pay(A, name="Landeshauptkasse Bayern", iban="DE02120300000000202051"),
+     "payer not identified ('Landeshauptkasse Bayern' is no customer's IBAN or name)"),
+    ("no name, an IBAN on no file", pay(A, iban="DE02120300000000202051"),
+     "payer not identified (no name, IBAN on no customer's file)"),
+    ("neither name nor IBAN", pay(A), "payer not identified (no name, no IBAN)"),
+    ("a name two customers share is the invoice's customer's all the same", pay(A, name="ALPHA MASCHINENBAU"),
+     "payer name 'ALPHA MASCHINENBAU' is like the customer's"),
+    ("a customer by IBAN paying another's invoice", pay(A, iban=IBAN_C2, name="Beta Logistics"),
+     "paid by a third party (Beta Logistics)"),
+]
+
+
+@pytest.mark.parametrize(("payment", "says"), [c[1:] for c in PAYER_WORDS], ids=[c[0] for c in PAYER_WORDS])
+def test_every_allocation_says_who_paid(payment, says):
+    customers = [*CUSTOMERS, ("C4", "Alpha Maschinenbau AG", ())]  # the same name key as C1's
+    (allocation,) = Matcher([item(A)], Parties(customers), D("0.05"), "EUR").run([payment]).allocations
+    assert allocation.explanation == f"invoice number {A} in the text; amount 100.00 is what is open; {says}; " \
+                                     "value date 2026-10-06"
+
+
+@pytest.mark.parametrize(("customer", "name", "resembles"), [
+    ("C1", "ALPHA MASCHINENBAU GMBH", True),  # the same name key
+    ("C1", "ALPHA MASCHINENBAU GMBH NIEDERLASSUNG HAMBURG", True),  # a branch cut off
+    ("C1", "Alpha Maschinenbau", True),
+    ("C1", "Alpha Maschinbau GmbH", True),  # a letter lost: fuzzy, ≥ 88
+    ("C1", "Buchhaltung", False),
+    ("C1", "Landeshauptkasse Bayern", False),
+    ("C2", "Alpha Maschinenbau GmbH", False),
+    ("C9", "Alpha Maschinenbau GmbH", False),  # no such customer
+    ("C1", None, False),
+])
+def test_a_payer_name_compared_with_one_customer(customer, name, resembles):
+    assert Parties(CUSTOMERS).resembles(customer, name) is resembles
+
+
+# -- why a payment nothing pointed anywhere was left ------------------------------------------------
+
+LEFT = [
+    ("no text, a payer that is no customer", pay(None, amount="812.98", name="Techniker Krankenkasse"),
+     "no remittance text; the payer (Techniker Krankenkasse) is no customer, by IBAN or name"),
+    ("a number that names no invoice, the customer's items do not add up",
+     pay("Lastschrift 875054", amount="55.00", iban=IBAN_C1),
+     "'875054' in the text names no invoice; the payer is customer C1 (by IBAN); none of its 2 open items "
+     "(180.00 in all), nor a small set of them, comes to 55.00"),
+    ("an RF reference printed on no invoice", pay(f"Zahlung {rf_reference('INV-2026-000999')}", amount="55.00",
+                                                  name="Alpha Maschinenbau GmbH"),
+     f"RF reference {rf_reference('INV-2026-000999')} in the text names no invoice; the payer is customer C1 "
+     "(by name); none of its 2 open items (180.00 in all), nor a small set of them, comes to 55.00"),
+    ("a customer with nothing open", pay("Danke", amount="55.00", iban=IBAN_C2),
+     "no invoice number or RF reference in the text; the payer is customer C2 (by IBAN), who has nothing open in EUR"),
+    ("nothing known about the payer", pay("Danke", amount="55.00"),
+     "no invoice number or RF reference in the text; no payer name or IBAN"),
+    ("an IBAN on no file", pay("Danke", amount="55.00", iban="DE02120300000000202051"),
+     "no invoice number or RF reference in the text; no payer name, and the IBAN is on no customer's file"),
+]
+
+
+@pytest.mark.parametrize(("payment", "reason"), [c[1:] for c in LEFT], ids=[c[0] for c in LEFT])
+def test_a_payment_nothing_pointed_anywhere_says_why(payment, reason):
+    from billing.matching.reasons import why_left
+
+    matcher = Matcher([item(A, gross="80.00"), item(B, gross="100.00")], Parties(CUSTOMERS), D("0.05"), "EUR")
+    (left,) = matcher.run([payment]).unmatched
+    assert not left.held and left.notes == []
+    assert why_left(matcher, left) == reason
+
+
+def test_an_open_item_that_is_not_the_amount():
+    from billing.matching.reasons import why_left
+
+    matcher = Matcher([item(A, gross="80.00")], Parties(CUSTOMERS), D("0.05"), "EUR")
+    (left,) = matcher.run([pay("Danke", amount="55.00", iban=IBAN_C1)]).unmatched
+    assert why_left(matcher, left) == ("no invoice number or RF reference in the text; the payer is customer C1 "
+                                       "(by IBAN); its open item (80.00) is not 55.00")
 
 
 def test_the_unmatched_sheet_names_the_competing_readings():

@@ -142,7 +142,8 @@ def test_aging_sheet_dunning_sheet_chart_and_statement_files(tmp_path):
     (statement,) = json.loads(result.stdout)["statements"]
     assert statement["closing"] == document["customers"][0]["total"] == "302.35"
     lines = list(openpyxl.load_workbook(statement["file"])["Statement"].iter_rows(values_only=True))
-    assert lines[1][1] == "opening balance" and lines[-1][1:] == ("closing balance", None, None, None, 302.35)
+    assert lines[0] == ("date", "type", "reference", "due_date", "amount", "balance", "description")
+    assert lines[1][1] == "opening balance" and lines[-1][1:] == ("closing balance", None, None, None, 302.35, None)
 
 
 @pytest.mark.parametrize("args", [["--customer", "NOPE"], ["--from", "2026-12-01"], ["--as-of", "soon"]])
@@ -154,3 +155,117 @@ def test_statements_refuses_bad_arguments(tmp_path, args):
     base = ["statements", str(path), "--as-of", "2026-11-15"]
     result = run(*base[:2], *(args if args[0] == "--as-of" else base[2:] + args))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+# -- who paid: third parties in customer statements (issue 15) ------------------------------------
+
+def test_statement_line_says_who_paid_when_someone_else_did():
+    """A payment on C1's invoices made by another party is C1's payment line with who paid;
+    the payer's own statement (C2) has no line for it, its balance did not move."""
+    items = [inv("A", 0, 30, "100.00"), inv("B", 0, 30, "60.00"), inv("C", 0, 30, "40.00", customer="C2")]
+    applied = [Applied("P1", "A", D("100.00"), D(0), day(10)),  # C2 pays C1's invoice
+               Applied("P2", "B", D("60.00"), D(0), day(12)),  # a treasury pays C1's invoice
+               Applied("P3", "C", D("40.00"), D(0), day(14))]  # C2 pays its own
+    received = [Received("P1", "C1", "EUR", D("100.00"), day(10)), Received("P2", "C1", "EUR", D("60.00"), day(12)),
+                Received("P3", "C2", "EUR", D("40.00"), day(14))]
+    paid_by = {("P1", "C1"): ("Beta", True), ("P2", "C1"): ("Landeshauptkasse Bayern", False)}
+    books = Ledger(items, applied, received, {"C1": "Alpha", "C2": "Beta"}, None, paid_by)
+    first, second = statements(books, day(0), day(20))
+    assert [(m.kind, m.reference, str(m.amount), m.description) for m, _ in first.lines] == [
+        ("invoice", "A", "100.00", None),
+        ("invoice", "B", "60.00", None),
+        ("payment", "P1", "-100.00", "Payment by Beta (third party)"),
+        ("payment", "P2", "-60.00", "Payment by Landeshauptkasse Bayern"),
+    ]
+    assert [(m.kind, m.reference, str(m.amount), m.description) for m, _ in second.lines] == [
+        ("invoice", "C", "40.00", None), ("payment", "P3", "-40.00", None)]
+    assert (first.closing, second.closing) == (D("0.00"), D("0.00"))
+
+
+def _third_party_book(path):
+    """base_sheets plus: C2 (Beta BV) pays C1's INV-2026-000002 (P2) and, in one transfer, its own
+    INV-2026-000004 and C1's INV-2026-000005 (P4); a public treasury pays C1's INV-2026-000003 (P3)."""
+    from builders import base_sheets, write_book
+
+    sheets = base_sheets()
+    header = sheets["Invoices"][0]
+
+    def invoice(key, no, customer, issued, net):
+        row = dict.fromkeys(header)
+        row.update(invoice_key=key, invoice_no=no, kind="invoice", customer_id=customer, issue_date=issued,
+                   currency="EUR", status="issued", tax_code="S19", net=net)
+        return [row[c] for c in header]
+
+    sheets["Invoices"] += [invoice("K4", "INV-2026-000002", "C1", dt.date(2026, 10, 10), 1000),
+                           invoice("K5", "INV-2026-000003", "C1", dt.date(2026, 10, 12), 500),
+                           invoice("K6", "INV-2026-000004", "C2", dt.date(2026, 10, 15), 200),
+                           invoice("K7", "INV-2026-000005", "C1", dt.date(2026, 10, 16), 100)]
+    sheets["Payments"] += [
+        ["P2", dt.date(2026, 10, 25), 1190, "EUR", "Beta BV", "NL91ABNA0417164300", "Rechnung INV-2026-000002"],
+        ["P3", dt.date(2026, 10, 26), 595, "EUR", "Landeshauptkasse Bayern", "DE02120300000000202051",
+         "Kassenzeichen 5.1234.567890.1 RE INV-2026-000003"],
+        ["P4", dt.date(2026, 10, 28), 357, "EUR", "BETA B.V.", "GB82WEST12345698765432",
+         "INV-2026-000004 und INV-2026-000005"]]
+    return write_book(path, sheets)
+
+
+def _day(n: int) -> dt.datetime:
+    return dt.datetime(2026, 10, n)
+
+
+#: C1's statement for October: the parent's and the treasury's payments say who paid
+C1_LINES = [
+    ("date", "type", "reference", "due_date", "amount", "balance", "description"),
+    (_day(1), "opening balance", None, None, None, 0, None),
+    (_day(1), "invoice", "INV-2026-000001", _day(31), 414.75, 414.75, None),
+    (_day(5), "credit note", "CN-2026-000001", None, -11.9, 402.85, None),
+    (_day(10), "invoice", "INV-2026-000002", dt.datetime(2026, 11, 9), 1190, 1592.85, None),
+    (_day(12), "invoice", "INV-2026-000003", dt.datetime(2026, 11, 11), 595, 2187.85, None),
+    (_day(16), "invoice", "INV-2026-000005", dt.datetime(2026, 11, 15), 119, 2306.85, None),
+    (_day(20), "payment", "P1", None, -100.5, 2206.35, None),
+    (_day(25), "payment", "P2", None, -1190, 1016.35, "Payment by Beta BV (third party)"),
+    (_day(26), "payment", "P3", None, -595, 421.35, "Payment by Landeshauptkasse Bayern"),
+    (_day(28), "payment", "P4", None, -119, 302.35, "Payment by Beta BV (third party)"),
+    (_day(31), "closing balance", None, None, None, 302.35, None),
+]
+#: C2's: only its own invoice and its own part of P4; P2 is not on it at all
+C2_LINES = [
+    ("date", "type", "reference", "due_date", "amount", "balance", "description"),
+    (_day(1), "opening balance", None, None, None, 0, None),
+    (_day(15), "invoice", "INV-2026-000004", dt.datetime(2026, 11, 14), 238, 238, None),
+    (_day(28), "payment", "P4", None, -238, 0, None),
+    (_day(31), "closing balance", None, None, None, 0, None),
+]
+
+
+def test_third_party_payments_in_statement_files_end_to_end(tmp_path):
+    from test_cli import run
+
+    path = _third_party_book(tmp_path / "t.xlsx")
+    assert run("match", str(path)).returncode == 0
+    allocations = openpyxl.load_workbook(path)["Allocations"]
+    explanation = {r[0]: r[5] for r in allocations.iter_rows(min_row=2, values_only=True)}
+    assert "paid by a third party (Beta BV)" in explanation["P2"]
+    assert "payer not identified ('Landeshauptkasse Bayern' is no customer's IBAN or name)" in explanation["P3"]
+    result = run("statements", str(path), "--as-of", "2026-10-31", "--out", str(tmp_path / "out"), "--json")
+    assert result.returncode == 0, result.stderr
+    files = {s["customer_id"]: s for s in json.loads(result.stdout)["statements"]}
+    assert (files["C1"]["closing"], files["C2"]["closing"]) == ("302.35", "0.00")
+    assert list(openpyxl.load_workbook(files["C1"]["file"])["Statement"].iter_rows(values_only=True)) == C1_LINES
+    assert list(openpyxl.load_workbook(files["C2"]["file"])["Statement"].iter_rows(values_only=True)) == C2_LINES
+    # the closing balances are the aging totals: the parent's account is not touched by what it paid for C1
+    aging = json.loads(run("aging", str(path), "--as-of", "2026-10-31", "--json").stdout)
+    assert {c["customer_id"]: c["total"] for c in aging["customers"]} == {"C1": "302.35"}
+
+
+def test_third_party_payments_in_the_close_statements_sheet(tmp_path):
+    from test_cli import run
+
+    path = _third_party_book(tmp_path / "t.xlsx")
+    result = run("close", str(path), "--as-of", "2026-10-31", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = list(openpyxl.load_workbook(path)["Statements"].iter_rows(values_only=True))
+    assert rows[0] == ("customer_id", "currency", "date", "type", "reference", "due_date", "amount", "balance",
+                       "description")
+    assert [r[2:] for r in rows if r[0] == "C1"] == C1_LINES[1:]
+    assert [r[2:] for r in rows if r[0] == "C2"] == C2_LINES[1:]

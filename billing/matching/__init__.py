@@ -2,7 +2,8 @@
 confidence and explanation; the doubtful ones left, with candidates, for a person.
 
 `match_tables(tables, computed, manual)` is the whole run on typed tables; see
-`engine` for the passes, `settle` for how an amount is applied, `items` for what is open.
+`engine` for the passes, `settle` for how an amount is applied, `items` for what is open,
+`reasons` for why a payment nothing pointed anywhere was left.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from billing.gcpause import gc_paused
 from billing.matching.engine import Matcher, MatchResult
 from billing.matching.items import ZERO, OpenItem, Payment
 from billing.matching.parties import parties_of
+from billing.matching.reasons import why_left
 from billing.matching.settle import Allocation
 
 if TYPE_CHECKING:  # the typed tables bring pandas and the workbook reader: not for the UDFs' matcher
@@ -76,4 +78,8 @@ def _match(tables: Tables, computed: Computed, manual: Sequence[ManualRow]) -> M
     void = invoices.loc[(invoices["status"] == "void") & invoices["invoice_no"].notna(), "invoice_no"].tolist()
     matcher = Matcher(open_items(tables, computed, manual), parties, settings.match_tolerance, settings.base_currency,
                       void)
-    return matcher.run(payments)
+    result = matcher.run(payments)
+    for payment in result.unmatched:  # a held payment says why; one nothing pointed anywhere gets it said here
+        if not payment.notes:
+            payment.notes.append(why_left(matcher, payment))
+    return result

@@ -231,8 +231,8 @@ class Matcher:
         # when no pass needed the payer, the cheap lookups (IBAN, exact name) say who it is
         payer = payment.payer if payment.payer is not _UNKNOWN else self.parties.known(payment.payer_iban,
                                                                                        payment.payer_name)
-        if payer is None:
-            return []
+        if payer is None:  # still say who paid: the customer by its name, or that nobody is identified
+            return [self.parties.unidentified(payment.payer_iban, payment.payer_name, {i.customer_id for i in items})]
         if all(i.customer_id == payer.customer_id for i in items):
             return [f"payer is the customer ({payer.how})"]
         return [f"paid by a third party ({payment.payer_name or payer.customer_id})"]

@@ -11,6 +11,11 @@ banks cut them (27, 35 or 70 characters), as the beginning of exactly one custom
 name; then with rapidfuzz's token ratio, where a fuzzy name counts only when it is clearly
 better than the next customer's, so two similar names give no match at all.
 
+A payer identified that way is a customer for certain. One that is not may still be
+compared with a single customer's name (`resembles`: the invoice's customer, when the text
+already named the invoice); a name unlike it is reported as not identified, never as a
+third party, since it may be the customer's own account under another name.
+
 >>> name_key("Müller & Söhne GmbH"), name_key("MUELLER UND SOEHNE")
 ('mueller soehne', 'mueller soehne')
 >>> name_key("ALPHA MASCHINENBAU G.M.B.H. NL HAMBURG"), name_key("Beta Trade s.r.o.")
@@ -26,7 +31,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -38,8 +43,16 @@ LEGAL_FORMS = frozenset(
 #: written-out legal forms, closed up before the words are split
 _SPELLED_OUT = ((re.compile(r"gesellschaft mit beschraenkter haftung"), "gmbh"),
                 (re.compile(r"\baktiengesellschaft\b"), "ag"),
+<<<<<<< HEAD
                 (re.compile(r"\bsp\.? ?z ?o\.? ?o\.?"), "spzoo"),
                 (re.compile(r"\bspol\.?\s+s\s*r\.?\s*o\b\.?"), "sro"))  # `spol. s r.o.`, the long Czech form
+=======
+                (re.compile(r"\bkommanditgesellschaft\b"), "kg"),
+                (re.compile(r"\bincorporated\b"), "inc"),
+                (re.compile(r"\bcorporation\b"), "corp"),
+                (re.compile(r"\bges\.? ?m\.? ?b\.? ?h\.?"), "gmbh"),
+                (re.compile(r"\bsp\.? ?z ?o\.? ?o\.?"), "spzoo"))
+>>>>>>> h-stmt
 #: a word that starts a branch suffix: it and what follows name the branch, not the company
 BRANCH_WORDS = frozenset("nl zn zwnl niederlassung zweigniederlassung filiale zweigstelle branch succursale".split())
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -99,12 +112,15 @@ class Parties:
         """`customers`: (customer_id, name, IBANs)."""
         self.by_iban: dict[str, str] = {}
         self.by_name: dict[str, list[str]] = {}
+        self._keys_of: dict[str, tuple[str, str]] = {}  # customer_id -> (name key, spelled name)
         spelled: list[tuple[str, str]] = []
         for customer_id, name, ibans in customers:
             for iban in ibans:
                 self.by_iban[iban] = customer_id
-            self.by_name.setdefault(name_key(name or ""), []).append(customer_id)
+            key = name_key(name or "")
+            self.by_name.setdefault(key, []).append(customer_id)
             spelled.append((_spelled(name or ""), customer_id))
+            self._keys_of[customer_id] = (key, spelled[-1][0])
         self._names = [k for k in self.by_name if k]
         spelled.sort()
         self._spelled = [s for s, _ in spelled]
@@ -134,6 +150,31 @@ class Parties:
             exact = self.by_name.get(name_key(name))
             self._exact[name] = PayerMatch(exact[0], "name", 1.0) if exact and len(exact) == 1 else None
         return self._exact[name]
+
+    def resembles(self, customer_id: str, name: str | None) -> bool:
+        """Whether a payer's name is this customer's, compared with that customer's name alone
+        (not against the others, so no margin): the same name key, the beginning of it a bank
+        keeps, or a token ratio of at least `NAME_SCORE`. For a payer `payer` did not identify."""
+        if not name or customer_id not in self._keys_of:
+            return False
+        key, spelled = self._keys_of[customer_id]
+        payer_key = name_key(name)
+        if payer_key == key:
+            return True
+        start = _spelled(name)
+        if len(name.strip()) >= TRUNCATED_AT and len(start) >= PREFIX_CHARS and spelled.startswith(start):
+            return True
+        return bool(key) and fuzz.token_sort_ratio(payer_key, key) >= NAME_SCORE
+
+    def unidentified(self, iban: str | None, name: str | None, customer_ids: Iterable[str]) -> str:
+        """Evidence words for a payer that no IBAN on file and no customer's name identifies,
+        paying invoices of `customer_ids`. A name unlike theirs is not called a third party:
+        it may be the customer's own account under another name ("Buchhaltung")."""
+        if not name:
+            return "payer not identified (no name, " + ("IBAN on no customer's file)" if iban else "no IBAN)")
+        if all(self.resembles(c, name) for c in customer_ids):
+            return f"payer name '{name}' is like the customer's"
+        return f"payer not identified ('{name}' is no customer's IBAN or name)"
 
     def _by_name(self, name: str) -> PayerMatch | None:
         key = name_key(name)
