@@ -43,16 +43,12 @@ LEGAL_FORMS = frozenset(
 #: written-out legal forms, closed up before the words are split
 _SPELLED_OUT = ((re.compile(r"gesellschaft mit beschraenkter haftung"), "gmbh"),
                 (re.compile(r"\baktiengesellschaft\b"), "ag"),
-<<<<<<< HEAD
-                (re.compile(r"\bsp\.? ?z ?o\.? ?o\.?"), "spzoo"),
-                (re.compile(r"\bspol\.?\s+s\s*r\.?\s*o\b\.?"), "sro"))  # `spol. s r.o.`, the long Czech form
-=======
                 (re.compile(r"\bkommanditgesellschaft\b"), "kg"),
                 (re.compile(r"\bincorporated\b"), "inc"),
                 (re.compile(r"\bcorporation\b"), "corp"),
                 (re.compile(r"\bges\.? ?m\.? ?b\.? ?h\.?"), "gmbh"),
-                (re.compile(r"\bsp\.? ?z ?o\.? ?o\.?"), "spzoo"))
->>>>>>> h-stmt
+                (re.compile(r"\bsp\.? ?z ?o\.? ?o\.?"), "spzoo"),
+                (re.compile(r"\bspol\.?\s+s\s*r\.?\s*o\b\.?"), "sro"))  # `spol. s r.o.`, the long Czech form
 #: a word that starts a branch suffix: it and what follows name the branch, not the company
 BRANCH_WORDS = frozenset("nl zn zwnl niederlassung zweigniederlassung filiale zweigstelle branch succursale".split())
 _WORDS = re.compile(r"[a-z0-9]+")
