@@ -18,9 +18,9 @@ from billing.matching.sheets import ALLOCATION_COLUMNS, UNMATCHED_COLUMNS
 METHOD_WORDS = {
     "reference": ("RF reference of ",),
     "invoice_no": ("invoice number ",),
-    "fuzzy": ("with a typo",),
-    "combined": ("RF reference of ", "invoice numbers ", "the amount is the sum of "),
-    "amount": ("no number in the text; amount ",),
+    "fuzzy": ("with a typo", "one character from the quoted "),
+    "combined": ("RF reference of ", "invoice numbers ", "the amount is the sum of ", "the rest, "),
+    "amount": ("no number in the text; amount ", "which is void; amount "),
 }
 #: how the amount was read: what is open, less a discount, within tolerance, or part or more of it
 AMOUNT_WORDS = ("is what is open", "the amount is the sum of", "early-payment discount", "within tolerance",
@@ -28,7 +28,7 @@ AMOUNT_WORDS = ("is what is open", "the amount is the sum of", "early-payment di
 #: who paid: the customer, a third party, or said not to be identified
 PAYER_WORDS = ("payer is the customer (", "paid by a third party (", "payer not identified (", "payer name '")
 #: reasons that name no competing reading because there was none
-NO_RIVAL = re.compile(r"which is not open|names no invoice|no invoice number or RF reference|no remittance text")
+NO_RIVAL = re.compile(r"which is not open|which is void|names no invoice|no invoice number or RF reference|no remittance text")
 
 
 def check_allocation(row: dict, value_date: dt.date) -> None:

@@ -90,7 +90,8 @@ def test_the_winning_reading_says_what_it_beat():
     (allocation,) = result.allocations
     assert allocation.explanation == ("invoice number INV-2026-000107 one character from the quoted INV-2026-000101; "
                                       "the quoted INV-2026-000101 (500.00 open) is not paid by the amount; "
-                                      "amount 120.00 is what is open; value date 2026-10-06")
+                                      "amount 120.00 is what is open; payer not identified (no name, no IBAN); "
+                                      "value date 2026-10-06")
 
 
 # -- never guess once more than one reading fits -----------------------------------------------
