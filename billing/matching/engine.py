@@ -340,7 +340,8 @@ class Matcher:
         if self._owing is None:  # built on first use: most runs quote what they pay
             self._owing = defaultdict(list)
             for i in self.items:  # by amount alone (cheaper to hash); the currency is compared below
-                self._owing[i.open].append(i)
+                if i.open > 0:  # a settled item never opens again
+                    self._owing[i.open].append(i)
         minor = Decimal(1) / _scale(payment.remaining)
         slack = int(self.tolerance_for(payment.currency) / minor)
         found = []
@@ -465,8 +466,11 @@ def _subsets_fitting(payment: Payment, items: list[OpenItem], tolerance: Decimal
     target, slack = int(payment.remaining * scale), int(tolerance * scale)
     if sum(cents) < target - slack:  # all of them are not enough
         return []
+    smallest = sorted(cents)
+    if smallest[0] >= 0 and smallest[0] + smallest[1] > target + slack:  # the two smallest are too much already
+        return []
     found: dict[tuple[int, ...], None] = {}
-    pairs = sorted((cents[a] + cents[b], a, b) for a, b in combinations(range(len(items)), 2))
+    pairs = sorted([(cents[a] + cents[b], a, b) for a, b in combinations(range(len(items)), 2)])
     sums = [p[0] for p in pairs]
 
     def pairs_near(value: int):
