@@ -450,7 +450,7 @@ def _scale(amount: Decimal) -> Decimal:
     return scale
 
 
-_SCALES: dict = {}
+_SCALES: dict[int, Decimal] = {}  # exponent → `_scale`
 
 
 def _subsets_fitting(payment: Payment, items: list[OpenItem], tolerance: Decimal,

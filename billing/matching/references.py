@@ -183,10 +183,12 @@ def number_readings(text: str | None) -> list[NumberReading]:
     for match in _CANDIDATE.finditer(text):
         raw = match.group()
         key = number_key(raw)
-        if len(key.translate(_NO_LETTERS)) < 6:  # fewer than 6 digits
+        digits = digits_key(key)
+        # fewer than 6 digits (after the prefix the usual key has digits only: counted without a translate)
+        if (len(digits) if digits.isdigit() else len(key.translate(_NO_LETTERS))) < 6:
             continue
         out.setdefault(key, NumberReading(key, raw, "text"))
-        tail_of = len(digits_key(key))
+        tail_of = len(digits)
         previous, end = key, match.end()
         while (tail := _TAIL.match(text, end)) is not None:
             word, written = tail.group(1).lower(), tail.group(2)
