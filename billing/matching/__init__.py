@@ -36,22 +36,27 @@ class ManualRow(NamedTuple):
 
 def open_items(tables: Tables, computed: Computed, manual: Sequence[ManualRow] = ()) -> list[OpenItem]:
     """Issued, numbered invoices with what is still open on them before matching."""
-    invoices = tables.invoices.assign(gross=computed.invoices["gross"], due=computed.invoices["due_date"])
+    invoices = tables.invoices
+    extra = computed.invoices  # gross and due date, row for row (aligned by row like `assign` would)
+    if not extra.index.equals(invoices.index):
+        extra = extra.reindex(invoices.index)
     taken: dict[str, Decimal] = {}
     for row in manual:
         taken[row.invoice_no] = taken.get(row.invoice_no, ZERO) + row.amount + row.settled
-    credits = invoices[(invoices["kind"] == "credit_note") & (invoices["status"] == "issued")]
-    for corrected, gross in zip(credits["corrects"], credits["gross"]):
+    # masks as arrays and only the columns used, filtered one by one: no copy of the whole table
+    is_issued = (invoices["status"] == "issued").to_numpy()
+    kind = invoices["kind"]
+    credits = is_issued & (kind == "credit_note").to_numpy()
+    for corrected, gross in zip(invoices["corrects"][credits].tolist(), extra["gross"][credits].tolist()):
         if corrected is not None:
             taken[corrected] = taken.get(corrected, ZERO) + gross
-    payable = invoices[(invoices["kind"] == "invoice") & (invoices["status"] == "issued")
-                       & invoices["invoice_no"].notna()]
-    columns = ("invoice_key", "invoice_no", "customer_id", "currency", "issue_date", "due", "gross", "terms",
-               "payment_reference")
+    payable = is_issued & (kind == "invoice").to_numpy() & invoices["invoice_no"].notna().to_numpy()
+    columns = [invoices[c] for c in ("invoice_key", "invoice_no", "customer_id", "currency", "issue_date")]
+    columns += [extra["due_date"], extra["gross"], invoices["terms"], invoices["payment_reference"]]
     return [
         OpenItem(key, no, customer, currency, issued, due, gross, gross - taken.get(no, ZERO), terms, reference)
         for key, no, customer, currency, issued, due, gross, terms, reference
-        in zip(*(payable[c].tolist() for c in columns))
+        in zip(*(column[payable].tolist() for column in columns))
     ]
 
 

@@ -117,27 +117,42 @@ class Matcher:
         self.by_reference = {i.reference: i for i in items if i.reference}
         self.by_key: dict[str, list[OpenItem]] = defaultdict(list)
         self.by_customer: dict[str, list[OpenItem]] = defaultdict(list)
-        self._owing: dict[tuple[str, Decimal], list[OpenItem]] | None = None  # who owes what, when needed
+        self._owing: dict[Decimal, list[OpenItem]] | None = None  # who owes what, when needed
         self._prefixes: set[str] | None = None  # the series prefixes of the numbers, when needed
         for item in sorted(items, key=attrgetter("due_date", "number")):
             self.by_key[item.key].append(item)
             self.by_customer[item.customer_id].append(item)
         self._shapes: set[tuple[str, int]] | None = None
+        self._pairs: set[tuple[str, int]] | None = None
+        self._lengths: set[int] | None = None
 
     @property
     def shapes(self) -> set[tuple[str, int]]:
         """The shapes invoice numbers have: a token of another shape is not a mistyped number
         (worked out when a token first needs it)."""
         if self._shapes is None:
-            self._shapes = {_shape(k) for k in self.by_key}
+            self._shapes = {(prefix[:1], length // 10) for prefix, length in self._prefix_lengths()}
         return self._shapes
 
     @property
     def prefixes(self) -> set[str]:
         """The series prefixes of the numbers (worked out when a token first needs them)."""
         if self._prefixes is None:
-            self._prefixes = {key[: len(key) - len(digits_key(key))] for key in self.by_key}
+            self._prefixes = {prefix for prefix, _ in self._prefix_lengths()}
         return self._prefixes
+
+    @property
+    def lengths(self) -> set[int]:
+        """The lengths invoice numbers have (worked out when a token first needs them)."""
+        if self._lengths is None:
+            self._lengths = {length for _, length in self._prefix_lengths()}
+        return self._lengths
+
+    def _prefix_lengths(self) -> set[tuple[str, int]]:
+        """The (series prefix, length) pairs of the numbers: a few, found in one pass over all of them."""
+        if self._pairs is None:
+            self._pairs = {(key[: len(key) - len(digits_key(key))], len(key)) for key in self.by_key}
+        return self._pairs
 
     def tolerance_for(self, currency: str) -> Decimal:
         """The workbook's tolerance is in base currency; other currencies get none."""
@@ -213,6 +228,8 @@ class Matcher:
     def _by_reference(self, payment: Payment) -> list[Allocation]:
         found = [self.by_reference[r] for r in rf_references(payment.reference_text, self.by_reference)
                  if r in self.by_reference]
+        if not found:
+            return []
         items = self._open(dict.fromkeys(found), payment)
         if not items:
             if found:
@@ -268,7 +285,9 @@ class Matcher:
             if _shape(reading.key) in self.shapes:
                 known_prefix = reading.key[: len(reading.key) - len(digits_key(reading.key))] in self.prefixes
                 variants = one_edit_variants(reading.key, digits_only=known_prefix)
-                for i in {id(i): i for v in variants for i in self.by_key.get(v, ())}.values():
+                lengths = self.lengths  # a variant of a length no number has is not looked up
+                for i in {id(i): i for v in variants if len(v) in lengths
+                          for i in self.by_key.get(v, ())}.values():
                     if i.open > 0 and i.currency == payment.currency and i not in readings:
                         readings[i] = (NUMBER_NEAR, f"in the text with a typo ('{reading.key}')")
             if len(readings) > 1:
@@ -380,14 +399,16 @@ class Matcher:
         by amount (the few items owing it), then compared by number."""
         if self._owing is None:  # built on first use: most runs quote what they pay
             self._owing = defaultdict(list)
-            for i in self.items:
-                self._owing[(i.currency, i.open)].append(i)
+            for i in self.items:  # by amount alone (cheaper to hash); the currency is compared below
+                if i.open > 0:  # a settled item never opens again
+                    self._owing[i.open].append(i)
         minor = Decimal(1) / _scale(payment.remaining)
         slack = int(self.tolerance_for(payment.currency) / minor)
         found = []
         for step in range(-slack, slack + 1):
-            for other in self._owing.get((payment.currency, payment.remaining + step * minor), ()):
-                if (other is not item and other.open > 0 and _one_edit_apart(other.key, item.key)
+            for other in self._owing.get(payment.remaining + step * minor, ()):
+                if (other is not item and other.open > 0 and other.currency == payment.currency
+                        and _one_edit_apart(other.key, item.key)
                         and self._fits(payment, [other])):
                     found.append(other)
         return found
@@ -463,9 +484,13 @@ class Matcher:
     def _payable(self, payment: Payment, customer_id: str, besides: Iterable[OpenItem] = ()) -> list[OpenItem]:
         """The customer's open items the payment may pay without naming them: in its currency,
         issued by its value date (an invoice issued after the money arrived is not what it pays)."""
+        mine = self.by_customer.get(customer_id)
+        if not mine:
+            return []
+        mine[:] = [i for i in mine if i.open > 0]  # a settled item never opens again: dropped for good
         skip = {id(i) for i in besides}
-        return [i for i in self._open(self.by_customer.get(customer_id, ()), payment)
-                if i.issue_date <= payment.value_date and id(i) not in skip]
+        return [i for i in mine if i.currency == payment.currency and i.issue_date <= payment.value_date
+                and id(i) not in skip]
 
     def _amount_readings(self, payment: Payment, items: list[OpenItem], amount: Decimal) -> list[list[OpenItem]]:
         """Every reading of `items` that `amount` pays: a single item (exactly, within
@@ -517,7 +542,14 @@ def _discounted(payment: Payment, item: OpenItem) -> Decimal:
 
 def _scale(amount: Decimal) -> Decimal:
     """The factor that makes an amount whole minor units (cents at least)."""
-    return Decimal(10) ** -min(amount.as_tuple().exponent, -2)
+    exponent = amount.as_tuple().exponent
+    scale = _SCALES.get(exponent)
+    if scale is None:  # a handful of exponents: each power worked out once
+        scale = _SCALES[exponent] = Decimal(10) ** -min(exponent, -2)
+    return scale
+
+
+_SCALES: dict[int, Decimal] = {}  # exponent → `_scale`
 
 
 def _subsets_fitting(amount: Decimal, items: list[OpenItem], tolerance: Decimal,
@@ -533,12 +565,18 @@ def _subsets_fitting(amount: Decimal, items: list[OpenItem], tolerance: Decimal,
     target, slack = int(amount * scale), int(tolerance * scale)
     if sum(cents) < target - slack:  # all of them are not enough
         return []
+    smallest = sorted(cents)
+    if smallest[0] >= 0 and smallest[0] + smallest[1] > target + slack:  # the two smallest are too much already
+        return []
     found: dict[tuple[int, ...], None] = {}
-    pairs = sorted((cents[a] + cents[b], a, b) for a, b in combinations(range(len(items)), 2))
+    pairs = sorted([(cents[a] + cents[b], a, b) for a, b in combinations(range(len(items)), 2)])
     sums = [p[0] for p in pairs]
 
     def pairs_near(value: int):
-        return pairs[bisect_left(sums, value - slack):bisect_right(sums, value + slack)]
+        low = bisect_left(sums, value - slack)
+        if low == len(sums) or sums[low] > value + slack:  # the common case: none
+            return ()
+        return pairs[low:bisect_right(sums, value + slack, low)]
 
     for _, a, b in pairs_near(target):
         found[(a, b)] = None
@@ -549,7 +587,9 @@ def _subsets_fitting(amount: Decimal, items: list[OpenItem], tolerance: Decimal,
                     found[tuple(sorted((a, b, c)))] = None
     if largest >= 4:
         for total, a, b in pairs:
-            if total > target + slack:
+            # a set of four is two pairs, the one of smaller sum first in `pairs`: it is found
+            # (in the same order) before the first pair's sum passes half of the most it may add up to
+            if 2 * total > target + slack:
                 break
             for _, c, d in pairs_near(target - total):
                 if len({a, b, c, d}) == 4:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from billing.matching.references import number_key
 from billing.terms import Terms, discount_date, parse_terms
@@ -46,12 +47,18 @@ class OpenItem:
         if self.open != self.gross:
             return None
         if self.discount is None:  # worked out once: matching asks many times
-            terms = self.parsed_terms
-            self.discount = (terms.discount_pct, discount_date(self.issue_date, terms))
+            self.discount = _discount(self.terms, self.issue_date)
         pct, last_day = self.discount
         if pct and last_day and value_date <= last_day:
             return pct
         return None
+
+
+@lru_cache(maxsize=4096)  # invoices share a few terms and issue dates: each pair worked out once
+def _discount(terms: str, issue_date: dt.date) -> tuple:
+    """(rate, last day) of the early-payment discount of terms for an invoice issued that day."""
+    parsed = parse_terms(terms)
+    return parsed.discount_pct, discount_date(issue_date, parsed)
 
 
 @dataclass(eq=False, slots=True)

@@ -78,8 +78,12 @@ def plain_name(name: str) -> str:
 
 def name_key(name: str) -> str:
     """A company name reduced to the words that tell it apart."""
-    plain = _PARENTHESISED.sub("", plain_name(name))
-    words = _WORDS.findall(plain)
+    return _key_of_plain(plain_name(name))
+
+
+def _key_of_plain(plain: str) -> str:
+    """`name_key` of a name already made `plain_name`."""
+    words = _WORDS.findall(_PARENTHESISED.sub("", plain))
     for n, word in enumerate(words):
         if n and word in BRANCH_WORDS:
             words = words[:n]
@@ -113,11 +117,16 @@ class Parties:
         for customer_id, name, ibans in customers:
             for iban in ibans:
                 self.by_iban[iban] = customer_id
-            key = name_key(name or "")
+            plain = plain_name(name or "")  # both keys start from it: worked out once
+            key = _key_of_plain(plain)
             self.by_name.setdefault(key, []).append(customer_id)
-            spelled.append((_spelled(name or ""), customer_id))
+            spelled.append((" ".join(_WORDS.findall(plain)), customer_id))
             self._keys_of[customer_id] = (key, spelled[-1][0])
         self._names = [k for k in self.by_name if k]
+        # token_sort_ratio is ratio on the words sorted; the names' words are sorted here
+        # once instead of at every comparison (keys are single-spaced words)
+        self._sorted_names = [" ".join(sorted(k.split())) for k in self._names]
+        self._by_iban_match = {iban: PayerMatch(c, "iban", 1.0) for iban, c in self.by_iban.items()}
         spelled.sort()
         self._spelled = [s for s, _ in spelled]
         self._spelled_ids = [c for _, c in spelled]
@@ -126,8 +135,8 @@ class Parties:
 
     def payer(self, iban: str | None, name: str | None) -> PayerMatch | None:
         """The customer who paid, or None when the payer cannot be told apart."""
-        if iban and iban in self.by_iban:
-            return PayerMatch(self.by_iban[iban], "iban", 1.0)
+        if iban and iban in self._by_iban_match:
+            return self._by_iban_match[iban]
         if not name:
             return None
         if name not in self._fuzzy:
@@ -136,8 +145,8 @@ class Parties:
 
     def known(self, iban: str | None, name: str | None) -> PayerMatch | None:
         """The customer by IBAN or exact name only: the cheap part of `payer`."""
-        if iban and iban in self.by_iban:
-            return PayerMatch(self.by_iban[iban], "iban", 1.0)
+        if iban and iban in self._by_iban_match:
+            return self._by_iban_match[iban]
         if not name:
             return None
         if name in self._fuzzy:
@@ -181,13 +190,15 @@ class Parties:
             cut = self._cut(name)
             if cut is not _NOT_CUT:  # begins one customer's name (a match) or several (no match at all)
                 return cut
-        best = process.extract(key, self._names, scorer=fuzz.token_sort_ratio, limit=2,
+        # fuzz.token_sort_ratio, with the customers' words sorted once (see __init__);
+        # ties keep the customers' order as before
+        best = process.extract(" ".join(sorted(key.split())), self._sorted_names, scorer=fuzz.ratio, limit=2,
                                score_cutoff=NAME_SCORE - NAME_MARGIN)
         if not best or best[0][1] < NAME_SCORE:
             return None
         if len(best) > 1 and best[0][1] - best[1][1] < NAME_MARGIN:
             return None
-        ids = self.by_name[best[0][0]]
+        ids = self.by_name[self._names[best[0][2]]]
         return PayerMatch(ids[0], "fuzzy name", best[0][1] / 100) if len(ids) == 1 else None
 
 

@@ -109,9 +109,10 @@ def number_key(number: str) -> str:
     if not compact.isalnum():
         compact = compact.translate(_DROP_SEPARATORS)
     rest = compact.lstrip(_LETTERS_SET)
-    if not rest.isdigit():  # the leading letters are the series prefix; after them look-alikes are digits
-        rest = rest.translate(_DIGIT_LOOKALIKES)
-    return compact[: len(compact) - len(rest)] + rest
+    if rest.isdigit():  # the common case: nothing to fix
+        return compact
+    # the leading letters are the series prefix; after them look-alikes are digits
+    return compact[: len(compact) - len(rest)] + rest.translate(_DIGIT_LOOKALIKES)
 
 
 _LEADING = re.compile(r"[\s\-_/.:#]*([A-Z]*)")
@@ -161,14 +162,13 @@ def one_edit_variants(key: str, digits_only: bool = False) -> set[str]:
     prefix = len(key) - len(key.lstrip(_LETTERS))
     out = set()
     for i in range(prefix if digits_only else 0, len(key) + 1):
+        head, here, after = key[:i], key[i:], key[i + 1:]
         if i < len(key):
-            for c in _LETTERS if i < prefix else _DIGITS:
-                out.add(key[:i] + c + key[i + 1:])  # replaced
-            out.add(key[:i] + key[i + 1:])  # dropped
+            out.update([head + c + after for c in (_LETTERS if i < prefix else _DIGITS)])  # replaced
+            out.add(head + after)  # dropped
         if i < len(key) - 1:
-            out.add(key[:i] + key[i + 1] + key[i] + key[i + 2:])  # swapped
-        for c in (_LETTERS if i < prefix else "") + (_DIGITS if i >= prefix else ""):
-            out.add(key[:i] + c + key[i:])  # added
+            out.add(head + key[i + 1] + key[i] + key[i + 2:])  # swapped
+        out.update([head + c + here for c in (_LETTERS if i < prefix else _DIGITS)])  # added
     out.discard(key)
     return out
 
@@ -183,10 +183,12 @@ def number_readings(text: str | None) -> list[NumberReading]:
     for match in _CANDIDATE.finditer(text):
         raw = match.group()
         key = number_key(raw)
-        if len(key.translate(_NO_LETTERS)) < 6:  # fewer than 6 digits
+        digits = digits_key(key)
+        # fewer than 6 digits (after the prefix the usual key has digits only: counted without a translate)
+        if (len(digits) if digits.isdigit() else len(key.translate(_NO_LETTERS))) < 6:
             continue
         out.setdefault(key, NumberReading(key, raw, "text"))
-        tail_of = len(digits_key(key))
+        tail_of = len(digits)
         previous, end = key, match.end()
         while (tail := _TAIL.match(text, end)) is not None:
             word, written = tail.group(1).lower(), tail.group(2)

@@ -34,7 +34,7 @@ def settle(payment: Payment, items: Sequence[OpenItem], method: str, confidence:
            why: str, tolerance: Decimal) -> list[Allocation]:
     """Allocate the payment's remaining amount over `items` (oldest first) and book it."""
     rest = payment.remaining
-    owed = sum((i.open for i in items), ZERO)
+    owed = items[0].open if len(items) == 1 else sum((i.open for i in items), ZERO)  # compared only
     currency = payment.currency
     if len(items) == 1:
         discount = items[0].early_payment(payment.value_date)
