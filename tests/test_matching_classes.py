@@ -470,3 +470,36 @@ def test_an_invoice_issued_after_the_money_arrived_is_not_paid_by_amount_alone()
     result = run([item(A, days=10)], [pay("Danke", iban=IBAN_C1, days=5)])
     assert result.allocations == []
     assert [a.invoice_no for a in run([item(A, days=10)], [pay(A, iban=IBAN_C1, days=5)]).allocations] == [A]
+
+
+# -- hostile text -----------------------------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from billing.matching.references import number_readings  # noqa: E402
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60),
+       st.sampled_from(["", "INV-2026-00010", "RF", "2026-", " und 1"]))
+def test_no_text_breaks_the_run(text, around):
+    # `INV-2026-00012İ und 13` used to raise: IGNORECASE let `İ` stand for `I` in a number
+    text = around + text + around
+    list(number_readings(text))
+    rf_references(text)
+    result = run([item(A), item("INV-2026-000110", customer="C2")], [pay(text)])
+    assert sum(a.amount for a in result.allocations) <= D("100.00")
+
+
+@pytest.mark.parametrize("text", ["INV-2026-00012İ und 13", "RF18 İİİİ", "INV-2026-0001ſ1", "INV-2026-00010K"])
+def test_non_ascii_look_alikes_are_no_letters_of_a_number(text):
+    assert [r.key for r in number_readings(text) if not r.key.isascii()] == []
+    run([item(A)], [pay(text)])
+
+
+def test_the_competing_readings_come_in_the_same_order_every_run():
+    # one token, three invoices one edit away and nothing to tell them apart: sorted by score, then number
+    items = [item("INV-2026-000120", gross="75.00"), item("INV-2026-000110", gross="80.00"),
+             item("INV-2026-000130", gross="90.00")]
+    (payment,) = run(items, [pay("INV-2026-000100", amount="10.00")]).unmatched
+    assert [c.split(" ")[0] for c in payment.candidates] == ["INV-2026-000110", "INV-2026-000120", "INV-2026-000130"]

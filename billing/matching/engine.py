@@ -302,11 +302,12 @@ class Matcher:
         evidence beats every other by `MARGIN`; else none, and the payment is held."""
         payer = self._payer(payment)
         scored = sorted(((score + self._amount_score(payment, [i])
-                          + (PAYER if payer and payer.customer_id == i.customer_id else 0), n, i)
-                         for n, (i, (score, _)) in enumerate(readings.items())), key=lambda s: (-s[0], s[1]))
+                          + (PAYER if payer and payer.customer_id == i.customer_id else 0), i)
+                         for i, (score, _) in readings.items()),
+                        key=lambda s: (-s[0], s[1].number))  # by number on a tie: the same list every run
         if scored[0][0] >= ALLOCATE and scored[0][0] - scored[1][0] >= MARGIN:
-            return {scored[0][2]: readings[scored[0][2]]}
-        self._hold(payment, [f"{i.number} (read from '{token}', score {score:g})" for score, _, i in scored[:6]],
+            return {scored[0][1]: readings[scored[0][1]]}
+        self._hold(payment, [f"{i.number} (read from '{token}', score {score:g})" for score, i in scored[:6]],
                    f"'{token}' may stand for several invoices and none is clearly confirmed")
         return {}
 

@@ -36,7 +36,7 @@ from billing.references import is_rf_reference
 
 #: "RF", two check digits, at most 21 characters; up to two whitespace characters (a space,
 #: a line break) may stand between any two of them
-_RF = re.compile(r"RF\s{0,2}\d\s{0,2}\d(?:\s{0,2}[0-9A-Z]){1,21}", re.IGNORECASE)
+_RF = re.compile(r"[Rr][Ff]\s{0,2}[0-9]\s{0,2}[0-9](?:\s{0,2}[0-9A-Za-z]){1,21}")
 RF_MAX = 25
 #: OCR- and typing-alike confusions, applied to the digit part of a number only
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6",
@@ -45,13 +45,13 @@ _SEPARATORS = re.compile(r"[\s\-_/.:#]+")
 #: a candidate: from a word's start, letters (the series prefix, maybe none), a digit, then
 #: digits or look-alikes with separators only where a real digit follows, so a next word
 #: is never swallowed
-_CANDIDATE = re.compile(r"\b[A-Z]{0,6}[\s\-_/.:#]*[0-9](?:[0-9OQDILZSBG]|(?:[\s\-_/.:#]{1,2}|[\-_/.:#]?\r\n)"
-                        r"(?=[0-9]|[OQDILZSBG]+[0-9]))*",
-                        re.IGNORECASE)
+#: (letters spelled out, not IGNORECASE: that would let `İ`, `ı` or the Kelvin sign `K` stand for a letter)
+_CANDIDATE = re.compile(r"\b[A-Za-z]{0,6}[\s\-_/.:#]*[0-9](?:[0-9OQDILZSBGoqdilzsbg]|(?:[\s\-_/.:#]{1,2}|[\-_/.:#]?\r\n)"
+                        r"(?=[0-9]|[OQDILZSBGoqdilzsbg]+[0-9]))*")
 #: after a number: more of the same series written short (`, 897`, `und 899`) or a range's end
 #: (`bis 002543`); not an amount (`, 45,00`), not the start of a longer number
-_TAIL = re.compile(r"\s*(,|;|\+|&|/|und|and|u\.|sowie|bis|to|through|-|–)\s*(\d{2,12})(?!\d)(?![.,]\d)(?![\s\-/]\d)",
-                   re.IGNORECASE)
+_TAIL = re.compile(r"\s*(,|;|\+|&|/|und|and|u\.|sowie|bis|to|through|-|–)\s*([0-9]{2,12})(?![0-9])(?![.,][0-9])"
+                   r"(?![\s\-/][0-9])", re.IGNORECASE | re.ASCII)
 _RANGE_WORDS = {"bis", "to", "through", "-", "–"}
 #: the most invoices a written range may stand for
 RANGE_MAX = 50
