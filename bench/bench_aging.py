@@ -14,10 +14,10 @@ import sys
 import time
 from decimal import Decimal
 
-from billing.aging import Applied, Item, Received, age
-from billing.aging_report import receivables
-from billing.customer_statements import statements
-from billing.receivables import Ledger
+from billing.receivables.aging import Applied, Item, Received, age
+from billing.receivables.report import receivables
+from billing.receivables.customer_statements import statements
+from billing.receivables.ledger import Ledger
 from billing.settings import Settings
 
 START = dt.date(2026, 1, 1)

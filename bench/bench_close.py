@@ -27,10 +27,10 @@ from pathlib import Path
 
 from books import ROOT, big_book
 
-from billing.close import CloseOptions, close
+from billing.pipeline.close import CloseOptions, close
 from billing.contract import ALLOCATIONS, INPUT_SHEETS
 from billing.store import open_store
-from billing.xlsx_read import read_book
+from billing.workbook.read import read_book
 
 AS_OF = "2026-10-31"
 

@@ -13,9 +13,9 @@ import time
 
 from books import big_book
 
-from billing.compute import compute
+from billing.invoicing.compute import compute
 from billing.tables import typed_tables
-from billing.xlsx_read import read_book
+from billing.workbook.read import read_book
 from validation import validate_book
 
 

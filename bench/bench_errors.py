@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from billing.contract import INPUT_SHEETS, PAYMENTS  # noqa: E402
-from billing.xlsx_read import read_book  # noqa: E402
+from billing.workbook.read import read_book  # noqa: E402
 from validation import validate_book  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

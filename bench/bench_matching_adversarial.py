@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from tests_support import tables_of  # noqa: E402
 
-from billing.compute import compute  # noqa: E402
+from billing.invoicing.compute import compute  # noqa: E402
 from billing.matching import match_tables  # noqa: E402
 from billing.matching.quality import ClassQuality, quality, quality_by_class, total  # noqa: E402
 from billing.sample import generate_sample  # noqa: E402

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from billing import registry  # noqa: E402
+from billing.numbering import registry  # noqa: E402
 from billing.store import open_store  # noqa: E402
 
 TOTAL = 2000

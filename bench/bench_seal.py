@@ -24,13 +24,13 @@ from pathlib import Path
 
 from books import big_book
 
-from billing.archive import file_sha256
-from billing.keys import init_key
-from billing.safety import check_workbook_file
-from billing.seal import seal_facts, seal_workbook
+from billing.sealing.archive import file_sha256
+from billing.sealing.keys import init_key
+from billing.workbook.safety import check_workbook_file
+from billing.sealing.seal import seal_facts, seal_workbook
 from billing.store import open_store
-from billing.verify import verify_workbook
-from billing.xlsx_read import read_book
+from billing.sealing.verify import verify_workbook
+from billing.workbook.read import read_book
 from validation import validate_book
 
 

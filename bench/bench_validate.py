@@ -13,8 +13,8 @@ import time
 
 from books import big_book
 
-from billing.safety import check_workbook_file
-from billing.xlsx_read import read_book
+from billing.workbook.safety import check_workbook_file
+from billing.workbook.read import read_book
 from validation import validate_book
 
 

@@ -4,7 +4,7 @@
 
 The domain and the pipeline say *what* changes in these terms and import no workbook
 library; the writers render them: the package writer into a file
-(`billing.xlsx_write.apply_changes`) and the live writer into the open workbook
+(`billing.workbook.write.apply_changes`) and the live writer into the open workbook
 (`macros.live`).
 """
 

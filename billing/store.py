@@ -88,7 +88,7 @@ workbooks = Table(
 
 
 #: The archive index: one entry per sealed workbook stored in the archive folder, each
-#: carrying the hash of the entry before it (a hash chain; `billing.archive`).
+#: carrying the hash of the entry before it (a hash chain; `billing.sealing.archive`).
 archive_entries = Table(
     "archive_entries",
     metadata,

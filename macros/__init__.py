@@ -2,7 +2,7 @@
 
 Each reads the live workbook's tables through xlwings' portable Book API into the same
 records the command line reads from a file (`macros.live.read_live_book`), calls the same
-pipeline functions as the CLI (`billing.pipeline`, `billing.close`), and writes the results
+pipeline functions as the CLI (`billing.pipeline.steps`, `billing.pipeline.close`), and writes the results
 back with one array write per output sheet. Progress goes to Excel's status bar; a failure
 becomes a message box with its one-line reason, never a Python traceback in a dialog.
 `book` defaults to `xw.Book.caller()` (the workbook whose button was pressed); tests pass a
@@ -67,7 +67,7 @@ def _running(book, title: str) -> Iterator[Callable[[str], None]]:
 def _checked(book, say, check_computed: bool = False):
     """The live workbook read and validated; invalid → its findings on the Validation sheet."""
     from billing.contract import ALLOCATIONS
-    from billing.reports import validation_sheet
+    from billing.pipeline.findings import validation_sheet
     from macros.live import read_live_book, write_live_outputs
 
     say("reading the tables")
@@ -92,7 +92,7 @@ def _write(book, say, changes) -> None:
 
 def validate(book=None) -> None:
     """Validate: check every rule; findings on the Validation sheet."""
-    from billing.reports import validation_sheet
+    from billing.pipeline.findings import validation_sheet
     from macros.live import alert, read_live_book, write_live_outputs
 
     book = _caller(book)
@@ -109,7 +109,7 @@ def validate(book=None) -> None:
 
 def compute(book=None) -> None:
     """Compute: due dates, line and invoice totals, the tax summary."""
-    from billing.pipeline import compute_step
+    from billing.pipeline.steps import compute_step
 
     book = _caller(book)
     with _running(book, "Compute") as say:
@@ -120,12 +120,12 @@ def compute(book=None) -> None:
 
 def number_invoices(book=None) -> None:
     """Number: issued invoices without a number get the registry's next one."""
-    from billing.compute import compute as compute_all
-    from billing.pipeline import number_step
-    from billing.registry import remember_workbook
+    from billing.invoicing.compute import compute as compute_all
+    from billing.pipeline.steps import number_step
+    from billing.numbering.registry import remember_workbook
     from billing.store import open_store
     from billing.tables import typed_tables
-    from billing.xlsx_write import Changes
+    from billing.workbook.write import Changes
     from macros.live import alert
 
     book = _caller(book)
@@ -152,10 +152,10 @@ def _fullname(book) -> str:
 
 
 def _match(book, statements: tuple[Path, ...]) -> None:
-    from billing.compute import compute as compute_all
-    from billing.pipeline import match_step
+    from billing.invoicing.compute import compute as compute_all
+    from billing.pipeline.steps import match_step
     from billing.tables import typed_tables
-    from billing.xlsx_write import Changes
+    from billing.workbook.write import Changes
     from macros.live import alert
 
     with _running(book, "Match") as say:
@@ -201,8 +201,8 @@ def _as_of(book, title: str) -> dt.date:
 
 def aging_report(book=None) -> None:
     """Aging: open items by age, DSO and the dunning list, as of a date."""
-    from billing.pipeline import compute_step, receivables_step
-    from billing.xlsx_write import Changes
+    from billing.pipeline.steps import compute_step, receivables_step
+    from billing.workbook.write import Changes
 
     book = _caller(book)
     with _running(book, "Aging") as say:
@@ -216,7 +216,7 @@ def aging_report(book=None) -> None:
 
 def month_end_close(book=None) -> None:
     """Month-end close: validate, compute, number, match, age, statements; every sheet written."""
-    from billing.close import CloseOptions, close
+    from billing.pipeline.close import CloseOptions, close
     from billing.contract import ALLOCATIONS
     from billing.store import open_store
     from macros.live import alert, read_live_book
@@ -264,7 +264,7 @@ def seal_workbook(book=None) -> None:
     book = _caller(book)
     with _running(book, "Seal & archive") as say:
         path = _saved_path(book)
-        from billing.sealing import seal_file
+        from billing.pipeline.seal import seal_file
 
         say("sealing")
         outcome = seal_file(path)
@@ -278,7 +278,7 @@ def verify_seal(book=None) -> None:
     book = _caller(book)
     with _running(book, "Verify") as say:
         path = _saved_path(book)
-        from billing.sealing import verify_file
+        from billing.pipeline.seal import verify_file
 
         say("verifying")
         alert(book, verify_file(path))

@@ -2,7 +2,7 @@
 
 Reading goes through xlwings' portable Book API only (`book.sheets`, `sheet.tables`,
 `sheet.used_range`, `sheet.range(...).options(ndim=2, err_to_str=True).value`), into exactly
-the `Book` of `SheetTable`s that `billing.xlsx_read.read_book` makes from a file — the same
+the `Book` of `SheetTable`s that `billing.workbook.read.read_book` makes from a file — the same
 `read_table` builds both, and an Excel error value is an `ErrorValue` at its cell in both.
 Writing: one array write per output sheet (header and rows in a single `range.value = …`),
 rendered as the file writer renders it (number formats, Table, links, highlight rules,
@@ -22,17 +22,17 @@ from billing.cells import link_location, table_name
 from billing.cellvalues import COM_ERRORS, EXCEL_ERRORS, ErrorValue
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
-from billing.xlsx_cellscan import CellScan
-from billing.xlsx_parts import TableRange
-from billing.xlsx_read import Book, read_table
-from billing.xlsx_sheetxml import DATE_FORMAT
-from billing.xlsx_sheetxml import text as cell_text
+from billing.workbook.cellscan import CellScan
+from billing.workbook.parts import TableRange
+from billing.workbook.read import Book, read_table
+from billing.workbook.sheetxml import DATE_FORMAT
+from billing.workbook.sheetxml import text as cell_text
 from billing.changes import MAX_WIDTH, TABLE_STYLE, OutputSheet, check_output  # every writer's one rule
 from macros import engine
 from macros.asof import NotADate, local_form, parse_typed_date
 from macros.engine import date_order, delete_table, freeze_header_row, input_box, open_filenames
 
-#: the file writer's chart size (16 x 8 cm, `billing.xlsx_sheetxml.drawing_xml`), in points
+#: the file writer's chart size (16 x 8 cm, `billing.workbook.sheetxml.drawing_xml`), in points
 CHART_WIDTH, CHART_HEIGHT = 16 * 72 / 2.54, 8 * 72 / 2.54
 
 
@@ -135,7 +135,7 @@ def _excel(value: object) -> object:
 
 def write_live_outputs(book, outputs: Iterable[OutputSheet]) -> None:
     """Replace each output sheet's content and render it as the file writer does
-    (`billing.xlsx_fast`): one array write for header and rows, number formats, the Table,
+    (`billing.workbook.package_writer`): one array write for header and rows, number formats, the Table,
     links of the link column, highlight rules, the chart, column widths, frozen header row.
     The sheet stays where it is (formulas elsewhere that refer to it keep working); the
     sheet that was active is active again afterwards."""
@@ -197,7 +197,7 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
 
 def column_widths(output: OutputSheet) -> list[float]:
     """Each column as wide as its longest text (the header with room for the filter button),
-    at most `MAX_WIDTH`: the file writer's rule (`billing.xlsx_fast`)."""
+    at most `MAX_WIDTH`: the file writer's rule (`billing.workbook.package_writer`)."""
     widths = [len(str(c)) + 4 for c in output.columns]
     for row in output.rows:
         for j, value in enumerate(row):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from billing import registry  # noqa: E402
+from billing.numbering import registry  # noqa: E402
 from billing.store import open_store  # noqa: E402
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.aging import Applied, Item, Received, age, bucket_labels
+from billing.receivables.aging import Applied, Item, Received, age, bucket_labels
 
 D0 = dt.date(2026, 1, 1)
 

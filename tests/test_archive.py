@@ -10,7 +10,7 @@ import stat
 import pytest
 from sqlalchemy import delete, update
 
-from billing.archive import (
+from billing.sealing.archive import (
     GENESIS,
     AlreadyArchived,
     add_years,
@@ -24,7 +24,7 @@ from billing.archive import (
     record_entry,
     store_file,
 )
-from billing.archive_check import check_archive
+from billing.sealing.archive_check import check_archive
 from billing.store import archive_entries, open_store
 
 NOW = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone.utc)

@@ -64,7 +64,7 @@ def test_the_documented_examples_hold():
 
 @pytest.fixture
 def workbook(tmp_path):
-    from billing.demo import prepare_demo
+    from billing.sample.demo import prepare_demo
 
     demo = prepare_demo(tmp_path / "demo", invoices=30, seed=2)
     copy = tmp_path / "live.xlsx"

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing.errors import BadFile
-from billing.statements import Known, Registry, read_statement
-from billing.statements.csv_format import GERMAN_BANK, CsvMapping
-from billing.statements.records import ImportResult, entry_hash
+from billing.bank import Known, Registry, read_statement
+from billing.bank.csv_format import GERMAN_BANK, CsvMapping
+from billing.bank.records import ImportResult, entry_hash
 
 # ---------------------------------------------------------------- builders
 
@@ -342,7 +342,7 @@ def test_old_scheme_ids_of_csv_and_mt940(tmp_path, name, content, mapping, old):
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
-    from billing.statements import MAX_SIZE
+    from billing.bank import MAX_SIZE
 
     path = tmp_path / "big.xml"
     with path.open("wb") as stream:
@@ -352,7 +352,7 @@ def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
 
 
 def test_a_camt_file_with_too_many_credits_is_refused_not_cut(tmp_path, monkeypatch):
-    import billing.statements.camt as camt_module
+    import billing.bank.camt as camt_module
 
     monkeypatch.setattr(camt_module, "MAX_LINES", 3)
     with pytest.raises(BadFile, match=r"^s.xml: more than 3 credited entries; split the statement$"):
@@ -361,7 +361,7 @@ def test_a_camt_file_with_too_many_credits_is_refused_not_cut(tmp_path, monkeypa
 
 QUIET_CHECK = """
 import sys, mt940
-from billing.statements.mt940_format import quiet_library
+from billing.bank.mt940_format import quiet_library
 bad = ":20:X\\n:25:1\\n:28C:1\\n:60F:C261019EUR1,00\\n:61:garbage\\n"
 quiet = sys.argv[1] == "quiet"
 try:
@@ -416,7 +416,7 @@ def test_the_mt940_library_logs_nothing_while_a_statement_is_read(tmp_path):
        st.sampled_from([GERMAN_BANK, CsvMapping()]), st.booleans())
 def test_an_amount_in_the_format_reads_back_exactly(currency, minor, mapping, grouped):
     from billing.money import minor_unit
-    from billing.statements.amounts import exact, locale_amount
+    from billing.bank.amounts import exact, locale_amount
 
     places = minor_unit(currency)
     amount = Decimal(minor).scaleb(-places)

@@ -13,14 +13,14 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-import billing.canonical_sheet as canonical_sheet
-import billing.sheet_jobs as sheet_jobs
-from billing.canonical import content_of, manifest, read_content, sheet_block
-from billing.canonical_cells import Unusual
-from billing.canonical_links import formula_link
+import billing.sealing.canonical.sheet as canonical_sheet
+import billing.sealing.canonical.jobs as sheet_jobs
+from billing.sealing.canonical import content_of, manifest, read_content, sheet_block
+from billing.sealing.canonical.cells import Unusual
+from billing.sealing.canonical.links import formula_link
 from billing.errors import BadFile
-from billing.newbook import create_workbook
-from billing.ooxml import Package
+from billing.workbook.create import create_workbook
+from billing.workbook.ooxml import Package
 from billing.sample import generate_sample
 
 EXPECTED_BLOCK = (

@@ -11,9 +11,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from billing.demo import prepare_demo
+from billing.sample.demo import prepare_demo
 from billing.sample.bank_files import camt053, payments_csv
-from billing.statements import read_statement
+from billing.bank import read_statement
 from builders import base_sheets, set_cell, write_book
 from test_cli import digest, run
 

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the only billing modules allowed to touch a workbook library
-IO_MODULES = {"xlsx_read.py", "xlsx_newfile.py", "xlsx_formulas.py", "newbook.py", "canonical_sheet.py"}
+IO_MODULES = {"read.py", "newfile.py", "formulas.py", "create.py", "sheet.py"}
 EXCEL_LIBRARIES = {"xlwings", "openpyxl", "python_calamine", "xlsxwriter"}
 
 
@@ -32,7 +32,7 @@ def test_domain_module_imports_no_excel_library(module):
 
 
 def test_cli_and_validation_load_without_xlwings():
-    code = "import sys, billing.cli, validation; import billing.xlsx_read; print('xlwings' in sys.modules)"
+    code = "import sys, billing.cli, validation; import billing.workbook.read; print('xlwings' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
 
@@ -40,7 +40,7 @@ def test_cli_and_validation_load_without_xlwings():
 def test_change_records_and_the_pipeline_load_no_openpyxl():
     """What a run changes is plain records (`billing.changes`): the pipeline, the close, the
     reports and the file writer load without openpyxl (only new files and the template use it)."""
-    code = ("import sys, billing.changes, billing.pipeline, billing.close, billing.reports, billing.xlsx_write; "
+    code = ("import sys, billing.changes, billing.pipeline.steps, billing.pipeline.close, billing.pipeline.findings, billing.workbook.write; "
             "print('openpyxl' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"

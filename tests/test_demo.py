@@ -12,7 +12,7 @@ import re
 import openpyxl
 import pytest
 
-from billing.matching.sheets import ALLOCATION_COLUMNS, UNMATCHED_COLUMNS
+from billing.pipeline.match import ALLOCATION_COLUMNS, UNMATCHED_COLUMNS
 
 #: words that show how a method found its invoices: a method must be explained in its own terms
 METHOD_WORDS = {
@@ -86,9 +86,9 @@ def test_every_demo_unmatched_payment_says_why(demo_book):
 
 
 def test_the_adversarial_sheets_explain_every_decision():
-    from billing.compute import compute
+    from billing.invoicing.compute import compute
     from billing.matching import match_tables
-    from billing.matching.sheets import output_sheets
+    from billing.pipeline.match import output_sheets
     from billing.sample.adversarial import generate_adversarial
     from tests_support import tables_of
 

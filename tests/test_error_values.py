@@ -1,7 +1,7 @@
 """Excel error values and formulas reaching out of the workbook: findings at their cells, never blanks.
 
 python-calamine shows an error cell as empty text; the reader reads the sheet XML for them
-(`billing.xlsx_cellscan`), and validation reports each one in a cell the contract reads.
+(`billing.workbook.cellscan`), and validation reports each one in a cell the contract reads.
 The error cells are written into the package by the tests (`xlsx_edit`), with every code
 Excel knows, typed and as a formula's cached result.
 """
@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing import xlsx_cellscan
+from billing.workbook import cellscan as xlsx_cellscan
 from billing.cellvalues import ErrorValue
 from billing.contract import ALLOCATIONS
-from billing.xlsx_cellscan import Link, formula_link, scan_cells
-from billing.xlsx_read import read_book
+from billing.workbook.cellscan import Link, formula_link, scan_cells
+from billing.workbook.read import read_book
 from builders import base_sheets, set_cell, write_book
 from validation import validate_book
 from xlsx_edit import error_cell, rewrite_parts, set_cell_xml, sheet_part
@@ -232,7 +232,7 @@ def test_error_cells_of_a_sheet_without_references_reach_the_table(tmp_path):
 def test_copy_for_calamine_patches_only_error_codes_it_refuses(sizes, carry):
     """The streamed patch equals the whole-part patch however the XML is cut, and leaves the
     cell after an empty error cell alone."""
-    from billing import xlsx_read
+    from billing.workbook import read as xlsx_read
 
     xml = SHEET.replace(b'<c r="AD401" t="e"/>', b'<c r="AD401" t="e"/><c r="AE401"><v>5</v></c>')
     whole = xlsx_read._ERROR_CELL_VALUE.sub(xlsx_read._known_error, xml)

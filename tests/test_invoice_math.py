@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing.allocation import allocate
-from billing.invoice_math import Items, compute_items, effective_rate
+from billing.invoicing.apportion import allocate
+from billing.invoicing.arithmetic import Items, compute_items, effective_rate
 
 
 def items(lines, currency="EUR", invoice_discount="0"):

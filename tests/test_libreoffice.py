@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from billing.demo import prepare_demo
+from billing.sample.demo import prepare_demo
 from test_cli import run
 
 pytestmark = pytest.mark.libreoffice

@@ -15,9 +15,9 @@ import pytest
 from openpyxl.worksheet.table import Table
 
 from billing.contract import ALLOCATIONS
-from billing.matching.sheets import ALLOCATION_COLUMNS
-from billing.xlsx_read import read_book
-from billing.xlsx_write import CellUpdate, HeaderAdd, OutputSheet
+from billing.pipeline.match import ALLOCATION_COLUMNS
+from billing.workbook.read import read_book
+from billing.workbook.write import CellUpdate, HeaderAdd, OutputSheet
 from macros import fakebook
 from macros.fakebook import FakeBook
 from macros.live import alert, apply_live_updates, read_live_book, status, write_live_outputs
@@ -232,7 +232,7 @@ def test_imported_payments_land_inside_the_payments_table(tmp_path):
     """The Import statement button appends rows below the Payments table: they must be in it,
     or the next run would find them outside it and never match them."""
     import macros
-    from billing.demo import prepare_demo
+    from billing.sample.demo import prepare_demo
 
     demo = prepare_demo(tmp_path, invoices=40, seed=5)
     book = FakeBook(demo.workbook, files=[str(s) for s in demo.statements])

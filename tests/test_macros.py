@@ -12,8 +12,8 @@ import pytest
 
 import macros
 from billing.contract import ALLOCATIONS
-from billing.demo import prepare_demo
-from billing.xlsx_read import read_book
+from billing.sample.demo import prepare_demo
+from billing.workbook.read import read_book
 from macros.buttons import BUTTONS, GROUPS
 from macros.fakebook import FakeBook
 from macros.live import read_live_book
@@ -80,7 +80,7 @@ def test_import_statement_macro_imports_the_chosen_files(workbook, demo):
 
 
 def _lines(demo):
-    from billing.statements import read_statement
+    from billing.bank import read_statement
 
     return [line for s in demo.statements for line in read_statement(s).lines]
 

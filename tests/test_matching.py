@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from billing.matching.engine import Matcher
 from billing.matching.items import OpenItem, Payment
 from billing.matching.parties import Parties
-from billing.references import rf_reference
+from billing.invoicing.rf_reference import rf_reference
 
 DAY = dt.date(2026, 10, 1)
 CUSTOMERS = [("C1", "Alpha Maschinenbau GmbH", ("DE89370400440532013000",)),
@@ -137,7 +137,7 @@ def test_never_more_than_paid_or_owed(grosses, paid):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_labelled_sample_precision_and_recall(seed):
-    from billing.compute import compute
+    from billing.invoicing.compute import compute
     from billing.matching import match_tables
     from billing.matching.quality import quality
     from billing.sample import generate_sample

@@ -13,7 +13,7 @@ from decimal import Decimal as D
 import pytest
 
 from billing.matching.quality import ClassQuality, quality_by_class, total
-from billing.matching.references import number_key, one_edit_variants
+from billing.matching.remittance import number_key, one_edit_variants
 from billing.matching.settle import Allocation
 from billing.sample.adversarial import CLASSES, GUESS_CLASSES, generate_adversarial
 
@@ -28,7 +28,7 @@ def adversarial():
 
 @pytest.fixture(scope="module")
 def matched(adversarial):
-    from billing.compute import compute
+    from billing.invoicing.compute import compute
     from billing.matching import match_tables
     from tests_support import tables_of
 

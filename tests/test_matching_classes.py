@@ -10,8 +10,8 @@ from decimal import Decimal as D
 
 from billing.matching.engine import Matcher
 from billing.matching.parties import Parties, name_key
-from billing.matching.references import number_tokens, rf_references
-from billing.references import is_rf_reference, rf_reference
+from billing.matching.remittance import number_tokens, rf_references
+from billing.invoicing.rf_reference import is_rf_reference, rf_reference
 from test_matching import CUSTOMERS, item, pay, summary
 
 IBAN_C1, IBAN_C2 = "DE89370400440532013000", "NL91ABNA0417164300"
@@ -416,7 +416,7 @@ def test_an_open_item_that_is_not_the_amount():
 
 
 def test_the_unmatched_sheet_names_the_competing_readings():
-    from billing.matching.sheets import UNMATCHED_COLUMNS, output_sheets
+    from billing.pipeline.match import UNMATCHED_COLUMNS, output_sheets
 
     _, unmatched = output_sheets(run(*COMPETING), [])
     row = dict(zip(UNMATCHED_COLUMNS, unmatched.rows[0]))
@@ -476,7 +476,7 @@ def test_an_invoice_issued_after_the_money_arrived_is_not_paid_by_amount_alone()
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from billing.matching.references import number_readings  # noqa: E402
+from billing.matching.remittance import number_readings  # noqa: E402
 
 
 @settings(max_examples=400, deadline=None)

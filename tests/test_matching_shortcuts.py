@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from billing.matching import open_items
 from billing.matching.engine import _subsets_fitting
 from billing.matching.parties import NAME_MARGIN, NAME_SCORE, Parties
-from billing.matching.references import number_key, one_edit_variants
+from billing.matching.remittance import number_key, one_edit_variants
 from test_matching import DAY, item, pay, run, summary
 
 # -- subset sums: the early exits and the half-way stop change nothing ---------------------------

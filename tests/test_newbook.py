@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from python_calamine import CalamineWorkbook
 
 from billing.contract import INPUT_SHEETS, Kind
-from billing.newbook import CURRENCY_NAME, LISTS_SHEET, NUMBER_FORMATS, create_workbook
+from billing.workbook.create import CURRENCY_NAME, LISTS_SHEET, NUMBER_FORMATS, create_workbook
 from billing.sample import STANDARD_TAX_RATES, SampleData, generate_sample
 from billing.settings import SETTING_DEFAULTS
 

@@ -1,5 +1,5 @@
 """Live outputs equal file outputs: every output sheet the project writes, through both
-writers — the package writer into a file (`billing.xlsx_write.apply_changes`) and the live
+writers — the package writer into a file (`billing.workbook.write.apply_changes`) and the live
 writer into a workbook open in Excel (`macros.live.write_live_outputs`, into the in-project
 fake of xlwings' Book, which keeps what Excel would hold) — read back by the same openpyxl
 reader and compared: values, number formats, links, highlight rules, the chart (type, title,
@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 
 from billing.contract import ALLOCATIONS
-from billing.reports import validation_sheet
-from billing.xlsx_read import read_book
-from billing.xlsx_write import BarChart, Changes, Highlight, OutputSheet, apply_changes
+from billing.pipeline.findings import validation_sheet
+from billing.workbook.read import read_book
+from billing.workbook.write import BarChart, Changes, Highlight, OutputSheet, apply_changes
 from macros.fakebook import FakeBook
 from macros.live import write_live_outputs
 
@@ -25,8 +25,8 @@ from macros.live import write_live_outputs
 @pytest.fixture(scope="module")
 def closed(tmp_path_factory):
     """A demo workbook and every output sheet the month-end close writes for it."""
-    from billing.close import CloseOptions, close
-    from billing.demo import prepare_demo
+    from billing.pipeline.close import CloseOptions, close
+    from billing.sample.demo import prepare_demo
     from billing.store import open_store
 
     folder = tmp_path_factory.mktemp("outputs")

@@ -32,7 +32,7 @@ from lxml import etree
 
 from billing.cells import quote_sheet
 from billing.errors import BadFile
-from billing.xlsx_write import CellUpdate, Changes, Mark, OutputSheet, apply_changes
+from billing.workbook.write import CellUpdate, Changes, Mark, OutputSheet, apply_changes
 from builders import base_sheets, set_cell, write_rich_book
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -354,8 +354,8 @@ def real_world_books() -> list[Path]:
 
 
 def worksheet_names(path: Path) -> list[str]:
-    from billing.xlsx_fast import _sheets
-    from billing.xlsx_package import Package
+    from billing.workbook.package_writer import _sheets
+    from billing.workbook.package import Package
 
     pkg = Package(path)
     try:
@@ -365,7 +365,7 @@ def worksheet_names(path: Path) -> list[str]:
 
 
 def test_real_world_workbooks_keep_every_member_they_do_not_mean_to_change(tmp_path):
-    from billing.safety import check_workbook_file
+    from billing.workbook.safety import check_workbook_file
 
     books = real_world_books()
     if not books:

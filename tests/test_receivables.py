@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.aging import Applied, Item, Received, age
-from billing.customer_statements import statements
-from billing.dso import dso_figures
-from billing.dunning import dunning_list, level_of
-from billing.receivables import Ledger
+from billing.receivables.aging import Applied, Item, Received, age
+from billing.receivables.customer_statements import statements
+from billing.receivables.dso import dso_figures
+from billing.receivables.dunning import dunning_list, level_of
+from billing.receivables.ledger import Ledger
 
 D0 = dt.date(2026, 1, 1)
 

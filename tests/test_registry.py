@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from billing.registry import Request, allocate, lookup, record_voids
-from billing.series import parse, render, series_key
+from billing.numbering.registry import Request, allocate, lookup, record_voids
+from billing.numbering.series import parse, render, series_key
 from billing.store import numbers, open_store, series_counters
 
 INV, CN, MONTHLY = "INV-{yyyy}-{seq:06d}", "CN-{yyyy}-{seq:06d}", "R{yy}{mm}-{seq:04d}"

@@ -36,7 +36,7 @@ from python_calamine import CalamineWorkbook
 
 import macros
 from billing.cellvalues import ErrorValue
-from billing.xlsx_read import read_book
+from billing.workbook.read import read_book
 from builders import base_sheets, write_book
 from macros import live
 from macros.live import read_live_book

@@ -18,9 +18,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from billing import safety
+from billing.workbook import safety
 from billing.errors import BadFile
-from billing.safety import OLE_MAGIC, check_workbook_file
+from billing.workbook.safety import OLE_MAGIC, check_workbook_file
 
 DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

@@ -18,9 +18,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from billing.archive import archive_dir, archived_path
+from billing.sealing.archive import archive_dir, archived_path
 from billing.cli import main
-from billing.newbook import create_workbook
+from billing.workbook.create import create_workbook
 from billing.sample import generate_sample
 from billing.store import archive_entries, open_store
 
@@ -389,9 +389,9 @@ def test_the_command_line_end_to_end(tmp_path, sample_bytes):
 
 
 def test_the_excel_layer_calls(tmp_path, sample_bytes):
-    """`billing.sealing`: what the ribbon's Seal and Verify buttons call, on the defaults."""
+    """`billing.pipeline.seal`: what the ribbon's Seal and Verify buttons call, on the defaults."""
     from billing.errors import BadFile
-    from billing.sealing import seal_file, verify_file
+    from billing.pipeline.seal import seal_file, verify_file
 
     path = tmp_path / "x.xlsx"
     path.write_bytes(sample_bytes)
@@ -412,7 +412,7 @@ def test_the_excel_layer_calls(tmp_path, sample_bytes):
 
 def sheet_part(path: Path, sheet: str) -> str:
     """The zip part holding a sheet."""
-    from billing.ooxml import Package
+    from billing.workbook.ooxml import Package
 
     with Package(path) as pkg:
         return next(e.part for e in pkg.sheets() if e.name == sheet)
@@ -703,7 +703,7 @@ def test_sealing_refuses_an_external_link_part(tmp_path, capsys, sample_bytes):
 def test_a_seal_of_version_1_still_verifies(tmp_path, capsys, sample_bytes, monkeypatch):
     """Seals made before xlbilling-canonical/2 carry /1 digests: verify checks them by the /1
     rules, finds them intact, and still finds a changed value, cell by cell."""
-    import billing.canonical as canonical
+    import billing.sealing.canonical as canonical
 
     path = tmp_path / "old.xlsx"
     path.write_bytes(sample_bytes)

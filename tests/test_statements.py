@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from billing.errors import BadFile
-from billing.statements import new_lines, read_statement
+from billing.bank import new_lines, read_statement
 
 STATEMENTS = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "statements"
 #: the tests that read the real statements there skip, naming the folder, when it is not beside the repository
@@ -163,7 +163,7 @@ def test_mt940_with_and_without_subfields(tmp_path):
     ],
 )
 def test_csv_exports(tmp_path, raw, mapping, encoding):
-    from billing.statements.csv_format import GERMAN_BANK
+    from billing.bank.csv_format import GERMAN_BANK
 
     path = tmp_path / "export.csv"
     path.write_bytes(raw)

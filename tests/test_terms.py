@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing.money import minor_unit, quantize
-from billing.terms import (
+from billing.invoicing.terms import (
     BusinessCalendar,
     Terms,
     TermsError,

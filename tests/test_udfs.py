@@ -124,7 +124,7 @@ def test_junk_gives_these_messages():
 
 
 def test_invoice_no_looks_up_and_never_allocates(tmp_path, monkeypatch):
-    from billing.registry import Request, allocate
+    from billing.numbering.registry import Request, allocate
     from billing.store import open_store
 
     url = f"sqlite:///{tmp_path / 's.db'}"
@@ -156,7 +156,7 @@ def _sheet(path, name):
 
 def test_udfs_give_the_command_lines_figures(tmp_path):
     """Aging, tax and due dates on the same closed sample workbook, by UDF and by CLI."""
-    from billing.demo import prepare_demo
+    from billing.sample.demo import prepare_demo
     from test_cli import run
 
     files = prepare_demo(tmp_path, invoices=60, seed=2)

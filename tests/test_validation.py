@@ -11,7 +11,7 @@ from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
 from builders import base_sheets, set_cell, shuffled, write_book
-from billing.xlsx_read import read_book
+from billing.workbook.read import read_book
 from validation import validate_book
 from validation.fields import check_rf_reference
 from pydantic_core import PydanticCustomError

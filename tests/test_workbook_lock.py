@@ -1,4 +1,4 @@
-"""One writer at a time (`billing.workbook_lock`): other runs, spreadsheet programs that have
+"""One writer at a time (`billing.workbook.lock`): other runs, spreadsheet programs that have
 the workbook open, read-only files, leftovers of killed runs, a full disk."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from billing.errors import BadFile
-from billing.workbook_lock import WorkbookBusy, hold_for_writing, lock_file, owner_files
+from billing.workbook.lock import WorkbookBusy, hold_for_writing, lock_file, owner_files
 from builders import base_sheets, write_book
 from test_cli import ROOT, run
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from billing.xlsx_read import read_book
+from billing.workbook.read import read_book
 from validation import validate_book
 
 WORKBOOKS = Path(__file__).resolve().parents[1] / "workbooks"

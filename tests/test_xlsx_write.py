@@ -1,4 +1,4 @@
-"""billing.xlsx_write: output sheets, cell updates, table growth, marks, atomic writes."""
+"""billing.workbook.write: output sheets, cell updates, table growth, marks, atomic writes."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from billing import xlsx_write
+from billing.workbook import write as xlsx_write
 from billing.errors import BadFile
-from billing.xlsx_fast_errors import DoesNotFit
-from billing.xlsx_write import (
+from billing.workbook.unsupported import DoesNotFit
+from billing.workbook.write import (
     CellUpdate,
     Changes,
     HeaderAdd,
@@ -545,7 +545,7 @@ def test_legacy_notes_are_removed_and_other_notes_stay(tmp_path):
 
 
 def test_failed_save_leaves_original_and_no_temp_file(book, monkeypatch):
-    from billing.xlsx_package import Package
+    from billing.workbook.package import Package
 
     before = book.read_bytes()
     files_before = sorted(p.name for p in book.parent.iterdir())

@@ -52,7 +52,7 @@ def _xlwings_dir() -> Path:
 @pytest.fixture(scope="module")
 def used(tmp_path_factory) -> set[tuple[str, str]]:
     """Every attribute the macros use, from every button run on both engines."""
-    from billing.demo import prepare_demo
+    from billing.sample.demo import prepare_demo
 
     folder = tmp_path_factory.mktemp("api")
     demo = prepare_demo(folder / "demo", invoices=30, seed=3)

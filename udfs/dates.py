@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import xlwings as xw
 
-from billing.aging import bucket_of
+from billing.receivables.aging import bucket_of
 from billing.money import quantize
-from billing.terms import discount_date, due_date, early_payment_amount, parse_terms
+from billing.invoicing.terms import discount_date, due_date, early_payment_amount, parse_terms
 from udfs.convert import UdfError, day, number, text, udf
 
 _TERMS_DOC = "Payment terms code: NET30, EOM30, 2/10 NET30, DUE (NET<n>BD needs a calendar: use the CLI)."

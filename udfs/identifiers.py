@@ -6,7 +6,7 @@ import xlwings as xw
 from stdnum import iban
 from stdnum.eu import vat
 
-from billing.references import rf_reference
+from billing.invoicing.rf_reference import rf_reference
 from udfs.convert import text, udf
 
 

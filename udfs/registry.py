@@ -47,7 +47,7 @@ def XLB_INVOICE_NO(invoice_key, workbook_id=None, caller=None):
     workbook = text(workbook_id, "workbook_id", "") or _workbook_id_of_caller(caller)
     if not workbook:
         raise UdfError("workbook_id is needed (this workbook's Settings has none yet: number it once)")
-    from billing.registry import lookup
+    from billing.numbering.registry import lookup
     from billing.store import database_url
 
     return lookup(_store(database_url()), workbook, key) or ""

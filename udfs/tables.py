@@ -6,7 +6,7 @@ result is a native dynamic array: a header row, then one row per result, which E
 spills below the formula (and shows `#SPILL!` rather than overwrite a user's cells; no
 legacy `expand=`, which wrote over neighbouring cells without asking). An error value in a
 table cell is named by its row and column. Both call the same domain code the
-command line runs (`billing.aging.age`, `billing.matching.engine.Matcher`).
+command line runs (`billing.receivables.aging.age`, `billing.matching.engine.Matcher`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import xlwings as xw
 
-from billing.aging import ZERO, Applied, Item, age, bucket_labels
+from billing.receivables.aging import ZERO, Applied, Item, age, bucket_labels
 from billing.contract import normalize_header
 from billing.matching.engine import Matcher
 from billing.matching.items import OpenItem, Payment

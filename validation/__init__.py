@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from billing.cells import column_index, split_ref
-from billing.compute import Computed, compute
+from billing.invoicing.compute import Computed, compute
 from billing.contract import INPUT_SHEETS
 from billing.errors import Finding, error
 from billing.gcpause import gc_paused
 from billing.settings import Settings
 from billing.tables import Tables, typed_tables
-from billing.xlsx_read import Book
+from billing.workbook.read import Book
 from validation.cells import book_cells, only_error_value
 from validation.consistency import consistency
 from validation.limits import Limit

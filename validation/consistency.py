@@ -13,11 +13,11 @@ from typing import Iterator
 
 import pandas as pd
 
-from billing.compute import Computed
+from billing.invoicing.compute import Computed
 from billing.errors import Finding, error
 from billing.money import format_amount, quantize
 from billing.tables import Tables
-from billing.xlsx_read import Book, SheetTable
+from billing.workbook.read import Book, SheetTable
 
 AMOUNTS = ("net", "tax", "gross")
 

@@ -23,8 +23,8 @@ from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as eu_vat
 
 from billing.money import NON_CURRENCIES, _known_currencies
-from billing.references import is_rf_reference
-from billing.terms import TermsError, parse_terms
+from billing.invoicing.rf_reference import is_rf_reference
+from billing.invoicing.terms import TermsError, parse_terms
 
 
 class Rule(NamedTuple):

@@ -22,8 +22,8 @@ from billing.contract import normalize_header
 from billing.errors import Finding, error, warning
 from billing.money import minor_unit
 from billing.settings import SETTING_DEFAULTS, Settings
-from billing.terms import BusinessCalendar, TermsError
-from billing.xlsx_read import SheetTable
+from billing.invoicing.terms import BusinessCalendar, TermsError
+from billing.workbook.read import SheetTable
 from validation.fields import Currency, Rule, TermsCode, bounded, describe, fail, one_of
 from validation.rows import field_rules
 

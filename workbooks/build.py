@@ -14,10 +14,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from billing.newbook import create_workbook  # noqa: E402
+from billing.workbook.create import create_workbook  # noqa: E402
 from billing.sample import generate_sample  # noqa: E402
-from billing.xlsx_read import read_book  # noqa: E402
-from billing.xlsx_write import CellUpdate, Changes, apply_changes  # noqa: E402
+from billing.workbook.read import read_book  # noqa: E402
+from billing.workbook.write import CellUpdate, Changes, apply_changes  # noqa: E402
 
 
 def build() -> None:

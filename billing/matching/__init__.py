@@ -19,7 +19,7 @@ from billing.matching.reasons import why_left
 from billing.matching.settle import Allocation
 
 if TYPE_CHECKING:  # the typed tables bring pandas and the workbook reader: not for the UDFs' matcher
-    from billing.compute import Computed
+    from billing.invoicing.compute import Computed
     from billing.tables import Tables
 
 __all__ = ["Allocation", "MatchResult", "ManualRow", "match_tables", "open_items"]

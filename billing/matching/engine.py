@@ -66,7 +66,7 @@ from typing import Iterable, NamedTuple
 
 from billing.matching.items import _UNKNOWN, ZERO, OpenItem, Payment
 from billing.matching.parties import Parties, PayerMatch
-from billing.matching.references import (NumberReading, digits_key, loose_key, number_key, number_readings,
+from billing.matching.remittance import (NumberReading, digits_key, loose_key, number_key, number_readings,
                                          one_edit_variants, rf_references)
 from billing.matching.settle import Allocation, settle
 from billing.money import format_amount, quantize

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from billing.matching.references import number_key
-from billing.terms import Terms, discount_date, parse_terms
+from billing.matching.remittance import number_key
+from billing.invoicing.terms import Terms, discount_date, parse_terms
 
 ZERO = Decimal(0)
 _UNKNOWN = object()  # a payment's payer not worked out yet

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from billing.matching.engine import Matcher
 from billing.matching.items import _UNKNOWN, ZERO, Payment
-from billing.matching.references import number_readings, rf_references
+from billing.matching.remittance import number_readings, rf_references
 from billing.money import format_amount
 
 #: how many unknown tokens a reason quotes

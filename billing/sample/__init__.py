@@ -36,7 +36,7 @@ from billing.gcpause import gc_paused
 from billing.sample.customers import make_customers
 from billing.sample.data import SCENARIOS, STANDARD_TAX_RATES, Allocation, Row, SampleData, default_settings
 from billing.sample.draws import part_rng
-from billing.references import rf_reference
+from billing.invoicing.rf_reference import rf_reference
 from billing.sample.issuing import make_invoices
 from billing.sample.payment_plans import plan_payments
 from billing.sample.statement import write_statement

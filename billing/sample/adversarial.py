@@ -40,7 +40,7 @@ from typing import Callable, Mapping
 
 from billing.contract import PAYMENTS
 from billing.money import quantize
-from billing.references import is_rf_reference, rf_reference
+from billing.invoicing.rf_reference import is_rf_reference, rf_reference
 from billing.sample.countries import COUNTRY_BY_CODE
 from billing.sample.customers import Customer, bank_ascii, make_customers
 from billing.sample.data import STANDARD_TAX_RATES, Allocation, Row, SampleData, default_settings

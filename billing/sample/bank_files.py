@@ -3,7 +3,7 @@
 The demo moves the last weeks' payments out of the workbook into these files, so the
 month-end close has real statements to import. The CAMT.053 document is version .001.02
 (the one most banks still send): one `Ntry` per payment, the payment id as the bank's
-`AcctSvcrRef` (the id `billing.statements` reads back), the reference text as
+`AcctSvcrRef` (the id `billing.bank` reads back), the reference text as
 unstructured remittance information, or as the structured creditor reference when it is
 an RF reference alone. The CSV uses the contract's Payments column names.
 """
@@ -19,7 +19,7 @@ from typing import Sequence
 from xml.etree import ElementTree as ET
 
 from billing.atomic import write_bytes_atomically
-from billing.references import is_rf_reference
+from billing.invoicing.rf_reference import is_rf_reference
 
 CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 CSV_FIELDS = ("payment_id", "value_date", "amount", "currency", "payer_name", "payer_iban", "reference_text")

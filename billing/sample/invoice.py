@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 
-from billing.invoice_math import Items, compute_items, effective_rate
+from billing.invoicing.arithmetic import Items, compute_items, effective_rate
 from billing.sample.customers import Customer
 from billing.sample.data import STANDARD_TAX_RATES, Row
 from billing.sample.timeline import DEFAULT_TERMS

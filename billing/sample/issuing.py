@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 
 from billing.sample.customers import Customer
-from billing.references import rf_reference
+from billing.invoicing.rf_reference import rf_reference
 from billing.sample.invoice import Invoice, set_gross
 from billing.sample.line_items import credit_items, invoice_items
 from billing.sample.timeline import HISTORY_DAYS, UNNUMBERED_DAYS, SampleCalendar

@@ -15,7 +15,7 @@ from billing.sample.data import SCENARIOS
 from billing.sample.draws import weighted_choice
 from billing.sample.invoice import Invoice
 from billing.sample.timeline import SampleCalendar, terms_of
-from billing.terms import due_date
+from billing.invoicing.terms import due_date
 
 #: how often each scenario of a payment for a single invoice occurs
 _SINGLE_WEIGHTS = (

@@ -12,7 +12,7 @@ from functools import lru_cache
 import holidays
 
 from billing.settings import SETTING_DEFAULTS
-from billing.terms import Terms, parse_terms
+from billing.invoicing.terms import Terms, parse_terms
 
 #: The `as_of` date used when none is given, fixed so that sample data is reproducible.
 DEFAULT_AS_OF = date(2026, 10, 31)

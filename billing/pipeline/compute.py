@@ -1,0 +1,86 @@
+"""What `compute` writes back: computed cells of the input sheets and the tax summary sheet.
+
+Computed values go into their own cells (`InvoiceLines` net/tax/gross, `Invoices`
+net/tax/gross and blank due dates). A computed column the table lacks is added at its
+right edge. The amount a lineless invoice is entered with stays the user's.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import pandas as pd
+
+from billing.cellvalues import decimal_column
+from billing.invoicing.compute import Computed
+from billing.tables import Tables
+from billing.workbook.read import Book, SheetTable
+from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
+
+MONEY_FORMAT = "#,##0.00"
+TAX_SUMMARY_COLUMNS = ("invoice_key", "invoice_no", "tax_code", "rate", "kind", "base", "tax", "currency", "note")
+
+
+def cell_rows(frame: pd.DataFrame) -> list[tuple]:
+    """A frame's rows as cell values: pandas' missing markers (NaN, NaT) become blank cells."""
+    return [tuple(None if v is None or pd.isna(v) else v for v in row)
+            for row in frame.itertuples(index=False, name=None)]
+
+
+def place_columns(table: SheetTable, names: Iterable[str],
+                  reserved: Iterable[HeaderAdd] = ()) -> tuple[dict[str, int], list[HeaderAdd]]:
+    """The column index of each name, adding headers right of the table for absent ones
+    (and right of the `reserved` headers that another step adds to the same table)."""
+    places: dict[str, int] = {}
+    headers: list[HeaderAdd] = []
+    mine = {h.name: h.column for h in reserved if h.sheet == table.sheet}
+    next_free = max((*table.columns.values(), *mine.values()), default=-1) + 1
+    for name in names:
+        if table.has(name) or name in mine:
+            places[name] = table.columns.get(name, mine.get(name))
+        else:
+            places[name] = next_free
+            headers.append(HeaderAdd(table.sheet, table.header_row, next_free, name))
+            next_free += 1
+    return places, headers
+
+
+def _updates(table: SheetTable, values: pd.DataFrame, places: dict[str, int]) -> Iterable[CellUpdate]:
+    """Cells whose computed value is not what they already show (a rerun writes nothing)."""
+    rows = [int(r) for r in values.index]
+    for name, column in places.items():
+        shown = dict(zip(table.frame.index, decimal_column(table.frame[name].tolist()))) if table.has(name) else {}
+        sheet = table.sheet
+        for row, value in zip(rows, values[name].tolist()):
+            # value == value: not NaN/NaT
+            if value is not None and value == value and shown.get(row) != value:
+                yield CellUpdate(sheet, row, column, value)
+
+
+def compute_changes(book: Book, tables: Tables, computed: Computed) -> Changes:
+    """Cell updates for every computed value, and the InvoiceTaxSummary sheet."""
+    updates: list[CellUpdate] = []
+    headers: list[HeaderAdd] = []
+    if "InvoiceLines" in book.tables and len(computed.lines):
+        table = book["InvoiceLines"]
+        places, added = place_columns(table, ("net", "tax", "gross"))
+        headers += added
+        updates += _updates(table, computed.lines, places)
+    if "Invoices" in book.tables and len(computed.invoices):
+        table = book["Invoices"]
+        places, added = place_columns(table, ("net", "tax", "gross", "due_date"))
+        headers += added
+        values = computed.invoices.copy()
+        lined = values["invoice_key"].isin(set(tables.lines["invoice_key"]))
+        entered = "gross" if tables.settings.price_mode == "gross" else "net"
+        values.loc[~lined, entered] = None  # the user's own input stays as typed
+        values.loc[tables.invoices["due_date"].notna(), "due_date"] = None  # a typed due date stays
+        updates += _updates(table, values, places)
+    summary = computed.tax_summary
+    sheet = OutputSheet(
+        name="InvoiceTaxSummary",
+        columns=TAX_SUMMARY_COLUMNS,
+        rows=cell_rows(summary[list(TAX_SUMMARY_COLUMNS)]),
+        number_formats={"rate": "0.00%", "base": MONEY_FORMAT, "tax": MONEY_FORMAT},
+    )
+    return Changes(outputs=(sheet,), updates=tuple(updates), headers=tuple(headers))

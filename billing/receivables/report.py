@@ -1,0 +1,81 @@
+"""The receivables reports of a workbook as of a date, as output sheets: Aging (one row per
+customer and currency with its DSO, a totals row per currency last, the old buckets
+highlighted and a bar chart of the totals beside it) and Dunning (the overdue items)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import NamedTuple
+
+from billing.receivables.aging import ZERO, AgingRow, age, bucket_labels
+from billing.receivables.dso import DEFAULT_PERIOD_DAYS, dso_figures
+from billing.receivables.dunning import Overdue, dunning_list
+from billing.receivables.ledger import Ledger
+from billing.settings import Settings
+from billing.changes import BarChart, Highlight, OutputSheet
+
+MONEY = "#,##0.00"
+DATE = "yyyy-mm-dd"
+#: fills of the overdue buckets, oldest strongest: amber, orange, red
+_OLD_FILLS = ("FFEB9C", "F8CBAD", "FFC7CE")
+
+
+class Receivables(NamedTuple):
+    """Everything the receivables reports show as of one date."""
+
+    as_of: dt.date
+    labels: list[str]
+    rows: list[AgingRow]
+    dso: dict[tuple[str, str], Decimal | None]  # (customer, currency) -> DSO
+    dso_total: dict[str, Decimal | None]  # currency -> DSO over all customers
+    totals: dict[str, Decimal]  # currency -> open total
+    overdue: list[Overdue]
+
+
+def receivables(ledger: Ledger, settings: Settings, as_of: dt.date,
+                dso_days: int = DEFAULT_PERIOD_DAYS) -> Receivables:
+    """Age the ledger as of `as_of`, with DSO over the `dso_days` before it and the dunning list."""
+    bounds = settings.aging_buckets
+    rows = age(ledger.items, ledger.applied, ledger.received, as_of, bounds, settings.aging_basis)
+    by_customer, by_currency = dso_figures(rows, ledger.items, as_of, dso_days)
+    totals: dict[str, Decimal] = {}
+    for row in rows:
+        totals[row.currency] = totals.get(row.currency, ZERO) + row.total
+    return Receivables(as_of, bucket_labels(bounds), rows, by_customer, by_currency, totals,
+                       dunning_list(ledger, as_of, bounds))
+
+
+def aging_sheet(report: Receivables, names: dict[str, str]) -> OutputSheet:
+    """The Aging output sheet."""
+    labels, rows = report.labels, report.rows
+    body = [(r.customer_id or None, names.get(r.customer_id, "(payer not identified)"), r.currency,
+             *(r.buckets[label] for label in labels), r.unapplied, r.total, report.dso[(r.customer_id, r.currency)])
+            for r in rows]
+    currencies = sorted({r.currency for r in rows})
+    for currency in currencies:
+        mine = [r for r in rows if r.currency == currency]
+        body.append(("TOTAL", None, currency, *(sum((r.buckets[label] for r in mine), ZERO) for label in labels),
+                     sum((r.unapplied for r in mine), ZERO), report.totals[currency], report.dso_total[currency]))
+    money = {label: MONEY for label in (*labels, "unapplied", "total")}
+    overdue = labels[1:]
+    old = overdue[-len(_OLD_FILLS):] if len(overdue) > 1 else ()  # the first overdue bucket is not "old"
+    highlights = tuple(Highlight(label, fill) for label, fill in zip(old[::-1], _OLD_FILLS[::-1]))
+    chart = BarChart("Open receivables by age", tuple(labels), tuple(range(len(rows), len(body))), "currency") \
+        if rows else None
+    return OutputSheet("Aging", ("customer_id", "name", "currency", *labels, "unapplied", "total", "dso"), body,
+                       {**money, "dso": "0.0"}, highlights=highlights, chart=chart)
+
+
+def dunning_sheet(report: Receivables, names: dict[str, str], with_reminders: bool) -> OutputSheet:
+    """The Dunning output sheet: overdue items grouped by customer (`last_reminder` when the
+    Invoices sheet has that column)."""
+    columns = ("customer_id", "name", "currency", "invoice_no", "issue_date", "due_date", "days_past_due",
+               "open_amount", "level", "customer_level") + (("last_reminder",) if with_reminders else ())
+    body = [(o.customer_id, names.get(o.customer_id), o.currency, o.invoice_no, o.issue_date, o.due_date,
+             o.days_past_due, o.open_amount, o.level, o.customer_level) + ((o.last_reminder,) if with_reminders else ())
+            for o in report.overdue]
+    formats = {"issue_date": DATE, "due_date": DATE, "open_amount": MONEY, **({"last_reminder": DATE}
+                                                                             if with_reminders else {})}
+    return OutputSheet("Dunning", columns, body, formats,
+                       highlights=(Highlight("customer_level", _OLD_FILLS[-1], above=len(report.labels) - 2),))

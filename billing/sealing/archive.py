@@ -1,0 +1,223 @@
+"""The archive of sealed workbooks: write-once files, an index in the store, a hash chain.
+
+Each sealed workbook is stored byte for byte under its own SHA-256,
+`<archive>/<sha256[:2]>/<sha256>.xlsx` (or `.xlsm`), made read-only and never replaced: a
+second file with the same name is refused. The index (`archive_entries`, in the same store
+as the numbering registry) records period, customer and invoice ranges, workbook id,
+digests, when it was archived and how long it must be kept. Each entry's `entry_hash` is
+the SHA-256 of its fields (canonical JSON, `previous_hash` included), and `previous_hash`
+is the entry before it's hash (64 zeros for the first): editing, deleting or reordering
+an entry breaks the chain, and the head (`xlbilling archive head`) written down elsewhere
+shows whether entries were cut off the end. `check_archive` re-hashes all of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from billing.errors import BadFile
+from billing.sealing.record import canonical_json
+from billing.store import archive_entries, database_url
+
+ENV_ARCHIVE = "XLBILLING_ARCHIVE_DIR"
+GENESIS = "0" * 64
+_HASHED = tuple(c.name for c in archive_entries.columns if c.name != "entry_hash")
+
+
+class Entry(NamedTuple):
+    """One archived workbook as the index records it."""
+
+    seq: int
+    sha256: str
+    suffix: str
+    size: int
+    content_digest: str
+    workbook_id: str
+    period: str
+    first_customer: str | None
+    last_customer: str | None
+    first_invoice: str | None
+    last_invoice: str | None
+    original_name: str
+    key_id: str
+    sealed_at: str
+    archived_at: str
+    archived_by: str
+    retention_until: dt.date
+    previous_hash: str
+    entry_hash: str
+
+    def as_dict(self) -> dict:
+        """The entry as JSON-ready values."""
+        return {**self._asdict(), "retention_until": self.retention_until.isoformat()}
+
+
+class AlreadyArchived(BadFile):
+    """The archive already holds a file under this name; it is never replaced."""
+
+
+def archive_dir(option: str | os.PathLike | None = None, db_url: str | None = None) -> Path:
+    """The archive folder: the option, else `XLBILLING_ARCHIVE_DIR`, else `archive/` beside
+    the store's SQLite file (for a server store: in the user data folder)."""
+    if option:
+        return Path(option)
+    if os.environ.get(ENV_ARCHIVE):
+        return Path(os.environ[ENV_ARCHIVE])
+    url = make_url(database_url(db_url))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent / "archive"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("xlbilling", appauthor=False)) / "archive"
+
+
+def entry_hash(fields: dict) -> str:
+    """SHA-256 of an entry's canonical JSON (every field but `entry_hash`; dates in ISO form)."""
+    values = {name: fields[name] for name in _HASHED}
+    values["retention_until"] = values["retention_until"].isoformat()
+    return hashlib.sha256(canonical_json(values)).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def archived_path(root: Path, sha256: str, suffix: str) -> Path:
+    """Where the archive keeps the file with this SHA-256: `<root>/<sha256[:2]>/<sha256><suffix>`."""
+    return root / sha256[:2] / f"{sha256}{suffix}"
+
+
+def store_file(root: Path, source: Path, sha256: str, suffix: str) -> Path:
+    """Copy `source` into the archive under its SHA-256, read-only; refuse an existing name."""
+    dest = archived_path(root, sha256, suffix)
+    if dest.exists():
+        raise AlreadyArchived(f"{dest} is already in the archive; archived files are never replaced")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{sha256[:12]}.", suffix=".tmp", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        if file_sha256(tmp) != sha256:
+            raise BadFile(f"{source} changed while it was being archived")
+        os.chmod(tmp, 0o444)
+        try:
+            os.link(tmp, dest)  # atomic and never replaces: two sealers cannot overwrite each other
+        except FileExistsError:
+            raise AlreadyArchived(f"{dest} is already in the archive; archived files are never replaced") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (29 February becomes 28 February).
+
+    >>> add_years(dt.date(2024, 2, 29), 10)
+    datetime.date(2034, 2, 28)
+    """
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def record_entry(engine: Engine, fields: dict, retries: int = 20) -> Entry:
+    """Append an entry to the index, chained to the current head, in one transaction.
+
+    `fields` holds every column but `seq`, `previous_hash` and `entry_hash`. Two sealers at
+    once cannot both extend the same head (`previous_hash` is unique): the loser retries."""
+    for attempt in range(retries):
+        try:
+            with engine.begin() as conn:
+                head = conn.execute(select(archive_entries).order_by(archive_entries.c.seq.desc()).limit(1)).first()
+                values = {**fields, "seq": (head.seq + 1) if head else 1,
+                          "previous_hash": head.entry_hash if head else GENESIS}
+                values["entry_hash"] = entry_hash(values)
+                conn.execute(archive_entries.insert().values(**values))
+                return Entry(**{name: values[name] for name in Entry._fields})
+        except (IntegrityError, OperationalError):
+            if attempt == retries - 1 or find_entry(engine, fields["sha256"]) is not None:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def new_entry_fields(*, sha256: str, suffix: str, size: int, record: dict, original_name: str,
+                     retention_years: int, now: dt.datetime | None = None) -> dict:
+    """The index fields of a sealed workbook about to be archived."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    customers = record.get("customers") or {}
+    invoices = record.get("invoice_numbers") or {}
+    return {
+        "sha256": sha256, "suffix": suffix, "size": size, "content_digest": record["content_digest"],
+        "workbook_id": record["workbook_id"], "period": record["period"],
+        "first_customer": customers.get("first"), "last_customer": customers.get("last"),
+        "first_invoice": invoices.get("first"), "last_invoice": invoices.get("last"),
+        "original_name": original_name, "key_id": record["key_id"], "sealed_at": record["sealed_at"],
+        "archived_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "archived_by": getpass.getuser(),
+        "retention_until": add_years(now.date(), retention_years),
+    }
+
+
+def entries(engine: Engine) -> list[Entry]:
+    """Every index entry, in chain order."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(archive_entries).order_by(archive_entries.c.seq)).all()
+    return [_entry(row) for row in rows]
+
+
+def _entry(row) -> Entry:
+    return Entry(**{name: getattr(row, name) for name in Entry._fields})
+
+
+def find_entry(engine: Engine, key: str) -> Entry | None:
+    """The entry with this sequence number, SHA-256, or unambiguous SHA-256 prefix (≥ 8 digits)."""
+    column = archive_entries.c
+    if key.isdigit() and len(key) < 8:
+        condition = column.seq == int(key)
+    elif len(key) == 64:
+        condition = column.sha256 == key.lower()
+    elif len(key) >= 8:
+        condition = column.sha256.like(key.lower() + "%")
+    else:
+        return None
+    with engine.connect() as conn:
+        rows = conn.execute(select(archive_entries).where(condition).limit(2)).all()
+    if len(rows) != 1:
+        return None
+    return _entry(rows[0])
+
+
+def entries_of_workbook(engine: Engine, workbook_id: str) -> list[Entry]:
+    """The archived seals of one workbook, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(archive_entries).where(archive_entries.c.workbook_id == workbook_id)
+                            .order_by(archive_entries.c.seq)).all()
+    return [_entry(row) for row in rows]
+
+
+def head(engine: Engine) -> Entry | None:
+    """The last entry of the chain (None for an empty archive)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(archive_entries).order_by(archive_entries.c.seq.desc()).limit(1)).first()
+    return _entry(row) if row else None

@@ -1,0 +1,175 @@
+"""Sealing a validated workbook: sign its content, protect it, archive it.
+
+`seal_workbook` works on a workbook the caller has validated (`xlbilling seal` refuses an
+invalid one before anything is written). In one pass over the package it computes the
+canonical content digest and protects and deflates each sheet (in several processes for
+a big book), signs the record, writes the sealed workbook to a temporary file beside the original, stores that file in
+the archive and indexes it, and only then moves it into place and writes the record
+beside it as `PATH.seal.json`. A failure at any step leaves the original file as it was
+and nothing in the archive.
+
+A workbook with DDE formulas or links to other workbooks is refused (`Unsealable`, each
+place a finding: `billing.sealing.canonical.links`): its values come from outside what is sealed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import Engine
+
+from billing.sealing.archive import Entry, entries_of_workbook, file_sha256, new_entry_fields, record_entry, store_file
+from billing.atomic import write_bytes_atomically
+from billing.sealing.canonical import read_content
+from billing.sealing.canonical.links import Link
+from billing.errors import BadFile, Finding
+from billing.sealing.keys import SigningKey
+from billing.workbook.ooxml import Package
+from billing.sealing.sealed_package import property_value, protect_sheet, write_sealed
+from billing.sealing.record import build_record, canonical_json, number_range
+from billing.tables import Tables
+from billing.workbook.zipout import Deflated, deflate
+
+SUFFIXES = (".xlsx", ".xlsm")
+
+
+class SealFacts(NamedTuple):
+    """What the record says about the workbook's data, taken from its validated tables."""
+
+    workbook_id: str
+    period: str
+    invoice_numbers: dict | None
+    credit_note_numbers: dict | None
+    customers: dict | None
+    retention_years: int
+
+
+class Unsealable(BadFile):
+    """The workbook takes values from outside itself (DDE, other workbooks): nothing was sealed."""
+
+    def __init__(self, links: tuple[Link, ...]):
+        self.links = links
+        first = links[0]
+        super().__init__(f"{first.cell}: {first.message}; a workbook with DDE formulas or links to other "
+                         "workbooks is not sealed")
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Each place as an error finding."""
+        return tuple(Finding("error", link.cell, link.rule, f"{link.message}; a workbook with DDE formulas or "
+                                                             "links to other workbooks is not sealed")
+                     for link in self.links)
+
+
+class SealResult(NamedTuple):
+    """A sealed workbook: where it is, its record, its archive entry."""
+
+    path: Path
+    sidecar: Path
+    sha256: str  # of the sealed file: its name in the archive
+    record: dict
+    entry: Entry
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where the record is written beside the workbook: `NAME.xlsx.seal.json`."""
+    return path.with_name(path.name + ".seal.json")
+
+
+def seal_facts(tables: Tables, period: str | None = None) -> SealFacts:
+    """Workbook id, period (default: the month of the latest issue date) and number ranges."""
+    settings = tables.settings
+    if not settings.workbook_id:
+        raise BadFile("Settings has no workbook_id: a seal names the workbook it seals (run `xlbilling number` "
+                      "or enter a UUID in Settings)")
+    invoices = tables.invoices
+    kinds = invoices["kind"].tolist()
+    numbers = invoices["invoice_no"].tolist()
+    if period is None:
+        dates = [d for d in invoices["issue_date"].tolist() if d is not None]
+        period = (max(dates) if dates else dt.date.today()).strftime("%Y-%m")
+    return SealFacts(
+        settings.workbook_id, period,
+        number_range(n for n, k in zip(numbers, kinds) if k != "credit_note"),
+        number_range(n for n, k in zip(numbers, kinds) if k == "credit_note"),
+        number_range(invoices["customer_id"].tolist()),
+        settings.retention_years,
+    )
+
+
+def seal_workbook(path: Path, facts: SealFacts, *, engine: Engine, archive_root: Path, signing_key: SigningKey,
+                  sealer: str | None = None, validated_sha256: str | None = None,
+                  now: dt.datetime | None = None, version: int | None = None) -> SealResult:
+    """Seal the workbook at `path` in place, archive it and write `PATH.seal.json`.
+
+    `validated_sha256`: the file's SHA-256 when it was validated; if the file changed since,
+    nothing is sealed. `version`: the canonical form (default: the current one)."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise BadFile(f"{path}: only .xlsx and .xlsm workbooks can be sealed")
+    source_sha256 = file_sha256(path)
+    if validated_sha256 is not None and source_sha256 != validated_sha256:
+        raise BadFile(f"{path} changed while it was being validated; nothing was sealed")
+    now = now or dt.datetime.now(dt.timezone.utc)
+    previous = entries_of_workbook(engine, facts.workbook_id)
+    # the bytes validation read passed the safety gate then: unchanged, they need not pass again
+    with Package(path, checked=source_sha256 == validated_sha256) as pkg:
+        # each worksheet is protected and deflated in the same job that reads its cells
+        reading = read_content(pkg, also=_protected, version=version)
+        if reading.links:
+            raise Unsealable(reading.links)
+        content, protected = reading.content, reading.extra
+        record = build_record(
+            content, file_sha256=source_sha256, workbook_id=facts.workbook_id, period=facts.period,
+            invoice_numbers=facts.invoice_numbers, credit_note_numbers=facts.credit_note_numbers,
+            customers=facts.customers, sealed_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            sealer=sealer or getpass.getuser(), signing_key=signing_key,
+            previous_digest=previous[-1].content_digest if previous else None)
+        record_text = canonical_json(record).decode("utf-8")
+        tmp = _temporary(path)
+        try:
+            with open(tmp, "wb") as out:
+                write_sealed(pkg, out, protected, record_text, property_value(record))
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    try:
+        sha256 = file_sha256(tmp)
+        archived = store_file(archive_root, tmp, sha256, suffix)
+        try:
+            entry = record_entry(engine, new_entry_fields(
+                sha256=sha256, suffix=suffix, size=tmp.stat().st_size, record=record, original_name=path.name,
+                retention_years=facts.retention_years, now=now))
+        except BaseException:
+            os.chmod(archived, 0o600)  # ours, made a moment ago: the index never saw it
+            archived.unlink(missing_ok=True)
+            raise
+        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    sidecar = sidecar_path(path)
+    write_text_atomically(sidecar, record_text + "\n")
+    return SealResult(path, sidecar, sha256, record, entry)
+
+
+def _protected(xml: bytes, part: str) -> Deflated:
+    return deflate(protect_sheet(xml, part))
+
+
+def _temporary(path: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sealing", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write a small text file (UTF-8, LF) through a temporary file in the same folder."""
+    write_bytes_atomically(path, text.encode("utf-8"), mode=0o644)

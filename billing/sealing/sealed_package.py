@@ -1,0 +1,254 @@
+"""The sealed workbook as a package: what the seal writes into it, and reads back out.
+
+Sealing rewrites the package part by part (`billing.workbook.zipout`): every worksheet gets a
+`<sheetProtection>` and the workbook a `<workbookProtection lockStructure="1">` — a
+courtesy against slips, not the security (the signature is) — the signed record goes into
+cell A1 of a very-hidden sheet `_seal` and, shortened, into the custom document property
+`xlbilling_seal`. All other parts are copied byte for byte.
+
+A big sheet's XML is not re-parsed to add its protection: the `<sheetData>` is cut out,
+the small rest is edited with lxml and the cells are spliced back in, so the work is one
+deflate per sheet (done by the seal in the same job that reads the sheet's cells).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import uuid
+from typing import NamedTuple
+
+from lxml import etree
+
+from billing.sealing.canonical import SEAL_SHEET
+from billing.sealing.canonical.cells import string_text
+from billing.sealing.canonical.parts import SharedStrings
+from billing.workbook.ooxml import CONTENT_TYPES, MAIN, PKG_REL, REL_NS, Package, local, parse_xml
+from billing.workbook.zipout import Deflated, ZipOut, deflate
+
+PROPERTY = "xlbilling_seal"
+SEAL_PART = "xl/worksheets/xlbilling-seal.xml"
+SEAL_REL_ID = "rIdXlbillingSeal"
+WORKSHEET_TYPE = f"{REL_NS}/worksheet"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CUSTOM_PART = "docProps/custom.xml"
+CUSTOM_TYPE = f"{REL_NS}/custom-properties"
+CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+NOTE = ("This workbook is sealed by xlbilling. Cell A1 holds the signed seal record; "
+        "check the workbook with: xlbilling verify FILE")
+#: CT_Worksheet's children that come before sheetProtection (ECMA-376 Part 1, §18.3.1.99)
+_BEFORE_PROTECTION = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr")
+_SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b[^>]*?(/?)>")
+_DECLARED = re.compile(rb"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']*)[\"']")
+
+
+class Embedded(NamedTuple):
+    """What a workbook carries of a seal: the record text (A1 of `_seal`) and the property."""
+
+    record: str | None
+    property: str | None
+
+
+def _serialize(root) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _insert_protection(root) -> None:
+    ns = etree.QName(root).namespace or MAIN
+    for old in [c for c in root if local(c.tag) == "sheetProtection"]:
+        root.remove(old)
+    position = 0
+    for index, child in enumerate(root):
+        if local(child.tag) in _BEFORE_PROTECTION:
+            position = index + 1
+    root.insert(position, etree.Element(f"{{{ns}}}sheetProtection", sheet="1", objects="1", scenarios="1"))
+
+
+def protect_sheet(xml: bytes, part: str) -> bytes:
+    """A worksheet's XML with its sheet protection on."""
+    declared = _DECLARED.match(xml)
+    plain = (xml[:2] not in (b"\xff\xfe", b"\xfe\xff") and b"<!--" not in xml and b"<![CDATA[" not in xml
+             and (declared is None or declared.group(1).lower() in (b"utf-8", b"utf8")))
+    found = _SHEET_DATA.search(xml) if plain else None
+    if found is not None and not found.group(2):
+        close = b"</" + (found.group(1) + b":" if found.group(1) else b"") + b"sheetData>"
+        end = xml.rfind(close)
+        if end > found.end():
+            marker = f"xlbilling-cells-{uuid.uuid4().hex}".encode()
+            root = parse_xml(xml[:found.end()] + marker + xml[end:], part)
+            _insert_protection(root)
+            before, hit, after = _serialize(root).partition(marker)
+            if hit:
+                return before + xml[found.end():end] + after
+    root = parse_xml(xml, part)
+    _insert_protection(root)
+    return _serialize(root)
+
+
+def _workbook(pkg: Package, book_part: str, seal_rel: str | None) -> bytes:
+    root = pkg.xml(book_part)
+    ns = etree.QName(root).namespace or MAIN
+    for old in [c for c in root if local(c.tag) == "workbookProtection"]:
+        root.remove(old)
+    names = [local(c.tag) for c in root]
+    position = names.index("bookViews") if "bookViews" in names else names.index("sheets") if "sheets" in names else 0
+    root.insert(position, etree.Element(f"{{{ns}}}workbookProtection", lockStructure="1"))
+    sheets = next(c for c in root if local(c.tag) == "sheets")
+    seal = [s for s in sheets if local(s.tag) == "sheet" and s.get("name") == SEAL_SHEET]
+    if seal:
+        seal[0].set("state", "veryHidden")
+    else:
+        ids = [int(s.get("sheetId")) for s in sheets if (s.get("sheetId") or "").isdigit()]
+        element = etree.SubElement(sheets, f"{{{ns}}}sheet", name=SEAL_SHEET, sheetId=str(max(ids, default=0) + 1),
+                                   state="veryHidden")
+        element.set(f"{{{_id_namespace(sheets)}}}id", seal_rel)
+    return _serialize(root)
+
+
+def _id_namespace(sheets) -> str:
+    """The namespace the other sheets' `r:id` is in (transitional or strict)."""
+    for sheet in sheets:
+        for key in sheet.attrib:
+            name = etree.QName(key)
+            if name.localname == "id" and name.namespace:
+                return name.namespace
+    return REL_NS
+
+
+def _seal_sheet(record: str) -> bytes:
+    root = etree.Element(f"{{{MAIN}}}worksheet", nsmap={None: MAIN})
+    data = etree.SubElement(root, f"{{{MAIN}}}sheetData")
+    for number, text in ((1, record), (2, NOTE)):
+        row = etree.SubElement(data, f"{{{MAIN}}}row", r=str(number))
+        cell = etree.SubElement(row, f"{{{MAIN}}}c", r=f"A{number}", t="inlineStr")
+        etree.SubElement(etree.SubElement(cell, f"{{{MAIN}}}is"), f"{{{MAIN}}}t").text = text
+    etree.SubElement(root, f"{{{MAIN}}}sheetProtection", sheet="1", objects="1", scenarios="1")
+    return _serialize(root)
+
+
+def _with_relationship(pkg: Package, rels_part: str, rel_id: str, rel_type: str, target: str) -> bytes:
+    if pkg.has(rels_part):
+        root = pkg.xml(rels_part)
+    else:
+        root = etree.Element(f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL})
+    if not any(r.get("Id") == rel_id for r in root):
+        etree.SubElement(root, f"{{{PKG_REL}}}Relationship", Id=rel_id, Type=rel_type, Target=target)
+    return _serialize(root)
+
+
+def _with_overrides(pkg: Package, overrides: dict[str, str]) -> bytes:
+    root = pkg.xml(CONTENT_TYPES)
+    present = {o.get("PartName") for o in root if local(o.tag) == "Override"}
+    for part, content_type in overrides.items():
+        if "/" + part not in present:
+            etree.SubElement(root, f"{{{CT_NS}}}Override", PartName="/" + part, ContentType=content_type)
+    return _serialize(root)
+
+
+def custom_part(pkg: Package) -> str | None:
+    """The package's custom document properties part, if it has one."""
+    for rel_type, target in pkg.relationships("").values():
+        if rel_type.endswith("/custom-properties") and pkg.has(target):
+            return target
+    return None
+
+
+def _custom_properties(pkg: Package, part: str | None, value: str) -> bytes:
+    if part is not None:
+        root = pkg.xml(part)
+    else:
+        root = etree.Element(f"{{{CUSTOM_NS}}}Properties", nsmap={None: CUSTOM_NS, "vt": VT_NS})
+    for old in [p for p in root if p.get("name") == PROPERTY]:
+        root.remove(old)
+    pids = [int(p.get("pid")) for p in root if (p.get("pid") or "").isdigit()]
+    prop = etree.SubElement(root, f"{{{CUSTOM_NS}}}property", fmtid=_FMTID, pid=str(max(pids + [1]) + 1),
+                            name=PROPERTY)
+    etree.SubElement(prop, f"{{{VT_NS}}}lpwstr").text = value
+    return _serialize(root)
+
+
+def write_sealed(pkg: Package, out, protected: dict[str, Deflated], record: str, property_value: str) -> None:
+    """Write the sealed package to the binary file `out`; `protected`: every worksheet but
+    `_seal`, protected and deflated, by part."""
+    book_part = pkg.workbook_part()
+    entries = pkg.sheets()
+    existing = next((e for e in entries if e.name == SEAL_SHEET and e.part), None)
+    book_rels = posixpath.join(posixpath.dirname(book_part), "_rels", posixpath.basename(book_part) + ".rels")
+    seal_part, seal_rel = (existing.part, existing.rel_id) if existing else (_free_part(pkg), SEAL_REL_ID)
+    seal_target = posixpath.relpath(seal_part, posixpath.dirname(book_part))
+    changed: dict[str, bytes | Deflated] = dict(protected)
+    changed[book_part] = _workbook(pkg, book_part, seal_rel)
+    changed[seal_part] = _seal_sheet(record)
+    props = custom_part(pkg)
+    changed[props or CUSTOM_PART] = _custom_properties(pkg, props, property_value)
+    changed[CONTENT_TYPES] = _with_overrides(pkg, {seal_part: WORKSHEET_CT, props or CUSTOM_PART: CUSTOM_CT})
+    if not existing:
+        changed[book_rels] = _with_relationship(pkg, book_rels, seal_rel, WORKSHEET_TYPE, seal_target)
+    if props is None:
+        changed["_rels/.rels"] = _with_relationship(pkg, "_rels/.rels", "rIdXlbillingProps", CUSTOM_TYPE,
+                                                    CUSTOM_PART)
+    zip_out = ZipOut(out)
+    with open(pkg.path, "rb") as source:
+        for info in pkg.infos:
+            part = changed.pop(info.filename, None)
+            if part is None:
+                zip_out.copy(source, info)
+            else:
+                zip_out.add(info.filename, part if isinstance(part, Deflated) else deflate(part))
+    for name, part in changed.items():  # parts the package did not have
+        zip_out.add(name, part if isinstance(part, Deflated) else deflate(part))
+    zip_out.close()
+
+
+def _free_part(pkg: Package) -> str:
+    part, number = SEAL_PART, 1
+    while pkg.has(part):
+        number += 1
+        part = f"xl/worksheets/xlbilling-seal{number}.xml"
+    return part
+
+
+def read_embedded(pkg: Package) -> Embedded:
+    """The seal a workbook carries, if any (the record as text, not yet checked)."""
+    book_part = pkg.workbook_part()
+    record = None
+    entry = next((e for e in pkg.sheets() if e.name == SEAL_SHEET and e.part), None)
+    if entry is not None:
+        record = _cell_a1(pkg, entry.part, book_part)
+    prop = None
+    props = custom_part(pkg)
+    if props is not None:
+        for p in pkg.xml(props):
+            if p.get("name") == PROPERTY:
+                prop = "".join(p.itertext())
+    return Embedded(record, prop)
+
+
+def _cell_a1(pkg: Package, part: str, book_part: str) -> str | None:
+    """The text of cell A1 of a sheet (inline or shared string), None if it has none."""
+    for element in pkg.xml(part).iter(f"{{{MAIN}}}c", "{http://purl.oclc.org/ooxml/spreadsheetml/main}c"):
+        if (element.get("r") or "").upper() != "A1":
+            continue
+        kind = element.get("t")
+        for child in element:
+            if local(child.tag) == "is":
+                return string_text(child)
+            if local(child.tag) == "v" and kind in ("s", "str"):
+                text = child.text or ""
+                if kind == "str":
+                    return text
+                strings = SharedStrings(pkg, book_part)
+                return strings.texts[int(text)] if text.isdigit() and int(text) < len(strings) else None
+        return None
+    return None
+
+
+def property_value(record: dict) -> str:
+    """The short form of the record kept as a document property (Excel shows up to 255 characters)."""
+    return json.dumps({"content_digest": record["content_digest"], "key_id": record["key_id"],
+                       "sealed_at": record["sealed_at"]}, sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,177 @@
+"""Verifying a sealed workbook: is it the one that was sealed, and if not, what changed?
+
+1. The record is read from the workbook (cell A1 of the very-hidden `_seal` sheet), else
+   from `PATH.seal.json` beside it, or from the file given.
+2. Its signature is checked with the public key, and its content digest against its own
+   sheet list (`seal_record`). A record that was edited fails here.
+3. The workbook's canonical content is computed afresh and compared with the record. Equal
+   digests: intact, whatever program saved the file since.
+   The content is computed in the canonical form the record names (`/1` seals made before
+   `/2` still verify by the `/1` rules).
+4. With the archive reachable, the archived original is found by the file's SHA-256 (the
+   very bytes sealed), else by workbook id and content digest, re-hashed, and compared cell
+   by cell (and name by name); without it, the per-sheet digests of the record still tell
+   which sheets changed, were added, removed or renamed.
+5. With the archive index reachable, a seal is **superseded** when the index holds a later
+   seal of the same workbook (`workbook_id`) for the same `period`: an older sealed copy
+   presented again is not the seal that counts, and verify says which entry is (exit 1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import Engine
+
+from billing.sealing.archive import Entry, archived_path, entries_of_workbook, file_sha256, find_entry
+from billing.sealing.canonical import Content, read_content, read_names, read_sheets
+from billing.sealing.diff import Diff, diff_contents, sheet_level_diff, sheets_to_read
+from billing.errors import BadFile
+from billing.workbook.ooxml import Package
+from billing.sealing.seal import sidecar_path
+from billing.sealing.sealed_package import read_embedded
+from billing.sealing.record import (RecordError, manifest_problems, parse_record, record_content, record_version,
+                                 signature_problems)
+
+
+class Original(NamedTuple):
+    """What the archive says about the sealed original."""
+
+    status: str  # identical (the very bytes archived), found, altered, not_found, unreachable
+    entry: Entry | None
+    message: str
+
+
+class Report(NamedTuple):
+    """What verification found."""
+
+    sealed: bool
+    intact: bool
+    record: dict | None
+    problems: tuple[str, ...]  # why the workbook is not intact (signature, record, content)
+    content: Content | None
+    diff: Diff | None
+    original: Original
+    sha256: str
+    superseded_by: Entry | None = None  # a later seal of the same workbook and period in the archive
+
+    @property
+    def changed_cells(self) -> list[str]:
+        """`Sheet!A1` of every changed cell (known only from a comparison with the original)."""
+        return [c.cell for c in self.diff.cells] if self.diff else []
+
+
+def verify_workbook(path: Path, public_key, *, engine: Engine | None = None, archive_root: Path | None = None,
+                    record_file: Path | None = None) -> Report:
+    """Check the workbook at `path` against its seal (and its archived original when reachable)."""
+    sha256 = file_sha256(path)
+    problems: list[str] = []
+    with Package(path) as pkg:
+        embedded = read_embedded(pkg)
+        text = _record_text(path, embedded.record, record_file, problems)
+        record, record_error = None, None
+        if text is not None:
+            try:
+                record = parse_record(text)
+            except RecordError as exc:
+                record_error = str(exc)
+        # the content in the form the record was sealed in (the current one when there is none)
+        reading = read_content(pkg, version=record_version(record) if record else None)
+    content = reading.content
+    unreachable = Original("unreachable", None, "the archive was not consulted")
+    if text is None:
+        return Report(False, False, None, ("the workbook carries no seal (no _seal sheet and no .seal.json "
+                                           "beside it)",), content, None, unreachable, sha256)
+    if record is None:
+        return Report(True, False, None, (record_error,), content, None, unreachable, sha256)
+    problems += signature_problems(record, public_key)
+    problems += manifest_problems(record)
+    if embedded.property is not None and record["content_digest"] not in embedded.property:
+        problems.append("the seal's document property names another content digest than the record")
+    sealed = record_content(record)
+    if content.digest != sealed.digest:
+        problems.append("the content differs from what was sealed")
+    original, stored = _original(engine, archive_root, record, sha256, path.suffix.lower())
+    if stored is not None and content.digest != sealed.digest:
+        old_names, new_names = sheets_to_read(sealed, content)  # the changed sheets, cell by cell
+        with Package(stored) as pkg:  # through the gate too: the archive folder could have been tampered with
+            old_parts = read_sheets(pkg, old_names, sealed.version)
+            old_defined = read_names(pkg)
+        with Package(path, checked=True) as pkg:
+            new_parts = read_sheets(pkg, new_names, sealed.version)
+        diff = diff_contents(sealed, old_parts, content, new_parts, old_defined, reading.names)
+        original = original._replace(message=f"compared cell by cell with {original.message}")
+    else:
+        diff = sheet_level_diff(sealed, content)
+        if stored is not None:
+            original = original._replace(message=f"{original.message} holds the same content, but the file's bytes "
+                                                 "differ: it was saved again since (harmless)")
+    later = later_seal(engine, record, sha256) if engine is not None else None
+    if later is not None:
+        problems.append(f"superseded: archive entry {later.seq} (sealed {later.sealed_at}) is a later seal of this "
+                        f"workbook for {record['period']}")
+    return Report(True, not problems, record, tuple(problems), content, diff, original, sha256, later)
+
+
+def later_seal(engine: Engine, record: dict, sha256: str) -> Entry | None:
+    """The latest archived seal of the same workbook and period made after this one, if any.
+
+    "Same workbook and period": the index's `workbook_id` and `period` equal the record's.
+    This seal's own entry is the one archived with these very bytes, else (a copy saved
+    again since) the last with the record's content digest, sealing time and key; without
+    an entry of its own, every entry sealed later than the record says counts as later."""
+    same = [e for e in entries_of_workbook(engine, record["workbook_id"]) if e.period == record["period"]]
+    own = next((e for e in same if e.sha256 == sha256), None)
+    if own is None:
+        own = next((e for e in reversed(same) if (e.content_digest, e.sealed_at, e.key_id)
+                    == (record["content_digest"], record["sealed_at"], record["key_id"])), None)
+    later = [e for e in same if (e.seq > own.seq if own is not None else e.sealed_at > record["sealed_at"])]
+    return later[-1] if later else None
+
+
+def _record_text(path: Path, embedded: str | None, record_file: Path | None, problems: list[str]) -> str | None:
+    if record_file is not None:
+        try:
+            return record_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadFile(f"cannot read the seal record {record_file}: {exc}") from None
+    beside = sidecar_path(path)
+    if beside.is_file():
+        try:
+            sidecar = beside.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            sidecar = None
+        if embedded is None:
+            return sidecar
+        if sidecar is not None and sidecar != embedded.strip():
+            problems.append(f"the record in {beside.name} differs from the one inside the workbook")
+    return embedded.strip() if embedded is not None else None
+
+
+def _original(engine: Engine | None, root: Path | None, record: dict, sha256: str,
+              suffix: str) -> tuple[Original, Path | None]:
+    """What the archive holds of this seal, and the archived original's path when it is
+    sound and not byte for byte this file (then it is worth comparing with)."""
+    if root is None:
+        return Original("unreachable", None, "the archive was not consulted"), None
+    same_bytes = archived_path(root, sha256, suffix)  # content-addressed: found without the index
+    entry = find_entry(engine, sha256) if engine is not None else None
+    if entry is None and same_bytes.is_file() and file_sha256(same_bytes) == sha256:
+        return Original("identical", None, f"byte for byte the archived file {same_bytes.name}"), None
+    if engine is None:
+        return Original("not_found", None, "no index to find the archived original by"), None
+    if entry is None or entry.content_digest != record["content_digest"]:
+        entry = next((e for e in reversed(entries_of_workbook(engine, record["workbook_id"]))
+                      if e.content_digest == record["content_digest"]), None)
+    if entry is None:
+        return Original("not_found", None, "the archive holds no seal of this workbook with this digest"), None
+    stored = archived_path(root, entry.sha256, entry.suffix)
+    if not stored.is_file():
+        return Original("altered", entry, f"archive entry {entry.seq}: its file {stored} is missing"), None
+    if file_sha256(stored) != entry.sha256:
+        return Original("altered", entry, f"archive entry {entry.seq}: its file was altered or swapped; "
+                                          "it cannot be compared with"), None
+    if entry.sha256 == sha256:
+        return Original("identical", entry, f"byte for byte archive entry {entry.seq}"), None
+    return Original("found", entry, f"archive entry {entry.seq}"), stored
