@@ -1,8 +1,8 @@
 """The store: one database for the numbering registry, voids and the archive index.
 
 An embedded SQLite file by default (in the user's data directory), PostgreSQL for teams,
-selected by an SQLAlchemy URL: `--db URL`, else `XLBILLING_DATABASE_URL`. The schema is
-explicit and versioned (`MIGRATIONS`, applied in order and recorded in
+selected by an SQLAlchemy URL: `--db URL`, else `XLBILLING_DATABASE_URL` (`billing.config`).
+The schema is explicit and versioned (`MIGRATIONS`, applied in order and recorded in
 `schema_version`), so an older store is brought up to date when it is opened.
 
 SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
@@ -13,11 +13,8 @@ locking over SMB/NFS is unreliable); a team points everyone at one PostgreSQL in
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Callable
 
-from platformdirs import user_data_dir
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -38,9 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from billing.config import database_url
 from billing.errors import BadFile
-
-ENV_URL = "XLBILLING_DATABASE_URL"
 
 metadata = MetaData()
 
@@ -124,17 +120,6 @@ def _v2(conn) -> None:
 
 #: Schema migrations: version number → the step that brings the store to it.
 MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2}
-
-
-def default_url() -> str:
-    """The embedded store: an SQLite file in the user's data directory."""
-    folder = Path(user_data_dir("xlbilling", appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'xlbilling.sqlite'}"
-
-
-def database_url(url: str | None = None) -> str:
-    return url or os.environ.get(ENV_URL) or default_url()
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -19,6 +19,7 @@ from typing import Callable, Iterator, Optional
 import typer
 from rich.console import Console
 
+from billing import config
 from billing.errors import BadFile, Finding
 
 app = typer.Typer(
@@ -620,8 +621,8 @@ def demo(
         leftover.unlink(missing_ok=True)
     shutil.rmtree(folder / "archive", ignore_errors=True)
     store = f"sqlite:///{folder / 'store.db'}"
-    os.environ.setdefault("XLBILLING_ARCHIVE_DIR", str(folder / "archive"))
-    os.environ.setdefault("XLBILLING_KEY_FILE", str(folder / "keys" / "signing-key.pem"))
+    os.environ.setdefault(config.ENV_ARCHIVE_DIR, str(folder / "archive"))
+    os.environ.setdefault(config.ENV_KEY_FILE, str(folder / "keys" / "signing-key.pem"))
     with working("Creating the sample workbook and bank statements", quiet=False):
         files = prepare_demo(folder, invoices)
     err.print(f"Sample workbook: {files.workbook}")
@@ -696,7 +697,7 @@ def main(argv: Optional[list[str]] = None) -> None:
             # exception classes are not public, their interface is)
             err.print(f"xlbilling: {' '.join(exc.format_message().split())}", markup=False)
             code = 2
-        elif os.environ.get("XLBILLING_DEBUG"):
+        elif config.debug():
             raise
         else:  # a bug: still one line for the user, the traceback on request
             err.print(f"xlbilling: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"

@@ -81,6 +81,7 @@ def archive_get(entry_id: str = typer.Argument(..., help="Entry number or SHA-25
                 force: bool = typer.Option(False, "--force", help="Replace an existing file."),
                 db: Optional[str] = DbOption, archive: Optional[Path] = ArchiveOption) -> None:
     """Copy an archived workbook out of the archive (its SHA-256 checked)."""
+    from billing.atomic import write_atomically
     from billing.sealing.archive import archived_path, file_sha256
 
     engine, root = _store_and_root(db, archive)
@@ -92,10 +93,7 @@ def archive_get(entry_id: str = typer.Argument(..., help="Entry number or SHA-25
         raise BadFile(f"archive entry {entry.seq}: its file {stored} was altered; run xlbilling archive check")
     if out.exists() and not force:
         raise BadFile(f"{out} already exists; use --force to replace it")
-    tmp = out.with_name(f".{out.name}.tmp")
-    shutil.copyfile(stored, tmp)
-    tmp.chmod(0o644)
-    tmp.replace(out)
+    write_atomically(out, lambda tmp: shutil.copyfile(stored, tmp), mode=0o644)
     err.print(f"Wrote archive entry {entry.seq} ({entry.original_name}, {entry.period}) to {out}", markup=False)
 
 

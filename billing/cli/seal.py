@@ -198,7 +198,7 @@ def keys_export_public(
 ) -> None:
     """Print (or write) the public key recipients verify sealed workbooks with."""
     from billing.sealing.keys import load_key, public_pem
-    from billing.sealing.seal import write_text_atomically
+    from billing.atomic import write_text_atomically
 
     signing_key = load_key(key)
     pem = public_pem(signing_key.public).decode("ascii")

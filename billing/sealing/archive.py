@@ -16,22 +16,20 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
-import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import Engine, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from billing.atomic import publish_new
+from billing.config import archive_dir  # noqa: F401 (where the archive is: callers ask here)
 from billing.errors import BadFile
 from billing.sealing.record import canonical_json
-from billing.store import archive_entries, database_url
+from billing.store import archive_entries
 
-ENV_ARCHIVE = "XLBILLING_ARCHIVE_DIR"
 GENESIS = "0" * 64
 _HASHED = tuple(c.name for c in archive_entries.columns if c.name != "entry_hash")
 
@@ -68,21 +66,6 @@ class AlreadyArchived(BadFile):
     """The archive already holds a file under this name; it is never replaced."""
 
 
-def archive_dir(option: str | os.PathLike | None = None, db_url: str | None = None) -> Path:
-    """The archive folder: the option, else `XLBILLING_ARCHIVE_DIR`, else `archive/` beside
-    the store's SQLite file (for a server store: in the user data folder)."""
-    if option:
-        return Path(option)
-    if os.environ.get(ENV_ARCHIVE):
-        return Path(os.environ[ENV_ARCHIVE])
-    url = make_url(database_url(db_url))
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).resolve().parent / "archive"
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("xlbilling", appauthor=False)) / "archive"
-
-
 def entry_hash(fields: dict) -> str:
     """SHA-256 of an entry's canonical JSON (every field but `entry_hash`; dates in ISO form)."""
     values = {name: fields[name] for name in _HASHED}
@@ -110,22 +93,16 @@ def store_file(root: Path, source: Path, sha256: str, suffix: str) -> Path:
     if dest.exists():
         raise AlreadyArchived(f"{dest} is already in the archive; archived files are never replaced")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{sha256[:12]}.", suffix=".tmp", dir=dest.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
+
+    def copy(tmp: Path) -> None:
+        shutil.copyfile(source, tmp)
         if file_sha256(tmp) != sha256:
             raise BadFile(f"{source} changed while it was being archived")
-        os.chmod(tmp, 0o444)
-        try:
-            os.link(tmp, dest)  # atomic and never replaces: two sealers cannot overwrite each other
-        except FileExistsError:
-            raise AlreadyArchived(f"{dest} is already in the archive; archived files are never replaced") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    try:
+        publish_new(dest, copy, mode=0o444)  # never replaces: two sealers cannot overwrite each other
+    except FileExistsError:
+        raise AlreadyArchived(f"{dest} is already in the archive; archived files are never replaced") from None
     return dest
 
 

@@ -12,18 +12,16 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from platformdirs import user_data_dir
 
+from billing.atomic import publish_new
+from billing.config import key_path
 from billing.errors import BadFile
-
-ENV_KEY = "XLBILLING_KEY_FILE"
 
 
 class SigningKey(NamedTuple):
@@ -37,15 +35,6 @@ class SigningKey(NamedTuple):
     def public(self) -> Ed25519PublicKey:
         """The public key recipients verify with."""
         return self.private.public_key()
-
-
-def key_path(path: str | os.PathLike | None = None) -> Path:
-    """Where the private key lives: the option, else `XLBILLING_KEY_FILE`, else the data dir."""
-    if path:
-        return Path(path)
-    if os.environ.get(ENV_KEY):
-        return Path(os.environ[ENV_KEY])
-    return Path(user_data_dir("xlbilling", appauthor=False)) / "keys" / "signing-key.pem"
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -68,19 +57,12 @@ def init_key(path: str | os.PathLike | None = None) -> tuple[SigningKey, bool]:
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-    fd, tmp = tempfile.mkstemp(prefix=".signing-key.", dir=target.parent)  # mkstemp: mode 0600
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, target)  # never replaces a key another process made meanwhile
-        except FileExistsError:
-            return load_key(target), False
-    finally:
-        os.unlink(tmp)
+        # the temporary file is 0600 from its first byte; never replaces a key another
+        # process made meanwhile
+        publish_new(target, lambda tmp: tmp.write_bytes(pem), mode=0o600)
+    except FileExistsError:
+        return load_key(target), False
     return SigningKey(private, key_id(private.public_key()), target), True
 
 

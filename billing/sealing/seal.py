@@ -17,15 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-import stat
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import Engine
 
 from billing.sealing.archive import Entry, entries_of_workbook, file_sha256, new_entry_fields, record_entry, store_file
-from billing.atomic import write_bytes_atomically
+from billing.atomic import staged, write_text_atomically
 from billing.sealing.canonical import read_content
 from billing.sealing.canonical.links import Link
 from billing.errors import BadFile, Finding
@@ -117,30 +115,25 @@ def seal_workbook(path: Path, facts: SealFacts, *, engine: Engine, archive_root:
         raise BadFile(f"{path} changed while it was being validated; nothing was sealed")
     now = now or dt.datetime.now(dt.timezone.utc)
     previous = entries_of_workbook(engine, facts.workbook_id)
-    # the bytes validation read passed the safety gate then: unchanged, they need not pass again
-    with Package(path, checked=source_sha256 == validated_sha256) as pkg:
-        # each worksheet is protected and deflated in the same job that reads its cells
-        reading = read_content(pkg, also=_protected, version=version)
-        if reading.links:
-            raise Unsealable(reading.links)
-        content, protected = reading.content, reading.extra
-        record = build_record(
-            content, file_sha256=source_sha256, workbook_id=facts.workbook_id, period=facts.period,
-            invoice_numbers=facts.invoice_numbers, credit_note_numbers=facts.credit_note_numbers,
-            customers=facts.customers, sealed_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            sealer=sealer or getpass.getuser(), signing_key=signing_key,
-            previous_digest=previous[-1].content_digest if previous else None)
-        record_text = canonical_json(record).decode("utf-8")
-        tmp = _temporary(path)
-        try:
-            with open(tmp, "wb") as out:
-                write_sealed(pkg, out, protected, record_text, property_value(record))
-                out.flush()
-                os.fsync(out.fileno())
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    try:
+    # the sealed file is staged beside the original and replaces it only once it is archived
+    # and indexed; the original keeps its place (and its permissions) if anything fails
+    with staged(path, suffix=".sealing") as sealed:
+        # the bytes validation read passed the safety gate then: unchanged, they need not pass again
+        with Package(path, checked=source_sha256 == validated_sha256) as pkg:
+            # each worksheet is protected and deflated in the same job that reads its cells
+            reading = read_content(pkg, also=_protected, version=version)
+            if reading.links:
+                raise Unsealable(reading.links)
+            content, protected = reading.content, reading.extra
+            record = build_record(
+                content, file_sha256=source_sha256, workbook_id=facts.workbook_id, period=facts.period,
+                invoice_numbers=facts.invoice_numbers, credit_note_numbers=facts.credit_note_numbers,
+                customers=facts.customers, sealed_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                sealer=sealer or getpass.getuser(), signing_key=signing_key,
+                previous_digest=previous[-1].content_digest if previous else None)
+            record_text = canonical_json(record).decode("utf-8")
+            sealed.write(lambda tmp: _write_sealed(tmp, pkg, protected, record_text, record))
+        tmp = sealed.path
         sha256 = file_sha256(tmp)
         archived = store_file(archive_root, tmp, sha256, suffix)
         try:
@@ -151,10 +144,6 @@ def seal_workbook(path: Path, facts: SealFacts, *, engine: Engine, archive_root:
             os.chmod(archived, 0o600)  # ours, made a moment ago: the index never saw it
             archived.unlink(missing_ok=True)
             raise
-        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     sidecar = sidecar_path(path)
     write_text_atomically(sidecar, record_text + "\n")
     return SealResult(path, sidecar, sha256, record, entry)
@@ -164,12 +153,6 @@ def _protected(xml: bytes, part: str) -> Deflated:
     return deflate(protect_sheet(xml, part))
 
 
-def _temporary(path: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sealing", dir=path.parent)
-    os.close(fd)
-    return Path(name)
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write a small text file (UTF-8, LF) through a temporary file in the same folder."""
-    write_bytes_atomically(path, text.encode("utf-8"), mode=0o644)
+def _write_sealed(tmp: Path, pkg: Package, protected: dict, record_text: str, record: dict) -> None:
+    with open(tmp, "wb") as out:
+        write_sealed(pkg, out, protected, record_text, property_value(record))

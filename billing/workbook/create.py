@@ -14,7 +14,6 @@ reader never sees half a workbook; an existing file is only replaced with `overw
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +30,7 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from billing.atomic import NEW_FILE_MODE, publish_new, write_atomically
 from billing.contract import INPUT_SHEETS, INVOICE_KINDS, INVOICE_STATUSES, TAX_KINDS, Kind, SheetSpec
 from billing.money import is_currency
 from billing.sample import STANDARD_TAX_RATES, SampleData, default_settings
@@ -292,25 +292,13 @@ def _add_validations(ws: Worksheet, spec: SheetSpec, rows: Sequence[dict[str, ob
 
 
 def _save_atomically(workbook: Workbook, target: Path, overwrite: bool) -> None:
-    """Save to a temporary file beside `target`, then move it into place."""
-    tmp = target.with_name(f".{target.stem}-{uuid.uuid4().hex}.xlsx.tmp")  # umask permissions, unlike mkstemp
+    """Save through a temporary file beside `target` (`billing.atomic`); without `overwrite`,
+    a `target` that appeared meanwhile is not clobbered (FileExistsError)."""
+    if overwrite:
+        # a new workbook, not the old one edited: the permissions of a new file (the umask)
+        write_atomically(target, workbook.save, mode=NEW_FILE_MODE)
+        return
     try:
-        workbook.save(tmp)
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            _publish_new(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _publish_new(tmp: Path, target: Path) -> None:
-    """Move `tmp` to `target` unless `target` appeared meanwhile (no silent clobbering)."""
-    try:
-        os.link(tmp, target)  # atomic, and fails if the target exists
+        publish_new(target, workbook.save, links_optional=True)  # a share without hard links still works
     except FileExistsError:
         raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it") from None
-    except OSError:  # a file system without hard links
-        if target.exists():
-            raise FileExistsError(f"{target} already exists; pass overwrite=True to replace it") from None
-        os.replace(tmp, target)

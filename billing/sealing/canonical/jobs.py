@@ -16,11 +16,11 @@ import sys
 import zipfile
 from typing import Callable, NamedTuple, Sequence
 
+from billing.config import ENV_WORKERS, workers  # noqa: F401 (ENV_WORKERS: for the tests)
 from billing.errors import BadFile
 
 #: below this many bytes of sheet XML a process costs more than it saves
 PARALLEL_MIN_BYTES = 8 << 20
-ENV_WORKERS = "XLBILLING_WORKERS"
 
 
 class Job(NamedTuple):
@@ -36,8 +36,7 @@ _inherited: tuple | None = None  # (path, work, jobs, counter) for the forked wo
 
 def workers_for(jobs: Sequence[Job]) -> int:
     """How many processes to use: 1 (this one) unless the book is big and `fork` is at hand."""
-    wanted = os.environ.get(ENV_WORKERS)
-    limit = int(wanted) if wanted and wanted.isdigit() and int(wanted) > 0 else min(os.cpu_count() or 1, 4)
+    limit = workers() or min(os.cpu_count() or 1, 4)
     if not sys.platform.startswith("linux") or sum(j.size for j in jobs) < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(limit, sum(1 for j in jobs if j.size >= PARALLEL_MIN_BYTES // 8)))

@@ -1,0 +1,82 @@
+"""Where xlbilling keeps its files, and the environment variables it reads: the one place.
+
+Each place follows one rule: the command-line option, else the environment variable, else
+the user data folder (`~/.local/share/xlbilling` on Linux, `%LOCALAPPDATA%\\xlbilling` on
+Windows, `~/Library/Application Support/xlbilling` on macOS). The README's table "Files
+and environment variables" lists them; `tests/test_config.py` keeps it equal to `ENV`.
+
+Light on purpose: the CLI reads `debug()` before anything else is loaded, so platformdirs
+and SQLAlchemy are imported only when a path is asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP = "xlbilling"
+
+ENV_DATABASE_URL = "XLBILLING_DATABASE_URL"
+ENV_ARCHIVE_DIR = "XLBILLING_ARCHIVE_DIR"
+ENV_KEY_FILE = "XLBILLING_KEY_FILE"
+ENV_WORKERS = "XLBILLING_WORKERS"
+ENV_DEBUG = "XLBILLING_DEBUG"
+
+#: Every environment variable billing/ reads.
+ENV = (ENV_DATABASE_URL, ENV_ARCHIVE_DIR, ENV_KEY_FILE, ENV_WORKERS, ENV_DEBUG)
+
+
+def user_data_folder() -> Path:
+    """The user's data folder for xlbilling (not created here)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP, appauthor=False))
+
+
+def default_url() -> str:
+    """The embedded store: an SQLite file in the user data folder (the folder is created)."""
+    folder = user_data_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'xlbilling.sqlite'}"
+
+
+def database_url(url: str | None = None) -> str:
+    """The store's SQLAlchemy URL: `--db URL`, else `XLBILLING_DATABASE_URL`, else `default_url()`."""
+    return url or os.environ.get(ENV_DATABASE_URL) or default_url()
+
+
+def archive_dir(option: str | os.PathLike | None = None, db_url: str | None = None) -> Path:
+    """The archive folder: the option, else `XLBILLING_ARCHIVE_DIR`, else `archive/` beside
+    the store's SQLite file (for a server store: in the user data folder)."""
+    if option:
+        return Path(option)
+    if os.environ.get(ENV_ARCHIVE_DIR):
+        return Path(os.environ[ENV_ARCHIVE_DIR])
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url(db_url))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent / "archive"
+    return user_data_folder() / "archive"
+
+
+def key_path(path: str | os.PathLike | None = None) -> Path:
+    """Where the private signing key lives: the option, else `XLBILLING_KEY_FILE`, else the
+    user data folder."""
+    if path:
+        return Path(path)
+    if os.environ.get(ENV_KEY_FILE):
+        return Path(os.environ[ENV_KEY_FILE])
+    return user_data_folder() / "keys" / "signing-key.pem"
+
+
+def workers() -> int | None:
+    """`XLBILLING_WORKERS`: the most processes a big workbook's sheets are shared out to, if
+    it is a whole number above 0 (None otherwise: the reader picks its own)."""
+    wanted = os.environ.get(ENV_WORKERS)
+    return int(wanted) if wanted and wanted.isdigit() and int(wanted) > 0 else None
+
+
+def debug() -> bool:
+    """`XLBILLING_DEBUG` set (to anything not empty): an internal error shows its traceback."""
+    return bool(os.environ.get(ENV_DEBUG))
