@@ -27,7 +27,7 @@ from billing.errors import BadFile
 from billing.workbook.cellscan import CellScan
 from billing.workbook.parts import TableRange
 from billing.workbook.read import Book, read_table
-from billing.changes import (DATE, DATE_FORMAT, TABLE_STYLE, TEXT, Changes, OutputSheet, Unsupported, cell_format,  # noqa: F401
+from billing.changes import (DATE, DATE_FORMAT, TABLE_STYLE, TEXT, Changes, OutputSheet, Unsupported, cell_format,
                              cell_value, check_output, column_widths, grown_bounds, output_links)
 from macros import engine
 from macros.asof import NotADate, local_form, parse_typed_date

@@ -4,7 +4,9 @@ workbook go through `billing.workbook.write.apply_changes`.
 
 Each output sheet is an Excel Table with a frozen header, column widths, number formats,
 internal links (`link_column`), highlight rules and the bar chart, as the package writer
-renders them into an existing workbook.
+renders them into an existing workbook: both render the writer contract of `billing.changes`
+(`tests/test_writer_contract.py`). openpyxl stores a number as a double of 16 significant
+digits, so a Decimal keeps 15 of its digits here (the package writer keeps them all).
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from billing.cells import column_letter, quote_sheet
-from billing.changes import BOOL, DATE, DATE_FORMAT, DATETIME, MAX_TEXT, TEXT, cell_value  # noqa: F401
-from billing.changes import clean_text as text  # noqa: F401  (its name here since the first writer)
+from billing.changes import BOOL, DATE, DATETIME, MAX_TEXT, TEXT, cell_value, clean_text
 
 _EPOCH = dt.date(1899, 12, 30)
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -54,7 +53,8 @@ def cell_xml(ref: str, value: object, style: int | None, date_style: int | None 
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if kind in (DATE, DATETIME):
         return f'<c r="{ref}"{s}><v>{serial(value)}</v></c>'
-    return f'<c r="{ref}"{s}><v>{value:f}</v></c>' if type(value) is Decimal else f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    number = f"{value:f}" if type(value) is Decimal else repr(value)  # a Decimal with all its digits
+    return f'<c r="{ref}"{s}><v>{number}</v></c>'
 
 
 def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, widths: list[float],
@@ -112,7 +112,7 @@ def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, w
 
 def table_xml(table_id: int, name: str, ref: str, columns, style: str) -> str:
     """An Excel Table (ListObject) over `ref` with a header row and a filter."""
-    cols = "".join(f'<tableColumn id="{j}" name={quoteattr(text(str(c)))}/>' for j, c in enumerate(columns, 1))
+    cols = "".join(f'<tableColumn id="{j}" name={quoteattr(clean_text(str(c)))}/>' for j, c in enumerate(columns, 1))
     return (f'{HEAD}<table xmlns="{MAIN}" id="{table_id}" name={quoteattr(name)} displayName={quoteattr(name)} '
             f'ref="{ref}"><autoFilter ref="{ref}"/><tableColumns count="{len(columns)}">{cols}</tableColumns>'
             f'<tableStyleInfo name="{style}" showFirstColumn="0" showLastColumn="0" showRowStripes="1" '
