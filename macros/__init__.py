@@ -83,11 +83,12 @@ def _checked(book, say, check_computed: bool = False):
 
 
 def _write(book, say, changes) -> None:
-    from macros.live import apply_live_updates, write_live_outputs
+    from macros.live import apply_live_changes
 
     say("writing")
-    apply_live_updates(book, (*changes.headers, *changes.updates))
-    write_live_outputs(book, changes.outputs)
+    # marks=None: the live writer does not render marks (Unsupported); the Validation sheet
+    # links to each offending cell instead
+    apply_live_changes(book, changes._replace(marks=None))
 
 
 def validate(book=None) -> None:

@@ -307,8 +307,10 @@ class FakeRange(_Modelled):
                 _enter(self._sheet.ws.cell(self._top + i, self._left + j), v)
 
     @property
-    def number_format(self) -> str:
-        return self._sheet.ws.cell(self._top, self._left).number_format
+    def number_format(self) -> str | None:
+        """The cells' format; None when they have different ones (as xlwings reads Excel's Null)."""
+        found = {cell.number_format for cell in self._cells()}
+        return found.pop() if len(found) == 1 else None
 
     @number_format.setter
     def number_format(self, code: str) -> None:

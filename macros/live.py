@@ -4,10 +4,12 @@ Reading goes through xlwings' portable Book API only (`book.sheets`, `sheet.tabl
 `sheet.used_range`, `sheet.range(...).options(ndim=2, err_to_str=True).value`), into exactly
 the `Book` of `SheetTable`s that `billing.workbook.read.read_book` makes from a file — the same
 `read_table` builds both, and an Excel error value is an `ErrorValue` at its cell in both.
-Writing: one array write per output sheet (header and rows in a single `range.value = …`),
-rendered as the file writer renders it (number formats, Table, links, highlight rules,
-chart, widths, frozen header); one write per run of consecutive cells of a column for
-input cells. What xlwings' portable API lacks is reached through the
+Writing renders the writer contract (`billing.changes`: `cell_value`, `cell_format`,
+`grown_bounds`, `column_widths`, `output_links`) as the file writer renders it: one array
+write per output sheet (header and rows in a single `range.value = …`), number formats,
+Table, links, highlight rules, chart, widths, frozen header; one write per run of
+consecutive cells of a column for input cells. Marks are `Unsupported` here
+(`apply_live_changes`). What xlwings' portable API lacks is reached through the
 engine (`macros.engine`). `macros.fakebook.FakeBook` models exactly the calls used here.
 """
 
@@ -18,16 +20,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from billing.cells import link_location, table_name
+from billing.cells import table_name
 from billing.cellvalues import COM_ERRORS, EXCEL_ERRORS, ErrorValue
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
 from billing.workbook.cellscan import CellScan
 from billing.workbook.parts import TableRange
 from billing.workbook.read import Book, read_table
-from billing.workbook.sheetxml import DATE_FORMAT
-from billing.workbook.sheetxml import text as cell_text
-from billing.changes import MAX_WIDTH, TABLE_STYLE, OutputSheet, check_output  # every writer's one rule
+from billing.changes import (DATE, DATE_FORMAT, TABLE_STYLE, TEXT, Changes, OutputSheet, Unsupported, cell_format,
+                             cell_value, check_output, column_widths, grown_bounds, output_links)
 from macros import engine
 from macros.asof import NotADate, local_form, parse_typed_date
 from macros.engine import date_order, delete_table, freeze_header_row, input_box, open_filenames
@@ -113,24 +114,49 @@ def read_live_book(book, specs: tuple[SheetSpec, ...] = INPUT_SHEETS, optional: 
 
 
 def _excel(value: object) -> object:
-    """A value as xlwings should hand it to Excel: Decimal → float (it was rounded already),
-    a date → midnight, text → text that Excel keeps as typed.
+    """`cell_value(value)` as xlwings should hand it to Excel: a Decimal → float (it was
+    rounded already), a date → midnight, text → text that Excel keeps as typed.
 
     Excel parses text put into `range.value` as if it were typed: `=…` becomes a formula
     (a payer's remittance text `=HYPERLINK(…)` from a bank statement would run as one),
     `00123` the number 123, `TRUE` a boolean, `1/2` a date. A leading apostrophe is Excel's
     own "this is text" mark: it is not part of the cell's value, so the text reads back
     exactly as written (the file writer gets the same result by typing the cell as text)."""
-    if isinstance(value, str):
-        # as the file writer: characters Excel cannot store dropped, cut at its limit, "" is an empty cell
-        return "'" + cell_text(value) if value else None
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} cannot be stored in Excel")
+    written = cell_value(value)
+    if written is None:
+        return None
+    kind, value = written
+    if kind == TEXT:
+        return "'" + value
+    if type(value) is Decimal:
         return float(value)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if kind == DATE:
         return dt.datetime.combine(value, dt.time())
     return value
+
+
+def apply_live_changes(book, changes: Changes) -> None:
+    """Render `changes` into the open workbook: input cells (`apply_live_updates`), then the
+    output sheets (`write_live_outputs`). Marks are not rendered live (Unsupported: xlwings'
+    portable API has no conditional formats with a formula): a caller passes `marks=None`,
+    saying so, and the findings stay on the Validation sheet with a link to each cell."""
+    if changes.marks is not None:
+        raise Unsupported("the live writer does not render marks (pass marks=None: the Validation "
+                          "sheet links to each cell)")
+    _refuse_outputs(changes.outputs)
+    apply_live_updates(book, (*changes.headers, *changes.updates))
+    write_live_outputs(book, changes.outputs)
+
+
+def _refuse_outputs(outputs: Iterable[OutputSheet]) -> None:
+    """What no output sheet may hold, checked before anything is written: its definition
+    (`check_output`) and a chart whose series rows do not follow one another (one source
+    range per chart here; `Unsupported`)."""
+    for output in outputs:
+        check_output(output)
+        rows = list(output.chart.series_rows) if output.chart is not None else []
+        if rows and rows != list(range(rows[0], rows[0] + len(rows))):
+            raise Unsupported(f"{output.name}: the chart's series rows must follow one another: {rows}")
 
 
 def write_live_outputs(book, outputs: Iterable[OutputSheet]) -> None:
@@ -139,10 +165,11 @@ def write_live_outputs(book, outputs: Iterable[OutputSheet]) -> None:
     links of the link column, highlight rules, the chart, column widths, frozen header row.
     The sheet stays where it is (formulas elsewhere that refer to it keep working); the
     sheet that was active is active again afterwards."""
+    outputs = tuple(outputs)
+    _refuse_outputs(outputs)
     sheets = _sheets_by_name(book)
     active = book.sheets.active
     for output in outputs:
-        check_output(output)
         sheet = sheets.get(normalize_header(output.name))
         if sheet is None:
             sheet = book.sheets.add(output.name, after=book.sheets[len(book.sheets) - 1])
@@ -166,9 +193,9 @@ def _write_output(book, sheet, output: OutputSheet) -> None:
         fmt = output.number_formats.get(name)
         if fmt and rows:
             sheet.range((2, j), (height, j)).number_format = fmt
-        elif not fmt:  # a date without a format of its own is shown as the file writer shows it
+        elif not fmt:  # a date without a format of its own: `cell_format`'s, one write per run of dates
             for first, last in _runs([i for i, row in enumerate(output.rows, 2)
-                                      if j <= len(row) and isinstance(row[j - 1], dt.date)]):
+                                      if j <= len(row) and cell_format(cell_value(row[j - 1]), None)]):
                 sheet.range((first, j), (last, j)).number_format = DATE_FORMAT
     sheet.tables.add(source=sheet.range((1, 1), (height, len(columns))), name=_table_name(book, output.name),
                      table_style_name=TABLE_STYLE)
@@ -195,36 +222,17 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def column_widths(output: OutputSheet) -> list[float]:
-    """Each column as wide as its longest text (the header with room for the filter button),
-    at most `MAX_WIDTH`: the file writer's rule (`billing.workbook.package_writer`)."""
-    widths = [len(str(c)) + 4 for c in output.columns]
-    for row in output.rows:
-        for j, value in enumerate(row):
-            if value is not None:
-                widths[j] = max(widths[j], len(str(value)) + 2)
-    return [min(w, MAX_WIDTH) for w in widths]
-
-
 def _add_links(sheet, output: OutputSheet) -> None:
-    """The link column's `Sheet!A1` cells become links to that place (`#Sheet!A1`)."""
-    if output.link_column is None:
-        return
-    j = list(output.columns).index(output.link_column)
-    for i, row in enumerate(output.rows, 2):
-        ref = row[j] if j < len(row) else None
-        if isinstance(ref, str) and "!" in ref:
-            sheet.range((i, j + 1)).add_hyperlink(f"#{link_location(ref)}", text_to_display=ref,
-                                                  screen_tip=f"Go to {ref}")
+    """The link column's `Sheet!A1` cells become links to that place (`output_links`)."""
+    for i, j, ref, location in output_links(output):
+        sheet.range((i, j + 1)).add_hyperlink(f"#{location}", text_to_display=ref, screen_tip=f"Go to {ref}")
 
 
 def _add_chart(sheet, output: OutputSheet) -> None:
     """The clustered column chart beside the table: one series per row of `series_rows`
-    (consecutive rows, one source range), the category headers as its categories."""
+    (consecutive rows, one source range: `_refuse_outputs`), the category headers as its categories."""
     spec, columns = output.chart, list(output.columns)
     rows = list(spec.series_rows)
-    if rows != list(range(rows[0], rows[0] + len(rows))):
-        raise ValueError(f"{output.name}: the chart's series rows must follow one another: {rows}")
     first, last = (columns.index(c) + 1 for c in (spec.categories[0], spec.categories[-1]))
     chart = sheet.charts.add(anchor=sheet.range((2, len(columns) + 2)), width=CHART_WIDTH, height=CHART_HEIGHT,
                              chart_type="column_clustered", source=sheet.range((rows[0] + 2, first),
@@ -264,7 +272,12 @@ def apply_live_updates(book, updates: Sequence) -> None:
                 previous = row
                 continue
             values = [[cells[r]] for r in range(start, previous + 1)]
-            sheet.range((start, column + 1), (previous, column + 1)).value = values
+            target = sheet.range((start, column + 1), (previous, column + 1))
+            dated = [r for r in range(start, previous + 1) if isinstance(cells[r], dt.datetime)]
+            general = _general(sheet, target, dated, column) if dated else []
+            target.value = values
+            for first, last in _runs(general):  # `cell_format`: a date without a format of its own
+                sheet.range((first, column + 1), (last, column + 1)).number_format = DATE_FORMAT
             if row is not None:
                 start = previous = row
     for sheet_name in {name for name, _ in by_column}:
@@ -273,25 +286,27 @@ def apply_live_updates(book, updates: Sequence) -> None:
         _grow_tables(sheets[normalize_header(sheet_name)], written)
 
 
+def _general(sheet, target, rows: list[int], column: int) -> list[int]:
+    """Which of `rows` (in the run `target`) have no number format of their own (General),
+    read before writing: Excel would give such a cell its own short date on entry, the
+    contract gives it `DATE_FORMAT`. xlwings reads a range of mixed formats as None."""
+    shared = target.number_format
+    if shared is not None:
+        return rows if shared == "General" else []
+    return [r for r in rows if sheet.range((r, column + 1)).number_format == "General"]
+
+
 def _grow_tables(sheet, cells: list[tuple[int, int]]) -> None:
     """Take the cells written just below a Table (new rows: imported payments) or just right
-    of it (a new column's header) into the Table, as the file writer does. Excel grows a
-    Table by itself only for what a person types, not for values a program writes; without
-    this the next run would read the new rows as data outside the table."""
+    of it (a new column's header) into the Table, as the file writer does (`grown_bounds`).
+    Excel grows a Table by itself only for what a person types, not for values a program
+    writes; without this the next run would read the new rows as data outside the table."""
     for table in sheet.tables:
         cells_range = table.range
-        top, left = cells_range.row, cells_range.column
-        bottom, right = cells_range.last_cell.row, cells_range.last_cell.column
-        grown, new_bottom, new_right = True, bottom, right
-        while grown:
-            grown = False
-            for row, column in cells:
-                if column == new_right + 1 and top <= row <= new_bottom:
-                    new_right, grown = column, True
-                elif row == new_bottom + 1 and left <= column <= new_right and not table.show_totals:
-                    new_bottom, grown = row, True
-        if (new_bottom, new_right) != (bottom, right):
-            table.resize(sheet.range((top, left), (new_bottom, new_right)))
+        bounds = (cells_range.column, cells_range.row, cells_range.last_cell.column, cells_range.last_cell.row)
+        left, top, right, bottom = grown_bounds(bounds, cells, bool(table.show_totals))
+        if (left, top, right, bottom) != bounds:
+            table.resize(sheet.range((top, left), (bottom, right)))
 
 
 def status(book, text: str | None) -> None:

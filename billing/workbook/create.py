@@ -35,6 +35,7 @@ from billing.contract import INPUT_SHEETS, INVOICE_KINDS, INVOICE_STATUSES, TAX_
 from billing.money import is_currency
 from billing.sample import STANDARD_TAX_RATES, SampleData, default_settings
 from billing.settings import SETTING_DEFAULTS
+from billing.changes import TABLE_STYLE, TEXT, cell_value
 
 #: Number formats by column kind.
 NUMBER_FORMATS: dict[Kind, str] = {
@@ -44,7 +45,6 @@ NUMBER_FORMATS: dict[Kind, str] = {
     Kind.NUMBER: "#,##0.00##",  # 3 shows as 3.00, 2.5 as 2.50, 0.125 as 0.125; never "3."
     Kind.INTEGER: "0",
 }
-TABLE_STYLE = "TableStyleMedium2"
 LISTS_SHEET = "_lists"
 CURRENCY_NAME = "CurrencyCodes"  # defined name of the currency list on the helper sheet
 COMMON_TERMS = ("NET14", "NET30", "NET60", "EOM30", "2/10 NET30", "DUE")
@@ -55,7 +55,6 @@ _FORMATTED_EMPTY_ROWS = 50  # empty rows below the table that carry the cell for
 _MIN_WIDTH = {Kind.DATE: 12, Kind.MONEY: 13, Kind.RATE: 9, Kind.NUMBER: 10, Kind.INTEGER: 8, Kind.TEXT: 10}
 _MAX_WIDTH = 48
 _WIDTH_SAMPLE_ROWS = 2000
-_FORMULA_STARTS = ("=", "+", "-", "@")
 _SETTING_CHOICES = {  # strict dropdowns on Settings values
     "price_mode": ("net", "gross"),
     "tax_rounding": ("line", "invoice"),
@@ -174,11 +173,15 @@ def _write_table(ws: Worksheet, spec: SheetSpec, rows: Sequence[dict[str, object
 
 
 def _put(cell: Cell, value: object, number_format: str | None) -> None:
-    """Write a value as what it is: text that looks like a formula stays text."""
-    cell.value = value
-    if isinstance(value, str):
-        if value.startswith(_FORMULA_STARTS):
-            cell.data_type = "s"
+    """Write a value as what it is (`billing.changes.cell_value`): text always text (typed
+    `s`: never a formula or an error code, whatever it looks like), a number or date with
+    its column's format."""
+    written = cell_value(value, cell.coordinate)
+    if written is None:
+        return
+    cell.value = written.value
+    if written.kind == TEXT:
+        cell.data_type = "s"
     elif number_format:
         cell.number_format = number_format
 

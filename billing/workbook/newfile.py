@@ -4,19 +4,19 @@ workbook go through `billing.workbook.write.apply_changes`.
 
 Each output sheet is an Excel Table with a frozen header, column widths, number formats,
 internal links (`link_column`), highlight rules and the bar chart, as the package writer
-renders them into an existing workbook.
+renders them into an existing workbook: both render the writer contract of `billing.changes`
+(`tests/test_writer_contract.py`). openpyxl stores a number as a double of 16 significant
+digits, so a Decimal keeps 15 of its digits here (the package writer keeps them all).
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart as OpenpyxlBarChart
 from openpyxl.chart import Reference, Series
 from openpyxl.formatting.rule import CellIsRule
@@ -26,8 +26,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from billing.atomic import write_atomically
-from billing.cells import column_letter, link_location, table_name
-from billing.changes import MAX_TEXT, MAX_WIDTH, TABLE_STYLE, BarChart, OutputSheet, check_output
+from billing.cells import column_letter, table_name
+from billing.changes import (TABLE_STYLE, TEXT, BarChart, OutputSheet, cell_format, cell_value, check_output,
+                             column_widths, output_links)
 
 
 def write_workbook(dest: str | os.PathLike, outputs: Sequence[OutputSheet]) -> Path:
@@ -46,42 +47,41 @@ def _save_atomically(wb, dest: Path) -> None:
     write_atomically(dest, wb.save)
 
 
-def _put(cell, value: object) -> None:
-    """Write one value: text stays text, Decimal becomes a number, None empties the cell."""
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
-        cell.data_type = "s"  # never a formula ('=1+2') or an error code ('#N/A')
+def _put(cell, value: object, own_format: str | None) -> None:
+    """Render `cell_value(value)`: text stays text (typed `s`, never a formula or an error
+    code), a Decimal becomes a float (openpyxl stores no more digits), an empty value leaves
+    the cell unwritten; the number format is `cell_format`'s."""
+    written = cell_value(value, cell.coordinate)
+    if written is None:
         return
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{cell.coordinate}: {value} cannot be stored in Excel")
-        value = float(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{cell.coordinate}: {value} cannot be stored in Excel")
-    cell.value = value  # openpyxl gives a date a date format unless it has one
+    kind, value = written
+    if kind == TEXT:
+        cell.value = value
+        cell.data_type = "s"
+    else:
+        cell.value = float(value) if type(value) is Decimal else value
+    shown = cell_format(written, own_format)
+    if shown:  # after the value: openpyxl gives a date its own format when it is set
+        cell.number_format = shown
 
 
 def _write_output(wb, output: OutputSheet) -> None:
     columns = tuple(output.columns)
     ws = wb.create_sheet(output.name)
-    widths = [len(str(c)) + 4 for c in columns]  # room for the filter button
     for j, name in enumerate(columns, 1):
-        _put(ws.cell(1, j), str(name))
+        _put(ws.cell(1, j), str(name), None)
     formats = [output.number_formats.get(c) for c in columns]
-    link = columns.index(output.link_column) if output.link_column is not None else None
+    links = {(i, j): location for i, j, _, location in output_links(output)}
     for i, row in enumerate(output.rows, 2):
         if len(row) > len(columns):
             raise ValueError(f"{output.name} row {i}: {len(row)} values for {len(columns)} columns")
         for j, value in enumerate(row):
-            if value is None:
+            if value is None or value == "":
                 continue
             cell = ws.cell(i, j + 1)
-            if j == link and isinstance(value, str) and "!" in value:
-                _link(cell, value)
-            if formats[j]:
-                cell.number_format = formats[j]
-            _put(cell, value)
-            widths[j] = max(widths[j], len(str(value)) + 2)
+            if (i, j) in links:
+                _link(cell, links[i, j])
+            _put(cell, value, formats[j])
     last_row = max(len(output.rows), 1) + 1
     ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
     table = Table(displayName=table_name(output.name, wb._duplicate_name), ref=ref)  # tables and names
@@ -90,8 +90,8 @@ def _write_output(wb, output: OutputSheet) -> None:
     table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
     ws.add_table(table)
     ws.freeze_panes = "A2"
-    for j, width in enumerate(widths):
-        ws.column_dimensions[column_letter(j)].width = min(width, MAX_WIDTH)
+    for j, width in enumerate(column_widths(output)):
+        ws.column_dimensions[column_letter(j)].width = width
     for highlight in output.highlights:
         letter = column_letter(columns.index(highlight.column))
         ws.conditional_formatting.add(f"{letter}2:{letter}{last_row}", CellIsRule(
@@ -116,7 +116,7 @@ def _add_chart(ws, spec: BarChart, columns: tuple[str, ...]) -> None:
     ws.add_chart(chart, f"{column_letter(len(columns) + 1)}2")
 
 
-def _link(cell, ref: str) -> None:
-    """Make `cell` an internal hyperlink to `Sheet!A1` (a row `Sheet!5:5` goes to A5)."""
-    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=link_location(ref))
+def _link(cell, location: str) -> None:
+    """Make `cell` an internal hyperlink to `location` (`output_links`' place)."""
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location)
     cell.style = "Hyperlink"

@@ -31,16 +31,17 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from billing.cells import column_letter, link_location, table_name
+from billing.cells import column_letter, table_name
 from billing.errors import BadFile
-from billing.workbook.unsupported import DoesNotFit
+from billing.changes import TABLE_STYLE, Changes, DoesNotFit, column_widths, output_links
 from billing.workbook.sheet_rows import SharedStrings, range_bounds, update_sheet
 from billing.workbook.marks import MARK_FILL, MARK_TEXT, SIGNATURE, add_marks, clear_legacy_notes, clear_marks, \
     marks_by_sheet
 from billing.workbook.package import CALC_CHAIN_REL, COMMENTS_REL, DRAWING_REL, REL, STRICT_NAMESPACES, TABLE_REL, \
     WORKSHEET_REL, Package, q
 from billing.workbook.sheettext import SheetText
-from billing.workbook.sheetxml import DATE_FORMAT, bar_chart_xml, drawing_xml, output_sheet_xml, table_xml
+from billing.changes import DATE_FORMAT
+from billing.workbook.sheetxml import bar_chart_xml, drawing_xml, output_sheet_xml, table_xml
 from billing.workbook.styles import Styles
 
 WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -57,14 +58,14 @@ class Sheet(NamedTuple):
     worksheet: bool  # False: a chart sheet, dialog sheet, macro sheet
 
 
-def apply_to_package(src: Path, changes, dest: Path, table_style: str, max_width: int) -> None:
-    """Apply `changes` (see `billing.workbook.write.Changes`) to `src`, written to `dest`."""
+def apply_to_package(src: Path, changes: Changes, dest: Path) -> None:
+    """Apply `changes` (`billing.changes.Changes`) to `src`, written to `dest`."""
     try:
         pkg = Package(src)
     except (OSError, zipfile.BadZipFile) as exc:
         raise BadFile(f"{src.name}: cannot be read as a workbook ({exc})") from exc
     try:
-        _Run(pkg, changes, table_style, max_width).apply()
+        _Run(pkg, changes).apply()
         pkg.save(dest)
     finally:
         pkg.close()
@@ -73,9 +74,8 @@ def apply_to_package(src: Path, changes, dest: Path, table_style: str, max_width
 class _Run:
     """One `apply_to_package`: the package and what the run has loaded of it."""
 
-    def __init__(self, pkg: Package, changes, table_style: str, max_width: int):
+    def __init__(self, pkg: Package, changes: Changes):
         self.pkg, self.changes = pkg, changes
-        self.table_style, self.max_width = table_style, max_width
         self.workbook = pkg.workbook_part()
         book = pkg.tree(self.workbook)
         if etree.QName(book).namespace in STRICT_NAMESPACES:
@@ -171,14 +171,7 @@ class _Run:
         styles = self.styles
         link = columns.index(output.link_column) if output.link_column is not None else None
         cell_styles = [styles.xf(output.number_formats.get(c), hyperlink=j == link) for j, c in enumerate(columns)]
-        widths = [len(str(c)) + 4 for c in columns]
-        links = []
-        for i, row in enumerate(output.rows, 2):
-            for j, value in enumerate(row):
-                if value is not None:
-                    widths[j] = max(widths[j], len(str(value)) + 2)
-            if link is not None and link < len(row) and isinstance(row[link], str) and "!" in row[link]:
-                links.append((f"{column_letter(link)}{i}", link_location(row[link])))
+        links = [(f"{column_letter(j)}{i}", location) for i, j, _, location in output_links(output)]
         last_row = max(len(output.rows), 1) + 1
         rules = [(f"{column_letter(columns.index(h.column))}2:{column_letter(columns.index(h.column))}{last_row}",
                   styles.dxf(h.fill), repr(h.above)) for h in output.highlights]
@@ -187,11 +180,11 @@ class _Run:
         table_rel = pkg.add_rel(part, TABLE_REL, table_part)
         ref = f"A1:{column_letter(len(columns) - 1)}{last_row}"
         pkg.write(table_part, table_xml(_next_table_id(pkg, self.sheets), _table_name(output.name, taken), ref,
-                                        columns, self.table_style).encode())
+                                        columns, TABLE_STYLE).encode())
         pkg.content_type(table_part, TABLE_CT)
         drawing_rel = _add_chart(pkg, part, output, columns) if output.chart is not None else None
         pkg.write(part, output_sheet_xml(columns, output.rows, cell_styles, date_style,
-                                         [min(w, self.max_width) for w in widths], links, rules, drawing_rel,
+                                         column_widths(output), links, rules, drawing_rel,
                                          table_rel).encode())
 
 

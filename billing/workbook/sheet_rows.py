@@ -4,7 +4,8 @@ Only the rows that get a value are rewritten; every other row of the sheet's XML
 as it was, so a 300k-row sheet with a few thousand changed rows costs one pass of a
 regular expression. A changed cell keeps its style (the user's formatting); a new date
 cell gets a date format. New rows go in row order, the `<dimension>` grows, and each
-Excel Table grows over the cells written just below it or just right of it.
+Excel Table grows over the cells written just below it or just right of it (the writer
+contract's `billing.changes.grown_bounds`; a cell renders `billing.changes.cell_value`).
 
 What real files hold, and how it is met:
 - rows and cells without their address (`r`, optional in the format) have the implicit
@@ -30,10 +31,10 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from billing.cells import column_index, column_letter
-from billing.workbook.unsupported import DoesNotFit
+from billing.changes import DATE_FORMAT, DoesNotFit, grown_bounds
 from billing.workbook.formulas import moved_formula
 from billing.workbook.package import SHARED_STRINGS_REL, TABLE_REL, Package, q
-from billing.workbook.sheetxml import DATE_FORMAT, cell_xml
+from billing.workbook.sheetxml import cell_xml
 from billing.workbook.sheettext import SheetText
 
 _REF = re.compile(r'\br="([A-Za-z]{1,3})(\d+)"')
@@ -326,24 +327,18 @@ def _grow_tables(pkg: Package, part: str, sheet: str, text: SheetText, rows: dic
                  shared: SharedStrings) -> None:
     """Grow each table over the cells written just below or right of it; a new column's
     header cell is added to `rows` when it must be written."""
-    cells = sorted((r, c + 1) for r, cols in rows.items() for c in cols)
+    cells = [(r, c + 1) for r, cols in rows.items() for c in cols]
     for _, kind, target in pkg.rels(part):
         if kind != TABLE_REL or not pkg.exists(target):
             continue
         table = pkg.tree(target)
-        min_col, min_row, max_col, max_row = start = range_bounds(table.get("ref"))
+        start = range_bounds(table.get("ref"))
         totals = int(table.get("totalsRowCount", "0") or 0)
-        grown = True
-        while grown:
-            grown = False
-            for r, c in cells:
-                if c == max_col + 1 and min_row <= r <= max_row:
-                    _add_column(table, sheet, text, rows, min_row, c - 1, shared)
-                    max_col, grown = c, True
-                elif r == max_row + 1 and min_col <= c <= max_col and not totals:
-                    max_row, grown = r, True
+        min_col, min_row, max_col, max_row = grown_bounds(start, cells, bool(totals))
         if (min_col, min_row, max_col, max_row) == start:
             continue
+        for column in range(start[2], max_col):  # each new column, left to right, gets its name
+            _add_column(table, sheet, text, rows, min_row, column, shared)
         ref = f"{column_letter(min_col - 1)}{min_row}:{column_letter(max_col - 1)}{max_row}"
         table.set("ref", ref)
         auto = table.find(q("autoFilter"))

@@ -1,24 +1,22 @@
 """SpreadsheetML text for the fast writer: cell values, a whole output sheet, its table,
 and a bar chart with its drawing.
 
-Strings are written inline (`t="inlineStr"`), so the shared-string table of a big
-workbook is never rewritten; they are always text, never a formula or an error code.
-Dates become Excel serial numbers with a date format, as Excel itself stores them.
+Each cell renders the writer contract's decision (`billing.changes.cell_value`): strings
+are written inline (`t="inlineStr"`), so the shared-string table of a big workbook is never
+rewritten, and are always text, never a formula or an error code; a Decimal is written
+with all its digits; dates become Excel serial numbers with a date format, as Excel itself
+stores them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from billing.cells import column_letter, quote_sheet
+from billing.changes import BOOL, DATE, DATETIME, MAX_TEXT, TEXT, cell_value, clean_text
 
-MAX_TEXT = 32767
-DATE_FORMAT = "yyyy-mm-dd"  # what a date cell without a format of its own is shown with
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.date(1899, 12, 30)
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -26,11 +24,6 @@ XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
-
-def text(value: str) -> str:
-    """Text as cell content: characters Excel cannot store dropped, cut at Excel's limit."""
-    return _ILLEGAL.sub("", value)[:MAX_TEXT]
 
 
 def serial(value: dt.date) -> str:
@@ -42,33 +35,26 @@ def serial(value: dt.date) -> str:
 
 
 def cell_xml(ref: str, value: object, style: int | None, date_style: int | None = None) -> str:
-    """One `<c>` element; `None` gives an empty (styled) cell or nothing. A date without a
-    style of its own gets `date_style`."""
-    kind = type(value)
-    if kind is Decimal:  # the common case first: this runs for millions of cells
-        if not value.is_finite():
-            raise ValueError(f"{ref}: {value} cannot be stored in Excel")
+    """One `<c>` element rendering `cell_value(value)`; an empty cell gives an empty styled
+    cell or nothing. A date without a style of its own gets `date_style` (`cell_format`)."""
+    if type(value) is Decimal and value.is_finite():  # the common case first: this runs for millions of cells
         return f'<c r="{ref}" s="{style}"><v>{value:f}</v></c>' if style else f'<c r="{ref}"><v>{value:f}</v></c>'
-    if not style and isinstance(value, dt.date):
+    cell = cell_value(value, ref)
+    if cell is None:  # empty text is an empty cell, as Excel keeps it
+        return f'<c r="{ref}" s="{style}"/>' if style else ""
+    kind, value = cell
+    if not style and kind in (DATE, DATETIME):
         style = date_style
     s = f' s="{style}"' if style else ""
-    if value is None or value == "":  # empty text is an empty cell, as Excel (and openpyxl) keep it
-        return f'<c r="{ref}"{s}/>' if style else ""
-    if kind is str or isinstance(value, str):
-        t = text(value)
-        space = ' xml:space="preserve"' if t != t.strip() else ""
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(t)}</t></is></c>'
-    if isinstance(value, bool):
+    if kind == TEXT:
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+    if kind == BOOL:
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, dt.date):
+    if kind in (DATE, DATETIME):
         return f'<c r="{ref}"{s}><v>{serial(value)}</v></c>'
-    if isinstance(value, Decimal):
-        return cell_xml(ref, Decimal(value), style, date_style)
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{ref}: {value} cannot be stored in Excel")
-        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-    raise ValueError(f"{ref}: {type(value).__name__} values cannot be stored in a cell")
+    number = f"{value:f}" if type(value) is Decimal else repr(value)  # a Decimal with all its digits
+    return f'<c r="{ref}"{s}><v>{number}</v></c>'
 
 
 def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, widths: list[float],
@@ -96,7 +82,9 @@ def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, w
             kind = type(v)
             if v is None or v == "":
                 continue
-            if kind is Decimal and v.is_finite():  # inline: millions of cells, no call per cell
+            # `cell_value`'s two common cases inline (millions of cells, no call per cell):
+            # an exact number and a text with nothing to clean, cut or keep the spaces of
+            if kind is Decimal and v.is_finite():
                 cells.append(f'<c r="{letters[j]}{i}"{style_attrs[j]}><v>{v:f}</v></c>')
             elif kind is str and v and v.isprintable() and v == v.strip():
                 cells.append(f'<c r="{letters[j]}{i}"{style_attrs[j]} t="inlineStr"><is><t>{escape(v[:MAX_TEXT])}'
@@ -124,7 +112,7 @@ def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, w
 
 def table_xml(table_id: int, name: str, ref: str, columns, style: str) -> str:
     """An Excel Table (ListObject) over `ref` with a header row and a filter."""
-    cols = "".join(f'<tableColumn id="{j}" name={quoteattr(text(str(c)))}/>' for j, c in enumerate(columns, 1))
+    cols = "".join(f'<tableColumn id="{j}" name={quoteattr(clean_text(str(c)))}/>' for j, c in enumerate(columns, 1))
     return (f'{HEAD}<table xmlns="{MAIN}" id="{table_id}" name={quoteattr(name)} displayName={quoteattr(name)} '
             f'ref="{ref}"><autoFilter ref="{ref}"/><tableColumns count="{len(columns)}">{cols}</tableColumns>'
             f'<tableStyleInfo name="{style}" showFirstColumn="0" showLastColumn="0" showRowStripes="1" '

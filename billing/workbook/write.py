@@ -59,5 +59,5 @@ def apply_changes(
         raise ValueError(f"{dest.name}: the extension must match the source's ({src.suffix})")
     for output in changes.outputs:
         check_output(output)
-    apply_to_package(src, changes, dest, TABLE_STYLE, MAX_WIDTH)
+    apply_to_package(src, changes, dest)
     return dest
