@@ -20,7 +20,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from billing.workbook import write as xlsx_write
 from billing.errors import BadFile
-from billing.workbook.unsupported import DoesNotFit
+from billing.changes import DoesNotFit
 from billing.workbook.write import (
     CellUpdate,
     Changes,
