@@ -23,7 +23,7 @@ from billing.cellvalues import COM_ERRORS, EXCEL_ERRORS, ErrorValue
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
 from billing.workbook.cellscan import CellScan
-from billing.workbook.parts import TableRange
+from billing.workbook.package import TableRange
 from billing.workbook.read import Book, read_table
 from billing.workbook.sheetxml import DATE_FORMAT
 from billing.workbook.sheetxml import text as cell_text
