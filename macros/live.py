@@ -25,7 +25,7 @@ from billing.cellvalues import COM_ERRORS, EXCEL_ERRORS, ErrorValue
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
 from billing.workbook.cellscan import CellScan
-from billing.workbook.parts import TableRange
+from billing.workbook.package import TableRange
 from billing.workbook.read import Book, read_table
 from billing.changes import (DATE, DATE_FORMAT, TABLE_STYLE, TEXT, Changes, OutputSheet, Unsupported, cell_format,
                              cell_value, check_output, column_widths, grown_bounds, output_links)

@@ -20,7 +20,7 @@ from billing.sealing.canonical.cells import Unusual
 from billing.sealing.canonical.links import formula_link
 from billing.errors import BadFile
 from billing.workbook.create import create_workbook
-from billing.workbook.ooxml import Package
+from billing.workbook.package import Package
 from billing.sample import generate_sample
 
 EXPECTED_BLOCK = (

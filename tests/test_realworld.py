@@ -74,7 +74,7 @@ def test_renamed_copy_renames_only_sheet_names(tmp_path):
             if name != "xl/workbook.xml":
                 assert old.read(name) == new.read(name), name
         workbook = new.read("xl/workbook.xml").decode("utf-8", "replace")
-    from billing.workbook.parts import sheet_parts
+    from billing.workbook.package import sheet_parts
 
     names = list(sheet_parts(str(copy)))
     assert names and names == list(BILLING_SHEETS[:len(names)]), (names, workbook[:300])

@@ -412,7 +412,7 @@ def test_the_excel_layer_calls(tmp_path, sample_bytes):
 
 def sheet_part(path: Path, sheet: str) -> str:
     """The zip part holding a sheet."""
-    from billing.workbook.ooxml import Package
+    from billing.workbook.package import Package
 
     with Package(path) as pkg:
         return next(e.part for e in pkg.sheets() if e.name == sheet)

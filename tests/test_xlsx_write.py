@@ -550,11 +550,11 @@ def test_failed_save_leaves_original_and_no_temp_file(book, monkeypatch):
     before = book.read_bytes()
     files_before = sorted(p.name for p in book.parent.iterdir())
 
-    def broken_save(self, filename):
-        Path(filename).write_bytes(b"half a workbook")
+    def broken_write(self, out, *args, **kwargs):
+        out.write(b"half a workbook")
         raise OSError("disk full")
 
-    monkeypatch.setattr(Package, "_write", broken_save)
+    monkeypatch.setattr(Package, "write_to", broken_write)
     with pytest.raises(OSError, match="disk full"):
         apply_changes(book, Changes(outputs=(VALIDATION,), marks=MARKS))
     with pytest.raises(OSError):

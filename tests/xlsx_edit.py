@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
-from billing.workbook.parts import sheet_parts
+from billing.workbook.package import sheet_parts
 
 
 def rewrite_parts(src: Path, dst: Path, edits: dict[str, Callable[[bytes], bytes]]) -> Path:

@@ -28,7 +28,7 @@ from billing.sealing.canonical import read_content
 from billing.sealing.canonical.links import Link
 from billing.errors import BadFile, Finding
 from billing.sealing.keys import SigningKey
-from billing.workbook.ooxml import Package
+from billing.workbook.package import Package
 from billing.sealing.sealed_package import property_value, protect_sheet, write_sealed
 from billing.sealing.record import build_record, canonical_json, number_range
 from billing.tables import Tables

@@ -1,6 +1,6 @@
 """The sealed workbook as a package: what the seal writes into it, and reads back out.
 
-Sealing rewrites the package part by part (`billing.workbook.zipout`): every worksheet gets a
+Sealing rewrites the package part by part (`billing.workbook.package`): every worksheet gets a
 `<sheetProtection>` and the workbook a `<workbookProtection lockStructure="1">` — a
 courtesy against slips, not the security (the signature is) — the signed record goes into
 cell A1 of a very-hidden sheet `_seal` and, shortened, into the custom document property
@@ -14,7 +14,6 @@ deflate per sheet (done by the seal in the same job that reads the sheet's cells
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 import uuid
 from typing import NamedTuple
@@ -24,20 +23,16 @@ from lxml import etree
 from billing.sealing.canonical import SEAL_SHEET
 from billing.sealing.canonical.cells import string_text
 from billing.sealing.canonical.parts import SharedStrings
-from billing.workbook.ooxml import CONTENT_TYPES, MAIN, PKG_REL, REL_NS, Package, local, parse_xml
-from billing.workbook.zipout import Deflated, ZipOut, deflate
+from billing.workbook.ns import CUSTOM_PROPERTIES as CUSTOM_NS, CUSTOM_PROPERTIES_CT, CUSTOM_PROPERTIES_REL, MAIN, \
+    REL, STRICT_MAIN, VT as VT_NS, WORKSHEET_CT, WORKSHEET_REL
+from billing.workbook.package import Package, local, parse_xml, serialize
+from billing.workbook.zipout import Deflated
 
 PROPERTY = "xlbilling_seal"
 SEAL_PART = "xl/worksheets/xlbilling-seal.xml"
 SEAL_REL_ID = "rIdXlbillingSeal"
-WORKSHEET_TYPE = f"{REL_NS}/worksheet"
-WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+PROPS_REL_ID = "rIdXlbillingProps"
 CUSTOM_PART = "docProps/custom.xml"
-CUSTOM_TYPE = f"{REL_NS}/custom-properties"
-CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
-CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 NOTE = ("This workbook is sealed by xlbilling. Cell A1 holds the signed seal record; "
         "check the workbook with: xlbilling verify FILE")
@@ -52,10 +47,6 @@ class Embedded(NamedTuple):
 
     record: str | None
     property: str | None
-
-
-def _serialize(root) -> bytes:
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _insert_protection(root) -> None:
@@ -82,12 +73,12 @@ def protect_sheet(xml: bytes, part: str) -> bytes:
             marker = f"xlbilling-cells-{uuid.uuid4().hex}".encode()
             root = parse_xml(xml[:found.end()] + marker + xml[end:], part)
             _insert_protection(root)
-            before, hit, after = _serialize(root).partition(marker)
+            before, hit, after = serialize(root).partition(marker)
             if hit:
                 return before + xml[found.end():end] + after
     root = parse_xml(xml, part)
     _insert_protection(root)
-    return _serialize(root)
+    return serialize(root)
 
 
 def _workbook(pkg: Package, book_part: str, seal_rel: str | None) -> bytes:
@@ -107,7 +98,7 @@ def _workbook(pkg: Package, book_part: str, seal_rel: str | None) -> bytes:
         element = etree.SubElement(sheets, f"{{{ns}}}sheet", name=SEAL_SHEET, sheetId=str(max(ids, default=0) + 1),
                                    state="veryHidden")
         element.set(f"{{{_id_namespace(sheets)}}}id", seal_rel)
-    return _serialize(root)
+    return serialize(root)
 
 
 def _id_namespace(sheets) -> str:
@@ -117,7 +108,7 @@ def _id_namespace(sheets) -> str:
             name = etree.QName(key)
             if name.localname == "id" and name.namespace:
                 return name.namespace
-    return REL_NS
+    return REL
 
 
 def _seal_sheet(record: str) -> bytes:
@@ -128,34 +119,12 @@ def _seal_sheet(record: str) -> bytes:
         cell = etree.SubElement(row, f"{{{MAIN}}}c", r=f"A{number}", t="inlineStr")
         etree.SubElement(etree.SubElement(cell, f"{{{MAIN}}}is"), f"{{{MAIN}}}t").text = text
     etree.SubElement(root, f"{{{MAIN}}}sheetProtection", sheet="1", objects="1", scenarios="1")
-    return _serialize(root)
-
-
-def _with_relationship(pkg: Package, rels_part: str, rel_id: str, rel_type: str, target: str) -> bytes:
-    if pkg.has(rels_part):
-        root = pkg.xml(rels_part)
-    else:
-        root = etree.Element(f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL})
-    if not any(r.get("Id") == rel_id for r in root):
-        etree.SubElement(root, f"{{{PKG_REL}}}Relationship", Id=rel_id, Type=rel_type, Target=target)
-    return _serialize(root)
-
-
-def _with_overrides(pkg: Package, overrides: dict[str, str]) -> bytes:
-    root = pkg.xml(CONTENT_TYPES)
-    present = {o.get("PartName") for o in root if local(o.tag) == "Override"}
-    for part, content_type in overrides.items():
-        if "/" + part not in present:
-            etree.SubElement(root, f"{{{CT_NS}}}Override", PartName="/" + part, ContentType=content_type)
-    return _serialize(root)
+    return serialize(root)
 
 
 def custom_part(pkg: Package) -> str | None:
     """The package's custom document properties part, if it has one."""
-    for rel_type, target in pkg.relationships("").values():
-        if rel_type.endswith("/custom-properties") and pkg.has(target):
-            return target
-    return None
+    return pkg.related("", "custom-properties")
 
 
 def _custom_properties(pkg: Package, part: str | None, value: str) -> bytes:
@@ -169,40 +138,28 @@ def _custom_properties(pkg: Package, part: str | None, value: str) -> bytes:
     prop = etree.SubElement(root, f"{{{CUSTOM_NS}}}property", fmtid=_FMTID, pid=str(max(pids + [1]) + 1),
                             name=PROPERTY)
     etree.SubElement(prop, f"{{{VT_NS}}}lpwstr").text = value
-    return _serialize(root)
+    return serialize(root)
 
 
 def write_sealed(pkg: Package, out, protected: dict[str, Deflated], record: str, property_value: str) -> None:
     """Write the sealed package to the binary file `out`; `protected`: every worksheet but
-    `_seal`, protected and deflated, by part."""
+    `_seal`, protected and deflated, by part. The package is changed (in memory) on the way."""
     book_part = pkg.workbook_part()
     entries = pkg.sheets()
     existing = next((e for e in entries if e.name == SEAL_SHEET and e.part), None)
-    book_rels = posixpath.join(posixpath.dirname(book_part), "_rels", posixpath.basename(book_part) + ".rels")
     seal_part, seal_rel = (existing.part, existing.rel_id) if existing else (_free_part(pkg), SEAL_REL_ID)
-    seal_target = posixpath.relpath(seal_part, posixpath.dirname(book_part))
-    changed: dict[str, bytes | Deflated] = dict(protected)
-    changed[book_part] = _workbook(pkg, book_part, seal_rel)
-    changed[seal_part] = _seal_sheet(record)
+    pkg.write(book_part, _workbook(pkg, book_part, seal_rel))
+    pkg.write(seal_part, _seal_sheet(record))
     props = custom_part(pkg)
-    changed[props or CUSTOM_PART] = _custom_properties(pkg, props, property_value)
-    changed[CONTENT_TYPES] = _with_overrides(pkg, {seal_part: WORKSHEET_CT, props or CUSTOM_PART: CUSTOM_CT})
+    pkg.write(props or CUSTOM_PART, _custom_properties(pkg, props, property_value))
+    for part, content_type in ((seal_part, WORKSHEET_CT), (props or CUSTOM_PART, CUSTOM_PROPERTIES_CT)):
+        if pkg.content_type_of(part) is None:  # one a part has already stays as it is
+            pkg.content_type(part, content_type)
     if not existing:
-        changed[book_rels] = _with_relationship(pkg, book_rels, seal_rel, WORKSHEET_TYPE, seal_target)
+        pkg.add_rel(book_part, WORKSHEET_REL, seal_part, rel_id=seal_rel)
     if props is None:
-        changed["_rels/.rels"] = _with_relationship(pkg, "_rels/.rels", "rIdXlbillingProps", CUSTOM_TYPE,
-                                                    CUSTOM_PART)
-    zip_out = ZipOut(out)
-    with open(pkg.path, "rb") as source:
-        for info in pkg.infos:
-            part = changed.pop(info.filename, None)
-            if part is None:
-                zip_out.copy(source, info)
-            else:
-                zip_out.add(info.filename, part if isinstance(part, Deflated) else deflate(part))
-    for name, part in changed.items():  # parts the package did not have
-        zip_out.add(name, part if isinstance(part, Deflated) else deflate(part))
-    zip_out.close()
+        pkg.add_rel("", CUSTOM_PROPERTIES_REL, CUSTOM_PART, rel_id=PROPS_REL_ID)
+    pkg.write_to(out, deflated=protected)
 
 
 def _free_part(pkg: Package) -> str:
@@ -231,7 +188,7 @@ def read_embedded(pkg: Package) -> Embedded:
 
 def _cell_a1(pkg: Package, part: str, book_part: str) -> str | None:
     """The text of cell A1 of a sheet (inline or shared string), None if it has none."""
-    for element in pkg.xml(part).iter(f"{{{MAIN}}}c", "{http://purl.oclc.org/ooxml/spreadsheetml/main}c"):
+    for element in pkg.xml(part).iter(f"{{{MAIN}}}c", f"{{{STRICT_MAIN}}}c"):
         if (element.get("r") or "").upper() != "A1":
             continue
         kind = element.get("t")

@@ -28,7 +28,7 @@ from billing.sealing.archive import Entry, archived_path, entries_of_workbook, f
 from billing.sealing.canonical import Content, read_content, read_names, read_sheets
 from billing.sealing.diff import Diff, diff_contents, sheet_level_diff, sheets_to_read
 from billing.errors import BadFile
-from billing.workbook.ooxml import Package
+from billing.workbook.package import Package
 from billing.sealing.seal import sidecar_path
 from billing.sealing.sealed_package import read_embedded
 from billing.sealing.record import (RecordError, manifest_problems, parse_record, record_content, record_version,

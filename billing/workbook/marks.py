@@ -36,7 +36,8 @@ from lxml import etree
 from billing.cells import column_letter, parse_a1, split_ref
 from billing.changes import Mark
 from billing.errors import BadFile
-from billing.workbook.package import COMMENTS_REL, VML_REL, Package, q
+from billing.workbook.ns import COMMENTS_REL, REL, VML_REL
+from billing.workbook.package import Package, q
 from billing.workbook.sheettext import SheetText
 
 AUTHOR = "xlbilling"
@@ -47,8 +48,7 @@ ROW_ADDRESS = re.compile(r"^\$?([0-9]+):\$?([0-9]+)$")  # a whole row, `5:5`
 _MAX_ROW, _MAX_COLUMN = 1048576, 16384
 _VML = "urn:schemas-microsoft-com:vml"
 _VML_EXCEL = "urn:schemas-microsoft-com:office:excel"
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+_REL_ID = q("id", REL)
 
 
 def marks_by_sheet(marks: Sequence[Mark]) -> dict[str, list[str]]:
@@ -139,7 +139,7 @@ def clear_legacy_notes(pkg: Package, part: str, sheet_text) -> None:
     ``xlbilling``) with their note shapes; `sheet_text()` gives the sheet's `SheetText`
     when its drawing link must go."""
     for rel_id, kind, comments_part in pkg.rels(part):
-        if kind != COMMENTS_REL or not pkg.exists(comments_part) or SIGNATURE not in pkg.read(comments_part):
+        if kind != COMMENTS_REL or not pkg.has(comments_part) or SIGNATURE not in pkg.read(comments_part):
             continue
         comments = pkg.tree(comments_part)
         authors = comments.find(q("authors"))
@@ -171,7 +171,7 @@ def clear_legacy_notes(pkg: Package, part: str, sheet_text) -> None:
 def _note_drawing(pkg: Package, part: str):
     """(relationship id, VML part, its tree or None if unreadable) of the sheet's note drawing, or None."""
     for rel_id, kind, target in pkg.rels(part):
-        if kind == VML_REL and pkg.exists(target):
+        if kind == VML_REL and pkg.has(target):
             try:
                 return rel_id, target, pkg.tree(target)
             except BadFile:  # VML is often not quite XML

@@ -44,7 +44,7 @@ from billing.workbook.safety import check_workbook_file
 from billing.workbook.safety_area import MAX_AREA
 from billing.workbook import cellscan as xlsx_cellscan
 from billing.workbook.cellscan import EMPTY, NO_CODE, CellScan, Link, cut_point, scan_cells
-from billing.workbook.parts import SheetPart, TableRange, part_chunks, sheet_parts
+from billing.workbook.package import SheetPart, TableRange, part_chunks, sheet_parts
 
 
 @dataclass(frozen=True)

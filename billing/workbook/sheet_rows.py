@@ -33,7 +33,8 @@ from lxml import etree
 from billing.cells import column_index, column_letter
 from billing.changes import DATE_FORMAT, DoesNotFit, grown_bounds
 from billing.workbook.formulas import moved_formula
-from billing.workbook.package import SHARED_STRINGS_REL, TABLE_REL, Package, q
+from billing.workbook.ns import SHARED_STRINGS_REL, TABLE_REL
+from billing.workbook.package import Package, q
 from billing.workbook.sheetxml import cell_xml
 from billing.workbook.sheettext import SheetText
 
@@ -81,11 +82,10 @@ class SharedStrings:
     def __getitem__(self, index: int) -> str:
         if self._items is None:
             part = next((t for _, kind, t in self._pkg.rels(self._workbook) if kind == SHARED_STRINGS_REL
-                         and self._pkg.exists(t)), None)
+                         and self._pkg.has(t)), None)
             self._items = []
             if part is not None:
-                root = etree.fromstring(self._pkg.read(part), etree.XMLParser(resolve_entities=False,
-                                                                              no_network=True))
+                root = self._pkg.xml(part)
                 for item in root.iter(q("si")):
                     self._items.append("".join(t.text or "" for t in item.iter(q("t"))
                                                if t.getparent().tag != q("rPh")))
@@ -329,7 +329,7 @@ def _grow_tables(pkg: Package, part: str, sheet: str, text: SheetText, rows: dic
     header cell is added to `rows` when it must be written."""
     cells = [(r, c + 1) for r, cols in rows.items() for c in cols]
     for _, kind, target in pkg.rels(part):
-        if kind != TABLE_REL or not pkg.exists(target):
+        if kind != TABLE_REL or not pkg.has(target):
             continue
         table = pkg.tree(target)
         start = range_bounds(table.get("ref"))

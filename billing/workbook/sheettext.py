@@ -19,9 +19,9 @@ import re
 from lxml import etree
 
 from billing.errors import BadFile
-from billing.workbook.package import MAIN, STRICT_NAMESPACES
+from billing.workbook.ns import MAIN, STRICT_NAMESPACES
+from billing.workbook.package import PARSER
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
 _SHEET_DATA = re.compile(r"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
 _PLACEHOLDER_ATTR = "xlbillingRowsGoHere"
 _PLACEHOLDER = re.compile(r"<[^<>]*\b" + _PLACEHOLDER_ATTR + r'="1"\s*/>')
@@ -80,7 +80,7 @@ class SheetText:
         if self._skeleton is None:
             text = f'{self.head}<{self.prefix}sheetData {_PLACEHOLDER_ATTR}="1"/>{self.tail}'
             try:
-                self._skeleton = etree.fromstring(text.encode("utf-8"), _PARSER)
+                self._skeleton = etree.fromstring(text.encode("utf-8"), PARSER)
             except etree.XMLSyntaxError as exc:
                 raise BadFile(f"sheet {self.where!r} is not well-formed XML ({exc})") from None
         return self._skeleton
@@ -130,7 +130,7 @@ def insert_in_order(root, element) -> None:
 
 def _with_empty_sheet_data(xml: str, where: str) -> str:
     try:
-        root = etree.fromstring(xml.encode("utf-8"), _PARSER)
+        root = etree.fromstring(xml.encode("utf-8"), PARSER)
     except etree.XMLSyntaxError as exc:
         raise BadFile(f"sheet {where!r} is not well-formed XML ({exc})") from None
     insert_in_order(root, root.makeelement(q("sheetData"), {}))

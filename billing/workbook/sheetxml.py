@@ -16,13 +16,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from billing.cells import column_letter, quote_sheet
 from billing.changes import BOOL, DATE, DATETIME, MAX_TEXT, TEXT, cell_value, clean_text
+from billing.workbook.ns import CHART as CHART_NS, DRAWING as DRAWING_NS, MAIN, REL, XDR as XDR_NS
 
 _EPOCH = dt.date(1899, 12, 30)
-CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
-XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from billing.workbook.package import MAIN, STYLES_REL, Package, q
+from billing.workbook.ns import BUILTIN_FORMAT_IDS, MAIN, STYLES_CT, STYLES_REL
+from billing.workbook.package import Package, q
 
-STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
-#: the built-in number formats the project uses (ECMA-376 §18.8.30), by their code
-BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
 #: where a missing child goes: after the last of these present (the schema's order)
 _ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs", "tableStyles",
           "colors", "extLst")
@@ -65,9 +63,9 @@ class Styles:
     def root(self):
         if self._root is None:
             part = next((t for _, kind, t in self._pkg.rels(self._workbook) if kind == STYLES_REL
-                         and self._pkg.exists(t)), None)
+                         and self._pkg.has(t)), None)
             if part is None:  # a workbook without a style sheet gets a minimal one
-                part = "xl/styles.xml" if not self._pkg.exists("xl/styles.xml") else \
+                part = "xl/styles.xml" if not self._pkg.has("xl/styles.xml") else \
                     self._pkg.free_name("xl/styles{n}.xml")
                 self._pkg.write(part, _MINIMAL.encode())
                 self._pkg.add_rel(self._workbook, STYLES_REL, part)
@@ -105,8 +103,8 @@ class Styles:
         return len(entries)
 
     def _number_format(self, code: str) -> int:
-        if code in BUILTIN_FORMATS:
-            return BUILTIN_FORMATS[code]
+        if code in BUILTIN_FORMAT_IDS:
+            return BUILTIN_FORMAT_IDS[code]
         formats = self._child("numFmts")
         for node in formats:
             if isinstance(node.tag, str) and node.get("formatCode") == code:

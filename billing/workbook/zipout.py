@@ -1,8 +1,10 @@
-"""A small zip writer for rewriting a workbook package: untouched parts are copied as
-their compressed bytes, changed and new parts are deflated.
+"""The one zip writer for rewriting a workbook package (the package writer's runs and the
+seal): untouched parts are copied as their compressed bytes, changed and new parts are
+deflated (or come deflated already: the seal deflates each sheet in the job that reads it).
 
-Only what an .xlsx needs: deflate or stored entries, no encryption, no zip64 (the safety
-gate caps a workbook far below 4 GiB).
+It writes its own local and central headers rather than drive `zipfile`'s private
+attributes to copy a member raw. Only what an .xlsx needs: deflate or stored entries, no
+encryption, no zip64 (the safety gate caps a workbook far below 4 GiB).
 """
 
 from __future__ import annotations
@@ -49,18 +51,22 @@ class _Entry(NamedTuple):
 
 
 class ZipOut:
-    """Entries written one after the other to `out`, the central directory on `close()`."""
+    """Entries written one after the other to `out`, the central directory on `close()`;
+    `level`: the deflate level of parts given as bytes."""
 
-    def __init__(self, out: BinaryIO):
+    def __init__(self, out: BinaryIO, level: int = 6):
         self._out = out
+        self._level = level
         self._entries: list[_Entry] = []
         self._offset = 0
         stamp = time.localtime()
         self._time = (stamp.tm_hour << 11) | (stamp.tm_min << 5) | (stamp.tm_sec // 2)
         self._date = max(stamp.tm_year - 1980, 0) << 9 | (stamp.tm_mon << 5) | stamp.tm_mday
 
-    def add(self, name: str, part: Deflated) -> None:
-        """A new or changed part, deflated."""
+    def add(self, name: str, part: bytes | Deflated) -> None:
+        """A new or changed part: its bytes, or deflated already."""
+        if not isinstance(part, Deflated):
+            part = deflate(part, self._level)
         self._write(name, zipfile.ZIP_DEFLATED, part.crc, part.size, part.data, self._time, self._date)
 
     def copy(self, source: BinaryIO, info: zipfile.ZipInfo) -> None:
@@ -80,7 +86,7 @@ class ZipOut:
 
     def _write(self, name: str, method: int, crc: int, size: int, data: bytes, dostime: int, dosdate: int) -> None:
         if self._offset + len(data) > _LIMIT or size > _LIMIT or len(self._entries) >= 0xFFFF:
-            raise BadFile("the sealed workbook would be too big for a zip without zip64")
+            raise BadFile("the workbook written would be too big for a zip without zip64")
         raw_name = name.encode("utf-8")
         flags = 0 if raw_name.isascii() else _UTF8_NAME
         version = 20

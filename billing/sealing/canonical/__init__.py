@@ -58,7 +58,7 @@ from billing.sealing.canonical.parts import SharedStrings, cell_looks, table_lin
 from billing.sealing.canonical.sheet import SheetParts, read_sheet
 from billing.gcpause import gc_paused
 from billing.sealing.canonical.jobs import Job, run_jobs
-from billing.workbook.ooxml import Package, local
+from billing.workbook.package import Package, local, rels_part
 
 FORMATS = {1: "xlbilling-canonical/1", 2: "xlbilling-canonical/2"}
 SHEET_FORMATS = {1: "xlbilling-sheet/1", 2: "xlbilling-sheet/2"}
@@ -297,8 +297,7 @@ def _workbook_links(pkg: Package, workbook) -> list[Link]:
 
 
 def _external_targets(pkg: Package, part: str) -> list[str]:
-    folder, name = part.rsplit("/", 1)
-    rels = f"{folder}/_rels/{name}.rels"
+    rels = rels_part(part)
     if not pkg.has(rels):
         return []
     return [r.get("Target", "")[:120] for r in pkg.xml(rels) if r.get("TargetMode") == "External"]

@@ -29,7 +29,8 @@ from typing import Callable, NamedTuple, Sequence
 from lxml import etree
 
 from billing.sealing.canonical.links import formula_link
-from billing.workbook.ooxml import MAIN, PARSER, local
+from billing.workbook.ns import MAIN
+from billing.workbook.package import PARSER, local
 
 _NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 _BOOLEANS = {"1": "TRUE", "true": "TRUE", "0": "FALSE", "false": "FALSE"}

@@ -29,7 +29,7 @@ import re
 from typing import NamedTuple
 
 from billing.sealing.canonical.cells import escape
-from billing.workbook.ooxml import Package, local
+from billing.workbook.package import Package, local
 
 #: the default palette of `indexed` colours (BIFF8; 0–7 repeat 8–15)
 PALETTE = (

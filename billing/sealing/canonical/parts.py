@@ -8,7 +8,6 @@ unusual table (prefixes, comments, CDATA) is read element by element instead.
 
 from __future__ import annotations
 
-import io
 import re
 
 from lxml import etree
@@ -16,16 +15,9 @@ from lxml import etree
 from billing.sealing.canonical.cells import CellProblem, escape, string_text, xml_text
 from billing.sealing.canonical.looks import Looks
 from billing.errors import BadFile
-from billing.workbook.ooxml import MAIN, PARSER, Package, local
+from billing.workbook.ns import BUILTIN_FORMATS, MAIN
+from billing.workbook.package import PARSER, Package, iterparse, local
 
-#: ECMA-376 Part 1, §18.8.30: the built-in number formats every reader knows by id
-BUILTIN_FORMATS = {
-    0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 11: "0.00E+00",
-    12: "# ?/?", 13: "# ??/??", 14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy",
-    18: "h:mm AM/PM", 19: "h:mm:ss AM/PM", 20: "h:mm", 21: "h:mm:ss", 22: "m/d/yy h:mm",
-    37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)", 40: "#,##0.00;[Red](#,##0.00)",
-    45: "mm:ss", 46: "[h]:mm:ss", 47: "mmss.0", 48: "##0.0E+0", 49: "@",
-}
 #: an item: its plain text (`<t>` without markup or entities) or else its inner XML
 _ITEM = re.compile(r'<si><t(?: xml:space="preserve")?>([^<&]*)</t></si>|<si>(.*?)</si>|<si/>', re.S)
 _SIMPLE_TEXT = re.compile(r'<t(?: xml:space="preserve")?>([^<&]*)</t>')
@@ -154,8 +146,7 @@ def _item_text(inner: str) -> str:
 def _by_element(data: bytes, part: str) -> list[str]:
     texts = []
     try:
-        for _, element in etree.iterparse(io.BytesIO(data), events=("end",), resolve_entities=False,
-                                          no_network=True, huge_tree=False, load_dtd=False):
+        for _, element in iterparse(data, ("end",)):
             if local(element.tag) == "si":
                 texts.append(string_text(element))
                 element.clear()

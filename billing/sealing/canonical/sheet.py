@@ -18,7 +18,6 @@ rules (`canonical_looks`). Formulas a seal refuses (`canonical_links`) are named
 from __future__ import annotations
 
 import codecs
-import io
 import re
 from itertools import chain, compress
 from typing import NamedTuple
@@ -31,7 +30,7 @@ from billing.sealing.canonical.links import Link
 from billing.sealing.canonical.looks import conditional_rules
 from billing.cells import column_index, column_letter, quote_sheet
 from billing.errors import BadFile
-from billing.workbook.ooxml import local, parse_xml
+from billing.workbook.package import iterparse, local, parse_xml
 
 _CELL_START = re.compile(r'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"')
 _ROW_OPEN = re.compile(r"<row\b[^>]*>")
@@ -259,8 +258,7 @@ def _by_element(xml: bytes, sheet: str, forms: CellForms) -> SheetParts:
     row = column = 0
     outside = _Outside(forms)
     try:
-        for event, element in etree.iterparse(io.BytesIO(xml), events=("start", "end"), resolve_entities=False,
-                                              no_network=True, huge_tree=False, load_dtd=False):
+        for event, element in iterparse(xml, ("start", "end")):
             name = local(element.tag)
             if event == "start":
                 if name == "row":
