@@ -15,9 +15,10 @@ from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from billing.cells import column_letter, quote_sheet
+from billing.contract import CHART_AXIS_FORMAT, FORMATS, Kind
 
 MAX_TEXT = 32767
-DATE_FORMAT = "yyyy-mm-dd"  # what a date cell without a format of its own is shown with
+DATE_FORMAT = FORMATS[Kind.DATE]  # what a date cell without a format of its own is shown with
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = dt.date(1899, 12, 30)
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -150,7 +151,7 @@ def bar_chart_xml(title: str, sheet: str, categories: str, series: list[tuple[st
             '<c:crossAx val="100"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>'
             '<c:lblOffset val="100"/></c:catAx><c:valAx><c:axId val="100"/><c:scaling><c:orientation '
             'val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/>'
-            '<c:numFmt formatCode="#,##0" sourceLinked="0"/><c:tickLblPos val="nextTo"/><c:crossAx val="10"/>'
+            f'<c:numFmt formatCode="{CHART_AXIS_FORMAT}" sourceLinked="0"/><c:tickLblPos val="nextTo"/><c:crossAx val="10"/>'
             '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx></c:plotArea><c:legend>'
             '<c:legendPos val="r"/><c:overlay val="0"/></c:legend><c:plotVisOnly val="1"/></c:chart></c:chartSpace>')
 
