@@ -35,7 +35,7 @@ def worker(url: str, worker_id: int, count: int, barrier, results) -> None:
     for n in range(count):
         request = registry.Request(f"b{worker_id}", f"k{n}", "invoice", "C1", dt.date(2026, 10, 1), None, "EUR",
                                    "INV-{yyyy}-{seq:06d}", "")
-        registry.allocate(engine, [request], user="bench")
+        registry.assign(engine, [request], user="bench")
     results.put(time.perf_counter())
 
 

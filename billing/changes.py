@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from billing.cells import link_location
+from billing.contract import FORMATS, Kind
 from billing.errors import BadFile
 
 #: How every writer renders an output sheet: its Table style, the widest column (characters)
@@ -38,7 +39,7 @@ TABLE_STYLE = "TableStyleMedium2"
 MAX_WIDTH = 60
 MAX_TEXT = 32767
 #: What a date cell without a number format of its own is shown with (a date-time too).
-DATE_FORMAT = "yyyy-mm-dd"
+DATE_FORMAT = FORMATS[Kind.DATE]
 #: Characters a cell cannot hold (XML 1.0 forbids them): dropped from text.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

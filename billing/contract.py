@@ -1,15 +1,18 @@
-"""The workbook contract as data: sheets, their columns, and how headers are matched.
+"""The workbook contract as data: sheets, their columns, their number formats, and how
+headers are matched.
 
-`../shared/spec/workbook-contract.md` is the source of truth; this module is its
-machine-readable form. Reading, validation, templates and output writing all take their
-sheet and column names from here, so a name is spelled once.
+`docs/workbook-contract.md` describes the contract in words; this module is its
+machine-readable form (`tests/test_contract_docs.py` keeps the two equal). Reading,
+validation, templates and every writer of an output sheet take their sheet names, column
+names and number formats from here, so each is spelled once: a column has a `Kind`, and
+the kind decides both how its cells are read and how they are shown (`FORMATS`).
 """
 
 from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import NamedTuple
+from typing import Iterable, NamedTuple, Sequence
 
 
 class Kind(str, Enum):
@@ -21,6 +24,24 @@ class Kind(str, Enum):
     NUMBER = "number"  # an exact Decimal quantity
     INTEGER = "integer"
     DATE = "date"
+    # kinds only output sheets have: the project writes these values, a user does not type them
+    SCORE = "score"  # a 0–1 grade, e.g. a match's confidence: two decimals
+    DAYS = "days"  # a length of time in days to one decimal, e.g. DSO
+    COUNT = "count"  # a whole number the project counts (days past due, a reminder level): no format
+
+
+#: The Excel number format of each kind; a kind not listed (text, a count) keeps Excel's General.
+FORMATS: dict[Kind, str] = {
+    Kind.DATE: "yyyy-mm-dd",
+    Kind.MONEY: "#,##0.00",
+    Kind.RATE: "0.00%",
+    Kind.NUMBER: "#,##0.00##",  # 3 shows as 3.00, 2.5 as 2.50, 0.125 as 0.125; never "3."
+    Kind.INTEGER: "0",
+    Kind.SCORE: "0.00",
+    Kind.DAYS: "0.0",
+}
+#: The value axis of an output sheet's chart (amounts): whole units, the decimals would be noise.
+CHART_AXIS_FORMAT = "#,##0"
 
 
 class Column(NamedTuple):
@@ -30,6 +51,9 @@ class Column(NamedTuple):
     required_header: bool = False
     #: computed by the project (filled by `compute`/`number`), not typed by the user
     computed: bool = False
+    #: stands for one column per label known only at run time (the aging buckets, from the
+    #: `aging_buckets` setting); `name` is its placeholder
+    per_label: bool = False
 
 
 class SheetSpec(NamedTuple):
@@ -48,8 +72,22 @@ class SheetSpec(NamedTuple):
                 return col
         raise KeyError(name)
 
+    def header(self, labels: Sequence[str] = (), without: Iterable[str] = ()) -> tuple[str, ...]:
+        """The columns as an output sheet writes them, in order: a per-label column becomes
+        one column per label, the columns named in `without` are left out."""
+        left_out = set(without)
+        return tuple(name for c in self.columns if c.name not in left_out
+                     for name in (labels if c.per_label else (c.name,)))
+
+    def number_formats(self, labels: Sequence[str] = (), without: Iterable[str] = ()) -> dict[str, str]:
+        """The number format of each column of `header(labels, without)` whose kind has one (`FORMATS`)."""
+        left_out = set(without)
+        return {name: FORMATS[c.kind] for c in self.columns if c.kind in FORMATS and c.name not in left_out
+                for name in (labels if c.per_label else (c.name,))}
+
 
 T, M, R, N, I, D = Kind.TEXT, Kind.MONEY, Kind.RATE, Kind.NUMBER, Kind.INTEGER, Kind.DATE
+S, DAYS, C = Kind.SCORE, Kind.DAYS, Kind.COUNT
 
 SETTINGS = SheetSpec(
     "Settings",
@@ -134,6 +172,8 @@ PAYMENTS = SheetSpec(
 #: The sheets a user fills in, in the order a new workbook shows them.
 INPUT_SHEETS: tuple[SheetSpec, ...] = (SETTINGS, CUSTOMERS, TAX_RATES, INVOICES, INVOICE_LINES, PAYMENTS)
 
+# Output sheets: written by the project, replaced on each run. Columns in the order written;
+# a column added later goes last, so the columns before it keep their places.
 ALLOCATIONS = SheetSpec(
     "Allocations",
     (
@@ -141,14 +181,122 @@ ALLOCATIONS = SheetSpec(
         Column("invoice_no", T, True),
         Column("amount", M, True),
         Column("method", T, True),
-        Column("confidence", N),
+        Column("confidence", S),
         Column("explanation"),
+        # the difference written off (short payment within tolerance, early-payment discount)
+        Column("settled", M, computed=True),
     ),
+)
+UNMATCHED = SheetSpec(
+    "Unmatched",
+    (
+        Column("payment_id"),
+        Column("value_date", D),
+        Column("amount", M),
+        Column("payer_name"),
+        Column("reference_text"),
+        Column("candidates"),
+        Column("currency"),
+        Column("reason"),
+    ),
+)
+INVOICE_TAX_SUMMARY = SheetSpec(
+    "InvoiceTaxSummary",
+    (
+        Column("invoice_key"),
+        Column("invoice_no"),
+        Column("tax_code"),
+        Column("rate", R),
+        Column("kind"),
+        Column("base", M),
+        Column("tax", M),
+        Column("currency"),
+        Column("note"),
+    ),
+)
+AGING = SheetSpec(
+    "Aging",
+    (
+        Column("customer_id"),
+        Column("name"),
+        Column("currency"),
+        Column("{bucket}", M, per_label=True),
+        Column("unapplied", M),
+        Column("total", M),
+        Column("dso", DAYS),
+    ),
+)
+DUNNING = SheetSpec(
+    "Dunning",
+    (
+        Column("customer_id"),
+        Column("name"),
+        Column("currency"),
+        Column("invoice_no"),
+        Column("issue_date", D),
+        Column("due_date", D),
+        Column("days_past_due", C),
+        Column("open_amount", M),
+        Column("level", C),
+        Column("customer_level", C),
+        Column("last_reminder", D),  # only when Invoices has a `last_reminder` column
+    ),
+)
+STATEMENTS = SheetSpec(
+    "Statements",
+    (
+        Column("customer_id"),
+        Column("currency"),
+        Column("date", D),
+        Column("type"),
+        Column("reference"),
+        Column("due_date", D),
+        Column("amount", M),
+        Column("balance", M),
+        Column("description"),
+    ),
+)
+CLOSE = SheetSpec(
+    "Close",
+    # `amount` holds counts as well as money: one column of figures, shown alike
+    (Column("section"), Column("item"), Column("currency"), Column("amount", M), Column("note")),
 )
 VALIDATION = SheetSpec(
     "Validation",
     (Column("severity"), Column("cell"), Column("rule"), Column("message")),
 )
+
+#: The output sheets of the billing workbook, in the order the close writes them.
+OUTPUT_SHEETS: tuple[SheetSpec, ...] = (INVOICE_TAX_SUMMARY, ALLOCATIONS, UNMATCHED, AGING, DUNNING, STATEMENTS,
+                                        CLOSE, VALIDATION)
+
+# The sheets of one customer's statement file (`xlbilling statements`), not of the workbook.
+ACCOUNT = SheetSpec(
+    "Account",
+    (
+        Column("issuer"),
+        Column("customer_id"),
+        Column("customer"),
+        Column("currency"),
+        Column("period_start", D),
+        Column("period_end", D),
+        Column("opening_balance", M),
+        Column("closing_balance", M),
+    ),
+)
+STATEMENT = SheetSpec(
+    "Statement",
+    (
+        Column("date", D),
+        Column("type"),
+        Column("reference"),
+        Column("due_date", D),
+        Column("amount", M),
+        Column("balance", M),
+        Column("description"),
+    ),
+)
+STATEMENT_FILE_SHEETS: tuple[SheetSpec, ...] = (ACCOUNT, STATEMENT)
 
 #: Allowed values of the coded columns (also the dropdowns of a new workbook).
 INVOICE_KINDS = ("invoice", "credit_note")
@@ -175,7 +323,7 @@ def normalize_header(header: object) -> str:
 def spec_for(sheet_name: str) -> SheetSpec | None:
     """The contract sheet of that name (case-insensitive), or None."""
     wanted = normalize_header(sheet_name)
-    for spec in (*INPUT_SHEETS, ALLOCATIONS, VALIDATION):
+    for spec in (*INPUT_SHEETS, *OUTPUT_SHEETS):
         if normalize_header(spec.name) == wanted:
             return spec
     return None

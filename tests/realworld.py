@@ -30,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from xlsx_edit import rewrite_parts  # noqa: E402
+from shared_data import shared_set  # noqa: E402
 
-REAL_WORLD = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "real-world"
+REAL_WORLD = shared_set("real-world")
 #: The order the first sheets of a file are renamed in: the sheets that hold the most rules first.
 BILLING_SHEETS = ("Invoices", "Payments", "Customers", "InvoiceLines", "TaxRates", "Settings", "Allocations")
 _SHEET_NAME = re.compile(rb"""(<(?:[\w.-]+:)?sheet\b[^>]*?\bname\s*=\s*)(["'])(.*?)\2""", re.S)

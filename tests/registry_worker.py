@@ -24,20 +24,20 @@ from billing.store import open_store  # noqa: E402
 
 def main(url: str, worker: str, count: int, sleep_ms: float = 0) -> None:
     if sleep_ms:
-        allocate_inside = registry._allocate
+        assign_inside = registry._assign
 
         def slow(*args, **kwargs):
-            result = allocate_inside(*args, **kwargs)
+            result = assign_inside(*args, **kwargs)
             time.sleep(sleep_ms / 1000)  # still inside the transaction: the counter row is locked
             return result
 
-        registry._allocate = slow
+        registry._assign = slow
     engine = open_store(url)
     for n in range(count):
         request = registry.Request(f"w{worker}", f"k{n}", "invoice", "C1", dt.date(2026, 10, 1), None, "EUR",
                                    "INV-{yyyy}-{seq:06d}", f"w{worker}/k{n}")
-        (allocation,), _ = registry.allocate(engine, [request], user=f"worker{worker}")
-        print(allocation.invoice_key, allocation.number, allocation.new, flush=True)
+        (assignment,), _ = registry.assign(engine, [request], user=f"worker{worker}")
+        print(assignment.invoice_key, assignment.number, assignment.new, flush=True)
 
 
 if __name__ == "__main__":

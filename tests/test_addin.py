@@ -32,11 +32,12 @@ from addin.vba import compress, decompress
 from billing.errors import BadFile
 from macros.buttons import BUTTONS, GROUPS
 from test_cli import run
+from shared_data import shared_set
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Microsoft's customUI schema (2006/01, from OfficeDev/office-custom-ui-editor, MIT: see the
 #: LICENSE beside it), as kept in github:fernandreu/office-ribbonx-editor
-SCHEMA_PLACES = (ROOT / "tests" / "data" / "customui", ROOT.parent / "shared" / "testdata" / "customui")
+SCHEMA_PLACES = (ROOT / "tests" / "data" / "customui", shared_set("customui"))
 XS = "{http://www.w3.org/2001/XMLSchema}"
 
 

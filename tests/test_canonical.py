@@ -22,6 +22,7 @@ from billing.errors import BadFile
 from billing.workbook.create import create_workbook
 from billing.workbook.package import Package
 from billing.sample import generate_sample
+from shared_data import shared_set
 
 EXPECTED_BLOCK = (
     "xlbilling-sheet/1\n"
@@ -599,7 +600,7 @@ def test_a_part_named_in_another_case_is_found(tmp_path):
     assert content_of(out) == content_of(path)
 
 
-REAL_WORLD = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "real-world"
+REAL_WORLD = shared_set("real-world")
 
 
 def real_world_files() -> list[Path]:

@@ -86,7 +86,7 @@ def test_error_value_read_as_error_not_blank(tmp_path):
 
 def test_error_in_allocations_read_by_close(tmp_path):
     sheets = base_sheets()
-    sheets["Allocations"] = [list(ALLOCATIONS.column_names) + ["settled"],
+    sheets["Allocations"] = [list(ALLOCATIONS.column_names),
                              ["P1", "INV-2026-000001", 100.5, "manual", None, None, 0]]
     path = book_with(tmp_path, "Allocations", "G2", error_cell("G2", "#VALUE!"), sheets)
     assert findings(path, optional=(ALLOCATIONS,))[1] == [("Allocations!G2", "error_value")]

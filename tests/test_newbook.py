@@ -13,8 +13,8 @@ import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 from python_calamine import CalamineWorkbook
 
-from billing.contract import INPUT_SHEETS, Kind
-from billing.workbook.create import CURRENCY_NAME, LISTS_SHEET, NUMBER_FORMATS, create_workbook
+from billing.contract import FORMATS, INPUT_SHEETS, Kind
+from billing.workbook.create import CURRENCY_NAME, LISTS_SHEET, create_workbook
 from billing.sample import STANDARD_TAX_RATES, SampleData, generate_sample
 from billing.settings import SETTING_DEFAULTS
 
@@ -94,7 +94,7 @@ def test_number_formats_by_column_kind(empty, spec):
     for n, column in enumerate(spec.columns, start=1):
         letter = get_column_letter(n)
         assert ws.column_dimensions[letter].width >= 8
-        expected = NUMBER_FORMATS.get(column.kind)
+        expected = FORMATS.get(column.kind)
         if expected:
             assert ws.column_dimensions[letter].number_format == expected
             assert ws[f"{letter}5"].number_format == expected  # an empty row below the table
@@ -105,10 +105,10 @@ def test_formats_on_sample_cells(book):
     invoices = book["Invoices"]
     assert invoices["E2"].number_format == "yyyy-mm-dd" and isinstance(invoices["E2"].value, dt.datetime)
     payments = book["Payments"]
-    assert payments["C2"].number_format == NUMBER_FORMATS[Kind.MONEY] == "#,##0.00"
+    assert payments["C2"].number_format == FORMATS[Kind.MONEY] == "#,##0.00"
     assert payments["B2"].number_format == "yyyy-mm-dd"
     lines = book["InvoiceLines"]
-    assert lines["E2"].number_format == "#,##0.00" and lines["D2"].number_format == NUMBER_FORMATS[Kind.NUMBER]
+    assert lines["E2"].number_format == "#,##0.00" and lines["D2"].number_format == FORMATS[Kind.NUMBER]
     assert lines["B2"].number_format == "0"
     assert book["TaxRates"]["B2"].number_format == "0.00%"
 

@@ -34,9 +34,10 @@ from billing.cells import quote_sheet
 from billing.errors import BadFile
 from billing.workbook.write import CellUpdate, Changes, Mark, OutputSheet, apply_changes
 from builders import base_sheets, set_cell, write_rich_book
+from shared_data import shared_set
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL_WORLD = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "real-world"
+REAL_WORLD = shared_set("real-world")
 _XLWINGS_SPEC = importlib.util.find_spec("xlwings")
 XLWINGS = Path(_XLWINGS_SPEC.origin).parent if _XLWINGS_SPEC and _XLWINGS_SPEC.origin else None
 

@@ -23,6 +23,7 @@ from billing.cli import main
 from billing.workbook.create import create_workbook
 from billing.sample import generate_sample
 from billing.store import archive_entries, open_store
+from shared_data import shared_set
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -729,7 +730,7 @@ def test_new_seals_use_version_2(sealed):
     assert (record["canonical"], record["calculation"]) == ("xlbilling-canonical/2", "auto")
 
 
-REAL_WORLD = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "real-world"
+REAL_WORLD = shared_set("real-world")
 
 
 def test_verify_reads_every_real_world_workbook(capsys, tmp_path):

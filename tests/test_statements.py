@@ -11,10 +11,11 @@ import pytest
 
 from billing.errors import BadFile
 from billing.bank import new_lines, read_statement
+from shared_data import missing, shared_set
 
-STATEMENTS = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "statements"
+STATEMENTS = shared_set("statements")
 #: the tests that read the real statements there skip, naming the folder, when it is not beside the repository
-needs_shared = pytest.mark.skipif(not STATEMENTS.is_dir(), reason=f"{STATEMENTS} is missing: real CAMT files not here")
+needs_shared = pytest.mark.skipif(not STATEMENTS.is_dir(), reason=missing("statements", "the real CAMT files"))
 
 
 @needs_shared

@@ -124,7 +124,7 @@ def test_junk_gives_these_messages():
 
 
 def test_invoice_no_looks_up_and_never_allocates(tmp_path, monkeypatch):
-    from billing.numbering.registry import Request, allocate
+    from billing.numbering.registry import Request, assign
     from billing.store import open_store
 
     url = f"sqlite:///{tmp_path / 's.db'}"
@@ -133,7 +133,7 @@ def test_invoice_no_looks_up_and_never_allocates(tmp_path, monkeypatch):
     request = Request(workbook_id="wb1", invoice_key="K1", kind="invoice", customer_id="C1",
                       issue_date=D(2026, 1, 5), gross=None, currency="EUR", pattern="INV-{yyyy}-{seq:06d}",
                       place="Invoices!2:2", number=None)
-    allocate(engine, [request])
+    assign(engine, [request])
     assert XLB_INVOICE_NO("K1", "wb1") == "INV-2026-000001"
     assert XLB_INVOICE_NO([["K1"], ["K2"]], "wb1") == [["INV-2026-000001"], [""]]  # K2: none, and none given
     with engine.connect() as conn:

@@ -1,6 +1,6 @@
 """The numbering registry: unique, gap-free, idempotent invoice numbers in the store.
 
-`allocate` gives every request a number in one transaction. Asking again for the same
+`assign` gives every request a number in one transaction. Asking again for the same
 `(workbook_id, invoice_key)` returns the number recorded for it; a request whose customer,
 issue date or kind differs from what was recorded (a copied workbook reusing its keys)
 is refused, naming the row. A series counter is a row locked by `UPDATE … RETURNING`
@@ -48,7 +48,7 @@ class Refusal(NamedTuple):
     message: str
 
 
-class Allocation(NamedTuple):
+class Assignment(NamedTuple):
     invoice_key: str
     number: str
     new: bool  # handed out by this call (False: recorded before, or adopted)
@@ -67,17 +67,17 @@ def _insert(engine: Engine):
     return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)
 
 
-def allocate(engine: Engine, requests: Sequence[Request], user: str | None = None,
-             retries: int = 20) -> tuple[list[Allocation], list[Refusal]]:
-    """Numbers for the requests, all in one transaction; nothing is allocated on a refusal."""
+def assign(engine: Engine, requests: Sequence[Request], user: str | None = None,
+             retries: int = 20) -> tuple[list[Assignment], list[Refusal]]:
+    """Numbers for the requests, all in one transaction; nothing is assigned on a refusal."""
     user = user or getpass.getuser()
     for attempt in range(retries):
         try:
             with engine.begin() as conn:
-                allocations, refusals = _allocate(conn, engine, requests, user)
+                assignments, refusals = _assign(conn, engine, requests, user)
                 if refusals:
                     raise _Refused(refusals)  # rolls the whole transaction back
-                return allocations, []
+                return assignments, []
         except _Refused as refused:
             return [], refused.refusals
         except (IntegrityError, OperationalError):
@@ -89,7 +89,7 @@ def allocate(engine: Engine, requests: Sequence[Request], user: str | None = Non
     raise AssertionError("unreachable")
 
 
-def _allocate(conn, engine: Engine, requests: Sequence[Request], user: str):
+def _assign(conn, engine: Engine, requests: Sequence[Request], user: str):
     keys = {(r.workbook_id, r.invoice_key) for r in requests}
     workbook_ids = {r.workbook_id for r in requests}
     known = {
@@ -97,7 +97,7 @@ def _allocate(conn, engine: Engine, requests: Sequence[Request], user: str):
         for row in conn.execute(select(numbers).where(numbers.c.workbook_id.in_(workbook_ids)))
         if (row.workbook_id, row.invoice_key) in keys
     }
-    allocations: list[Allocation] = []
+    assignments: list[Assignment] = []
     refusals: list[Refusal] = []
     fresh: list[Request] = []
     adopted: list[Request] = []
@@ -106,7 +106,7 @@ def _allocate(conn, engine: Engine, requests: Sequence[Request], user: str):
         if record is None:
             if request.number:
                 adopted.append(request)
-                allocations.append(Allocation(request.invoice_key, request.number, False))
+                assignments.append(Assignment(request.invoice_key, request.number, False))
             else:
                 fresh.append(request)
             continue
@@ -119,7 +119,7 @@ def _allocate(conn, engine: Engine, requests: Sequence[Request], user: str):
             refusals.append(Refusal(request.place, f"the registry gave this invoice {record.number}, "
                                     f"not {request.number}"))
         else:
-            allocations.append(Allocation(request.invoice_key, record.number, False))
+            assignments.append(Assignment(request.invoice_key, record.number, False))
     refusals += _adopt(conn, engine, adopted, user)
     if refusals:
         return [], refusals
@@ -139,9 +139,9 @@ def _allocate(conn, engine: Engine, requests: Sequence[Request], user: str):
         for seq, request in enumerate(batch, start=last - len(batch) + 1):
             number = render(request.pattern, request.issue_date, seq)
             rows.append(_record(request, number, key, seq, now, user))
-            allocations.append(Allocation(request.invoice_key, number, True))
+            assignments.append(Assignment(request.invoice_key, number, True))
         conn.execute(numbers.insert(), rows)
-    return allocations, []
+    return assignments, []
 
 
 def _changed(record, request: Request) -> str | None:
@@ -160,7 +160,7 @@ def _record(request: Request, number: str, key: str, seq: int, now: dt.datetime,
         "number": number, "series_key": key, "seq": seq, "workbook_id": request.workbook_id,
         "invoice_key": request.invoice_key, "kind": request.kind, "customer_id": request.customer_id,
         "issue_date": request.issue_date, "gross": request.gross, "currency": request.currency,
-        "allocated_at": now, "allocated_by": user,
+        "allocated_at": now, "allocated_by": user,  # the store keeps its column names (schema unchanged)
     }
 
 
@@ -238,7 +238,7 @@ def remember_workbook(engine: Engine, workbook_id: str, path: str) -> None:
 
 
 def lookup(engine: Engine, workbook_id: str, invoice_key: str) -> str | None:
-    """The number recorded for an invoice, or None: a read, never an allocation."""
+    """The number recorded for an invoice, or None: a read, never an assignment."""
     with engine.connect().execution_options(read_only=True) as conn:
         return conn.execute(select(numbers.c.number).where(
             numbers.c.workbook_id == workbook_id, numbers.c.invoice_key == invoice_key)).scalar()

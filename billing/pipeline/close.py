@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 
+from billing.contract import CLOSE, STATEMENTS
 from billing.receivables.aging import ZERO
 from billing.receivables.customer_statements import statements
 from billing.errors import Finding
@@ -27,7 +28,6 @@ from billing.workbook.read import Book
 from billing.changes import Changes, OutputSheet
 
 STEPS = ("validate", "compute", "number", "match", "age", "statements")
-MONEY = "#,##0.00"
 
 
 class CloseOptions(NamedTuple):
@@ -148,9 +148,7 @@ def statements_sheet(found) -> OutputSheet:
                   m.description) for m, b in s.lines]
         rows.append((customer, s.currency, s.end, "closing balance", None, None, None, s.closing, None))
     # `description` (who paid, for a third party's payment) comes last: the other columns keep their places
-    return OutputSheet("Statements", ("customer_id", "currency", "date", "type", "reference", "due_date", "amount",
-                                      "balance", "description"), rows,
-                       {"date": "yyyy-mm-dd", "due_date": "yyyy-mm-dd", "amount": MONEY, "balance": MONEY})
+    return OutputSheet(STATEMENTS.name, STATEMENTS.column_names, rows, STATEMENTS.number_formats())
 
 
 def close_sheet(summary: dict, workbook: str) -> OutputSheet:
@@ -180,4 +178,4 @@ def close_sheet(summary: dict, workbook: str) -> OutputSheet:
                      None if dso is not None else "no sales in the period"))
     rows.append(("dunning", "overdue items", None, age["overdue_items"], None))
     rows.append(("statements", "accounts", None, steps["statements"]["accounts"], None))
-    return OutputSheet("Close", ("section", "item", "currency", "amount", "note"), rows, {"amount": "#,##0.00"})
+    return OutputSheet(CLOSE.name, CLOSE.column_names, rows, CLOSE.number_formats())

@@ -12,13 +12,13 @@ from typing import Iterable
 import pandas as pd
 
 from billing.cellvalues import decimal_column
+from billing.contract import INVOICE_LINES, INVOICE_TAX_SUMMARY, INVOICES
 from billing.invoicing.compute import Computed
 from billing.tables import Tables
 from billing.workbook.read import Book, SheetTable
 from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
-MONEY_FORMAT = "#,##0.00"
-TAX_SUMMARY_COLUMNS = ("invoice_key", "invoice_no", "tax_code", "rate", "kind", "base", "tax", "currency", "note")
+TAX_SUMMARY_COLUMNS = INVOICE_TAX_SUMMARY.column_names
 
 
 def cell_rows(frame: pd.DataFrame) -> list[tuple]:
@@ -61,13 +61,13 @@ def compute_changes(book: Book, tables: Tables, computed: Computed) -> Changes:
     """Cell updates for every computed value, and the InvoiceTaxSummary sheet."""
     updates: list[CellUpdate] = []
     headers: list[HeaderAdd] = []
-    if "InvoiceLines" in book.tables and len(computed.lines):
-        table = book["InvoiceLines"]
+    if INVOICE_LINES.name in book.tables and len(computed.lines):
+        table = book[INVOICE_LINES.name]
         places, added = place_columns(table, ("net", "tax", "gross"))
         headers += added
         updates += _updates(table, computed.lines, places)
-    if "Invoices" in book.tables and len(computed.invoices):
-        table = book["Invoices"]
+    if INVOICES.name in book.tables and len(computed.invoices):
+        table = book[INVOICES.name]
         places, added = place_columns(table, ("net", "tax", "gross", "due_date"))
         headers += added
         values = computed.invoices.copy()
@@ -78,9 +78,9 @@ def compute_changes(book: Book, tables: Tables, computed: Computed) -> Changes:
         updates += _updates(table, values, places)
     summary = computed.tax_summary
     sheet = OutputSheet(
-        name="InvoiceTaxSummary",
+        name=INVOICE_TAX_SUMMARY.name,
         columns=TAX_SUMMARY_COLUMNS,
         rows=cell_rows(summary[list(TAX_SUMMARY_COLUMNS)]),
-        number_formats={"rate": "0.00%", "base": MONEY_FORMAT, "tax": MONEY_FORMAT},
+        number_formats=INVOICE_TAX_SUMMARY.number_formats(),
     )
     return Changes(outputs=(sheet,), updates=tuple(updates), headers=tuple(headers))

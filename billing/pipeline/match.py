@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from billing.cellvalues import code_column, decimal_column, text_column
-from billing.contract import ALLOCATIONS
+from billing.contract import ALLOCATIONS, UNMATCHED
 from billing.errors import Finding, error
 from billing.matching import ManualRow
 from billing.matching.engine import MatchResult
@@ -14,9 +14,8 @@ from billing.matching.items import ZERO
 from billing.workbook.read import SheetTable
 from billing.changes import OutputSheet
 
-ALLOCATION_COLUMNS = ALLOCATIONS.column_names + ("settled",)
-UNMATCHED_COLUMNS = ("payment_id", "value_date", "amount", "payer_name", "reference_text", "candidates",
-                     "currency", "reason")
+ALLOCATION_COLUMNS = ALLOCATIONS.column_names
+UNMATCHED_COLUMNS = UNMATCHED.column_names
 
 
 def manual_rows(table: SheetTable | None, payment_ids: set, invoice_nos: set) -> tuple[list[tuple], list[Finding]]:
@@ -54,11 +53,10 @@ def output_sheets(result: MatchResult, manual: Sequence[tuple]) -> tuple[OutputS
     rows = [row[:-1] for row in manual]
     rows += [(a.payment_id, a.invoice_no, a.amount, a.method, a.confidence, a.explanation, a.settled or None)
              for a in result.allocations]
-    allocations = OutputSheet("Allocations", ALLOCATION_COLUMNS, rows,
-                              {"amount": "#,##0.00", "settled": "#,##0.00", "confidence": "0.00"})
-    unmatched = OutputSheet("Unmatched", UNMATCHED_COLUMNS, [
+    allocations = OutputSheet(ALLOCATIONS.name, ALLOCATION_COLUMNS, rows, ALLOCATIONS.number_formats())
+    unmatched = OutputSheet(UNMATCHED.name, UNMATCHED_COLUMNS, [
         (p.payment_id, p.value_date, p.remaining, p.payer_name, p.reference_text,
          "; ".join(dict.fromkeys(p.candidates)) or None, p.currency, "; ".join(p.notes) or "no open item fits")
         for p in result.unmatched
-    ], {"amount": "#,##0.00", "value_date": "yyyy-mm-dd"})
+    ], UNMATCHED.number_formats())
     return allocations, unmatched

@@ -15,7 +15,7 @@ import pandas as pd
 
 from billing.invoicing.compute import Computed
 from billing.invoicing.rf_reference import rf_reference
-from billing.numbering.registry import Allocation, Request
+from billing.numbering.registry import Assignment, Request
 from billing.tables import Tables
 from billing.workbook.read import Book
 from billing.pipeline.compute import place_columns
@@ -52,14 +52,14 @@ def plan(book: Book, tables: Tables, computed: Computed) -> Plan:
     return Plan(workbook_id, settings.workbook_id is None, requests, voids)
 
 
-def writeback(book: Book, tables: Tables, the_plan: Plan, allocations: list[Allocation],
+def writeback(book: Book, tables: Tables, the_plan: Plan, assignments: list[Assignment],
               reserved: Sequence[HeaderAdd] = ()):
     """Cell updates: new numbers, missing RF references, and a new workbook_id (`reserved`:
     headers another step of the same run adds)."""
     table = book["Invoices"]
     updates: list[CellUpdate] = []
     places, headers = place_columns(table, ("invoice_no", "payment_reference"), reserved)
-    number_of = {a.invoice_key: a.number for a in allocations}
+    number_of = {a.invoice_key: a.number for a in assignments}
     invoices = tables.invoices
     for row, key, shown, reference in zip(invoices.index, invoices["invoice_key"], invoices["invoice_no"],
                                           invoices["payment_reference"]):

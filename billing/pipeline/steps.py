@@ -21,7 +21,7 @@ from billing.matching.engine import MatchResult
 from billing.pipeline.match import manual_rows, output_sheets
 from billing.pipeline.bank_import import Imported, import_changes
 from billing.receivables.ledger import Ledger, ledger_of
-from billing.numbering.registry import Allocation
+from billing.numbering.registry import Assignment
 from billing.tables import Tables, typed_tables
 from billing.pipeline.compute import compute_changes
 from billing.workbook.read import Book
@@ -44,7 +44,7 @@ def compute_step(book: Book, settings) -> Computation:
 class Numbering(NamedTuple):
     tables: Tables  # with the new numbers and RF references in Invoices
     workbook_id: str
-    assigned: list[Allocation]  # the numbers this run writes into the workbook (new, or the registry's for a copy)
+    assigned: list[Assignment]  # the numbers this run writes into the workbook (new, or the registry's for a copy)
     refusals: tuple[Finding, ...]  # nothing was numbered when there are any
     updates: list[CellUpdate]
     headers: list[HeaderAdd]
@@ -58,16 +58,16 @@ def number_step(book: Book, tables: Tables, computed: Computed, engine,
     """
     from billing.pipeline.number import plan, writeback
     from billing.invoicing.rf_reference import rf_reference
-    from billing.numbering.registry import allocate, record_voids
+    from billing.numbering.registry import assign, record_voids
 
     the_plan = plan(book, tables, computed)
-    allocations, refusals = allocate(engine, the_plan.requests)
+    assignments, refusals = assign(engine, the_plan.requests)
     if refusals:
         found = tuple(Finding("error", r.place, "numbering_refused", r.message) for r in refusals)
         return Numbering(tables, the_plan.workbook_id, [], found, [], [])
     record_voids(engine, the_plan.workbook_id, the_plan.voids)
-    updates, headers = writeback(book, tables, the_plan, allocations, reserved)
-    number_of = {a.invoice_key: a.number for a in allocations}
+    updates, headers = writeback(book, tables, the_plan, assignments, reserved)
+    number_of = {a.invoice_key: a.number for a in assignments}
     invoices = tables.invoices.copy()
     numbers = invoices["invoice_key"].map(number_of)
     invoices["invoice_no"] = invoices["invoice_no"].where(invoices["invoice_no"].notna(), numbers)
@@ -76,7 +76,7 @@ def number_step(book: Book, tables: Tables, computed: Computed, engine,
     settings = tables.settings.model_copy(update={"workbook_id": the_plan.workbook_id})
     blank = set(tables.invoices.loc[tables.invoices["invoice_no"].isna(), "invoice_key"])
     return Numbering(tables._replace(invoices=invoices.astype(object), settings=settings), the_plan.workbook_id,
-                     [a for a in allocations if a.invoice_key in blank], (), updates, headers)
+                     [a for a in assignments if a.invoice_key in blank], (), updates, headers)
 
 
 class Matching(NamedTuple):

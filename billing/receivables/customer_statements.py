@@ -24,6 +24,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import NamedTuple
 
+from billing.contract import ACCOUNT, STATEMENT
 from billing.receivables.aging import ZERO
 from billing.receivables.ledger import Ledger
 from billing.changes import OutputSheet
@@ -117,17 +118,13 @@ def statement_sheets(statement: Statement, issuer: str | None) -> tuple[OutputSh
     """A statement as two sheets: `Account` (who, period, balances: one row) and `Statement`
     (the lines between an opening and a closing balance row)."""
     s = statement
-    about = OutputSheet("Account", ("issuer", "customer_id", "customer", "currency", "period_start", "period_end",
-                                    "opening_balance", "closing_balance"),
+    about = OutputSheet(ACCOUNT.name, ACCOUNT.column_names,
                         [(issuer, s.customer_id, s.name, s.currency, s.start, s.end, s.opening, s.closing)],
-                        {"period_start": "yyyy-mm-dd", "period_end": "yyyy-mm-dd", "opening_balance": "#,##0.00",
-                         "closing_balance": "#,##0.00"})
+                        ACCOUNT.number_formats())
     rows = [(s.start, "opening balance", None, None, None, s.opening, None)]
     rows += [(m.date, m.kind.replace("_", " "), m.reference, m.due_date, m.amount, balance, m.description)
              for m, balance in s.lines]
     rows.append((s.end, "closing balance", None, None, None, s.closing, None))
     # `description` comes last: the columns before it keep their places (an additive change)
-    lines = OutputSheet("Statement", ("date", "type", "reference", "due_date", "amount", "balance", "description"),
-                        rows, {"date": "yyyy-mm-dd", "due_date": "yyyy-mm-dd", "amount": "#,##0.00",
-                               "balance": "#,##0.00"})
+    lines = OutputSheet(STATEMENT.name, STATEMENT.column_names, rows, STATEMENT.number_formats())
     return about, lines

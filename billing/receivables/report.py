@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import NamedTuple
 
+from billing.contract import AGING, DUNNING
 from billing.receivables.aging import ZERO, AgingRow, age, bucket_labels
 from billing.receivables.dso import DEFAULT_PERIOD_DAYS, dso_figures
 from billing.receivables.dunning import Overdue, dunning_list
@@ -15,8 +16,6 @@ from billing.receivables.ledger import Ledger
 from billing.settings import Settings
 from billing.changes import BarChart, Highlight, OutputSheet
 
-MONEY = "#,##0.00"
-DATE = "yyyy-mm-dd"
 #: fills of the overdue buckets, oldest strongest: amber, orange, red
 _OLD_FILLS = ("FFEB9C", "F8CBAD", "FFC7CE")
 
@@ -57,25 +56,22 @@ def aging_sheet(report: Receivables, names: dict[str, str]) -> OutputSheet:
         mine = [r for r in rows if r.currency == currency]
         body.append(("TOTAL", None, currency, *(sum((r.buckets[label] for r in mine), ZERO) for label in labels),
                      sum((r.unapplied for r in mine), ZERO), report.totals[currency], report.dso_total[currency]))
-    money = {label: MONEY for label in (*labels, "unapplied", "total")}
     overdue = labels[1:]
     old = overdue[-len(_OLD_FILLS):] if len(overdue) > 1 else ()  # the first overdue bucket is not "old"
     highlights = tuple(Highlight(label, fill) for label, fill in zip(old[::-1], _OLD_FILLS[::-1]))
     chart = BarChart("Open receivables by age", tuple(labels), tuple(range(len(rows), len(body))), "currency") \
         if rows else None
-    return OutputSheet("Aging", ("customer_id", "name", "currency", *labels, "unapplied", "total", "dso"), body,
-                       {**money, "dso": "0.0"}, highlights=highlights, chart=chart)
+    return OutputSheet(AGING.name, AGING.header(labels), body, AGING.number_formats(labels),
+                       highlights=highlights, chart=chart)
 
 
 def dunning_sheet(report: Receivables, names: dict[str, str], with_reminders: bool) -> OutputSheet:
     """The Dunning output sheet: overdue items grouped by customer (`last_reminder` when the
     Invoices sheet has that column)."""
-    columns = ("customer_id", "name", "currency", "invoice_no", "issue_date", "due_date", "days_past_due",
-               "open_amount", "level", "customer_level") + (("last_reminder",) if with_reminders else ())
+    left_out = () if with_reminders else ("last_reminder",)
+    columns = DUNNING.header(without=left_out)
     body = [(o.customer_id, names.get(o.customer_id), o.currency, o.invoice_no, o.issue_date, o.due_date,
              o.days_past_due, o.open_amount, o.level, o.customer_level) + ((o.last_reminder,) if with_reminders else ())
             for o in report.overdue]
-    formats = {"issue_date": DATE, "due_date": DATE, "open_amount": MONEY, **({"last_reminder": DATE}
-                                                                             if with_reminders else {})}
-    return OutputSheet("Dunning", columns, body, formats,
+    return OutputSheet(DUNNING.name, columns, body, DUNNING.number_formats(without=left_out),
                        highlights=(Highlight("customer_level", _OLD_FILLS[-1], above=len(report.labels) - 2),))

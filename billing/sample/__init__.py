@@ -34,7 +34,7 @@ from types import MappingProxyType
 
 from billing.gcpause import gc_paused
 from billing.sample.customers import make_customers
-from billing.sample.data import SCENARIOS, STANDARD_TAX_RATES, Allocation, Row, SampleData, default_settings
+from billing.sample.data import SCENARIOS, STANDARD_TAX_RATES, PaidShare, Row, SampleData, default_settings
 from billing.sample.draws import part_rng
 from billing.invoicing.rf_reference import rf_reference
 from billing.sample.issuing import make_invoices
@@ -47,7 +47,7 @@ __all__ = [
     "SAMPLE_COMPANY_NAME",
     "SCENARIOS",
     "STANDARD_TAX_RATES",
-    "Allocation",
+    "PaidShare",
     "Row",
     "SampleData",
     "default_settings",

@@ -43,7 +43,7 @@ from billing.money import quantize
 from billing.invoicing.rf_reference import is_rf_reference, rf_reference
 from billing.sample.countries import COUNTRY_BY_CODE
 from billing.sample.customers import Customer, bank_ascii, make_customers
-from billing.sample.data import STANDARD_TAX_RATES, Allocation, Row, SampleData, default_settings
+from billing.sample.data import STANDARD_TAX_RATES, PaidShare, Row, SampleData, default_settings
 from billing.sample.draws import part_rng
 from billing.sample.identifiers import random_iban
 from billing.sample.invoice import Invoice
@@ -162,7 +162,7 @@ def generate_adversarial(seed: int = 0, scale: float = 1.0, as_of: date | None =
 class _Draft:
     day: date
     row: Row
-    truth: tuple[Allocation, ...]
+    truth: tuple[PaidShare, ...]
     cls: str
 
 

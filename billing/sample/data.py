@@ -18,8 +18,9 @@ from billing.settings import SETTING_DEFAULTS
 
 #: One sheet row, keyed by contract column names.
 Row = dict[str, object]
-#: What a payment pays of one invoice: `(invoice_key, amount)`.
-Allocation = tuple[str, Decimal]
+#: What a sample payment really pays of one invoice, `(invoice_key, amount)`: the ground truth
+#: a matching run is scored against (not an allocation the matcher makes).
+PaidShare = tuple[str, Decimal]
 
 
 #: A small standard list of German tax codes (rates are fractions).
@@ -67,7 +68,7 @@ class SampleData:
     invoices: tuple[Row, ...]
     lines: tuple[Row, ...]
     payments: tuple[Row, ...]
-    truth: Mapping[str, tuple[Allocation, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    truth: Mapping[str, tuple[PaidShare, ...]] = field(default_factory=lambda: MappingProxyType({}))
     scenarios: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property

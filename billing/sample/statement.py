@@ -17,7 +17,7 @@ from billing.contract import PAYMENTS
 from billing.money import quantize
 from billing.sample.countries import COUNTRY_BY_CODE
 from billing.sample.customers import Customer, bank_ascii
-from billing.sample.data import Allocation, Row
+from billing.sample.data import PaidShare, Row
 from billing.sample.draws import random_amount
 from billing.sample.identifiers import random_iban
 from billing.sample.invoice import Invoice
@@ -25,7 +25,7 @@ from billing.sample.payment_plans import PaymentPlan
 from billing.sample.timeline import HISTORY_DAYS, SampleCalendar, terms_of
 
 #: a payment before numbering: value date, row without id and date, what it pays, scenario
-_Draft = tuple[date, Row, tuple[Allocation, ...], str]
+_Draft = tuple[date, Row, tuple[PaidShare, ...], str]
 
 _NO_TEMPLATES = (
     "Rechnung {no} danke", "Invoice {no}", "RE {no}", "Re-Nr. {no} Kd-Nr. {cid}", "{no}",
@@ -69,7 +69,7 @@ def write_statement(
     as_of: date,
     cal: SampleCalendar,
     rng: random.Random,
-) -> tuple[tuple[Row, ...], dict[str, tuple[Allocation, ...]], dict[str, str]]:
+) -> tuple[tuple[Row, ...], dict[str, tuple[PaidShare, ...]], dict[str, str]]:
     """The Payments rows, and per payment id what it really pays and its scenario.
 
     Noise (about 3 % of the plans, at least one payment) is added whenever there are invoices.
@@ -104,7 +104,7 @@ def _plan_drafts(
     }
     no, gross, scenario = inv.number, inv.gross, plan.scenario
     fill = {"no": no, "cid": customer.customer_id, "date": inv.issue_date.strftime("%d.%m.%Y"), "ref": inv.reference}
-    truth: list[Allocation] = [(inv.key, gross)]
+    truth: list[PaidShare] = [(inv.key, gross)]
     amount = gross
     if scenario == "reference":
         ref = inv.reference or ""

@@ -31,20 +31,12 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from billing.atomic import NEW_FILE_MODE, publish_new, write_atomically
-from billing.contract import INPUT_SHEETS, INVOICE_KINDS, INVOICE_STATUSES, TAX_KINDS, Kind, SheetSpec
+from billing.contract import FORMATS, INPUT_SHEETS, INVOICE_KINDS, INVOICE_STATUSES, TAX_KINDS, Kind, SheetSpec
 from billing.money import is_currency
 from billing.sample import STANDARD_TAX_RATES, SampleData, default_settings
 from billing.settings import SETTING_DEFAULTS
 from billing.changes import TABLE_STYLE, TEXT, cell_value
 
-#: Number formats by column kind.
-NUMBER_FORMATS: dict[Kind, str] = {
-    Kind.DATE: "yyyy-mm-dd",
-    Kind.MONEY: "#,##0.00",
-    Kind.RATE: "0.00%",
-    Kind.NUMBER: "#,##0.00##",  # 3 shows as 3.00, 2.5 as 2.50, 0.125 as 0.125; never "3."
-    Kind.INTEGER: "0",
-}
 LISTS_SHEET = "_lists"
 CURRENCY_NAME = "CurrencyCodes"  # defined name of the currency list on the helper sheet
 COMMON_TERMS = ("NET14", "NET30", "NET60", "EOM30", "2/10 NET30", "DUE")
@@ -144,7 +136,7 @@ def _kind(spec: SheetSpec, header: str) -> Kind:
 def _write_table(ws: Worksheet, spec: SheetSpec, rows: Sequence[dict[str, object]]) -> None:
     headers = _headers(spec)
     kinds = [_kind(spec, h) for h in headers]
-    formats = [NUMBER_FORMATS.get(k) for k in kinds]
+    formats = [FORMATS.get(k) for k in kinds]
     ws.append(headers)
     for r, row in enumerate(rows, start=2):
         for c, header in enumerate(headers, start=1):

@@ -29,6 +29,7 @@ from billing.atomic import write_atomically
 from billing.cells import column_letter, table_name
 from billing.changes import (TABLE_STYLE, TEXT, BarChart, OutputSheet, cell_format, cell_value, check_output,
                              column_widths, output_links)
+from billing.contract import CHART_AXIS_FORMAT
 
 
 def write_workbook(dest: str | os.PathLike, outputs: Sequence[OutputSheet]) -> Path:
@@ -105,7 +106,7 @@ def _add_chart(ws, spec: BarChart, columns: tuple[str, ...]) -> None:
     first, last = (columns.index(c) + 1 for c in (spec.categories[0], spec.categories[-1]))
     chart = OpenpyxlBarChart()
     chart.type, chart.title, chart.height, chart.width = "col", spec.title, 8, 16
-    chart.y_axis.numFmt = "#,##0"
+    chart.y_axis.numFmt = CHART_AXIS_FORMAT
     chart.y_axis.delete = chart.x_axis.delete = False  # openpyxl hides both axes by default
     for index in spec.series_rows:
         row = index + 2

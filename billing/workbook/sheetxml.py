@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from billing.cells import column_letter, quote_sheet
 from billing.changes import BOOL, DATE, DATETIME, MAX_TEXT, TEXT, cell_value, clean_text
+from billing.contract import CHART_AXIS_FORMAT
 from billing.workbook.ns import CHART as CHART_NS, DRAWING as DRAWING_NS, MAIN, REL, XDR as XDR_NS
 
 _EPOCH = dt.date(1899, 12, 30)
@@ -134,7 +135,7 @@ def bar_chart_xml(title: str, sheet: str, categories: str, series: list[tuple[st
             '<c:crossAx val="100"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>'
             '<c:lblOffset val="100"/></c:catAx><c:valAx><c:axId val="100"/><c:scaling><c:orientation '
             'val="minMax"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/>'
-            '<c:numFmt formatCode="#,##0" sourceLinked="0"/><c:tickLblPos val="nextTo"/><c:crossAx val="10"/>'
+            f'<c:numFmt formatCode="{CHART_AXIS_FORMAT}" sourceLinked="0"/><c:tickLblPos val="nextTo"/><c:crossAx val="10"/>'
             '<c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx></c:plotArea><c:legend>'
             '<c:legendPos val="r"/><c:overlay val="0"/></c:legend><c:plotVisOnly val="1"/></c:chart></c:chartSpace>')
 
