@@ -64,22 +64,24 @@ def _running(book, title: str) -> Iterator[Callable[[str], None]]:
         status(book, f"xlbilling {title}: cancelled" if cancelled else None)
 
 
-def _checked(book, say, check_computed: bool = False):
-    """The live workbook read and validated; invalid → its findings on the Validation sheet."""
+def _checked(book, say):
+    """The live workbook read and checked (`billing.pipeline.checked`): (book, typed tables);
+    invalid → its findings on the Validation sheet, and the macro stops."""
     from billing.contract import ALLOCATIONS
     from billing.pipeline.findings import validation_sheet
     from macros.live import read_live_book, write_live_outputs
 
     say("reading the tables")
     data = read_live_book(book, optional=(ALLOCATIONS,))
-    from validation import validate_book  # pydantic loads after the first read: a click answers sooner
+    from billing.pipeline import checked  # pydantic loads after the first read: a click answers sooner
 
     say("validating")
-    result = validate_book(data, check_computed=check_computed)
-    if not result.valid:
+    found = checked(data)
+    if not found.valid:
+        result = found.validation
         write_live_outputs(book, (validation_sheet(result.findings),))
         raise Stop(f"{len(result.errors)} errors: see the Validation sheet; nothing else was changed")
-    return data, result
+    return data, found.tables
 
 
 def _write(book, say, changes) -> None:
@@ -114,9 +116,9 @@ def compute(book=None) -> None:
 
     book = _caller(book)
     with _running(book, "Compute") as say:
-        data, result = _checked(book, say)
+        data, tables = _checked(book, say)
         say("computing")
-        _write(book, say, compute_step(data, result.settings).changes)
+        _write(book, say, compute_step(data, tables).changes)
 
 
 def number_invoices(book=None) -> None:
@@ -125,14 +127,12 @@ def number_invoices(book=None) -> None:
     from billing.pipeline.steps import number_step
     from billing.numbering.registry import remember_workbook
     from billing.store import open_store
-    from billing.tables import typed_tables
     from billing.workbook.write import Changes
     from macros.live import alert
 
     book = _caller(book)
     with _running(book, "Number") as say:
-        data, result = _checked(book, say)
-        tables = typed_tables(data, result.settings)
+        data, tables = _checked(book, say)
         engine = open_store()
         say("allocating numbers")
         step = number_step(data, tables, compute_all(tables), engine)
@@ -155,13 +155,11 @@ def _fullname(book) -> str:
 def _match(book, statements: tuple[Path, ...]) -> None:
     from billing.invoicing.compute import compute as compute_all
     from billing.pipeline.steps import match_step
-    from billing.tables import typed_tables
     from billing.workbook.write import Changes
     from macros.live import alert
 
     with _running(book, "Match") as say:
-        data, result = _checked(book, say)
-        tables = typed_tables(data, result.settings)
+        data, tables = _checked(book, say)
         say("matching payments")
         step = match_step(data, tables, compute_all(tables), statements)
         if step.problems:
@@ -208,8 +206,8 @@ def aging_report(book=None) -> None:
     book = _caller(book)
     with _running(book, "Aging") as say:
         as_of = _as_of(book, "Aging")
-        data, result = _checked(book, say)
-        step = compute_step(data, result.settings)
+        data, tables = _checked(book, say)
+        step = compute_step(data, tables)
         say("ageing")
         reports = receivables_step(data, step.tables, step.computed, as_of)
         _write(book, say, Changes(outputs=reports.outputs))

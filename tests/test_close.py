@@ -137,3 +137,60 @@ def test_close_with_seal_archives_a_workbook_that_verifies(tmp_path):
     assert seal["sealed"] == str(files.workbook) and seal["archive_id"] == 1 and len(seal["sha256"]) == 64
     verify = run("verify", str(files.workbook), "--json")
     assert verify.returncode == 0 and json.loads(verify.stdout)["intact"] is True
+
+
+def test_one_close_summary_one_allocations_reader_one_preamble(demo_files, tmp_path):
+    """The Close sheet and the command line's table show the same `summary_rows`; the ledger
+    read back from the written Allocations sheet is the one the close aged with; the close
+    and a plain `pipeline.checked` agree on the book."""
+    import shutil
+
+    from billing.cli.close import print_close_summary
+    from billing.cli.common import err
+    from billing.contract import ALLOCATIONS
+    from billing.pipeline import checked
+    from billing.pipeline.close import CloseOptions, close as run_close, summary_rows
+    from billing.pipeline.steps import applied_of, compute_step, match_step, number_step, receivables_step
+    from billing.store import open_store
+    from billing.workbook.read import read_book
+    from billing.workbook.write import apply_changes
+
+    book_path = tmp_path / "book.xlsx"
+    shutil.copy(demo_files.workbook, book_path)
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    book = read_book(book_path, optional=(ALLOCATIONS,))
+    result = run_close(book, engine, CloseOptions(demo_files.as_of, demo_files.statements), workbook="book.xlsx")
+    assert result.ok
+    close_sheet = next(o for o in result.changes.outputs if o.name == "Close")
+    assert [r[0] for r in close_sheet.rows[:4]] == ["run"] * 4
+    assert list(close_sheet.rows[4:]) == summary_rows(result.summary)
+    with err.capture() as shown:
+        print_close_summary(result.summary)
+    table = shown.get()
+    for section, item, currency, amount, _ in summary_rows(result.summary):
+        assert section in table and item in table
+
+    apply_changes(book_path, result.changes)
+    again = read_book(book_path, optional=(ALLOCATIONS,))
+    found = checked(again)
+    assert found.valid and found.tables is not None
+    computation = compute_step(again, found.tables)
+    numbering = number_step(again, found.tables, computation.computed, engine)
+    matching = match_step(again, numbering.tables, computation.computed)
+    from_run = receivables_step(again, matching.tables, computation.computed, demo_files.as_of, 90,
+                                applied_of(matching)).ledger
+    from_sheet = receivables_step(again, matching.tables, computation.computed, demo_files.as_of).ledger
+    key = lambda a: (a.payment_id, a.invoice_no, a.amount)  # noqa: E731
+    assert sorted(from_sheet.applied, key=key) == sorted(from_run.applied, key=key)
+    assert from_sheet.received == from_run.received and from_sheet.last_reminder == from_run.last_reminder
+
+
+def test_checked_gives_no_tables_for_an_invalid_book(tmp_path):
+    from billing.pipeline import checked
+    from billing.workbook.read import read_book
+
+    sheets = base_sheets()
+    set_cell(sheets, "Invoices", 1, "issue_date", "31.10.2026")  # not a date
+    path = write_book(tmp_path / "bad.xlsx", sheets)
+    found = checked(read_book(path))
+    assert not found.valid and found.tables is None and found.validation.errors

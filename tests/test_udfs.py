@@ -379,3 +379,26 @@ def test_the_generated_module_tokenizes_with_reserved_words_only_where_vba_puts_
     for name, params in declared.items():  # each wrapper passes its own parameters on, in order
         assert f'XLPy.CallUDF("udfs", "{name}", Array({", ".join(params + (["Nothing"] if name == "XLB_INVOICE_NO" else []))})' \
             in registered.source, name
+
+
+@pytest.mark.parametrize("amount, rate, currency", [("10.00", "0.19", "EUR"), ("100", "0.07", "EUR"),
+                                                    ("-33.33", "0.19", "EUR"), ("1234", "0.1", "JPY"),
+                                                    ("0.05", "0.19", "EUR"), ("99.99", "0", "EUR")])
+def test_tax_udfs_round_what_invoices_compute(amount, rate, currency):
+    """XLB_TAX, XLB_GROSS and XLB_NET_FROM_GROSS give what a one-line invoice of that amount
+    gives (`invoicing.arithmetic`, the one tax formula `tax_of`), in net and gross prices."""
+    from decimal import Decimal
+
+    from billing.invoicing.arithmetic import Items, compute_items
+
+    value, r = Decimal(amount), Decimal(rate)
+
+    def invoice(price_mode: str):
+        items = Items(["I1"], [Decimal(1)], [value], [Decimal(0)], [Decimal(0)], ["S"], [r], [currency])
+        return compute_items(items, price_mode, "line", "half_up").iloc[0]
+
+    net, gross = invoice("net"), invoice("gross")
+    assert XLB_TAX(float(value), float(r), "net", None, currency) == float(net["tax"])
+    assert XLB_GROSS(float(value), float(r), None, currency) == float(net["gross"])
+    assert XLB_TAX(float(value), float(r), "gross", None, currency) == float(gross["tax"])
+    assert XLB_NET_FROM_GROSS(float(value), float(r), None, currency) == float(gross["net"])

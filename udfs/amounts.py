@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import xlwings as xw
 
+from billing.invoicing.arithmetic import tax_of
 from billing.money import quantize, rounding_mode
 from udfs.convert import UdfError, number, text, udf
 
@@ -40,7 +41,7 @@ def XLB_TAX(amount, tax_rate, mode=None, rounding=None, currency_code=None):
     how, cur = text(mode, "mode", "net").lower(), text(currency_code, "currency_code", "EUR").upper()
     if how not in ("net", "gross"):
         raise UdfError(f"mode must be net or gross, not {how!r}")
-    return quantize(value * r if how == "net" else value * r / (1 + r), cur, _rounding(rounding))
+    return quantize(tax_of(value, r, how), cur, _rounding(rounding))
 
 
 @xw.func
@@ -52,7 +53,8 @@ def XLB_TAX(amount, tax_rate, mode=None, rounding=None, currency_code=None):
 def XLB_GROSS(net, tax_rate, rounding=None, currency_code=None):
     """Net plus its tax (the tax rounded first, as on an invoice line)."""
     value, cur = number(net, "net"), text(currency_code, "currency_code", "EUR").upper()
-    return quantize(value, cur, _rounding(rounding)) + quantize(value * _rate(tax_rate), cur, _rounding(rounding))
+    return quantize(value, cur, _rounding(rounding)) + quantize(tax_of(value, _rate(tax_rate)), cur,
+                                                                _rounding(rounding))
 
 
 @xw.func
@@ -65,7 +67,7 @@ def XLB_NET_FROM_GROSS(gross, tax_rate, rounding=None, currency_code=None):
     """The net amount inside a gross one: gross less its tax, the tax rounded as invoices round
     it (10.00 at 19% → 8.40)."""
     value, r, cur = number(gross, "gross"), _rate(tax_rate), text(currency_code, "currency_code", "EUR").upper()
-    return quantize(value, cur, _rounding(rounding)) - quantize(value * r / (1 + r), cur, _rounding(rounding))
+    return quantize(value, cur, _rounding(rounding)) - quantize(tax_of(value, r, "gross"), cur, _rounding(rounding))
 
 
 @xw.func

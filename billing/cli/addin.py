@@ -7,13 +7,12 @@ from typing import Optional
 
 import typer
 
-from billing.cli import app, err
+from billing.cli.common import err
 
-addin_app = typer.Typer(help="The Billing ribbon add-in for Excel.", no_args_is_help=True)
-app.add_typer(addin_app, name="addin")
+app = typer.Typer(help="The Billing ribbon add-in for Excel.", no_args_is_help=True)
 
 
-@addin_app.command("build")
+@app.command("build")
 def build_command(out: Optional[Path] = typer.Option(None, "--out", help="Where to write the .xlam "
                                                      "(default: addin/xlbilling.xlam).")) -> None:
     """Build addin/xlbilling.xlam from xlwings' BSD add-in template, the ribbon registry and
@@ -25,7 +24,7 @@ def build_command(out: Optional[Path] = typer.Option(None, "--out", help="Where 
               "xlbilling addin install (Windows/macOS), see README, 'Using it in Excel'.", markup=False)
 
 
-@addin_app.command("install")
+@app.command("install")
 def install_command() -> None:
     """Copy the add-in into Excel's startup folder and write its settings (Windows/macOS); refuses
     an add-in built with another xlwings version and, on macOS, paths RunPython cannot pass."""

@@ -1,6 +1,6 @@
 """`xlbilling archive list|show|get|check|head`: the archive of sealed workbooks.
 
-`billing.cli.seal` adds these commands to the app as `archive`. `check` exits 1 on any
+`billing.cli` adds these commands to the app as `archive`. `check` exits 1 on any
 fault (a missing, altered or unindexed file, an edited entry, a broken chain, a head
 written down earlier that the chain no longer holds).
 """
@@ -14,15 +14,10 @@ from typing import Optional
 
 import typer
 
-from billing import cli
-from billing.cli import DbOption, Exit, JsonOption, err, print_json
-from billing.errors import BadFile
+from billing.cli.common import (ArchiveOption, BadFile, DbOption, Exit, JsonOption, err, print_findings, print_json,
+                                working)
 
-ArchiveOption = typer.Option(None, "--archive", help="The archive folder (default: $XLBILLING_ARCHIVE_DIR, else "
-                             "archive/ beside the store's SQLite file).")
-
-
-archive_app = typer.Typer(help="The archive of sealed workbooks.", no_args_is_help=True)
+app = typer.Typer(help="The archive of sealed workbooks.", no_args_is_help=True)
 
 
 def _store_and_root(db: Optional[str], archive: Optional[Path]):
@@ -32,7 +27,7 @@ def _store_and_root(db: Optional[str], archive: Optional[Path]):
     return open_store(db), archive_dir(archive, db)
 
 
-@archive_app.command("list")
+@app.command("list")
 def archive_list(as_json: bool = JsonOption, db: Optional[str] = DbOption, archive: Optional[Path] = ArchiveOption) -> None:
     """Every archived workbook, oldest first."""
     from billing.sealing.archive import entries
@@ -58,7 +53,7 @@ def _entry(engine, entry_id: str):
     return entry
 
 
-@archive_app.command("show")
+@app.command("show")
 def archive_show(entry_id: str = typer.Argument(..., help="Entry number or SHA-256 (prefix of 8+ digits)."),
                  as_json: bool = JsonOption, db: Optional[str] = DbOption,
                  archive: Optional[Path] = ArchiveOption) -> None:
@@ -75,7 +70,7 @@ def archive_show(entry_id: str = typer.Argument(..., help="Entry number or SHA-2
             sys.stdout.write(f"{name}: {value}\n")
 
 
-@archive_app.command("get")
+@app.command("get")
 def archive_get(entry_id: str = typer.Argument(..., help="Entry number or SHA-256 (prefix of 8+ digits)."),
                 out: Path = typer.Option(..., "--out", help="Where to put the copy."),
                 force: bool = typer.Option(False, "--force", help="Replace an existing file."),
@@ -97,30 +92,30 @@ def archive_get(entry_id: str = typer.Argument(..., help="Entry number or SHA-25
     err.print(f"Wrote archive entry {entry.seq} ({entry.original_name}, {entry.period}) to {out}", markup=False)
 
 
-@archive_app.command("check")
+@app.command("check")
 def archive_check(head: Optional[str] = typer.Option(None, "--head", help="A chain head written down earlier: "
                                                      "it must still be in the chain."),
                   as_json: bool = JsonOption, db: Optional[str] = DbOption,
                   archive: Optional[Path] = ArchiveOption) -> None:
     """Re-hash every archived file and the index's hash chain; exit 1 on any fault."""
+    from billing.errors import has_errors
     from billing.sealing.archive_check import check_archive
 
     engine, root = _store_and_root(db, archive)
-    with cli.working("Checking the archive", quiet=as_json):
+    with working("Checking the archive", quiet=as_json):
         findings = check_archive(engine, root, head)
-    ok = not any(f.severity == "error" for f in findings)
+    ok = not has_errors(findings)
     if as_json:
         print_json({"ok": ok, "findings": [f.as_dict() for f in findings]})
     else:
-        for f in findings:
-            sys.stdout.write(f"{'warning: ' if f.severity == 'warning' else ''}{f.message} ({f.kind})\n")
+        print_findings(findings)
         err.print(f"archive check: {'ok' if ok else 'FAULTS FOUND'} ({len(findings)} findings) in {root}",
                   markup=False)
     if not ok:
         raise Exit(1)
 
 
-@archive_app.command("head")
+@app.command("head")
 def archive_head(as_json: bool = JsonOption, db: Optional[str] = DbOption,
                  archive: Optional[Path] = ArchiveOption) -> None:
     """The chain head: write it down elsewhere; `archive check --head` proves nothing was cut off."""

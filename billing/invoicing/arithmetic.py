@@ -78,7 +78,7 @@ def compute_items(items: Items, price_mode: str, tax_rounding: str, rounding: st
         )
         if tax_rounding == "line":
             discounted = round_items([a * (ONE - d) for a, d in zip(amount, items.invoice_discount)])
-            tax = round_items(_tax_of(discounted, items.rate, price_mode))
+            tax = round_items([tax_of(a, r, price_mode) for a, r in zip(discounted, items.rate)])
         else:
             discounted, tax = _by_tax_code(frame, price_mode, rounding)
     frame["tax"] = tax
@@ -91,11 +91,13 @@ def compute_items(items: Items, price_mode: str, tax_rounding: str, rounding: st
     return frame[["invoice", "tax_code", "currency", "rate", "net", "tax", "gross"]]
 
 
-def _tax_of(amounts: Sequence[Decimal], rates: Sequence[Decimal], price_mode: str) -> list[Decimal]:
-    """Unrounded tax of amounts: `amount × rate`, or `amount × rate / (1 + rate)` for gross prices."""
+def tax_of(amount: Decimal, rate: Decimal, price_mode: str = "net") -> Decimal:
+    """The unrounded tax of an amount: `amount × rate`, or `amount × rate / (1 + rate)` when the
+    amount includes the tax (`price_mode` gross). The one tax formula: invoices and the
+    XLB_ worksheet functions both use it, and round the result themselves."""
     if price_mode == "gross":
-        return [a * r / (ONE + r) if r else ZERO for a, r in zip(amounts, rates)]
-    return [a * r for a, r in zip(amounts, rates)]
+        return amount * rate / (ONE + rate) if rate else ZERO
+    return amount * rate
 
 
 def _by_tax_code(frame: pd.DataFrame, price_mode: str, rounding: str) -> tuple[list[Decimal], list[Decimal]]:
@@ -115,8 +117,8 @@ def _by_tax_code(frame: pd.DataFrame, price_mode: str, rounding: str) -> tuple[l
     totals = np.add.reduceat(amounts, starts).tolist()
     discount_pct = frame["discount"].to_numpy()[firsts].tolist()
     group_discount = round_groups([t * d for t, d in zip(totals, discount_pct)])
-    group_tax = round_groups(_tax_of([t - d for t, d in zip(totals, group_discount)],
-                                     frame["rate"].to_numpy()[firsts].tolist(), price_mode))
+    group_tax = round_groups([tax_of(t - d, r, price_mode) for t, d, r in zip(
+        totals, group_discount, frame["rate"].to_numpy()[firsts].tolist())])
     after = amounts - np.array(allocate(group_discount, amounts.tolist(), sizes, places), dtype=object)
     tax = allocate(group_tax, after.tolist(), sizes, places)
 

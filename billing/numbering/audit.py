@@ -31,6 +31,14 @@ class AuditFinding(NamedTuple):
     def as_dict(self) -> dict:
         return self._asdict()
 
+    @property
+    def place(self) -> str:  # `errors.Reported`: the number, else the workbook it is about
+        return f"{self.number or self.workbook_id}"
+
+    @property
+    def rule(self) -> str:
+        return self.kind
+
 
 #: invoice_key -> (invoice_no, customer_id, gross, status) of a workbook, or None if unreadable
 WorkbookRows = Callable[[Path], dict[str, tuple] | None]

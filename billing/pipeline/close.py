@@ -49,7 +49,7 @@ class CloseResult(NamedTuple):
 def close(book: Book, engine, options: CloseOptions, on_step: Callable[[str], None] = lambda step: None,
           workbook: str = "") -> CloseResult:
     """Run the close on a read workbook; `engine` is the numbering registry's store."""
-    from validation import validate_book
+    from billing.pipeline import checked
 
     seconds: dict[str, float] = {}
     summary: dict = {"as_of": options.as_of.isoformat()}
@@ -74,12 +74,13 @@ def close(book: Book, engine, options: CloseOptions, on_step: Callable[[str], No
         return CloseResult(False, step, errors, validation_changes(errors), summary, seconds)
 
     begin("validate")
-    result = validate_book(book, check_computed=False)
+    valid = checked(book)
+    result = valid.validation
     summary["steps"]["validate"] = {"errors": len(result.errors), "warnings": len(result.findings) - len(result.errors)}
-    if not result.valid:
+    if not valid.valid:
         return stop("validate", result.findings)
     begin("compute")
-    computation = compute_step(book, result.settings)
+    computation = compute_step(book, valid.tables)
     computed = computation.computed
     summary["steps"]["compute"] = {"invoices": len(computed.invoices), "lines": len(computed.lines),
                                    "tax": _tax_totals(computed.tax_summary, computation.tables.invoices)}
@@ -153,13 +154,20 @@ def statements_sheet(found) -> OutputSheet:
 
 def close_sheet(summary: dict, workbook: str) -> OutputSheet:
     """The Close sheet: the run's parameters and each step's figures, so the workbook explains itself."""
-    steps = summary["steps"]
     rows: list[tuple] = [("run", "as_of", None, None, summary["as_of"]),
                          ("run", "workbook", None, None, workbook or None),
                          ("run", "closed_at_utc", None, None,
                           dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()),
-                         ("run", "workbook_id", None, None, steps["number"]["workbook_id"]),
-                         ("validate", "warnings", None, steps["validate"]["warnings"], None),
+                         ("run", "workbook_id", None, None, summary["steps"]["number"]["workbook_id"]),
+                         *summary_rows(summary)]
+    return OutputSheet(CLOSE.name, CLOSE.column_names, rows, CLOSE.number_formats())
+
+
+def summary_rows(summary: dict) -> list[tuple]:
+    """Each step's figures of a good close as (section, item, currency, amount, note) rows, in
+    the steps' order: the Close sheet and the command line's table both show these."""
+    steps = summary["steps"]
+    rows: list[tuple] = [("validate", "warnings", None, steps["validate"]["warnings"], None),
                          ("compute", "invoices", None, steps["compute"]["invoices"], None),
                          ("compute", "lines", None, steps["compute"]["lines"], None)]
     for t in steps["compute"]["tax"]:
@@ -178,4 +186,4 @@ def close_sheet(summary: dict, workbook: str) -> OutputSheet:
                      None if dso is not None else "no sales in the period"))
     rows.append(("dunning", "overdue items", None, age["overdue_items"], None))
     rows.append(("statements", "accounts", None, steps["statements"]["accounts"], None))
-    return OutputSheet(CLOSE.name, CLOSE.column_names, rows, CLOSE.number_formats())
+    return rows

@@ -1,7 +1,12 @@
-"""The Allocations and Unmatched sheets: the user's manual rows in, the run's results out."""
+"""The Allocations and Unmatched sheets: the user's manual rows in, the run's results out.
+
+`allocation_columns` is the one reader of the Allocations sheet: the manual rows matching
+keeps and the allocations aging applies (when no matching ran) both come through it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Sequence
 
@@ -11,6 +16,7 @@ from billing.errors import Finding, error
 from billing.matching import ManualRow
 from billing.matching.engine import MatchResult
 from billing.matching.items import ZERO
+from billing.receivables.aging import Applied
 from billing.workbook.read import SheetTable
 from billing.changes import OutputSheet
 
@@ -18,16 +24,36 @@ ALLOCATION_COLUMNS = ALLOCATIONS.column_names
 UNMATCHED_COLUMNS = UNMATCHED.column_names
 
 
+#: how each column the pipeline reads from Allocations is typed
+_COLUMN_TYPES = {"payment_id": text_column, "invoice_no": text_column, "amount": decimal_column,
+                 "settled": decimal_column, "method": code_column}
+
+
+def allocation_columns(table: SheetTable, names: Sequence[str]) -> list[list]:
+    """The Allocations sheet's columns `names` (of payment_id, invoice_no, amount, settled,
+    method), each typed as the contract types it; a column the sheet lacks reads as empty."""
+    frame = table.frame
+    return [_COLUMN_TYPES[name](frame[name].tolist()) if table.has(name) else [None] * len(frame) for name in names]
+
+
+def applied_rows(table: SheetTable | None, value_date: dict[str, dt.date]) -> list[Applied]:
+    """Every allocation on the sheet as aging applies it (whatever its method): those of a
+    known payment with an amount."""
+    if table is None or not (table.has("payment_id") and table.has("invoice_no")):
+        return []
+    ids, nos, amounts, settled = allocation_columns(table, ("payment_id", "invoice_no", "amount", "settled"))
+    return [Applied(pid, no, amount, done if isinstance(done, Decimal) else ZERO, value_date[pid])
+            for pid, no, amount, done in zip(ids, nos, amounts, settled)
+            if pid in value_date and isinstance(amount, Decimal)]
+
+
 def manual_rows(table: SheetTable | None, payment_ids: set, invoice_nos: set) -> tuple[list[tuple], list[Finding]]:
     """The rows whose method is `manual`, exactly as the user left them, and what is wrong with them."""
     if table is None or not table.has("method") or not len(table):
         return [], []
     frame = table.frame
-    methods = code_column(frame["method"].tolist())
-    ids = text_column(frame["payment_id"].tolist()) if table.has("payment_id") else [None] * len(frame)
-    nos = text_column(frame["invoice_no"].tolist()) if table.has("invoice_no") else [None] * len(frame)
-    amounts = decimal_column(frame["amount"].tolist()) if table.has("amount") else [None] * len(frame)
-    settled = decimal_column(frame["settled"].tolist()) if table.has("settled") else [None] * len(frame)
+    ids, nos, amounts, settled, methods = allocation_columns(
+        table, ("payment_id", "invoice_no", "amount", "settled", "method"))
     rows, findings = [], []
     for n, row in enumerate(frame.index):
         if methods[n] != "manual":

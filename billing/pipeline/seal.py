@@ -29,19 +29,19 @@ def seal_path(path: Path, *, period: str | None = None, sealer: str | None = Non
     invalid one: its findings in `validation`, nothing sealed."""
     from billing.sealing.archive import archive_dir, file_sha256
     from billing.sealing.keys import init_key
+    from billing.pipeline import checked
     from billing.sealing.seal import Unsealable, seal_facts, seal_workbook
     from billing.store import open_store
-    from billing.tables import typed_tables
     from billing.workbook.read import read_book
-    from validation import validate_book
 
     validated = file_sha256(path)
     book = read_book(path)
-    result = validate_book(book)
-    if not result.valid:
+    valid = checked(book, check_computed=True)
+    result = valid.validation
+    if not valid.valid:
         return Outcome(result, None, None)
-    facts = seal_facts(result.tables or typed_tables(book, result.settings), period)
-    del book  # a big book's tables are a lot of memory, and the seal reads the file afresh
+    facts = seal_facts(valid.tables, period)
+    del book, valid  # a big book's tables are a lot of memory, and the seal reads the file afresh
     result = result._replace(tables=None, computed=None)
     engine = open_store(db)
     signing_key, created = init_key(key)

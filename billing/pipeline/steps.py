@@ -18,13 +18,14 @@ from billing.receivables.dso import DEFAULT_PERIOD_DAYS
 from billing.errors import Finding
 from billing.matching import match_tables
 from billing.matching.engine import MatchResult
-from billing.pipeline.match import manual_rows, output_sheets
+from billing.pipeline.match import applied_rows, manual_rows, output_sheets
 from billing.pipeline.bank_import import Imported, import_changes
-from billing.receivables.ledger import Ledger, ledger_of
+from billing.receivables.ledger import Ledger, item_numbers, ledger_of
 from billing.numbering.registry import Assignment
-from billing.tables import Tables, typed_tables
+from billing.cellvalues import date_column
+from billing.tables import Tables
 from billing.pipeline.compute import compute_changes
-from billing.workbook.read import Book
+from billing.workbook.read import Book, SheetTable
 from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
 
@@ -34,9 +35,9 @@ class Computation(NamedTuple):
     changes: Changes  # computed cells and the InvoiceTaxSummary sheet
 
 
-def compute_step(book: Book, settings) -> Computation:
-    """Typed tables of a validated book, everything computed, and the cells that show it."""
-    tables = typed_tables(book, settings)
+def compute_step(book: Book, tables: Tables) -> Computation:
+    """Everything computed from a validated book's typed tables (`billing.pipeline.checked`),
+    and the cells that show it."""
     computed = compute(tables)
     return Computation(tables, computed, compute_changes(book, tables, computed))
 
@@ -124,7 +125,19 @@ def receivables_step(book: Book, tables: Tables, computed: Computed, as_of: dt.d
                      dso_days: int = DEFAULT_PERIOD_DAYS, applied: list[Applied] | None = None) -> Reports:
     """Aging, DSO and the dunning list as of a date (allocations from `applied`, else the
     book's Allocations sheet)."""
-    ledger = ledger_of(tables, computed, book, applied)
+    if applied is None:
+        applied = applied_rows(book.get("Allocations"), dict(zip(tables.payments["payment_id"],
+                                                                 tables.payments["value_date"])))
+    ledger = ledger_of(tables, computed, applied, last_reminders(book["Invoices"], tables))
     report = receivables(ledger, tables.settings, as_of, dso_days)
     return Reports(ledger, report, (aging_sheet(report, ledger.names),
                                     dunning_sheet(report, ledger.names, ledger.last_reminder is not None)))
+
+
+def last_reminders(invoices: SheetTable, tables: Tables) -> dict[str, dt.date] | None:
+    """The optional `last_reminder` column of Invoices: the date each invoice was last dunned,
+    by the name the ledger gives its item; None when the sheet has no such column."""
+    if not invoices.has("last_reminder"):
+        return None
+    days = date_column(invoices.frame["last_reminder"].loc[tables.invoices.index].tolist())
+    return {no: day for no, day in zip(item_numbers(tables.invoices), days) if type(day) is dt.date}

@@ -21,16 +21,13 @@ the Payments sheet's payer IBAN and name, matched as matching matches them:
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
-from billing.receivables.aging import ZERO, Applied, Item, Received
-from billing.cellvalues import date_column, decimal_column, text_column
+from billing.receivables.aging import Applied, Item, Received
 from billing.invoicing.compute import Computed
 from billing.matching.parties import Parties, parties_of
 from billing.tables import Tables
-from billing.workbook.read import Book, SheetTable
 
 
 class Ledger(NamedTuple):
@@ -45,37 +42,29 @@ class Ledger(NamedTuple):
     paid_by: Mapping[tuple[str, str], tuple[str, bool]] = MappingProxyType({})
 
 
-def ledger_of(tables: Tables, computed: Computed, book: Book, applied: list[Applied] | None = None) -> Ledger:
-    """The ledger from the typed tables, the computed totals and `applied` (default: the
-    book's Allocations sheet)."""
+def ledger_of(tables: Tables, computed: Computed, applied: list[Applied],
+              last_reminder: dict[str, dt.date] | None = None) -> Ledger:
+    """The ledger from the typed tables, the computed totals, the allocations applied
+    (`billing.pipeline` reads them from the run's matching or the Allocations sheet) and the
+    date each invoice was last dunned (None: the workbook does not record it)."""
     invoices = tables.invoices
-    numbers = [no or key for key, no in zip(invoices["invoice_key"], invoices["invoice_no"])]
+    numbers = item_numbers(invoices)
     items = [
         Item(no, customer, currency, kind, status, issued, due, gross, corrects)
         for no, customer, currency, kind, status, issued, due, gross, corrects in zip(
             numbers, invoices["customer_id"], invoices["currency"], invoices["kind"], invoices["status"],
             invoices["issue_date"], computed.invoices["due_date"], computed.invoices["gross"], invoices["corrects"])
     ]
-    if applied is None:
-        applied = _applied(book.get("Allocations"), dict(zip(tables.payments["payment_id"],
-                                                              tables.payments["value_date"])))
     customers = tables.customers
     names = dict(zip(customers["customer_id"], customers["name"]))
     parties = parties_of(customers)
     return Ledger(items, applied, _received(tables, applied, parties), names,
-                  _last_reminders(book["Invoices"], invoices.index, numbers), _paid_by(tables, applied, parties, names))
+                  last_reminder, _paid_by(tables, applied, parties, names))
 
 
-def _applied(allocations: SheetTable | None, value_date: dict[str, dt.date]) -> list[Applied]:
-    if allocations is None or not (allocations.has("payment_id") and allocations.has("invoice_no")):
-        return []
-    frame = allocations.frame
-    column = {name: frame[name].tolist() if allocations.has(name) else [None] * len(frame)
-              for name in ("payment_id", "invoice_no", "amount", "settled")}
-    return [Applied(pid, no, amount, settled if isinstance(settled, Decimal) else ZERO, value_date[pid])
-            for pid, no, amount, settled in zip(text_column(column["payment_id"]), text_column(column["invoice_no"]),
-                                                decimal_column(column["amount"]), decimal_column(column["settled"]))
-            if pid in value_date and isinstance(amount, Decimal)]
+def item_numbers(invoices) -> list[str]:
+    """What names each item of the Invoices table: its number, else (a draft) its key."""
+    return [no or key for key, no in zip(invoices["invoice_key"], invoices["invoice_no"])]
 
 
 def _received(tables: Tables, applied: list[Applied], parties: Parties) -> list[Received]:
@@ -116,11 +105,3 @@ def _paid_by(tables: Tables, applied: list[Applied], parties: Parties,
         elif who is None and name and name.strip() and not parties.resembles(customer, name):
             found[(a.payment_id, customer)] = (name.strip(), False)
     return found
-
-
-def _last_reminders(invoices: SheetTable, rows, numbers: list[str]) -> dict[str, dt.date] | None:
-    """The optional `last_reminder` column of Invoices: the date each invoice was last dunned."""
-    if not invoices.has("last_reminder"):
-        return None
-    days = date_column(invoices.frame["last_reminder"].loc[rows].tolist())
-    return {no: day for no, day in zip(numbers, days) if type(day) is dt.date}

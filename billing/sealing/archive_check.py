@@ -35,6 +35,14 @@ class ArchiveFinding(NamedTuple):
         """The finding as JSON-ready values."""
         return self._asdict()
 
+    @property
+    def place(self) -> str:  # `errors.Reported`: a fault of the archive as a whole, printed without a place
+        return ""
+
+    @property
+    def rule(self) -> str:
+        return self.kind
+
 
 def check_archive(engine: Engine, root: Path, head_hash: str | None = None) -> list[ArchiveFinding]:
     """Every fault of the archive at `root` and its index (an empty list: all sound)."""

@@ -38,7 +38,7 @@ import python_calamine as calamine
 from billing.cells import cell_ref, row_ref
 from billing.cellvalues import ErrorValue
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
-from billing.errors import BadFile
+from billing.errors import BadFile, one_line
 from billing.gcpause import gc_paused
 from billing.workbook.safety import check_workbook_file
 from billing.workbook.safety_area import MAX_AREA
@@ -150,7 +150,7 @@ def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEE
     except BadFile:
         raise
     except Exception as exc:  # calamine's and the zip's errors mean nothing to a user
-        raise BadFile(f"{path.name}: cannot be read as a workbook ({_one_line(exc)})") from None
+        raise BadFile(f"{path.name}: cannot be read as a workbook ({one_line(exc, 200)})") from None
     finally:
         if workbook is not None:
             workbook.close()
@@ -312,7 +312,3 @@ def _rows_outside(grid: list[list], start: int, left: int, right: int) -> tuple[
         if any(v not in ("", None) for v in cells):
             rows.append(start + offset + 1)
     return tuple(rows)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200] or type(exc).__name__

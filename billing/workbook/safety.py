@@ -42,7 +42,7 @@ from xml.parsers import expat
 
 from billing.workbook import safety_area
 from billing.cells import column_letter
-from billing.errors import BadFile
+from billing.errors import BadFile, one_line
 from billing.workbook.safety_area import SheetArea, referenced_area, walk_area
 
 MiB = 1 << 20
@@ -120,7 +120,7 @@ def check_workbook_file(path: str | os.PathLike) -> None:
     except FileNotFoundError:
         raise BadFile("file not found") from None
     except (OSError, ValueError) as exc:
-        raise BadFile(f"cannot open the file: {_describe(exc)}") from None
+        raise BadFile(f"cannot open the file: {one_line(exc)}") from None
     if stat.S_ISDIR(st.st_mode):
         raise BadFile("this is a directory, not a workbook file")
     if not stat.S_ISREG(st.st_mode):
@@ -130,16 +130,16 @@ def check_workbook_file(path: str | os.PathLike) -> None:
     try:
         f = open(path, "rb")
     except OSError as exc:
-        raise BadFile(f"cannot read the file: {_describe(exc)}") from None
+        raise BadFile(f"cannot read the file: {one_line(exc)}") from None
     with f:
         try:
             _check_open_file(f, st.st_size)
         except OSError as exc:
             if exc.errno == errno.EINVAL:  # a seek to an offset the zip structure made up
                 raise BadFile("damaged workbook: its zip structure points outside the file") from None
-            raise BadFile(f"cannot read the file: {_describe(exc)}") from None
+            raise BadFile(f"cannot read the file: {one_line(exc)}") from None
         except _CONVERTED as exc:
-            raise BadFile(f"damaged workbook: {_describe(exc)}") from None
+            raise BadFile(f"damaged workbook: {one_line(exc)}") from None
 
 
 def _check_open_file(f, size: int) -> None:
@@ -176,7 +176,7 @@ def _check_area(f, info: zipfile.ZipInfo, infos: list[zipfile.ZipInfo]) -> None:
             area = walk_area(_inflate(f, info, [0]))
         except expat.ExpatError as exc:
             raise BadFile(f"damaged workbook: part {_q(info.filename)} is not well-formed XML "
-                          f"({_describe(exc)})") from None
+                          f"({one_line(exc)})") from None
     rows, columns = area
     if rows * columns > safety_area.MAX_AREA:
         sheet = _sheet_name(f, infos, info.filename)
@@ -341,7 +341,7 @@ def _pump(name: str, decompressor, data: bytes) -> Iterator[bytes]:
             out = decompressor.decompress(data, CHUNK)
         except zlib.error as exc:
             raise BadFile(f"damaged workbook: the compressed data of part {_q(name)} is corrupt "
-                          f"({_describe(exc)})") from None
+                          f"({one_line(exc)})") from None
         if out:
             yield out
         data = decompressor.unconsumed_tail
@@ -465,8 +465,3 @@ def _raw_name(info: zipfile.ZipInfo) -> bytes:
 
 def _size(n: int) -> str:
     return f"{n / GiB:.1f} GiB" if n >= GiB else f"{n / MiB:.1f} MiB" if n >= MiB else f"{n:,} bytes"
-
-
-def _describe(exc: BaseException) -> str:
-    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return " ".join(text.split())

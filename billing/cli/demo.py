@@ -1,0 +1,65 @@
+"""`xlbilling demo`: a sample workbook and bank statements, closed, sealed and verified."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import typer
+
+from billing.cli.common import Exit, err, working
+
+
+def demo(
+    folder: Path = typer.Option(Path("xlbilling-demo"), "--dir", help="Where the demo puts its files."),
+    invoices: int = typer.Option(300, "--invoices", min=1, max=100_000, help="Number of sample invoices."),
+) -> None:
+    """Make a sample workbook and bank statements, run the month-end close on them (with the
+    seal), verify the seal; everything on the embedded defaults inside the demo folder."""
+    import shutil
+
+    from billing import config
+    from billing.cli.close import close
+    from billing.cli.verify import verify
+    from billing.sample.demo import prepare_demo
+
+    folder = folder.resolve()
+    # the demo's store and archive are its own: a rerun starts them afresh (a new sample
+    # workbook reuses the numbers, which a kept store would rightly refuse)
+    for leftover in (folder / "store.db", folder / "store.db-wal", folder / "store.db-shm"):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(folder / "archive", ignore_errors=True)
+    store = f"sqlite:///{folder / 'store.db'}"
+    os.environ.setdefault(config.ENV_ARCHIVE_DIR, str(folder / "archive"))
+    os.environ.setdefault(config.ENV_KEY_FILE, str(folder / "keys" / "signing-key.pem"))
+    with working("Creating the sample workbook and bank statements", quiet=False):
+        files = prepare_demo(folder, invoices)
+    err.print(f"Sample workbook: {files.workbook}")
+    for statement in files.statements:
+        err.print(f"Bank statement:  {statement}")
+    as_of = files.as_of.isoformat()
+    code = _demo_step(["close", str(files.workbook), "--as-of", as_of, "--db", store,
+                       *(arg for s in files.statements for arg in ("--statement", str(s))), "--seal"],
+                      lambda: close(path=files.workbook, as_of=as_of, statement=list(files.statements),
+                                    csv_format="contract", dso_days=90, seal=True, as_json=False, db=store,
+                                    wait=False, force=False))
+    if code == 0:
+        code = _demo_step(["verify", str(files.workbook)],
+                          lambda: verify(path=files.workbook, public_key=None, record=None, no_archive=False,
+                                         key=None, archive=None, as_json=False, db=None))
+    err.print(f"\nOpen {files.workbook} and look at the sheets Close, Aging (with its chart), Dunning, "
+              "Allocations, Unmatched, Statements and InvoiceTaxSummary.")
+    err.print(f"Store (numbers, archive index): {folder / 'store.db'}")
+    if code:
+        raise Exit(code)
+
+
+def _demo_step(argv: list[str], run: Callable[[], None]) -> int:
+    """Run one command of the demo, showing the command line it stands for; its exit code."""
+    err.print(f"\n$ xlbilling {' '.join(argv)}", style="bold")
+    try:
+        run()
+    except Exit as done:
+        return done.code
+    return 0
