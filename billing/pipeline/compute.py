@@ -14,7 +14,7 @@ import pandas as pd
 from billing.cellvalues import decimal_column
 from billing.invoicing.compute import Computed
 from billing.tables import Tables
-from billing.workbook.read import Book, SheetTable
+from billing.book import Book, SheetTable
 from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
 MONEY_FORMAT = "#,##0.00"

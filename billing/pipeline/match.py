@@ -11,7 +11,7 @@ from billing.errors import Finding, error
 from billing.matching import ManualRow
 from billing.matching.engine import MatchResult
 from billing.matching.items import ZERO
-from billing.workbook.read import SheetTable
+from billing.book import SheetTable
 from billing.changes import OutputSheet
 
 ALLOCATION_COLUMNS = ALLOCATIONS.column_names + ("settled",)

@@ -24,7 +24,7 @@ from billing.receivables.ledger import Ledger, ledger_of
 from billing.numbering.registry import Allocation
 from billing.tables import Tables, typed_tables
 from billing.pipeline.compute import compute_changes
-from billing.workbook.read import Book
+from billing.book import Book
 from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
 

@@ -30,7 +30,7 @@ from billing.cellvalues import date_column, decimal_column, text_column
 from billing.invoicing.compute import Computed
 from billing.matching.parties import Parties, parties_of
 from billing.tables import Tables
-from billing.workbook.read import Book, SheetTable
+from billing.book import Book, SheetTable
 
 
 class Ledger(NamedTuple):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 from xml.etree import ElementTree
 
+from billing.book import TableRange  # the read model's record of a Table
 from billing.cells import parse_a1
 
 NS = {
@@ -21,16 +22,6 @@ NS = {
 }
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 TABLE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
-
-
-class TableRange(NamedTuple):
-    """An Excel Table: its name and its cells, 1-based rows and 0-based columns."""
-
-    name: str
-    header_row: int  # the header row (1-based)
-    first_column: int
-    last_row: int  # the last data row, totals row excluded
-    last_column: int
 
 
 class SheetPart(NamedTuple):
