@@ -41,6 +41,7 @@ from billing.workbook.parts import SheetPart, part_chunks, sheet_parts
 #: What the refusal of a workbook without any contract sheet adds.
 NOT_A_BILLING_WORKBOOK = "; create one with `xlbilling new`"
 
+
 def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEETS,
               optional: tuple[SheetSpec, ...] = ()) -> Book:
     """Read the contract tables of a workbook; `BadFile` when it cannot be used.
@@ -54,7 +55,8 @@ def read_book(path: str | os.PathLike, specs: tuple[SheetSpec, ...] = INPUT_SHEE
         parts = sheet_parts(str(path))
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         sheet_names = tuple(workbook.sheet_names)
-        found = contract_sheets(path.name, sheet_names, specs, optional, NOT_A_BILLING_WORKBOOK)
+        # the sheets to scan before python-calamine reads any (book_from_grids finds the same ones)
+        found = contract_sheets(path.name, sheet_names, specs, optional, hint=NOT_A_BILLING_WORKBOOK)
         with zipfile.ZipFile(path) as archive:
             scans = {actual: scan_cells(lambda: part_chunks(archive, parts[actual].path))
                      for actual in found.values() if actual in parts}
