@@ -2,10 +2,13 @@
 
 `Settings` is what the domain code reads (rounding mode, price mode, buckets…). Turning
 the Settings sheet into it, with errors that name the cell, is `validation.settings`.
+A new workbook's Settings rows are `default_settings()`, its TaxRates rows
+`STANDARD_TAX_RATES` (the blank template and the sample both start from them).
 """
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
@@ -60,3 +63,34 @@ class Settings(BaseModel):
     match_tolerance: Decimal = Decimal("0.05")
     business_days_country: Optional[str] = None
     retention_years: int = 10
+
+
+#: A small standard list of German tax codes (rates are fractions), by contract column name.
+STANDARD_TAX_RATES: tuple[dict[str, object], ...] = (
+    {"tax_code": "S19", "rate": Decimal("0.19"), "kind": "standard", "description": "Standard rate 19 %"},
+    {"tax_code": "R7", "rate": Decimal("0.07"), "kind": "reduced", "description": "Reduced rate 7 % (books, food)"},
+    {"tax_code": "Z0", "rate": Decimal("0"), "kind": "zero", "description": "Zero rate: export outside the EU"},
+    {"tax_code": "EX", "rate": Decimal("0"), "kind": "exempt", "description": "Exempt (§ 4 UStG, e.g. training)"},
+    {
+        "tax_code": "RC",
+        "rate": Decimal("0"),
+        "kind": "reverse_charge",
+        "description": "Reverse charge: the EU business customer accounts for the VAT",
+    },
+)
+
+
+def default_settings(workbook_id: str | None = None, company_name: str | None = None) -> tuple[tuple[str, object], ...]:
+    """Every contract setting (`SETTING_DEFAULTS`) with its default, as Settings rows.
+
+    `workbook_id` is a fresh uuid4 unless given; a blank default is None; the match
+    tolerance is an amount, so a Decimal (a number cell, not text that looks like one).
+    """
+    given = {"workbook_id": workbook_id or str(uuid.uuid4()), "company_name": company_name}
+    rows = []
+    for key, (default, _meaning) in SETTING_DEFAULTS.items():
+        value: object = given[key] if key in given else (default or None)
+        if key == "match_tolerance" and isinstance(value, str):
+            value = Decimal(value)
+        rows.append((key, value))
+    return tuple(rows)

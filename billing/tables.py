@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from billing.book import Book, SheetTable
 from billing.cellvalues import code_column, date_column, decimal_column, text_column, upper_column
 from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES, Kind, SheetSpec
 from billing.settings import Settings
-from billing.workbook.read import Book, SheetTable
 
 CODE_COLUMNS = frozenset({"kind", "status"})
 UPPER_COLUMNS = frozenset({"currency"})

@@ -3,7 +3,7 @@
 Reading goes through xlwings' portable Book API only (`book.sheets`, `sheet.tables`,
 `sheet.used_range`, `sheet.range(...).options(ndim=2, err_to_str=True).value`), into exactly
 the `Book` of `SheetTable`s that `billing.workbook.read.read_book` makes from a file — the same
-`read_table` builds both, and an Excel error value is an `ErrorValue` at its cell in both.
+`billing.book.book_from_grids` builds both, and an Excel error value is an `ErrorValue` at its cell in both.
 Writing renders the writer contract (`billing.changes`: `cell_value`, `cell_format`,
 `grown_bounds`, `column_widths`, `output_links`) as the file writer renders it: one array
 write per output sheet (header and rows in a single `range.value = …`), number formats,
@@ -24,9 +24,7 @@ from billing.cells import table_name
 from billing.cellvalues import COM_ERRORS, EXCEL_ERRORS, ErrorValue
 from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
-from billing.workbook.cellscan import CellScan
-from billing.workbook.package import TableRange
-from billing.workbook.read import Book, read_table
+from billing.book import Book, CellScan, SheetGrid, TableRange, book_from_grids
 from billing.changes import (DATE, DATE_FORMAT, TABLE_STYLE, TEXT, Changes, OutputSheet, Unsupported, cell_format,
                              cell_value, check_output, column_widths, grown_bounds, output_links)
 from macros import engine
@@ -97,20 +95,15 @@ def _tables(sheet) -> tuple[TableRange, ...]:
 
 def read_live_book(book, specs: tuple[SheetSpec, ...] = INPUT_SHEETS, optional: tuple[SheetSpec, ...] = ()) -> Book:
     """The contract tables of an open workbook, as `read_book` gives them for a file."""
-    sheets = _sheets_by_name(book)
-    tables, missing = {}, []
-    for spec in specs + optional:
-        sheet = sheets.get(normalize_header(spec.name))
-        if sheet is None:
-            if spec not in optional:
-                missing.append(spec.name)
-            continue
+    sheets = {s.name: s for s in book.sheets}
+
+    def grid_of(name: str) -> SheetGrid:
+        sheet = sheets[name]
         grid, errors = _grid(sheet)
-        tables[spec.name] = read_table(grid, spec, sheet.name, _tables(sheet), CellScan(errors, {}))
-    if len(missing) == len(specs):
-        raise BadFile(f"{book.name}: not a billing workbook (none of the sheets {', '.join(s.name for s in specs)})")
-    return Book(path=Path(str(getattr(book, "fullname", book.name))), sheet_names=tuple(s.name for s in book.sheets),
-                tables=tables, missing=tuple(missing))
+        return SheetGrid(grid, _tables(sheet), CellScan(errors, {}))
+
+    return book_from_grids(Path(str(getattr(book, "fullname", book.name))), tuple(sheets), grid_of, specs, optional,
+                           source=book.name)
 
 
 def _excel(value: object) -> object:

@@ -19,7 +19,7 @@ from billing.errors import Finding, error
 from billing.gcpause import gc_paused
 from billing.settings import Settings
 from billing.tables import Tables, typed_tables
-from billing.workbook.read import Book
+from billing.book import Book
 from validation.cells import book_cells, only_error_value
 from validation.consistency import consistency
 from validation.limits import Limit

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 from billing.cells import cell_ref
 from billing.errors import Finding, error
-from billing.workbook.read import Book, SheetTable
+from billing.book import Book, SheetTable
 
 #: Columns a command reads beyond its sheet's contract columns.
 ALSO_READ = {"Allocations": frozenset({"settled"}), "Invoices": frozenset({"last_reminder"})}

@@ -17,7 +17,7 @@ from billing.invoicing.compute import Computed
 from billing.errors import Finding, error
 from billing.money import format_amount, quantize
 from billing.tables import Tables
-from billing.workbook.read import Book, SheetTable
+from billing.book import Book, SheetTable
 
 AMOUNTS = ("net", "tax", "gross")
 

@@ -15,7 +15,7 @@ from billing.cells import cell_ref, column_letter
 from billing.errors import Finding, error
 from billing.gcpause import gc_paused
 from billing.tables import read_column
-from billing.workbook.read import SheetTable
+from billing.book import SheetTable
 from validation.fields import Rule, describe, rule_of
 from validation.limits import Limit
 

@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 from billing.errors import Finding, error, warning
 from billing.settings import Settings
 from billing.cellvalues import decimal_column
-from billing.workbook.read import Book, SheetTable
+from billing.book import Book, SheetTable
 from validation.fields import MAX_NUMBER
 from validation.rows import prepared_column
 

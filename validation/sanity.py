@@ -16,7 +16,7 @@ from typing import Iterator
 from billing.errors import Finding, warning
 from billing.money import is_currency
 from billing.settings import Settings
-from billing.workbook.read import Book, SheetTable
+from billing.book import Book, SheetTable
 from validation.fields import NON_CURRENCIES
 from validation.rules import column, rows_of
 

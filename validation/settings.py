@@ -23,7 +23,7 @@ from billing.errors import Finding, error, warning
 from billing.money import minor_unit
 from billing.settings import SETTING_DEFAULTS, Settings
 from billing.invoicing.terms import BusinessCalendar, TermsError
-from billing.workbook.read import SheetTable
+from billing.book import SheetTable
 from validation.fields import Currency, Rule, TermsCode, bounded, describe, fail, one_of
 from validation.rows import field_rules
 

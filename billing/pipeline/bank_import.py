@@ -20,7 +20,7 @@ from typing import NamedTuple, Sequence
 import pandas as pd
 
 from billing.tables import Tables
-from billing.workbook.read import Book
+from billing.book import Book
 from billing.changes import CellUpdate
 
 FIELDS = ("payment_id", "value_date", "amount", "currency", "payer_name", "payer_iban", "reference_text")

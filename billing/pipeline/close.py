@@ -24,7 +24,7 @@ from billing.errors import Finding
 from billing.money import quantize
 from billing.pipeline.steps import applied_of, compute_step, match_step, number_step, receivables_step
 from billing.pipeline.findings import validation_changes, validation_sheet
-from billing.workbook.read import Book
+from billing.book import Book
 from billing.changes import Changes, OutputSheet
 
 STEPS = ("validate", "compute", "number", "match", "age", "statements")

@@ -15,7 +15,7 @@ from billing.cellvalues import decimal_column
 from billing.contract import INVOICE_LINES, INVOICE_TAX_SUMMARY, INVOICES
 from billing.invoicing.compute import Computed
 from billing.tables import Tables
-from billing.workbook.read import Book, SheetTable
+from billing.book import Book, SheetTable
 from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
 TAX_SUMMARY_COLUMNS = INVOICE_TAX_SUMMARY.column_names

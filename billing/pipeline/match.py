@@ -17,7 +17,7 @@ from billing.matching import ManualRow
 from billing.matching.engine import MatchResult
 from billing.matching.items import ZERO
 from billing.receivables.aging import Applied
-from billing.workbook.read import SheetTable
+from billing.book import SheetTable
 from billing.changes import OutputSheet
 
 ALLOCATION_COLUMNS = ALLOCATIONS.column_names

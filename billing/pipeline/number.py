@@ -17,7 +17,7 @@ from billing.invoicing.compute import Computed
 from billing.invoicing.rf_reference import rf_reference
 from billing.numbering.registry import Assignment, Request
 from billing.tables import Tables
-from billing.workbook.read import Book
+from billing.book import Book
 from billing.pipeline.compute import place_columns
 from billing.changes import CellUpdate, HeaderAdd
 

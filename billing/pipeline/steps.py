@@ -25,7 +25,7 @@ from billing.numbering.registry import Assignment
 from billing.cellvalues import date_column
 from billing.tables import Tables
 from billing.pipeline.compute import compute_changes
-from billing.workbook.read import Book, SheetTable
+from billing.book import Book, SheetTable
 from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
 

@@ -15,7 +15,8 @@ and nothing reads the clock.
 
 The modules, in the order the generator uses them:
 
-- `data`: the `SampleData` record, the fixed Settings and TaxRates rows, the scenario names
+- `data`: the `SampleData` record and the scenario names (the fixed Settings and TaxRates rows
+  are `billing.settings`'s)
 - `draws`: seeded generators and the cheap weighted and ranged draws everything uses
 - `timeline`: the sample's time window, business days, payment terms and due dates
 - `countries`, `identifiers`, `customers`: who the customers are, with VAT ids and IBANs
@@ -34,7 +35,8 @@ from types import MappingProxyType
 
 from billing.gcpause import gc_paused
 from billing.sample.customers import make_customers
-from billing.sample.data import SCENARIOS, STANDARD_TAX_RATES, PaidShare, Row, SampleData, default_settings
+from billing.sample.data import SCENARIOS, PaidShare, Row, SampleData
+from billing.settings import STANDARD_TAX_RATES, default_settings
 from billing.sample.draws import part_rng
 from billing.invoicing.rf_reference import rf_reference
 from billing.sample.issuing import make_invoices

@@ -43,7 +43,8 @@ from billing.money import quantize
 from billing.invoicing.rf_reference import is_rf_reference, rf_reference
 from billing.sample.countries import COUNTRY_BY_CODE
 from billing.sample.customers import Customer, bank_ascii, make_customers
-from billing.sample.data import STANDARD_TAX_RATES, PaidShare, Row, SampleData, default_settings
+from billing.sample.data import PaidShare, Row, SampleData
+from billing.settings import STANDARD_TAX_RATES, default_settings
 from billing.sample.draws import part_rng
 from billing.sample.identifiers import random_iban
 from billing.sample.invoice import Invoice

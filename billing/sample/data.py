@@ -1,20 +1,19 @@
-"""The sample's result: the `SampleData` record and the rows that are always the same.
+"""The sample's result: the `SampleData` record and the scenario names.
 
 `SampleData` holds the rows of the six input sheets plus the truth about every payment;
-`default_settings` gives the Settings rows, `STANDARD_TAX_RATES` the TaxRates rows, and
-`SCENARIOS` names the payment situations the bank statement contains.
+`SCENARIOS` names the payment situations the bank statement contains. The Settings and
+TaxRates rows, always the same, are `billing.settings.default_settings()` and
+`billing.settings.STANDARD_TAX_RATES`, which a blank workbook starts from too.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
 
 from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
-from billing.settings import SETTING_DEFAULTS
 
 #: One sheet row, keyed by contract column names.
 Row = dict[str, object]
@@ -22,20 +21,6 @@ Row = dict[str, object]
 #: a matching run is scored against (not an allocation the matcher makes).
 PaidShare = tuple[str, Decimal]
 
-
-#: A small standard list of German tax codes (rates are fractions).
-STANDARD_TAX_RATES: tuple[Row, ...] = (
-    {"tax_code": "S19", "rate": Decimal("0.19"), "kind": "standard", "description": "Standard rate 19 %"},
-    {"tax_code": "R7", "rate": Decimal("0.07"), "kind": "reduced", "description": "Reduced rate 7 % (books, food)"},
-    {"tax_code": "Z0", "rate": Decimal("0"), "kind": "zero", "description": "Zero rate: export outside the EU"},
-    {"tax_code": "EX", "rate": Decimal("0"), "kind": "exempt", "description": "Exempt (§ 4 UStG, e.g. training)"},
-    {
-        "tax_code": "RC",
-        "rate": Decimal("0"),
-        "kind": "reverse_charge",
-        "description": "Reverse charge: the EU business customer accounts for the VAT",
-    },
-)
 
 #: The payment situations the sample's bank statement contains (keys of `SampleData.scenarios`).
 SCENARIOS: tuple[str, ...] = (
@@ -88,19 +73,3 @@ class SampleData:
             PAYMENTS.name: self.payments,
         }
         return by_name[sheet_name]
-
-
-def default_settings(workbook_id: str | None = None, company_name: str | None = None) -> tuple[tuple[str, object], ...]:
-    """Every contract setting (`billing.settings.SETTING_DEFAULTS`) with its default.
-
-    `workbook_id` is a fresh uuid4 unless given; a blank default is None; the match
-    tolerance is an amount, so a Decimal (a number cell, not text that looks like one).
-    """
-    given = {"workbook_id": workbook_id or str(uuid.uuid4()), "company_name": company_name}
-    rows = []
-    for key, (default, _meaning) in SETTING_DEFAULTS.items():
-        value: object = given[key] if key in given else (default or None)
-        if key == "match_tolerance" and isinstance(value, str):
-            value = Decimal(value)
-        rows.append((key, value))
-    return tuple(rows)

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from billing.invoicing.arithmetic import Items, compute_items, effective_rate
 from billing.sample.customers import Customer
-from billing.sample.data import STANDARD_TAX_RATES, Row
+from billing.sample.data import Row
+from billing.settings import STANDARD_TAX_RATES
 from billing.sample.timeline import DEFAULT_TERMS
 
 #: one invoice line: (description, quantity, unit_price, discount_pct, tax_code)

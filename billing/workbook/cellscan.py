@@ -22,9 +22,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
 from xml.parsers import expat
 
+from billing.book import CellScan, Link  # the records a scan yields: the read model's
 from billing.cellvalues import ErrorValue
 from billing.workbook.safety_area import CellPlacer, column_number
 
@@ -34,20 +34,6 @@ CARRY = 64 << 10
 #: Shown for an error cell without a code.
 NO_CODE = "#ERROR"
 
-
-class Link(NamedTuple):
-    """A formula reaching out of the workbook: `kind` is `dde` or `external`."""
-
-    kind: str
-    formula: str
-
-
-class CellScan(NamedTuple):
-    errors: dict[tuple[int, int], ErrorValue]
-    links: dict[tuple[int, int], Link]
-
-
-EMPTY = CellScan({}, {})
 
 # -- what a formula reaches ------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Mapping, NamedTuple, Protocol, Sequence
 
 from babel import Locale
 from babel.numbers import get_territory_currencies
@@ -33,8 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from billing.atomic import NEW_FILE_MODE, publish_new, write_atomically
 from billing.contract import FORMATS, INPUT_SHEETS, INVOICE_KINDS, INVOICE_STATUSES, TAX_KINDS, Kind, SheetSpec
 from billing.money import is_currency
-from billing.sample import STANDARD_TAX_RATES, SampleData, default_settings
-from billing.settings import SETTING_DEFAULTS
+from billing.settings import SETTING_DEFAULTS, STANDARD_TAX_RATES, default_settings
 from billing.changes import TABLE_STYLE, TEXT, cell_value
 
 LISTS_SHEET = "_lists"
@@ -55,9 +54,22 @@ _SETTING_CHOICES = {  # strict dropdowns on Settings values
 }
 
 
+class SheetRows(Protocol):
+    """The rows a new workbook is filled with (`billing.sample.SampleData` is one): the
+    file writer takes them as data and never imports the sample generator."""
+
+    @property
+    def settings(self) -> Sequence[tuple[str, object]]: ...  # (key, value) pairs
+
+    @property
+    def tax_rates(self) -> Sequence[Mapping[str, object]]: ...
+
+    def rows(self, sheet_name: str) -> Sequence[Mapping[str, object]]: ...  # by contract column name
+
+
 def create_workbook(
     path: str | os.PathLike[str],
-    data: SampleData | None = None,
+    data: SheetRows | None = None,
     *,
     workbook_id: str | None = None,
     overwrite: bool = False,
@@ -79,7 +91,7 @@ def create_workbook(
     return target
 
 
-def build_workbook(data: SampleData | None = None, *, workbook_id: str | None = None) -> Workbook:
+def build_workbook(data: SheetRows | None = None, *, workbook_id: str | None = None) -> Workbook:
     """The openpyxl Workbook `create_workbook` saves (nothing is written to disk)."""
     settings = _settings_rows(data, workbook_id)
     tax_rates = data.tax_rates if data else STANDARD_TAX_RATES
@@ -116,7 +128,7 @@ def current_currencies(today: date | None = None) -> list[str]:
 # --------------------------------------------------------------------------- sheets
 
 
-def _settings_rows(data: SampleData | None, workbook_id: str | None) -> list[dict[str, object]]:
+def _settings_rows(data: SheetRows | None, workbook_id: str | None) -> list[dict[str, object]]:
     pairs = list(data.settings) if data else list(default_settings(workbook_id))
     if workbook_id:
         pairs = [(k, workbook_id if k == "workbook_id" else v) for k, v in pairs]

@@ -38,6 +38,7 @@ from typing import BinaryIO, NamedTuple
 from lxml import etree
 
 from billing.atomic import write_atomically
+from billing.book import TableRange
 from billing.cells import parse_a1
 from billing.errors import BadFile
 from billing.workbook.ns import CONTENT_TYPES, CT, DEFAULT_WORKBOOK, MAIN, PKG_REL, REL, STRICT_REL, TABLE_REL
@@ -122,16 +123,6 @@ class SheetEntry(NamedTuple):
     part: str | None  # the zip part holding it (None: a dangling relationship)
     sheet_id: str
     rel_id: str
-
-
-class TableRange(NamedTuple):
-    """An Excel Table: its name and its cells, 1-based rows and 0-based columns."""
-
-    name: str
-    header_row: int  # the header row (1-based)
-    first_column: int
-    last_row: int  # the last data row, totals row excluded
-    last_column: int
 
 
 class SheetPart(NamedTuple):
