@@ -1,6 +1,6 @@
 """xlbilling from Python: the names a script or a notebook needs, each from its home module.
 
-    from billing import read_book, validate_book, compute_step
+    from billing import read_book, checked, compute_step
 
 `import billing` loads nothing but this file: each name is imported from its home module the
 first time it is used (PEP 562), so `from billing import Money` does not pay for pandas, and
@@ -38,6 +38,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "billing.workbook.create": ("create_workbook",),
     # the workflow: checking, the steps, the close, sealing, the sample
     "validation": ("validate_book",),
+    "billing.pipeline": ("checked",),
     "billing.pipeline.steps": ("compute_step", "number_step", "match_step", "receivables_step"),
     "billing.pipeline.close": ("close", "CloseOptions"),
     "billing.pipeline.seal": ("seal_path",),
@@ -53,7 +54,7 @@ __all__ = [
     "parse_terms", "due_date", "compute", "Computed", "rf_reference", "is_rf_reference",
     "read_statement", "match_tables", "age", "open_store",
     "read_book", "apply_changes", "write_workbook", "create_workbook",
-    "validate_book", "compute_step", "number_step", "match_step", "receivables_step",
+    "validate_book", "checked", "compute_step", "number_step", "match_step", "receivables_step",
     "close", "CloseOptions", "seal_path", "seal_workbook", "verify_workbook", "generate_sample",
 ]
 
@@ -83,6 +84,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and editors; never ru
     from billing.invoicing.terms import due_date, parse_terms
     from billing.matching import match_tables
     from billing.money import Money, format_amount, quantize, to_decimal
+    from billing.pipeline import checked
     from billing.pipeline.close import CloseOptions, close
     from billing.pipeline.seal import seal_path
     from billing.pipeline.steps import compute_step, match_step, number_step, receivables_step
