@@ -282,11 +282,16 @@ def apply_live_updates(book, updates: Sequence) -> None:
 def _general(sheet, target, rows: list[int], column: int) -> list[int]:
     """Which of `rows` (in the run `target`) have no number format of their own (General),
     read before writing: Excel would give such a cell its own short date on entry, the
-    contract gives it `DATE_FORMAT`. xlwings reads a range of mixed formats as None."""
-    shared = target.number_format
-    if shared is not None:
-        return rows if shared == "General" else []
-    return [r for r in rows if sheet.range((r, column + 1)).number_format == "General"]
+    contract gives it `DATE_FORMAT`. xlwings reads a range of mixed formats as None. The
+    remote engines cannot read a format synchronously: there the cell keeps what Excel gives
+    it on entry (a short date), as before the writer contract."""
+    try:
+        shared = target.number_format
+        if shared is not None:
+            return rows if shared == "General" else []
+        return [r for r in rows if sheet.range((r, column + 1)).number_format == "General"]
+    except NotImplementedError:
+        return []
 
 
 def _grow_tables(sheet, cells: list[tuple[int, int]]) -> None:
