@@ -11,7 +11,8 @@ import pytest
 
 from billing.errors import BadFile
 from billing.workbook.ns import BUILTIN_FORMAT_IDS, BUILTIN_FORMATS, WORKSHEET_CT, WORKSHEET_REL
-from billing.workbook.package import Package, rels_part, rels_source, resolve
+from billing.workbook.ns import rels_part, rels_source, resolve
+from billing.workbook.package import Package
 from billing.workbook.zipout import ZipOut, deflate
 from builders import raw_sheet, write_raw_book
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from billing.cells import column_index, split_ref
 from billing.invoicing.compute import Computed, compute
 from billing.contract import INPUT_SHEETS
-from billing.errors import Finding, error
+from billing.errors import Finding, error, has_errors
 from billing.gcpause import gc_paused
 from billing.settings import Settings
 from billing.tables import Tables, typed_tables
@@ -38,7 +38,7 @@ class ValidationResult(NamedTuple):
 
     @property
     def valid(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
+        return not has_errors(self.findings)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -75,7 +75,7 @@ def _validate(book: Book, check_computed: bool) -> ValidationResult:
     findings += book_cells(book)
     findings = only_error_value(row_findings + limit.keep(findings))
     tables = computed = None
-    if check_computed and not any(f.severity == "error" for f in findings):
+    if check_computed and not has_errors(findings):
         tables = typed_tables(book, settings)
         computed = compute(tables)
         findings += limit.keep(consistency(book, tables, computed))

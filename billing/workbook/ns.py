@@ -7,6 +7,8 @@ takes them from here, as openpyxl keeps them in `openpyxl/xml/constants.py`.
 
 from __future__ import annotations
 
+import posixpath
+
 # --- namespaces -------------------------------------------------------------------------
 
 #: SpreadsheetML (transitional), the namespace of workbook, sheet, styles and table parts
@@ -75,3 +77,24 @@ BUILTIN_FORMATS = {
 #: their own). Only these seven: any other code is added as a custom format, as earlier runs
 #: added it, so a style sheet an earlier run wrote is found again and never grows.
 BUILTIN_FORMAT_IDS = {BUILTIN_FORMATS[number]: number for number in (0, 1, 2, 3, 4, 9, 10)}
+
+
+# -- part names: where a part's relationships live, and what a target names ----------------
+
+def rels_part(part: str) -> str:
+    """`xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels` (`` → `_rels/.rels`)."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def rels_source(rels: str) -> str:
+    """`xl/worksheets/_rels/sheet1.xml.rels` → `xl/worksheets/sheet1.xml` (`_rels/.rels` → ``)."""
+    folder, name = posixpath.split(rels)
+    return posixpath.join(posixpath.dirname(folder), name[:-len(".rels")])
+
+
+def resolve(source_part: str, target: str) -> str:
+    """A relationship target as a part name (relative to the source's folder, or absolute)."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))

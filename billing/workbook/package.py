@@ -41,6 +41,7 @@ from billing.atomic import write_atomically
 from billing.book import TableRange
 from billing.cells import parse_a1
 from billing.errors import BadFile
+from billing.workbook.ns import rels_part, rels_source, resolve
 from billing.workbook.ns import CONTENT_TYPES, CT, DEFAULT_WORKBOOK, MAIN, PKG_REL, REL, STRICT_REL, TABLE_REL
 from billing.workbook.safety import check_workbook_file
 from billing.workbook.zipout import Deflated, ZipOut
@@ -85,25 +86,6 @@ def iterparse(data: bytes, events: tuple[str, ...]):
 def serialize(root) -> bytes:
     """An XML part's bytes, as this project writes every part it edits."""
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def rels_part(part: str) -> str:
-    """`xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels` (`` → `_rels/.rels`)."""
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", f"{name}.rels")
-
-
-def rels_source(rels: str) -> str:
-    """`xl/worksheets/_rels/sheet1.xml.rels` → `xl/worksheets/sheet1.xml` (`_rels/.rels` → ``)."""
-    folder, name = posixpath.split(rels)
-    return posixpath.join(posixpath.dirname(folder), name[:-len(".rels")])
-
-
-def resolve(source_part: str, target: str) -> str:
-    """A relationship target as a part name (relative to the source's folder, or absolute)."""
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
 
 
 class Rel(NamedTuple):

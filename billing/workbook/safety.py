@@ -188,23 +188,26 @@ def _check_area(f, info: zipfile.ZipInfo, infos: list[zipfile.ZipInfo]) -> None:
 
 def _sheet_name(f, infos: list[zipfile.ZipInfo], part: str) -> str:
     """The name of the sheet stored in `part`, as the workbook lists it; else the part name.
-    Both small XML parts have passed the DTD check by now."""
+    Both small XML parts have passed the DTD check by now. (The Package cannot be used here:
+    it opens files through this gate; the part-name rules are the same, `billing.workbook.ns`.)"""
     from xml.etree import ElementTree
 
+    from billing.workbook.ns import DEFAULT_WORKBOOK, rels_part, resolve
+
     sizes = {i.filename: i.file_size for i in infos}
-    names = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    names = (DEFAULT_WORKBOOK, rels_part(DEFAULT_WORKBOOK))
     if any(sizes.get(n, HEAD_LIMIT + 1) > HEAD_LIMIT for n in names):
         return _q(part)
     try:
         with zipfile.ZipFile(f) as zf:
             rels = ElementTree.fromstring(zf.read(names[1]))
             workbook = ElementTree.fromstring(zf.read(names[0]))
-        targets = {r.get("Id"): r.get("Target", "").lstrip("/").removeprefix("xl/")
+        targets = {r.get("Id"): resolve(DEFAULT_WORKBOOK, r.get("Target", ""))
                    for r in rels if r.tag.endswith("Relationship")}
         for sheet in workbook.iter():
             if sheet.tag.endswith("}sheet"):
                 rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-                if "xl/" + targets.get(rid, "") == part:
+                if targets.get(rid) == part:
                     return repr(sheet.get("name", ""))
     except Exception:  # a name for a message only; the part name does as well
         pass

@@ -58,7 +58,8 @@ from billing.sealing.canonical.parts import SharedStrings, cell_looks, table_lin
 from billing.sealing.canonical.sheet import SheetParts, read_sheet
 from billing.gcpause import gc_paused
 from billing.sealing.canonical.jobs import Job, run_jobs
-from billing.workbook.package import Package, local, rels_part
+from billing.workbook.ns import rels_part
+from billing.workbook.package import Package, local
 
 FORMATS = {1: "xlbilling-canonical/1", 2: "xlbilling-canonical/2"}
 SHEET_FORMATS = {1: "xlbilling-sheet/1", 2: "xlbilling-sheet/2"}
