@@ -134,8 +134,10 @@ class Allowance:
     """A document-level allowance (BG-20): the invoice discount on one VAT category and rate."""
 
     amount: Decimal  # BT-92
-    base: Decimal  # BT-93
-    percent: Decimal  # BT-94
+    # BT-93 and BT-94, stated when amount = round(base × percent / 100) (with `tax_rounding` line
+    # the discount is rounded per line, and the sum may differ from the rounded whole)
+    base: Decimal | None
+    percent: Decimal | None
     category: str  # BT-95
     rate: Decimal  # BT-96
     reason: str  # BT-97
@@ -387,8 +389,10 @@ def document_of(tables: Tables, computed: Computed, invoice_no: str) -> InvoiceD
         vat.append(VatBreakdown(category, rate, taxable, sum((m.tax for m in members), ZERO), reason,
                                 EXEMPTION_CODES.get(category), codes))
         if before != taxable:
+            taken = before - taxable
+            exact = quantize(before * invoice_discount, currency, settings.rounding) == taken
             allowances.append(Allowance(
-                amount=before - taxable, base=before, percent=(invoice_discount * 100).normalize(),
+                amount=taken, base=before if exact else None, percent=plain(invoice_discount * 100) if exact else None,
                 category=category, rate=rate, reason="Discount",
             ))
 
