@@ -5,6 +5,7 @@
     domain       billing/{invoicing,numbering,bank,matching,receivables}/
     workbook     billing/workbook/                 the only code that opens a workbook file
     sealing      billing/sealing/                  the canonical form, seal, verify, archive
+    documents    billing/documents/                e-invoice XML and its check by the official rules
     validation   validation/                       the contract's rules on a read Book
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files
@@ -35,7 +36,8 @@ PACKAGES = ("billing", "validation", "macros", "udfs", "addin")
 FOUNDATION = {"errors", "money", "contract", "settings", "config", "cells", "cellvalues", "book", "changes",
               "tables", "atomic", "gcpause", "store"}
 DOMAIN = {"invoicing", "numbering", "bank", "matching", "receivables"}
-SUBPACKAGE_LAYERS = {"workbook": "workbook", "sealing": "sealing", "pipeline": "pipeline", "sample": "sample",
+SUBPACKAGE_LAYERS = {"workbook": "workbook", "sealing": "sealing", "documents": "documents", "pipeline": "pipeline",
+                     "sample": "sample",
                      "cli": "interfaces", "__main__": "interfaces"}
 
 #: What each layer may import from the project, besides itself.
@@ -44,16 +46,18 @@ ALLOWED: dict[str, set[str]] = {
     "domain": {"foundation"},
     "workbook": {"foundation", "domain"},
     "sealing": {"foundation", "domain", "workbook"},
+    "documents": {"foundation", "domain"},
     "validation": {"foundation", "domain"},
-    "pipeline": {"foundation", "domain", "workbook", "sealing", "validation"},
+    "pipeline": {"foundation", "domain", "workbook", "sealing", "validation", "documents"},
     "sample": {"foundation", "domain", "workbook"},
-    "interfaces": {"foundation", "domain", "workbook", "sealing", "validation", "pipeline", "sample", "interfaces"},
+    "interfaces": {"foundation", "domain", "workbook", "sealing", "validation", "pipeline", "sample", "documents",
+                   "interfaces"},
 }
 
 #: Libraries that read or write a workbook's files (or drive Excel), and the zip container.
 FILE_LIBRARIES = {"openpyxl", "lxml", "python_calamine", "xlwings", "xlsxwriter", "zipfile"}
 #: ... which layers may import them at all
-FILE_LIBRARY_LAYERS = {"workbook", "sealing", "interfaces"}
+FILE_LIBRARY_LAYERS = {"workbook", "sealing", "documents", "interfaces"}
 #: Within billing, the Excel libraries proper only where a module says it needs them.
 EXCEL_LIBRARIES = {"xlwings", "openpyxl", "python_calamine", "xlsxwriter"}
 EXCEL_LIBRARY_USERS = {
