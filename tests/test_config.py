@@ -56,6 +56,16 @@ def test_workers(monkeypatch, value, workers):
     assert config.workers() == workers
 
 
+def test_rules_dir_option_else_env_else_none(monkeypatch, tmp_path):
+    monkeypatch.delenv("XLBILLING_RULES_DIR", raising=False)
+    assert config.rules_dir() is None
+    monkeypatch.setenv("XLBILLING_RULES_DIR", "")
+    assert config.rules_dir() is None
+    monkeypatch.setenv("XLBILLING_RULES_DIR", str(tmp_path / "env"))
+    assert config.rules_dir() == tmp_path / "env"
+    assert config.rules_dir(tmp_path / "option") == tmp_path / "option"
+
+
 def test_debug(monkeypatch):
     monkeypatch.delenv("XLBILLING_DEBUG", raising=False)
     assert not config.debug()
