@@ -5,7 +5,7 @@ an `EInvoice` record, from either syntax; the test reads the original and the do
 again from the workbook with it, and compares the two. `import_einvoice(xml)` turns an
 example into the rows of the input sheets (a `SampleData`, what `create_workbook` writes), or
 raises `Unexpressible` with the reason the workbook cannot say what the document says
-(line-level allowances, several payment means, item attributes, a VAT category without a tax
+(line-level allowances, several payment means, a VAT category without a tax
 kind, a VAT amount the workbook's rounding does not give, a value its validation refuses...).
 
 What the workbook has no column for and the comparison leaves out is not imported: notes,
@@ -415,7 +415,7 @@ def _refusal(doc: EInvoice) -> str | None:
         return f"document type {doc.type_code} (BT-3): the workbook has invoices (380) and credit notes (381)"
     if doc.tax_currency and doc.tax_currency != doc.currency:
         return "a VAT accounting currency (BT-6)"
-    if len(doc.means) > 1:
+    if len(set(doc.means)) > 1:  # the same means stated twice is one
         return "several payment means"
     if any(ac.charge for ac in doc.allowances_charges):
         return "document-level charges"
