@@ -5,7 +5,7 @@
     domain       billing/{invoicing,numbering,bank,matching,receivables}/
     workbook     billing/workbook/                 the only code that opens a workbook file
     sealing      billing/sealing/                  the canonical form, seal, verify, archive
-    documents    billing/documents/                e-invoice XML and its check by the official rules
+    documents    billing/documents/                invoice documents: UBL, CII (lxml), from the domain's records
     validation   validation/                       the contract's rules on a read Book
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files
@@ -37,8 +37,7 @@ FOUNDATION = {"errors", "money", "contract", "settings", "config", "cells", "cel
               "tables", "atomic", "gcpause", "store"}
 DOMAIN = {"invoicing", "numbering", "bank", "matching", "receivables"}
 SUBPACKAGE_LAYERS = {"workbook": "workbook", "sealing": "sealing", "documents": "documents", "pipeline": "pipeline",
-                     "sample": "sample",
-                     "cli": "interfaces", "__main__": "interfaces"}
+                     "sample": "sample", "cli": "interfaces", "__main__": "interfaces"}
 
 #: What each layer may import from the project, besides itself.
 ALLOWED: dict[str, set[str]] = {
@@ -48,9 +47,9 @@ ALLOWED: dict[str, set[str]] = {
     "sealing": {"foundation", "domain", "workbook"},
     "documents": {"foundation", "domain"},
     "validation": {"foundation", "domain"},
-    "pipeline": {"foundation", "domain", "workbook", "sealing", "validation", "documents"},
+    "pipeline": {"foundation", "domain", "workbook", "sealing", "documents", "validation"},
     "sample": {"foundation", "domain", "workbook"},
-    "interfaces": {"foundation", "domain", "workbook", "sealing", "validation", "pipeline", "sample", "documents",
+    "interfaces": {"foundation", "domain", "workbook", "sealing", "documents", "validation", "pipeline", "sample",
                    "interfaces"},
 }
 

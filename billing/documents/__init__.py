@@ -3,8 +3,8 @@ and its check by the official rules before anything is issued.
 
 `ubl` writes UBL 2.1 (EN 16931, Peppol BIS Billing 3.0, XRechnung 3.0), `cii` writes CII
 D16B (EN 16931, the Factur-X EN 16931 profile, XRechnung 3.0); `formats` names the formats
-and their specification identifiers. The bytes are deterministic: the same document gives
-the same file. `rules` checks the XML against the official XSDs and schematron. This layer
+and their specification identifiers; `rules` checks the XML against the XSD and the official
+schematron. The bytes are deterministic: the same document gives the same file. This layer
 may import the foundation and the domain and use lxml; nothing in the foundation or the
 domain imports it.
 """
