@@ -8,6 +8,7 @@
     validation   validation/                       the contract's rules on a read Book
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files
+    documents    billing/documents/                the issued documents drawn: PDF, Factur-X, QR
     interfaces   billing/cli/, macros/, udfs/, addin/, and the `billing` API itself
 
 A module imports only from its own layer and the layers `ALLOWED` names for it — at module
@@ -36,6 +37,7 @@ FOUNDATION = {"errors", "money", "contract", "settings", "config", "cells", "cel
               "tables", "atomic", "gcpause", "store"}
 DOMAIN = {"invoicing", "numbering", "bank", "matching", "receivables"}
 SUBPACKAGE_LAYERS = {"workbook": "workbook", "sealing": "sealing", "pipeline": "pipeline", "sample": "sample",
+                     "documents": "documents",
                      "cli": "interfaces", "__main__": "interfaces"}
 
 #: What each layer may import from the project, besides itself.
@@ -45,15 +47,17 @@ ALLOWED: dict[str, set[str]] = {
     "workbook": {"foundation", "domain"},
     "sealing": {"foundation", "domain", "workbook"},
     "validation": {"foundation", "domain"},
-    "pipeline": {"foundation", "domain", "workbook", "sealing", "validation"},
+    "pipeline": {"foundation", "domain", "workbook", "sealing", "validation", "documents"},
     "sample": {"foundation", "domain", "workbook"},
-    "interfaces": {"foundation", "domain", "workbook", "sealing", "validation", "pipeline", "sample", "interfaces"},
+    "documents": {"foundation", "domain"},
+    "interfaces": {"foundation", "domain", "workbook", "sealing", "validation", "pipeline", "sample", "documents",
+                   "interfaces"},
 }
 
 #: Libraries that read or write a workbook's files (or drive Excel), and the zip container.
 FILE_LIBRARIES = {"openpyxl", "lxml", "python_calamine", "xlwings", "xlsxwriter", "zipfile"}
 #: ... which layers may import them at all
-FILE_LIBRARY_LAYERS = {"workbook", "sealing", "interfaces"}
+FILE_LIBRARY_LAYERS = {"workbook", "sealing", "documents", "interfaces"}
 #: Within billing, the Excel libraries proper only where a module says it needs them.
 EXCEL_LIBRARIES = {"xlwings", "openpyxl", "python_calamine", "xlsxwriter"}
 EXCEL_LIBRARY_USERS = {

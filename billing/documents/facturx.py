@@ -3,7 +3,7 @@
 One pass of fpdf2 (`billing.documents.pdf`): the page as for the plain PDF, the sRGB output
 intent, every font embedded, the CII XML embedded as `factur-x.xml` (subtype text/xml) and named
 in the catalog's `/AF` with `AFRelationship /Alternative` (the XML is the invoice in another
-form: Factur-X 1.0 for the EN 16931 profile), and the XMP with `pdfaid:part 3`, conformance B
+form: Factur-X 1.0 for the EN 16931 profile); `embedded_xml` reads it back, and the XMP with `pdfaid:part 3`, conformance B
 and the Factur-X properties with their PDF/A extension schema.
 
 Why not `facturx.generate_from_binary`: it stamps the clock into the XMP and the file dates
@@ -13,15 +13,25 @@ schema is used, as data (`billing.documents.xmp`).
 
 from __future__ import annotations
 
-from billing.documents.pdf import Sheet, creation_datetime, draw, new_pdf
+from pathlib import Path
+
+from billing.documents.pdf import Sheet, creation_datetime, draw, new_pdf, sheet_of
 from billing.documents.style import Style, load_style
 from billing.documents.xmp import EN16931, FACTURX_FILENAME, xmp_packet
+from billing.invoicing.document import InvoiceDocument
 
 AF_RELATIONSHIP = "Alternative"
 
 
-def render_facturx(sheet: Sheet, cii_xml: bytes, style: Style | None = None, *, level: str = EN16931) -> bytes:
-    """The Factur-X PDF of a sheet with its CII XML (bytes, as written and validated)."""
+def render_facturx(doc: InvoiceDocument, cii_xml: bytes, style: Style | None = None, *, logo: Path | None = None,
+                   level: str = EN16931) -> bytes:
+    """The Factur-X PDF of an issued invoice with its CII XML (bytes, as written and validated)."""
+    style = style or load_style()
+    return render_facturx_sheet(sheet_of(doc, style, logo=logo), cii_xml, style, level=level)
+
+
+def render_facturx_sheet(sheet: Sheet, cii_xml: bytes, style: Style | None = None, *, level: str = EN16931) -> bytes:
+    """The Factur-X PDF of a sheet with its CII XML."""
     if not isinstance(cii_xml, bytes) or b"CrossIndustryInvoice" not in cii_xml[:2000]:
         raise ValueError("a Factur-X document embeds a CII invoice (rsm:CrossIndustryInvoice)")
     style = style or load_style()
@@ -37,11 +47,11 @@ def render_facturx(sheet: Sheet, cii_xml: bytes, style: Style | None = None, *, 
 
 
 def embedded_xml(pdf_bytes: bytes) -> bytes | None:
-    """The `factur-x.xml` a PDF carries (None without one): read back with pikepdf."""
+    """The `factur-x.xml` a PDF carries (None without one): read back with pypdf (pure Python;
+    pikepdf, which the tests use, has no wheel for Intel Macs any more)."""
     import io
 
-    import pikepdf
+    from pypdf import PdfReader
 
-    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        spec = pdf.attachments.get(FACTURX_FILENAME)
-        return None if spec is None else spec.get_file().read_bytes()
+    found = PdfReader(io.BytesIO(pdf_bytes)).attachments.get(FACTURX_FILENAME)
+    return found[0] if found else None

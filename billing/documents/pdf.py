@@ -5,7 +5,7 @@ wheels on Windows and macOS), needs no system library (WeasyPrint needs Pango/GT
 embeds TrueType fonts as subsets, and writes PDF/A-3 itself: output intent, XMP metadata,
 associated files with AFRelationship — so the Factur-X document is made in the same single pass
 (`billing.documents.facturx`). ReportLab would do the drawing as well, but its PDF/A-3 parts
-are in the commercial edition; pikepdf is used to read documents back (tests, `embedded_xml`).
+are in the commercial edition. The tests read the documents back with pikepdf.
 
 Every particular of Art. 226 of Directive 2006/112/EC is on the page: both parties' names,
 addresses and VAT ids, the invoice date and number, the date (or period) of supply, per line
@@ -27,6 +27,7 @@ from pathlib import Path
 
 from billing.documents.epc_qr import EpcError, EpcPayment, epc_matrix
 from billing.documents.style import Style, font_file, load_style
+from billing.invoicing.document import InvoiceDocument
 
 A4 = (210.0, 297.0)
 PRODUCER = "xlbilling"
@@ -94,6 +95,108 @@ def quantity_text(quantity: Decimal) -> str:
 def creation_datetime(issue: dt.date) -> dt.datetime:
     """The PDF creation date: the issue date at midnight UTC (never the clock)."""
     return dt.datetime(issue.year, issue.month, issue.day, tzinfo=dt.timezone.utc)
+
+
+#: UN/ECE Recommendation 20 unit codes (BT-130) as printed; any other code is printed as it is
+UNITS = {"HUR": "h", "DAY": "day", "WEE": "week", "MON": "month", "ANN": "year", "MIN": "min", "C62": "pcs",
+         "H87": "pcs", "EA": "each", "KGM": "kg", "GRM": "g", "MTR": "m", "KMT": "km", "LTR": "l", "MTK": "m²",
+         "LS": "lump sum", "SET": "set", "XPK": "pack"}
+
+
+def grouped(code: str) -> str:
+    """An IBAN or RF reference in groups of four, as printed (`DE89 3704 ...`)."""
+    return " ".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def rate_text(category: str, rate: Decimal, style: Style) -> str:
+    """The VAT column of a category and rate (`19 %`, `Reverse charge`), from the style's texts."""
+    template = style.texts.get(f"category_{category}", "{rate} % (" + category + ")")
+    return template.format(rate=quantity_text(rate))
+
+
+def _address(party) -> tuple[str, ...]:
+    a = party.address
+    city = " ".join(p for p in (a.postcode, a.city) if p)
+    return tuple(p for p in (a.street, city, a.country) if p)
+
+
+def sheet_of(doc: InvoiceDocument, style: Style | None = None, *, logo: Path | None = None) -> Sheet:
+    """What the page of an InvoiceDocument shows."""
+    style = style or load_style()
+    t = style.texts
+    credit = doc.is_credit_note
+
+    def party(p) -> Party:
+        return Party(p.name, _address(p), p.vat_id or "", p.tax_number or "",
+                     tuple(c for c in (p.contact_email, p.contact_phone) if c))
+
+    lines = tuple(SheetLine(quantity_text(line.quantity), UNITS.get(line.unit_code, line.unit_code), line.name,
+                            money(line.net_price), rate_text(line.category, line.rate, style), money(line.net_amount))
+                  for line in doc.lines)
+    tax_rows = tuple((rate_text(v.category, v.rate, style), money(v.taxable), money(v.tax)) for v in doc.vat)
+    tot = doc.totals
+    totals: list[tuple[str, str]] = []
+    if tot.allowances or tot.charges:
+        totals.append(("sum_of_lines", money(tot.line_net)))
+        if tot.allowances:
+            totals.append(("allowances", money(-tot.allowances)))
+        if tot.charges:
+            totals.append(("charges", money(tot.charges)))
+    totals += [("total_net", money(tot.without_vat)), ("total_tax", money(tot.vat)),
+               ("total_gross", money(tot.with_vat))]
+    if tot.prepaid or tot.rounding or tot.payable != tot.with_vat:
+        if tot.prepaid:
+            totals.append(("prepaid", money(-tot.prepaid)))
+        if tot.rounding:
+            totals.append(("rounding", money(tot.rounding)))
+        totals.append(("amount_due", money(tot.payable)))
+    meta = [("credit_note_number" if credit else "invoice_number", doc.number),
+            ("issue_date", doc.issue_date.isoformat()), ("supply_date", doc.delivery_date.isoformat())]
+    terms = doc.payment_terms
+    if terms.due_date is not None and not credit:
+        meta.append(("due_date", terms.due_date.isoformat()))
+    if doc.buyer_reference:
+        meta.append(("buyer_reference", doc.buyer_reference))
+    notes: list[str] = []
+    if credit:
+        notes.append(t["credit_note_for"].format(
+            number=doc.preceding_number or "?",
+            date=doc.preceding_date.isoformat() if doc.preceding_date else "").removesuffix(" of ").strip())
+    for v in doc.vat:
+        if v.category == "AE" and not v.exemption_reason:
+            notes.append(t["reverse_charge_note"])
+        elif v.exemption_reason:
+            notes.append(f"{rate_text(v.category, v.rate, style)}: {v.exemption_reason}")
+    notes += [n for n in doc.notes if n]
+    means = doc.payment_means
+    payment = []
+    if means.iban:
+        payment.append(("iban", grouped(means.iban)))
+    if means.bic:
+        payment.append(("bic", means.bic))
+    if means.remittance:
+        payment.append(("payment_reference", grouped(means.remittance)))
+    term_lines = [terms.text] if terms.text else []
+    if terms.discount_pct and terms.discount_date and terms.discounted_amount is not None and not credit:
+        term_lines.append(t["early_payment"].format(
+            percent=quantity_text(terms.discount_pct * 100), date=terms.discount_date.isoformat(),
+            amount=f"{money(terms.discounted_amount)} {doc.currency}"))
+    qr = None
+    if (not credit and doc.currency == "EUR" and means.iban and tot.payable >= Decimal("0.01")
+            and means.code in ("58", "30")):
+        rf = means.remittance if means.remittance and means.remittance.startswith("RF") else ""
+        qr = EpcPayment(means.account_name or doc.seller.name, means.iban, tot.payable, "EUR", means.bic or "",
+                        reference=rf, text="" if rf else t["remittance_text"].format(number=doc.number))
+    title = f"{t['credit_note'] if credit else t['invoice']} {doc.number}"
+    return Sheet(credit, doc.number, doc.issue_date, party(doc.seller), party(doc.buyer), doc.currency, lines,
+                 tax_rows, tuple(totals), tuple(meta), tuple(notes), tuple(payment), tuple(term_lines), qr,
+                 logo, title)
+
+
+def render_pdf(doc: InvoiceDocument, style: Style | None = None, *, logo: Path | None = None) -> bytes:
+    """The printable PDF (PDF/A-3B) of an issued invoice or credit note."""
+    style = style or load_style()
+    return render_sheet(sheet_of(doc, style, logo=logo), style)
 
 
 class _Invoice:
@@ -322,5 +425,5 @@ def render_sheet(sheet: Sheet, style: Style | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-__all__ = ["EpcError", "Party", "Sheet", "SheetLine", "creation_datetime", "draw", "money", "new_pdf",
+__all__ = ["EpcError", "Party", "grouped", "rate_text", "render_pdf", "sheet_of", "Sheet", "SheetLine", "creation_datetime", "draw", "money", "new_pdf",
            "quantity_text", "render_sheet"]
