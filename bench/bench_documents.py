@@ -31,6 +31,27 @@ def timed(fn, n: int) -> list[float]:
     return out
 
 
+def sample_document():
+    """A German customer's invoice of the sample workbook (`xlbilling new --sample 60 --seed 1`),
+    as `document_of` builds it: what the README shows is what a user's workbook gives."""
+    from billing.invoicing.compute import compute
+    from billing.invoicing.document import document_of
+    from billing.sample import generate_sample
+    from tests.tests_support import tables_of
+
+    data = generate_sample(60, seed=1)
+    tables = tables_of(data)
+    computed = compute(tables)
+    german = {c["customer_id"] for c in data.customers if c.get("country") == "DE" and c.get("vat_id")}
+    lines = {}
+    for line in data.lines:
+        lines[line["invoice_key"]] = lines.get(line["invoice_key"], 0) + 1
+    chosen = max((i for i in data.invoices if i["customer_id"] in german and i.get("status") == "issued"
+                  and i.get("invoice_no") and i.get("kind", "invoice") == "invoice"),
+                 key=lambda i: (lines.get(i["invoice_key"], 0), i["invoice_no"]))
+    return document_of(tables, computed, chosen["invoice_no"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=50)
@@ -49,7 +70,7 @@ def main() -> None:
     if args.png:
         import pypdfium2
 
-        document_ = pypdfium2.PdfDocument(render_pdf(doc))
+        document_ = pypdfium2.PdfDocument(render_pdf(sample_document()))
         document_[0].render(scale=1.4).to_pil().save(args.png, format="PNG", optimize=True)
         document_.close()
         print(f"page 1 -> {args.png}")

@@ -283,3 +283,13 @@ def test_facturx_needs_a_cii_invoice():
 
 def test_a_plain_pdf_has_no_embedded_xml():
     assert embedded_xml(render_pdf(document())) is None
+
+
+@pytest.mark.parametrize(("price", "currency", "printed"), [
+    ("85", "EUR", "85.00"), ("403.91", "EUR", "403.91"), ("0.125", "EUR", "0.125"), ("1250", "EUR", "1,250.00"),
+    ("1500", "JPY", "1,500"), ("2.5", "KWD", "2.500"),
+])
+def test_a_unit_price_shows_at_least_the_currency_decimals(price, currency, printed):
+    from billing.documents.pdf import price_text
+
+    assert price_text(D(price), currency) == printed

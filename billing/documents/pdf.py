@@ -86,6 +86,17 @@ def money(amount: Decimal) -> str:
     return f"{amount:,f}"
 
 
+def price_text(price: Decimal, currency: str) -> str:
+    """A unit price as printed: at least the currency's minor unit (`85` → `85.00`), more
+    decimals when the price has them (`0.125`)."""
+    from billing.money import minor_unit
+
+    places = minor_unit(currency)
+    if price.as_tuple().exponent > -places:  # type: ignore[operator]
+        price = price.quantize(Decimal(1).scaleb(-places))
+    return money(price)
+
+
 def quantity_text(quantity: Decimal) -> str:
     """A quantity without trailing zeros (`2`, `1.5`)."""
     text = f"{quantity:f}"
@@ -131,7 +142,7 @@ def sheet_of(doc: InvoiceDocument, style: Style | None = None, *, logo: Path | N
                      tuple(c for c in (p.contact_email, p.contact_phone) if c))
 
     lines = tuple(SheetLine(quantity_text(line.quantity), UNITS.get(line.unit_code, line.unit_code), line.name,
-                            money(line.net_price), rate_text(line.category, line.rate, style), money(line.net_amount))
+                            price_text(line.net_price, doc.currency), rate_text(line.category, line.rate, style), money(line.net_amount))
                   for line in doc.lines)
     tax_rows = tuple((rate_text(v.category, v.rate, style), money(v.taxable), money(v.tax)) for v in doc.vat)
     tot = doc.totals
