@@ -178,7 +178,9 @@ def test_references_read(text, expected):
 def test_a_number_read_loosely_needs_payer_or_amount(text):
     # `Versicherungsleistung Schaden 2026-001427` from a payment provider is no invoice payment
     items = [item(n, gross=str(50 + k)) for k, n in enumerate(READ_ITEMS)]
-    assert run(items, [pay(text, amount="10.00")]).allocations == []
+    left = run(items, [pay(text, amount="10.00")])
+    assert left.allocations == []
+    assert left.unmatched[0].notes == ["an invoice number read loosely, not confirmed by payer or amount"]
     assert [a.invoice_no for a in run(items, [pay(text, amount="50.00")]).allocations] == [A]
 
 

@@ -357,8 +357,8 @@ class Matcher:
         quoted = best.item
         readings = [(score(quoted, best.score), best)]
         if not self._fits(payment, [quoted]):
-            readings += [(score(r, NUMBER_NEAR), Quoted(r, NUMBER_NEAR, f"one character from the quoted {quoted.number}"))
-                         for r in self._near_fits(payment, quoted)]
+            near = f"one character from the quoted {quoted.number}"
+            readings += [(score(r, NUMBER_NEAR), Quoted(r, NUMBER_NEAR, near)) for r in self._near_fits(payment, quoted)]
         readings.sort(key=lambda r: -r[0])
         total, chosen = readings[0]
         if len(readings) > 1 and total - readings[1][0] < MARGIN:
@@ -375,9 +375,11 @@ class Matcher:
                               "quotes an invoice of another customer than the payer, "
                               "and the amount does not confirm it")
         if total < ALLOCATE:
-            return self._hold(payment, [f"{item.number} (quoted with a typo; "
+            typo = chosen.score < NUMBER_READ
+            return self._hold(payment, [f"{item.number} ({'quoted with a typo' if typo else chosen.how}; "
                                         f"{format_amount(item.open, item.currency)} open)"],
-                              "an invoice number with a typo, not confirmed by payer or amount")
+                              f"an invoice number {'with a typo' if typo else 'read loosely'}, "
+                              "not confirmed by payer or amount")
         evidence = [f"invoice number {item.number} {chosen.how}"]
         if chosen is not best:
             evidence.append(f"the quoted {quoted.number} ({format_amount(quoted.open, quoted.currency)} open) "
