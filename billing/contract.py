@@ -104,6 +104,15 @@ CUSTOMERS = SheetSpec(
         Column("currency"),
         Column("terms"),
         Column("iban"),
+        # particulars of issued documents (e-invoices: EN 16931 business terms)
+        Column("street"),
+        Column("postcode"),
+        Column("city"),
+        Column("country"),  # ISO 3166-1 alpha-2
+        Column("buyer_reference"),  # BT-10, e.g. a German Leitweg-ID
+        Column("endpoint_id"),  # BT-49, the electronic address as `scheme:id`
+        Column("document_format"),  # blank: the Settings' document_format
+        Column("invoice_email"),  # blank: `email`
     ),
     key="customer_id",
 )
@@ -301,7 +310,9 @@ STATEMENT_FILE_SHEETS: tuple[SheetSpec, ...] = (ACCOUNT, STATEMENT)
 #: Allowed values of the coded columns (also the dropdowns of a new workbook).
 INVOICE_KINDS = ("invoice", "credit_note")
 INVOICE_STATUSES = ("draft", "issued", "void")
-TAX_KINDS = ("standard", "reduced", "zero", "exempt", "reverse_charge")
+TAX_KINDS = ("standard", "reduced", "zero", "exempt", "reverse_charge", "intra_eu", "export")
+#: The formats an invoice document can be issued in (Settings and Customers `document_format`).
+DOCUMENT_FORMATS = ("pdf", "facturx", "xrechnung-ubl", "xrechnung-cii", "peppol", "ubl", "cii")
 ALLOCATION_METHODS = ("reference", "invoice_no", "fuzzy", "amount", "combined", "manual")
 
 _SEPARATORS = re.compile(r"[\s_]+")

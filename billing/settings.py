@@ -33,6 +33,24 @@ SETTING_DEFAULTS: dict[str, tuple[str, str]] = {
     "match_tolerance": ("0.05", "largest short or over payment settled automatically, in base currency"),
     "business_days_country": ("", "ISO 3166 country whose public holidays NET<n>BD terms skip, e.g. DE"),
     "retention_years": ("10", "years a sealed workbook is kept in the archive (1-30; e.g. 8 for German invoices)"),
+    # the seller's particulars, printed on documents and put in e-invoices (EN 16931 BT numbers)
+    "company_street": ("", "seller's street and number (BT-35)"),
+    "company_postcode": ("", "seller's postcode (BT-38)"),
+    "company_city": ("", "seller's city (BT-37)"),
+    "company_country": ("", "seller's country, ISO 3166 alpha-2 (BT-40)"),
+    "company_vat_id": ("", "seller's VAT identification number (BT-31)"),
+    "company_registration": ("", "seller's legal registration, e.g. HRB 12345 Amtsgericht München (BT-30)"),
+    "company_iban": ("", "the account customers pay to (BT-84)"),
+    "company_bic": ("", "its bank's BIC (BT-86)"),
+    "company_email": ("", "seller's contact e-mail (BT-43)"),
+    "company_phone": ("", "seller's contact telephone (BT-42)"),
+    "document_format": ("pdf", "default format of issued invoices: pdf, facturx, xrechnung-ubl, xrechnung-cii, "
+                               "peppol, ubl, cii"),
+    "company_tax_number": ("", "seller's tax number from the tax office, e.g. 143/123/45678 (BT-32)"),
+    "company_contact": ("", "seller's contact point: a person or department (BT-41)"),
+    "company_endpoint_id": ("", "seller's electronic address as scheme:id, e.g. 0204:991-12345-67 (BT-34); "
+                                "blank: EM:company_email"),
+    "logo_file": ("", "an image file printed at the head of PDF invoices (relative to the workbook's folder)"),
 }
 
 
@@ -63,6 +81,21 @@ class Settings(BaseModel):
     match_tolerance: Decimal = Decimal("0.05")
     business_days_country: Optional[str] = None
     retention_years: int = 10
+    company_street: Optional[str] = None
+    company_postcode: Optional[str] = None
+    company_city: Optional[str] = None
+    company_country: Optional[str] = None
+    company_vat_id: Optional[str] = None
+    company_registration: Optional[str] = None
+    company_iban: Optional[str] = None
+    company_bic: Optional[str] = None
+    company_email: Optional[str] = None
+    company_phone: Optional[str] = None
+    document_format: str = "pdf"
+    company_tax_number: Optional[str] = None
+    company_contact: Optional[str] = None
+    company_endpoint_id: Optional[str] = None
+    logo_file: Optional[str] = None
 
 
 #: A small standard list of German tax codes (rates are fractions), by contract column name.

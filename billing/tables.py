@@ -19,8 +19,8 @@ from billing.cellvalues import code_column, date_column, decimal_column, text_co
 from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES, Kind, SheetSpec
 from billing.settings import Settings
 
-CODE_COLUMNS = frozenset({"kind", "status"})
-UPPER_COLUMNS = frozenset({"currency"})
+CODE_COLUMNS = frozenset({"kind", "status", "document_format"})
+UPPER_COLUMNS = frozenset({"currency", "country"})
 
 
 def read_column(table: SheetTable, name: str, numbers: bool = True) -> list:

@@ -19,9 +19,11 @@ from typing import Annotated, Callable, Literal, NamedTuple
 
 from pydantic import AfterValidator, Field, Strict
 from pydantic_core import PydanticCustomError
+from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as eu_vat
 
+from billing.contract import DOCUMENT_FORMATS
 from billing.money import NON_CURRENCIES, _known_currencies
 from billing.invoicing.rf_reference import is_rf_reference
 from billing.invoicing.terms import TermsError, parse_terms
@@ -207,3 +209,40 @@ VatId = Annotated[str, AfterValidator(check_vat_id)]
 RfReference = Annotated[str, AfterValidator(check_rf_reference)]
 Email = Annotated[str, Field(pattern=r"^\s*[^@\s;]+@[^@\s;]+\.[^@\s;]+\s*(;\s*[^@\s;]+@[^@\s;]+\.[^@\s;]+\s*)*$"),
                   Rule("invalid_email", "'{value}' is not an e-mail address")]
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    from babel import Locale
+
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+
+
+def check_country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in _countries():
+        raise fail("invalid_country", "'{value}' is not an ISO 3166 country code such as DE, AT or FR", value)
+    return code
+
+
+def check_bic(value: str) -> str:
+    if not stdnum_bic.is_valid(value):
+        raise fail("invalid_bic", "'{value}' is not a BIC (8 or 11 characters, e.g. COBADEFFXXX)", value)
+    return stdnum_bic.compact(value)
+
+
+def check_endpoint(value: str) -> str:
+    """An electronic address `scheme:id`: an EAS scheme (four digits, or EM for e-mail) and an id."""
+    scheme, sep, identifier = value.partition(":")
+    scheme = scheme.strip().upper()
+    if not sep or not identifier.strip() or not (scheme == "EM" or (len(scheme) == 4 and scheme.isdigit())):
+        raise fail("invalid_endpoint", "'{value}' is not an electronic address scheme:id "
+                   "(e.g. 0088:5790000435975, 0204:991-12345-67 or EM:invoices@example.com)", value)
+    return f"{scheme}:{identifier.strip()}"
+
+
+Country = Annotated[str, AfterValidator(check_country)]
+Bic = Annotated[str, AfterValidator(check_bic)]
+EndpointId = Annotated[str, AfterValidator(check_endpoint)]
+DocumentFormat = Annotated[Literal[DOCUMENT_FORMATS], Rule("unknown_document_format",
+                                                           f"'{{value}}' is not one of {', '.join(DOCUMENT_FORMATS)}")]

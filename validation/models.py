@@ -16,8 +16,11 @@ from pydantic import BaseModel, ConfigDict
 from billing.contract import INVOICE_KINDS, INVOICE_STATUSES, TAX_KINDS
 from validation.fields import (
     Amount,
+    Country,
     Currency,
+    DocumentFormat,
     Email,
+    EndpointId,
     ExcelDate,
     Iban,
     IbanList,
@@ -52,6 +55,14 @@ class CustomerRow(Row):
     currency: Optional[Currency] = None
     terms: Optional[TermsCode] = None
     iban: Optional[IbanList] = None
+    street: Optional[Text] = None
+    postcode: Optional[Text] = None
+    city: Optional[Text] = None
+    country: Optional[Country] = None
+    buyer_reference: Optional[Text] = None
+    endpoint_id: Optional[EndpointId] = None
+    document_format: Optional[DocumentFormat] = None
+    invoice_email: Optional[Email] = None
 
 
 class TaxRateRow(Row):

@@ -133,7 +133,7 @@ def tax_rate_rules(rates: SheetTable) -> Iterator[Finding]:
     for row, kind, rate in zip(rows_of(rates), column(rates, "kind"), column(rates, "rate")):
         if not isinstance(rate, (int, float)):
             continue
-        if kind in ("zero", "exempt", "reverse_charge") and rate != 0:
+        if kind in ("zero", "exempt", "reverse_charge", "intra_eu", "export") and rate != 0:
             yield error(rates.cell("rate", row), "rate_kind_mismatch",
                         f"a {kind} tax code carries no tax; its rate must be 0, not {rate:g}")
         elif kind in ("standard", "reduced") and rate == 0:

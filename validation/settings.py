@@ -24,7 +24,8 @@ from billing.money import minor_unit
 from billing.settings import SETTING_DEFAULTS, Settings
 from billing.invoicing.terms import BusinessCalendar, TermsError
 from billing.book import SheetTable
-from validation.fields import Currency, Rule, TermsCode, bounded, describe, fail, one_of
+from validation.fields import (Bic, Country, Currency, DocumentFormat, Email, EndpointId, Iban, Rule, TermsCode,
+                               VatId, bounded, describe, fail, one_of)
 from validation.rows import field_rules
 
 TOLERANCE_WARNING = 10_000
@@ -103,6 +104,21 @@ class SettingsInput(BaseModel):
     business_days_country: Optional[Annotated[str, AfterValidator(check_country)]] = None
     retention_years: Optional[Annotated[int, Field(ge=1, le=30),
                                         Rule("invalid_setting", "retention_years {value} must be whole years from 1 to 30")]] = None
+    company_street: Optional[str] = None
+    company_postcode: Optional[str] = None
+    company_city: Optional[str] = None
+    company_country: Optional[Country] = None
+    company_vat_id: Optional[VatId] = None
+    company_registration: Optional[str] = None
+    company_iban: Optional[Iban] = None
+    company_bic: Optional[Bic] = None
+    company_email: Optional[Email] = None
+    company_phone: Optional[str] = None
+    document_format: Optional[DocumentFormat] = None
+    company_tax_number: Optional[str] = None
+    company_contact: Optional[str] = None
+    company_endpoint_id: Optional[EndpointId] = None
+    logo_file: Optional[str] = None
 
 
 assert set(SettingsInput.model_fields) == set(SETTING_DEFAULTS)
@@ -110,7 +126,7 @@ _CODED = {"price_mode", "tax_rounding", "rounding", "aging_basis"}
 
 
 def _read(key: str, value: object) -> object:
-    if key in _CODED:
+    if key in _CODED or key == "document_format":
         return code_column([value])[0]
     if key == "base_currency":
         return upper_column([value])[0]

@@ -10,7 +10,7 @@ The rules (the README shows a worked example of each):
 * Tax, net prices: `invoice` → per tax code `round(Σ net × rate)`; `line` → `round(net ×
   rate)` per line, then summed. Gross prices: `tax = round(gross × rate / (1 + rate))`,
   `net = gross − tax`, per tax code (`invoice`) or per line (`line`).
-* `zero`, `exempt` and `reverse_charge` codes carry no tax and stay their own group.
+* `zero`, `exempt`, `reverse_charge`, `intra_eu` and `export` codes carry no tax and stay their own group.
 * With `invoice` rounding the lines show their share of the group's discount and tax,
   split by largest remainder (`billing.invoicing.apportion`), so the lines always add up to the
   invoice exactly.

@@ -22,6 +22,8 @@ TAX_NOTES = {
     "exempt": "Exempt from VAT",
     "reverse_charge": "Reverse charge: VAT to be accounted for by the recipient "
     "(Article 196 of Directive 2006/112/EC)",
+    "intra_eu": "Intra-Community supply exempt from VAT (Article 138 of Directive 2006/112/EC)",
+    "export": "Export outside the EU exempt from VAT (Article 146 of Directive 2006/112/EC)",
 }
 
 
