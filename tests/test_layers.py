@@ -9,6 +9,7 @@
     validation   validation/                       the contract's rules on a read Book
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files
+    documents    billing/documents/                the issued documents drawn: PDF, Factur-X, QR
     interfaces   billing/cli/, macros/, udfs/, addin/, and the `billing` API itself
 
 A module imports only from its own layer and the layers `ALLOWED` names for it — at module
