@@ -113,13 +113,15 @@ STANDARD_TAX_RATES: tuple[dict[str, object], ...] = (
 )
 
 
-def default_settings(workbook_id: str | None = None, company_name: str | None = None) -> tuple[tuple[str, object], ...]:
+def default_settings(workbook_id: str | None = None, company_name: str | None = None,
+                     particulars: dict[str, str] | None = None) -> tuple[tuple[str, object], ...]:
     """Every contract setting (`SETTING_DEFAULTS`) with its default, as Settings rows.
 
+    `particulars` gives values of other keys (the seller's address, VAT id, ...).
     `workbook_id` is a fresh uuid4 unless given; a blank default is None; the match
     tolerance is an amount, so a Decimal (a number cell, not text that looks like one).
     """
-    given = {"workbook_id": workbook_id or str(uuid.uuid4()), "company_name": company_name}
+    given = {**(particulars or {}), "workbook_id": workbook_id or str(uuid.uuid4()), "company_name": company_name}
     rows = []
     for key, (default, _meaning) in SETTING_DEFAULTS.items():
         value: object = given[key] if key in given else (default or None)

@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 
 from billing.gcpause import gc_paused
-from billing.sample.customers import make_customers
+from billing.sample.customers import add_particulars, make_customers
 from billing.sample.data import SCENARIOS, PaidShare, Row, SampleData
 from billing.settings import STANDARD_TAX_RATES, default_settings
 from billing.sample.draws import part_rng
@@ -59,6 +59,22 @@ __all__ = [
 
 #: the issuer's name in the sample's Settings
 SAMPLE_COMPANY_NAME = "Lindenhof Digital GmbH"
+#: the issuer's particulars in the sample's Settings (a valid VAT id, IBAN and BIC of one bank)
+SAMPLE_PARTICULARS = {
+    "company_street": "Lindwurmstraße 88",
+    "company_postcode": "80337",
+    "company_city": "München",
+    "company_country": "DE",
+    "company_vat_id": "DE293048564",
+    "company_registration": "HRB 218734, Amtsgericht München",
+    "company_iban": "DE89370400440532013000",
+    "company_bic": "COBADEFFXXX",
+    "company_email": "rechnungen@lindenhof-digital.de",
+    "company_phone": "+49 89 2154 3870",
+    "company_tax_number": "143/234/56789",
+    "company_contact": "Debitorenbuchhaltung",
+    "company_endpoint_id": "9930:DE293048564",
+}
 
 
 def generate_sample(
@@ -84,11 +100,12 @@ def _generate(invoices: int, seed: int, as_of: date, workbook_id: str | None) ->
     """The sample for a given `as_of`, built part by part."""
     cal = SampleCalendar(as_of - timedelta(days=HISTORY_DAYS + 10), as_of)
     customers = make_customers(max(5, invoices // 20), part_rng(seed, "customers"))
+    add_particulars(customers, part_rng(seed, "particulars"))
     invs = make_invoices(invoices, customers, as_of, cal, part_rng(seed, "invoices"))
     plans = plan_payments(invs, as_of, cal, part_rng(seed, "payments"))
     payments, truth, scenarios = write_statement(plans, invs, as_of, cal, part_rng(seed, "statement"))
     return SampleData(
-        settings=default_settings(workbook_id, SAMPLE_COMPANY_NAME),
+        settings=default_settings(workbook_id, SAMPLE_COMPANY_NAME, SAMPLE_PARTICULARS),
         customers=tuple(c.row() for c in customers),
         tax_rates=tuple(dict(r) for r in STANDARD_TAX_RATES),
         invoices=tuple(inv.row() for inv in invs),

@@ -10,8 +10,9 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from billing.sample.addresses import particulars
 from billing.sample.countries import COUNTRY_BY_CODE, COUNTRY_WEIGHTS, FIRST_COUNTRIES, Country
 from billing.sample.data import Row
 from billing.sample.draws import weighted_choice
@@ -41,6 +42,8 @@ class Customer:
     email: str
     ibans: tuple[str, ...]
     behaviour: tuple[str, int, int, int, float]
+    #: address, buyer reference, electronic address, format, invoice e-mail (`add_particulars`)
+    particulars: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -57,6 +60,7 @@ class Customer:
             "currency": self.currency,
             "terms": self.terms,
             "iban": ";".join(self.ibans) or None,
+            **self.particulars,
         }
 
 
@@ -95,6 +99,12 @@ def make_customers(count: int, rng: random.Random) -> list[Customer]:
             )
         )
     return customers
+
+
+def add_particulars(customers: list[Customer], rng: random.Random) -> None:
+    """Each customer's particulars for issuing documents, from a generator of their own."""
+    for customer in customers:
+        customer.particulars = particulars(customer.country.code, customer.vat_id, customer.email, rng)
 
 
 def _company_base(country: Country, rng: random.Random, used: set[str]) -> str:
