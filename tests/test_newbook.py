@@ -196,7 +196,9 @@ def test_dropdowns(empty):
     customers = validations(empty["Customers"])
     assert customers["E"].formula1 == CURRENCY_NAME and customers["F"].errorStyle == "warning"
     assert validations(empty["Payments"])["D"].formula1 == CURRENCY_NAME
-    assert validations(empty["TaxRates"])["C"].formula1 == '"standard,reduced,zero,exempt,reverse_charge"'
+    assert validations(empty["TaxRates"])["C"].formula1 == \
+        '"standard,reduced,zero,exempt,reverse_charge,intra_eu,export"'
+    assert customers["N"].formula1 == '"pdf,facturx,xrechnung-ubl,xrechnung-cii,peppol,ubl,cii"'
     for dv in invoices.values():
         assert dv.type == "list" and dv.allow_blank and dv.showErrorMessage
         _, min_row, _, max_row = range_boundaries(str(dv.sqref))

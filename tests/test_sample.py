@@ -21,7 +21,8 @@ from stdnum import iso11649
 from stdnum.eu import vat as eu_vat
 
 from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
-from billing.sample import DEFAULT_AS_OF, SCENARIOS, SampleData, generate_sample, rf_reference
+from billing.sample import (DEFAULT_AS_OF, SAMPLE_PARTICULARS, SCENARIOS, SampleData, generate_sample,
+                            rf_reference)
 from billing.settings import SETTING_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,11 +148,14 @@ def test_values_are_typed_by_column_kind(data):
 
 
 def test_settings_are_every_contract_key_with_its_default(data):
+    """...and the issuer's particulars, so the sample's invoices can be issued."""
     settings = dict(data.settings)
     assert list(settings) == list(SETTING_DEFAULTS)
     assert settings["company_name"] and settings["match_tolerance"] == Decimal("0.05")
     for key, (default, _) in SETTING_DEFAULTS.items():
-        if key not in ("workbook_id", "company_name", "match_tolerance"):
+        if key in SAMPLE_PARTICULARS:
+            assert settings[key] == SAMPLE_PARTICULARS[key]
+        elif key not in ("workbook_id", "company_name", "match_tolerance"):
             assert settings[key] == (default or None)  # a blank default is a blank cell
 
 

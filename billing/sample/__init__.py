@@ -47,6 +47,7 @@ from billing.sample.timeline import DEFAULT_AS_OF, HISTORY_DAYS, SampleCalendar
 __all__ = [
     "DEFAULT_AS_OF",
     "SAMPLE_COMPANY_NAME",
+    "SAMPLE_PARTICULARS",
     "SCENARIOS",
     "STANDARD_TAX_RATES",
     "PaidShare",

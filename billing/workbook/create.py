@@ -31,7 +31,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from billing.atomic import NEW_FILE_MODE, publish_new, write_atomically
-from billing.contract import FORMATS, INPUT_SHEETS, INVOICE_KINDS, INVOICE_STATUSES, TAX_KINDS, Kind, SheetSpec
+from billing.contract import DOCUMENT_FORMATS, FORMATS, INPUT_SHEETS, INVOICE_KINDS, INVOICE_STATUSES, TAX_KINDS, Kind, SheetSpec
 from billing.money import is_currency
 from billing.settings import SETTING_DEFAULTS, STANDARD_TAX_RATES, default_settings
 from billing.changes import TABLE_STYLE, TEXT, cell_value
@@ -250,7 +250,9 @@ _CURRENCY_LIST = _List(CURRENCY_NAME, True, "Currency", "Use an ISO 4217 code su
 _TAX_CODE_LIST = _List('INDIRECT("TaxRates[tax_code]")', True, "Tax code", "Not a tax_code of the TaxRates sheet.")
 #: the dropdown of each coded column, by sheet and column
 _COLUMN_LISTS: dict[str, dict[str, _List]] = {
-    "Customers": {"currency": _CURRENCY_LIST, "terms": _TERMS_LIST},
+    "Customers": {"currency": _CURRENCY_LIST, "terms": _TERMS_LIST,
+                  "document_format": _List(_list_literal(DOCUMENT_FORMATS), True, "Document format",
+                                           "Pick a format from the list; blank: the Settings' document_format.")},
     "TaxRates": {"kind": _List(_list_literal(TAX_KINDS), True, "Tax kind", "Pick a kind from the list.")},
     "Invoices": {
         "kind": _List(_list_literal(INVOICE_KINDS), True, "Kind", "invoice or credit_note."),
