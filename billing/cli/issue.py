@@ -72,10 +72,13 @@ def issue(
         print_json(document)
     elif result.ok:
         new = sum(1 for p in result.issued if p.new)
-        for produced in result.issued:
+        shown = 12
+        for produced in result.issued[:shown]:
             err.print(f"  {produced.invoice_no:<20} {produced.format:<14} {produced.file}  "
                       f"{'validated: ' + produced.rules if produced.rules else 'PDF'}"
                       f"{'' if produced.new else '  (issued before: the same bytes)'}", markup=False)
+        if len(result.issued) > shown:
+            err.print(f"  … and {len(result.issued) - shown} more (the Documents sheet lists them all)", markup=False)
         err.print(f"{path}: issued {new} documents into {folder}"
                   + (f", gave {len(result.issued) - new} issued before again" if len(result.issued) > new else "")
                   + (f"; {result.already_issued} issued before" if result.already_issued else ""), markup=False)

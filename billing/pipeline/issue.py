@@ -447,3 +447,31 @@ def documents_sheet(issued: Sequence) -> OutputSheet:
     rows = [(d.invoice_no, d.format, d.file_name, d.sha256, "yes" if d.rules else None, d.issue_date,
              d.rules or None) for d in issued]
     return OutputSheet(DOCUMENTS.name, DOCUMENTS.column_names, rows, DOCUMENTS.number_formats())
+
+
+def rules_installed(format_name: str, rules_dir: str | os.PathLike | None = None) -> bool:
+    """Whether every official rule set of a format can be found (a plain PDF needs none)."""
+    if format_name not in FORMAT_RULES:
+        return True
+    from billing.documents.rules import RulesNotInstalled, locate
+
+    syntax, profiles = FORMAT_RULES[format_name]
+    try:
+        for profile in profiles:
+            locate(syntax, profile, rules_dir)
+    except RulesNotInstalled:
+        return False
+    return True
+
+
+def month_documents(tables, computed, day) -> dict[str, list[str]]:
+    """The numbers of the issued invoices and credit notes dated in `day`'s month, by the
+    format each is issued in (the customer's, else the Settings')."""
+    from validation.particulars import issued_numbers
+
+    found: dict[str, list[str]] = {}
+    for number in issued_numbers(tables):
+        document = document_of(tables, computed, number)
+        if (document.issue_date.year, document.issue_date.month) == (day.year, day.month):
+            found.setdefault(document.document_format, []).append(number)
+    return found
