@@ -318,3 +318,14 @@ def test_the_store_migration_adds_the_issued_documents_and_keeps_the_rest(tmp_pa
     assert migrate(engine) == 3
     assert "issued_documents" in inspect(engine).get_table_names()
     assert {t: [c["name"] for c in inspect(engine).get_columns(t)] for t in columns} == columns
+
+
+def test_archive_check_covers_the_issued_documents(book, tmp_path, capsys):
+    code, stdout, _ = cli(capsys, "issue", str(book), "--format", "ubl", "--out", str(tmp_path / "out"), "--json")
+    assert code == 0
+    assert cli(capsys, "archive", "check", "--json")[0] == 0
+    engine = create_engine(os.environ["XLBILLING_DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE issued_documents SET invoice_no = 'INV-X' WHERE seq = 2"))
+    code, stdout, _ = cli(capsys, "archive", "check", "--json")
+    assert code == 1 and [f["kind"] for f in json.loads(stdout)["findings"]] == ["altered_entry"]

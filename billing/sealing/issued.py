@@ -133,21 +133,28 @@ def all_issued(engine: Engine) -> list[IssuedDocument]:
     return [_document(row) for row in rows]
 
 
-def check_documents(engine: Engine, root: Path) -> list[str]:
-    """Every fault of the issued documents' chain and archived files (empty: all sound)."""
+def check_documents(engine: Engine, root: Path) -> list:
+    """Every fault of the issued documents' chain and archived files, as
+    `billing.sealing.archive_check.ArchiveFinding`s (empty: all sound)."""
+    from billing.sealing.archive_check import ArchiveFinding
+
     found, previous = [], None
+
+    def fault(kind: str, entry: IssuedDocument, message: str) -> None:
+        found.append(ArchiveFinding("error", kind, entry.seq, entry.sha256,
+                                    f"issued document entry {entry.seq} ({entry.invoice_no}, {entry.format}): {message}"))
+
     for entry in all_issued(engine):
-        expected_previous = previous.entry_hash if previous else GENESIS
         if entry.seq != (previous.seq + 1 if previous else 1):
-            found.append(f"issued document entry {entry.seq}: entries before it are missing")
-        if entry.previous_hash != expected_previous:
-            found.append(f"issued document entry {entry.seq} does not follow the entry before it")
+            fault("missing_entries", entry, "the entries before it are missing from the index (deleted?)")
+        if entry.previous_hash != (previous.entry_hash if previous else GENESIS):
+            fault("broken_chain", entry, "it does not follow the entry before it")
         if entry_hash(entry._asdict()) != entry.entry_hash:
-            found.append(f"issued document entry {entry.seq} was edited after it was written")
+            fault("altered_entry", entry, "it was edited after it was written: its fields no longer give its hash")
         path = archived_path(root, entry.sha256, entry.suffix)
         if not path.is_file():
-            found.append(f"issued document entry {entry.seq}: the archived file {path} is missing")
+            fault("missing_file", entry, f"the archived file {path} is missing")
         elif file_sha256(path) != entry.sha256:
-            found.append(f"issued document entry {entry.seq}: the archived file {path} was altered")
+            fault("altered_file", entry, f"the archived file {path} was altered or swapped")
         previous = entry
     return found
