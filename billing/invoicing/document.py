@@ -429,7 +429,7 @@ def document_of(tables: Tables, computed: Computed, invoice_no: str) -> InvoiceD
         notes.append(f"This credit note corrects invoice {preceding}{when}.")
     if gross_mode:
         notes.append("Prices include VAT; the line amounts are shown net of it"
-                     + (f", after the invoice discount of {invoice_discount * 100:f} %." if invoice_discount
+                     + (f", after the invoice discount of {plain(invoice_discount * 100):f} %." if invoice_discount
                         else "."))
     fmt = (_text(customer.get("document_format")) if customer is not None else None) or settings.document_format
     return InvoiceDocument(
