@@ -329,3 +329,11 @@ def test_archive_check_covers_the_issued_documents(book, tmp_path, capsys):
         conn.execute(text("UPDATE issued_documents SET invoice_no = 'INV-X' WHERE seq = 2"))
     code, stdout, _ = cli(capsys, "archive", "check", "--json")
     assert code == 1 and [f["kind"] for f in json.loads(stdout)["findings"]] == ["altered_entry"]
+
+
+def test_a_format_whose_rules_are_not_installed_is_refused_with_one_line(book, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(rules, "SHARED_RULES", tmp_path / "no-shared-rules")
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, "issue", str(book), "--format", "cii", "--out", str(out))
+    assert code == 2 and "cannot validate EN 16931 (CII): its rules are not installed" in err
+    assert len(err.strip().splitlines()) == 1 and files_below(out) == {}

@@ -372,6 +372,7 @@ def issue(book: Book, tables, computed, engine, archive_root: Path, options: Iss
                 todo.append((document, format_name))
     if refused:
         return IssueResult(False, [], already, _unique(refused), None)
+    require_rules({f for _, f in todo}, options.rules_dir)
 
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -447,6 +448,15 @@ def documents_sheet(issued: Sequence) -> OutputSheet:
     rows = [(d.invoice_no, d.format, d.file_name, d.sha256, "yes" if d.rules else None, d.issue_date,
              d.rules or None) for d in issued]
     return OutputSheet(DOCUMENTS.name, DOCUMENTS.column_names, rows, DOCUMENTS.number_formats())
+
+
+def require_rules(formats: Iterable[str], rules_dir: str | os.PathLike | None = None) -> None:
+    """`RulesNotInstalled` (before any worker starts) when a format's official rules are found nowhere."""
+    from billing.documents.rules import locate
+
+    for syntax, profiles in rule_needs(formats):
+        for profile in profiles:
+            locate(syntax, profile, rules_dir)
 
 
 def rules_installed(format_name: str, rules_dir: str | os.PathLike | None = None) -> bool:
