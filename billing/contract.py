@@ -270,6 +270,18 @@ CLOSE = SheetSpec(
     # `amount` holds counts as well as money: one column of figures, shown alike
     (Column("section"), Column("item"), Column("currency"), Column("amount", M), Column("note")),
 )
+DOCUMENTS = SheetSpec(
+    "Documents",
+    (
+        Column("invoice_no"),
+        Column("format"),
+        Column("file"),
+        Column("sha256"),
+        Column("valid"),
+        Column("issued_at", D),
+        Column("rules"),
+    ),
+)
 VALIDATION = SheetSpec(
     "Validation",
     (Column("severity"), Column("cell"), Column("rule"), Column("message")),
@@ -277,7 +289,7 @@ VALIDATION = SheetSpec(
 
 #: The output sheets of the billing workbook, in the order the close writes them.
 OUTPUT_SHEETS: tuple[SheetSpec, ...] = (INVOICE_TAX_SUMMARY, ALLOCATIONS, UNMATCHED, AGING, DUNNING, STATEMENTS,
-                                        CLOSE, VALIDATION)
+                                        CLOSE, DOCUMENTS, VALIDATION)
 
 # The sheets of one customer's statement file (`xlbilling statements`), not of the workbook.
 ACCOUNT = SheetSpec(

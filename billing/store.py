@@ -1,4 +1,5 @@
-"""The store: one database for the numbering registry, voids and the archive index.
+"""The store: one database for the numbering registry, voids, the archive index and the issued
+documents.
 
 An embedded SQLite file by default (in the user's data directory), PostgreSQL for teams,
 selected by an SQLAlchemy URL: `--db URL`, else `XLBILLING_DATABASE_URL` (`billing.config`).
@@ -110,6 +111,33 @@ archive_entries = Table(
 )
 
 
+#: The issued documents (`xlbilling issue`): one entry per document file, stored in the archive
+#: folder under its SHA-256 like a sealed workbook, in a hash chain of its own
+#: (`billing.sealing.issued`). One document per workbook, invoice number and format: issued
+#: means immutable, a correction is a credit note.
+issued_documents = Table(
+    "issued_documents",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("workbook_id", String(64), nullable=False, index=True),
+    Column("invoice_no", String(100), nullable=False),
+    Column("invoice_key", String(200), nullable=False),
+    Column("format", String(20), nullable=False),
+    Column("file_name", Text, nullable=False),  # where `issue` wrote it, relative to its --out folder
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("suffix", String(8), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("source_digest", String(64), nullable=False),  # SHA-256 of the document record it was made from
+    Column("rules", Text, nullable=False),  # the official rules it passed ("" for a plain PDF)
+    Column("issue_date", Date, nullable=False),
+    Column("recorded_at", String(32), nullable=False),  # UTC ISO text: hashed exactly as stored
+    Column("recorded_by", String(200), nullable=False),
+    Column("previous_hash", String(64), nullable=False, unique=True),  # unique: the chain cannot fork
+    Column("entry_hash", String(64), nullable=False, unique=True),
+    UniqueConstraint("workbook_id", "invoice_no", "format", name="uq_issued_documents_invoice_format"),
+)
+
+
 def _v1(conn) -> None:
     metadata.create_all(conn, tables=[series_counters, numbers, workbooks])
 
@@ -118,8 +146,12 @@ def _v2(conn) -> None:
     metadata.create_all(conn, tables=[archive_entries])
 
 
+def _v3(conn) -> None:
+    metadata.create_all(conn, tables=[issued_documents])
+
+
 #: Schema migrations: version number → the step that brings the store to it.
-MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2}
+MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3}
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -105,3 +105,15 @@ def test_the_adversarial_sheets_explain_every_decision():
     assert any(r["candidates"] and ";" in r["candidates"] for r in reasons)
     assert any("which is not open" in r["reason"] for r in reasons)
     assert any("no invoice number or RF reference in the text" in r["reason"] for r in reasons)
+
+
+def test_the_demo_issues_the_months_invoices(demo_book):
+    """After the close the demo issues the month's invoices: PDF for most, Factur-X and UBL for
+    the customers that receive them, each listed on the Documents sheet with its file's SHA-256."""
+    rows = list(demo_book["Documents"].iter_rows(values_only=True))
+    assert rows[0][:6] == ("invoice_no", "format", "file", "sha256", "valid", "issued_at")
+    formats = [r[1] for r in rows[1:]]
+    assert formats.count("pdf") > len(formats) / 2
+    assert {"facturx", "ubl"} <= set(formats)
+    assert all(r[2].startswith("2026-10/") and len(r[3]) == 64 for r in rows[1:])
+    assert all(r[4] == "yes" for r in rows[1:] if r[1] != "pdf")

@@ -5,7 +5,7 @@
     domain       billing/{invoicing,numbering,bank,matching,receivables}/
     workbook     billing/workbook/                 the only code that opens a workbook file
     sealing      billing/sealing/                  the canonical form, seal, verify, archive
-    documents    billing/documents/                invoice documents: UBL, CII (lxml), from the domain's records
+    documents    billing/documents/                invoice documents: UBL, CII (lxml), PDF, and their check by the official rules
     validation   validation/                       the contract's rules on a read Book
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files

@@ -18,15 +18,15 @@ from typing import Optional
 
 import typer
 
-from billing.cli import (addin, aging, archive, close, compute, demo, keys, match, new, number, numbers, seal,
-                         statements, validate, verify)
+from billing.cli import (addin, aging, archive, close, compute, demo, issue, keys, match, new, number, numbers,
+                         seal, statements, validate, verify)
 from billing import config
 from billing.cli.common import Exit, err
 from billing.errors import BadFile, one_line
 
 app = typer.Typer(
     name="xlbilling",
-    help="Excel billing desk: validate, number, compute, match, age, close and seal billing workbooks.",
+    help="Excel billing desk: validate, number, compute, match, age, close, issue and seal billing workbooks.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -41,6 +41,7 @@ app.command("match")(match.match)
 app.command("aging")(aging.aging)
 app.command("statements")(statements.statements)
 app.command("close")(close.close)
+app.command("issue")(issue.issue)
 app.add_typer(numbers.app, name="numbers")
 app.command("demo")(demo.demo)
 app.command("seal")(seal.seal)

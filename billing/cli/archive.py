@@ -97,13 +97,14 @@ def archive_check(head: Optional[str] = typer.Option(None, "--head", help="A cha
                                                      "it must still be in the chain."),
                   as_json: bool = JsonOption, db: Optional[str] = DbOption,
                   archive: Optional[Path] = ArchiveOption) -> None:
-    """Re-hash every archived file and the index's hash chain; exit 1 on any fault."""
+    """Re-hash every archived file and the index's hash chains (sealed workbooks, issued documents); exit 1 on any fault."""
     from billing.errors import has_errors
     from billing.sealing.archive_check import check_archive
+    from billing.sealing.issued import check_documents
 
     engine, root = _store_and_root(db, archive)
     with working("Checking the archive", quiet=as_json):
-        findings = check_archive(engine, root, head)
+        findings = check_archive(engine, root, head) + check_documents(engine, root)
     ok = not has_errors(findings)
     if as_json:
         print_json({"ok": ok, "findings": [f.as_dict() for f in findings]})

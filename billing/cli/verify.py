@@ -1,4 +1,5 @@
-"""`xlbilling verify`: a sealed workbook against its seal and its archived original.
+"""`xlbilling verify`: a sealed workbook against its seal and its archived original; an issued
+document (`.pdf`, `.xml`) by its SHA-256 in the store: which issued invoice it is.
 
 Exit codes: 0 intact, 1 tampered, superseded or unsealed (the report is still printed), 2
 the file or the arguments cannot be used.
@@ -17,7 +18,7 @@ from billing.cli.common import (ArchiveOption, BadFile, DbOption, Exit, JsonOpti
 
 
 def verify(
-    path: Path = typer.Argument(..., help="The sealed workbook."),
+    path: Path = typer.Argument(..., help="The sealed workbook, or an issued document (.pdf, .xml)."),
     public_key: Optional[Path] = typer.Option(None, "--public-key", help="The sealer's public key (PEM; default: "
                                               "the public key of the local signing key)."),
     record: Optional[Path] = typer.Option(None, "--record", help="The seal record to check against (default: "
@@ -34,6 +35,8 @@ def verify(
     from billing.sealing.verify import verify_workbook
 
     existing_file(path)
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        return verify_document(path, db, archive, as_json)
     if public_key:
         public = load_public(existing_file(public_key))
     else:
@@ -51,6 +54,38 @@ def verify(
     else:
         _print_report(path, report)
     if not report.intact:
+        raise Exit(1)
+
+
+DOCUMENT_SUFFIXES = (".pdf", ".xml")
+
+
+def verify_document(path: Path, db: Optional[str], archive: Optional[Path], as_json: bool) -> None:
+    """Which issued invoice a document file is: its SHA-256 looked up among the issued
+    documents (`billing.sealing.issued`), and whether the archive still holds those bytes.
+    Exit 1 when it is none of them (changed, or never issued)."""
+    from billing.config import archive_dir
+    from billing.sealing.archive import archived_path, file_sha256
+    from billing.sealing.issued import issued_by_sha256
+    from billing.store import open_store
+
+    sha256 = file_sha256(path)
+    root = archive_dir(archive, db)
+    matches = [{"invoice_no": d.invoice_no, "format": d.format, "workbook_id": d.workbook_id,
+                "issue_date": d.issue_date.isoformat(), "file_name": d.file_name, "archive_seq": d.seq,
+                "archived": archived_path(root, d.sha256, d.suffix).is_file()}
+               for d in issued_by_sha256(open_store(db), sha256)]
+    if as_json:
+        print_json({"document": str(path), "issued": bool(matches), "sha256": sha256, "matches": matches})
+    elif matches:
+        for m in matches:
+            err.print(f"{path}: issued document — {m['invoice_no']} ({m['format']}) of {m['issue_date']}, "
+                      f"workbook {m['workbook_id']}, entry {m['archive_seq']}"
+                      f"{'' if m['archived'] else '; its archived copy is MISSING'}", markup=False)
+    else:
+        err.print(f"{path}: NOT an issued document — no document issued has these bytes (sha256 {sha256[:16]}…): "
+                  "changed since it was issued, or never issued", markup=False)
+    if not matches:
         raise Exit(1)
 
 

@@ -1,0 +1,160 @@
+"""Issued documents in the write-once archive: each file under its SHA-256, an index in the store.
+
+`xlbilling issue` stores every document it produces (PDF, Factur-X, UBL, CII) beside the
+sealed workbooks, `<archive>/<sha256[:2]>/<sha256><suffix>`, read-only and never replaced
+(`billing.sealing.archive.store_file`). The index (`issued_documents`) records workbook,
+invoice number and key, format, the file's SHA-256 and size, the digest of the document
+record it was made from, the rules it passed and the issue date. Like the archive of
+sealed workbooks the entries form a hash chain: each `entry_hash` is the SHA-256 of its
+fields (canonical JSON, `previous_hash` included), `previous_hash` the entry before it's
+(64 zeros for the first); `check_documents` re-hashes it and the files.
+
+One entry per (workbook, invoice number, format), a unique key in the store: two runs at
+once cannot both issue the same document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from billing.sealing.archive import GENESIS, AlreadyArchived, archived_path, file_sha256, store_file
+from billing.sealing.record import canonical_json
+from billing.store import issued_documents
+
+_HASHED = tuple(c.name for c in issued_documents.columns if c.name != "entry_hash")
+
+
+class IssuedDocument(NamedTuple):
+    """One issued document as the index records it."""
+
+    seq: int
+    workbook_id: str
+    invoice_no: str
+    invoice_key: str
+    format: str
+    file_name: str
+    sha256: str
+    suffix: str
+    size: int
+    source_digest: str
+    rules: str
+    issue_date: dt.date
+    recorded_at: str
+    recorded_by: str
+    previous_hash: str
+    entry_hash: str
+
+    def as_dict(self) -> dict:
+        return {**self._asdict(), "issue_date": self.issue_date.isoformat()}
+
+
+class AlreadyIssued(Exception):
+    """Another run recorded this invoice's document in this format first."""
+
+
+def entry_hash(fields: dict) -> str:
+    """SHA-256 of an entry's canonical JSON (every field but `entry_hash`; the date in ISO form)."""
+    values = {name: fields[name] for name in _HASHED}
+    values["issue_date"] = values["issue_date"].isoformat()
+    return hashlib.sha256(canonical_json(values)).hexdigest()
+
+
+def archive_document(engine: Engine, root: Path, source: Path, fields: dict, retries: int = 20) -> IssuedDocument:
+    """Store the file `source` in the archive (unless the archive holds those bytes already) and
+    append its entry to the chain, in one transaction. `fields`: every column but `seq`,
+    `sha256`, `size`, `recorded_*` and the hashes. `AlreadyIssued` when another run recorded
+    the same workbook, invoice and format first (its file is then left as it was)."""
+    sha256 = file_sha256(source)
+    if not archived_path(root, sha256, fields["suffix"]).is_file():
+        try:
+            store_file(root, source, sha256, fields["suffix"])
+        except AlreadyArchived:
+            pass  # the same bytes, stored a moment ago by another run
+    base = {**fields, "sha256": sha256, "size": source.stat().st_size,
+            "recorded_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "recorded_by": getpass.getuser()}
+    for attempt in range(retries):
+        if find_issued(engine, fields["workbook_id"], fields["invoice_no"], fields["format"]) is not None:
+            raise AlreadyIssued(f"{fields['invoice_no']} ({fields['format']}) was issued by another run")
+        try:
+            with engine.begin() as conn:
+                head = conn.execute(select(issued_documents).order_by(issued_documents.c.seq.desc()).limit(1)).first()
+                values = {**base, "seq": (head.seq + 1) if head else 1,
+                          "previous_hash": head.entry_hash if head else GENESIS}
+                values["entry_hash"] = entry_hash(values)
+                conn.execute(issued_documents.insert().values(**values))
+                return IssuedDocument(**{name: values[name] for name in IssuedDocument._fields})
+        except (IntegrityError, OperationalError):
+            if attempt == retries - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _document(row) -> IssuedDocument:
+    return IssuedDocument(**{name: getattr(row, name) for name in IssuedDocument._fields})
+
+
+def issued_of_workbook(engine: Engine, workbook_id: str) -> list[IssuedDocument]:
+    """The documents issued from one workbook, in the order they were issued."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(issued_documents).where(issued_documents.c.workbook_id == workbook_id)
+                            .order_by(issued_documents.c.seq)).all()
+    return [_document(row) for row in rows]
+
+
+def find_issued(engine: Engine, workbook_id: str, invoice_no: str, format_name: str) -> IssuedDocument | None:
+    c = issued_documents.c
+    with engine.connect() as conn:
+        row = conn.execute(select(issued_documents).where((c.workbook_id == workbook_id) & (c.invoice_no == invoice_no)
+                                                          & (c.format == format_name))).first()
+    return _document(row) if row else None
+
+
+def issued_by_sha256(engine: Engine, sha256: str) -> list[IssuedDocument]:
+    """The issued documents whose file has this SHA-256 (one, unless the same bytes were issued twice)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(issued_documents).where(issued_documents.c.sha256 == sha256.lower())
+                            .order_by(issued_documents.c.seq)).all()
+    return [_document(row) for row in rows]
+
+
+def all_issued(engine: Engine) -> list[IssuedDocument]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(issued_documents).order_by(issued_documents.c.seq)).all()
+    return [_document(row) for row in rows]
+
+
+def check_documents(engine: Engine, root: Path) -> list:
+    """Every fault of the issued documents' chain and archived files, as
+    `billing.sealing.archive_check.ArchiveFinding`s (empty: all sound)."""
+    from billing.sealing.archive_check import ArchiveFinding
+
+    found, previous = [], None
+
+    def fault(kind: str, entry: IssuedDocument, message: str) -> None:
+        found.append(ArchiveFinding("error", kind, entry.seq, entry.sha256,
+                                    f"issued document entry {entry.seq} ({entry.invoice_no}, {entry.format}): {message}"))
+
+    for entry in all_issued(engine):
+        if entry.seq != (previous.seq + 1 if previous else 1):
+            fault("missing_entries", entry, "the entries before it are missing from the index (deleted?)")
+        if entry.previous_hash != (previous.entry_hash if previous else GENESIS):
+            fault("broken_chain", entry, "it does not follow the entry before it")
+        if entry_hash(entry._asdict()) != entry.entry_hash:
+            fault("altered_entry", entry, "it was edited after it was written: its fields no longer give its hash")
+        path = archived_path(root, entry.sha256, entry.suffix)
+        if not path.is_file():
+            fault("missing_file", entry, f"the archived file {path} is missing")
+        elif file_sha256(path) != entry.sha256:
+            fault("altered_file", entry, f"the archived file {path} was altered or swapped")
+        previous = entry
+    return found
