@@ -51,6 +51,8 @@ SETTING_DEFAULTS: dict[str, tuple[str, str]] = {
     "company_endpoint_id": ("", "seller's electronic address as scheme:id, e.g. 0204:991-12345-67 (BT-34); "
                                 "blank: EM:company_email"),
     "logo_file": ("", "an image file printed at the head of PDF invoices (relative to the workbook's folder)"),
+    "documents_folder": ("", "where issued invoices go, a folder per month below it (relative to the workbook's "
+                             "folder); blank: a folder beside the workbook"),
 }
 
 
@@ -96,6 +98,7 @@ class Settings(BaseModel):
     company_contact: Optional[str] = None
     company_endpoint_id: Optional[str] = None
     logo_file: Optional[str] = None
+    documents_folder: Optional[str] = None
 
 
 #: A small standard list of German tax codes (rates are fractions), by contract column name.

@@ -2,7 +2,7 @@
 
 Each reads the live workbook's tables through xlwings' portable Book API into the same
 records the command line reads from a file (`macros.live.read_live_book`), calls the same
-pipeline functions as the CLI (`billing.pipeline.steps`, `billing.pipeline.close`), and writes the results
+pipeline functions as the CLI (`billing.pipeline.steps`, `.close`, `.issue`), and writes the results
 back with one array write per output sheet. Progress goes to Excel's status bar; a failure
 becomes a message box with its one-line reason, never a Python traceback in a dialog.
 `book` defaults to `xw.Book.caller()` (the workbook whose button was pressed); tests pass a
@@ -10,7 +10,8 @@ becomes a message box with its one-line reason, never a Python traceback in a di
 
 Aging and Month-end close ask for the as-of date with Excel's input box (ISO or the local
 form; Cancel cancels quietly, see `macros.asof`). Sealing and verifying act on the saved
-file, so those two ask for a save first (Excel's `Workbook.Saved`).
+file, and issuing invoices keeps its documents beside it, so those three ask for a save
+first (Excel's `Workbook.Saved`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Callable, Iterator
 from billing.errors import BadFile
 
 __all__ = ["validate", "compute", "number_invoices", "import_statement", "match_payments", "aging_report",
-           "month_end_close", "seal_workbook", "verify_seal", "refresh_functions", "run_button"]
+           "month_end_close", "issue_invoices", "seal_workbook", "verify_seal", "refresh_functions", "run_button"]
 
 
 class Stop(Exception):
@@ -232,9 +233,12 @@ def month_end_close(book=None) -> None:
         alert(book, f"Closed as of {as_of}: see the Close sheet")
 
 
-def _saved_path(book) -> Path:
+SEAL_COVERS = "the seal covers the saved file"
+
+
+def _saved_path(book, why: str = SEAL_COVERS) -> Path:
     """The workbook's file; sealing and verifying act on what is saved, so ask for a save
-    first (Excel's `Workbook.Saved`). A workbook on OneDrive or SharePoint is known to Excel by
+    first (Excel's `Workbook.Saved`), saying `why`. A workbook on OneDrive or SharePoint is known to Excel by
     its web address; xlwings' `Book.fullname` maps it to the synced local file, and where
     there is none the workbook is refused, saying so."""
     from macros.engine import workbook_saved
@@ -250,10 +254,145 @@ def _saved_path(book) -> Path:
                    "(File > Save a Copy), open it and press the button again")
     path = Path(name)
     if not path.is_file():
-        raise Stop("save the workbook first: the seal covers the saved file")
+        raise Stop(f"save the workbook first: {why}")
     if not workbook_saved(book):
-        raise Stop("save the workbook first: it has changes that are not saved, and the seal covers the saved file")
+        raise Stop(f"save the workbook first: it has changes that are not saved, and {why}")
     return path
+
+
+#: why Issue invoices wants the workbook saved
+ISSUED_FROM_SAVED = "invoices are issued from the saved workbook, their documents kept beside it"
+#: Excel's last row: a whole-column selection (`$A:$C`) reaches it
+LAST_ROW = 1048576
+ISSUE_SHOWN = 5
+
+
+def selected_rows(address: str) -> list[tuple[int, int]]:
+    """The (first, last) rows of each area of a selection's address, as xlwings' `Range.address`
+    gives it: `$A$2:$D$5,$B$9` → [(2, 5), (9, 9)]; whole rows `$3:$4` → [(3, 4)]; whole
+    columns `$A:$C` → [(1, 1048576)]."""
+    found = []
+    for area in address.replace(";", ",").split(","):
+        ends = [part.replace("$", "").strip() for part in area.split(":")]
+        rows = ["".join(ch for ch in end if ch.isdigit()) for end in ends if end]
+        if not rows:
+            continue
+        if not all(rows):  # a column without a row: the whole column
+            found.append((1, LAST_ROW))
+            continue
+        numbers = [int(r) for r in rows]
+        found.append((min(numbers), max(numbers)))
+    return found
+
+
+def _selection_on(book, sheet_name: str) -> list[tuple[int, int]] | None:
+    """The rows selected on `sheet_name` (xlwings' `Book.selection`: the selection of the
+    active sheet, which both engines take from the active window), None when the selection
+    is on another sheet (or is no range: a chart, a shape)."""
+    from billing.contract import normalize_header
+
+    try:
+        selection = book.selection
+        if selection is None or normalize_header(book.sheets.active.name) != normalize_header(sheet_name):
+            return None
+        return selected_rows(selection.address)
+    except NotImplementedError:  # an engine without selections (xlwings' remote ones): nothing selected there
+        return None
+
+
+def _selected_invoices(data, tables, areas: list[tuple[int, int]]) -> tuple[str, ...]:
+    """The numbers of the issued invoices and credit notes on the selected rows of Invoices;
+    a selected row that is not one (a draft, void, or not numbered yet) stops the macro at its cell."""
+    from billing.contract import INVOICES
+
+    invoices, sheet = tables.invoices, data.get(INVOICES.name)
+    rows = [int(r) for r in invoices.index if any(first <= int(r) <= last for first, last in areas)]
+    if not rows:
+        raise Stop("the selection on Invoices holds no invoice: select the rows of the invoices to issue, or a cell "
+                   "on another sheet to issue every invoice not issued yet")
+    numbers, refused = [], []
+    for row in rows:
+        number, status = invoices.at[row, "invoice_no"], invoices.at[row, "status"]
+        if status != "issued" or not isinstance(number, str) or not number:
+            what = f"{number} is {status}" if isinstance(number, str) and number else \
+                f"this {status} invoice has no number (press Number first)"
+            refused.append(f"{sheet.cell('status' if isinstance(number, str) and number else 'invoice_no', row)}: "
+                           f"{what}; only issued, numbered invoices are issued as documents")
+        else:
+            numbers.append(number)
+    if refused:
+        raise Stop(_listed(refused, "selected rows are not issued invoices") + "; nothing was written")
+    return tuple(numbers)
+
+
+def _listed(lines: list[str], what: str) -> str:
+    """The first few lines of a list, and how many more."""
+    shown = "\n".join(lines[:ISSUE_SHOWN])
+    more = f"\n… and {len(lines) - ISSUE_SHOWN} more" if len(lines) > ISSUE_SHOWN else ""
+    return f"{len(lines)} {what}:\n{shown}{more}"
+
+
+def issue_invoices(book=None) -> None:
+    """Issue invoices: the documents of the selected rows of Invoices, else of every issued
+    invoice and credit note not issued yet — `billing.pipeline.issue.issue`, as `xlbilling
+    issue` runs it — into the Settings' `documents_folder`, else `<workbook stem> documents/`
+    beside the saved workbook, a folder per month; the Documents sheet written. Any refusal:
+    its cells in the message, nothing written, nothing archived."""
+    from billing.config import archive_dir
+    from billing.contract import INVOICES
+    from billing.workbook.write import Changes
+    from macros.live import alert
+
+    book = _caller(book)
+    with _running(book, "Issue invoices") as say:
+        path = _saved_path(book, ISSUED_FROM_SAVED)
+        areas = _selection_on(book, INVOICES.name)
+        data, tables = _checked(book, say)
+        numbers = _selected_invoices(data, tables, areas) if areas is not None else None
+        from billing.documents.rules import RulesNotInstalled
+        from billing.pipeline.issue import IssueOptions, documents_folder, issue, logo_of
+        from billing.pipeline.steps import compute_step
+        from billing.store import open_store
+
+        say("computing")
+        step = compute_step(data, tables)
+        settings = step.tables.settings
+        folder = documents_folder(path, settings, f"{path.stem} documents")
+        options = IssueOptions(folder, numbers, logo=logo_of(path, settings))
+        say("issuing")
+        try:
+            result = issue(data, step.tables, step.computed, open_store(), archive_dir(), options,
+                           on_done=lambda n: say(f"{n} documents made"))
+        except RulesNotInstalled as exc:
+            raise Stop(str(exc)) from None
+        if not result.ok:
+            documents = len({(r.invoice_no, r.format) for r in result.refused})
+            lines = [f"{r.finding.cell}: {r.finding.message} [{r.invoice_no}, {r.format}]" for r in result.refused]
+            raise Stop(f"{documents} documents refused; nothing was written or archived. "
+                       + _listed(lines, "problems"))
+        _write(book, say, Changes(outputs=(result.documents_sheet,)))
+        alert(book, _issued_message(result, folder))
+
+
+def _issued_message(result, folder: Path) -> str:
+    """How many were issued, per format, and where they are."""
+    new = [p for p in result.issued if p.new]
+    again = len(result.issued) - len(new)
+    if not result.issued:
+        return (f"Nothing to issue: the {result.already_issued} issued invoices have their documents already "
+                f"(in {folder})" if result.already_issued else "Nothing to issue: no issued, numbered invoice")
+    formats: dict[str, int] = {}
+    for produced in new:
+        formats[produced.format] = formats.get(produced.format, 0) + 1
+    months = sorted({Path(p.file).parent.name for p in result.issued})
+    parts = [f"Issued {len(new)} documents" + (f" ({', '.join(f'{n} {f}' for f, n in formats.items())})"
+                                               if formats else "")]
+    if again:
+        parts.append(f"{again} issued before given again (the same files)")
+    if result.already_issued:
+        parts.append(f"{result.already_issued} issued before left as they are")
+    where = f"In {folder}, {'the folder' if len(months) == 1 else 'the folders'} {', '.join(months)}."
+    return f"{'; '.join(parts)}.\n{where}\nThe Documents sheet lists every issued document: save the workbook to keep it."
 
 
 def seal_workbook(book=None) -> None:

@@ -16,7 +16,7 @@ class Button(NamedTuple):
 
 
 TAB = "Billing"
-GROUPS = ("Prepare", "Reconcile", "Close", "Add-in")
+GROUPS = ("Prepare", "Issue", "Reconcile", "Close", "Add-in")
 BUTTONS = (
     Button("xlbValidate", "Prepare", "Validate", "validate", "AcceptInvitation",
            "Check every rule; findings on the Validation sheet"),
@@ -24,6 +24,9 @@ BUTTONS = (
            "Due dates, line and invoice totals, the tax summary"),
     Button("xlbNumber", "Prepare", "Number", "number_invoices", "NumberingGallery",
            "Give issued invoices their numbers from the registry"),
+    Button("xlbIssue", "Issue", "Issue invoices", "issue_invoices", "FileSaveAsPdfOrXps",
+           "Documents (PDF, e-invoices) of the selected Invoices rows, else of every invoice not issued yet; "
+           "checked by the official rules, archived, listed on the Documents sheet (save first)"),
     Button("xlbImport", "Reconcile", "Import statement", "import_statement", "ImportTextFile",
            "Import CAMT.053, MT940 or CSV bank statements into Payments, then match"),
     Button("xlbMatch", "Reconcile", "Match", "match_payments", "ConditionalFormattingHighlightDuplicateValues",

@@ -28,7 +28,8 @@ What it models, as Excel does it:
   `app.api.International`, `app.api.GetOpenFilename`.
 
 Test-only handles (a macro using one fails `tests/test_xlwings_api.py`): `wb`, `alerts`,
-`status_history`, `saved` (what `Workbook.Saved` answers), `prompts` (the answers the input
+`status_history`, `saved` (what `Workbook.Saved` answers), `selection_ref` (what is
+selected: `Invoices!A3:D5,A9`; None: nothing a range), `prompts` (the answers the input
 box gives, in turn; `False` is Cancel), `inputs` (the prompts it was shown, with their
 default text), `date_order` (Excel's, on Windows), `files` (what the file dialog returns),
 `engine`, `save()` (writes the openpyxl workbook, charts included, to the file). Charts
@@ -268,9 +269,11 @@ class FakeApp(_Modelled):
 class FakeRange(_Modelled):
     REAL = "Range"
 
-    def __init__(self, sheet: "FakeSheet", top: int, left: int, bottom: int, right: int, options=None):
+    def __init__(self, sheet: "FakeSheet", top: int, left: int, bottom: int, right: int, options=None,
+                 areas: tuple[str, ...] = ()):
         self._sheet, self._top, self._left, self._bottom, self._right = sheet, top, left, bottom, right
         self._options = options or {}
+        self._areas = areas  # a selection of several areas: each one's address (the first is this range)
 
     @property
     def row(self) -> int:
@@ -344,7 +347,11 @@ class FakeRange(_Modelled):
 
     @property
     def address(self) -> str:
-        return f"${get_column_letter(self._left)}${self._top}:${get_column_letter(self._right)}${self._bottom}"
+        """As Excel's Range.Address: `$A$1` for one cell, `$A$1:$C$4`, areas joined by `,`;
+        whole rows `$2:$4`, whole columns `$A:$C`."""
+        if self._areas:
+            return ",".join(self._areas)
+        return _address(self._top, self._left, self._bottom, self._right)
 
     def _ref(self) -> str:
         return f"{get_column_letter(self._left)}{self._top}:{get_column_letter(self._right)}{self._bottom}"
@@ -375,6 +382,33 @@ class FakeConditionalFormats(_Modelled):
         self._cells._sheet.ws.conditional_formatting.add(self._cells._ref(), CellIsRule(
             operator=self._OPERATORS[operator], formula=[formula1],
             fill=PatternFill(fill_type="solid", start_color=fill, end_color=fill)))
+
+
+def _address(top: int, left: int, bottom: int, right: int) -> str:
+    if (top, bottom) == (1, EXCEL_ROWS):
+        return f"${get_column_letter(left)}:${get_column_letter(right)}"
+    if (left, right) == (1, EXCEL_COLUMNS):
+        return f"${top}:${bottom}"
+    first = f"${get_column_letter(left)}${top}"
+    return first if (top, left) == (bottom, right) else f"{first}:${get_column_letter(right)}${bottom}"
+
+
+#: Excel's grid
+EXCEL_ROWS, EXCEL_COLUMNS = 1048576, 16384
+
+
+def _range_of(sheet: "FakeSheet", ref: str) -> "FakeRange":
+    """An A1 reference as a range: `B3`, `A2:D5`, whole rows `3:5`, whole columns `A:C`."""
+    ref = ref.replace("$", "")
+    first, _, last = ref.partition(":")
+    last = last or first
+    if first.isdigit():  # whole rows
+        return FakeRange(sheet, int(first), 1, int(last), EXCEL_COLUMNS)
+    if first.isalpha():  # whole columns
+        left, right = (range_boundaries(f"{c}1")[0] for c in (first, last))
+        return FakeRange(sheet, 1, left, EXCEL_ROWS, right)
+    left, top, right, bottom = range_boundaries(f"{first}:{last}")
+    return FakeRange(sheet, top, left, bottom, right)
 
 
 def _enter(cell, value: object) -> None:
@@ -762,12 +796,13 @@ class FakeBook(_Modelled):
     REAL = "Book"
 
     def __init__(self, path: str | Path, *, engine: str = "windows", prompts=(), date_order: str = "DMY",
-                 files: list[str] | None = None, url: str | None = None):
+                 files: list[str] | None = None, url: str | None = None, selection: str | None = None):
         if engine not in ("windows", "mac"):
             raise ValueError(engine)
         self.engine, self.date_order, self.files = engine, date_order, files
         self._path = Path(path).resolve()
         self._url = url
+        self.selection_ref = selection
         self.saved = True
         self.wb = openpyxl.load_workbook(path)
         self._active = self.wb.active.title
@@ -796,6 +831,22 @@ class FakeBook(_Modelled):
     @property
     def sheets(self) -> FakeSheets:
         return FakeSheets(self)
+
+    @property
+    def selection(self) -> FakeRange | None:
+        """Excel's selection (xlwings' `Book.selection`): `selection_ref`, `Sheet!A2:D5` or
+        several areas `Sheet!A2:D3,A7`, on that sheet (made the active one); None when unset
+        (a chart or shape selected). Without a sheet it is on the active sheet."""
+        if not self.selection_ref:
+            return None
+        name, _, refs = self.selection_ref.rpartition("!")
+        if name:
+            self._active = name.strip("'")
+        sheet = FakeSheet(self, self.wb[self._active])
+        areas = [_range_of(sheet, ref) for ref in refs.split(",")]
+        first = areas[0]
+        return FakeRange(sheet, first._top, first._left, first._bottom, first._right,
+                         areas=tuple(a.address for a in areas) if len(areas) > 1 else ())
 
     @property
     def app(self) -> FakeApp:

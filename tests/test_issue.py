@@ -337,3 +337,17 @@ def test_a_format_whose_rules_are_not_installed_is_refused_with_one_line(book, t
     code, _, err = cli(capsys, "issue", str(book), "--format", "cii", "--out", str(out))
     assert code == 2 and "cannot validate EN 16931 (CII): its rules are not installed" in err
     assert len(err.strip().splitlines()) == 1 and files_below(out) == {}
+
+
+def test_without_out_the_documents_go_where_settings_say(book, tmp_path, capsys):
+    wb = openpyxl.load_workbook(book)
+    settings = wb["Settings"]
+    (row,) = [r for r in range(2, settings.max_row + 1) if settings.cell(r, 1).value == "documents_folder"]
+    settings.cell(row, 2).value = "issued here"  # relative to the workbook's folder
+    wb.save(book)
+    code, stdout, err = cli(capsys, "issue", str(book), "--json")
+    assert code == 0, err
+    document = json.loads(stdout)
+    assert document["out"] == str(tmp_path / "issued here") and document["issued"]
+    assert set(files_below(tmp_path / "issued here")) == {i["file"] for i in document["issued"]}
+    assert not (tmp_path / "documents").exists()

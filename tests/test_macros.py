@@ -177,3 +177,123 @@ def test_run_button_dispatches_by_control_id(workbook):
     assert book.app.alerts[0].startswith("Valid")
     macros.run_button("nope", book)
     assert book.app.alerts[-1] == "unknown ribbon button 'nope'"
+
+
+# --- Issue invoices ----------------------------------------------------------------------------
+
+
+def _issued_files(folder) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def _invoice_rows(path) -> dict[int, tuple[str, str]]:
+    """Excel row → (invoice_no, status) of the Invoices sheet."""
+    ws = openpyxl.load_workbook(path)["Invoices"]
+    header = {c.value: c.column - 1 for c in ws[1]}
+    return {row[0].row: (row[header["invoice_no"]].value, row[header["status"]].value)
+            for row in ws.iter_rows(min_row=2) if row[0].value is not None}
+
+
+def _documents(book) -> list[tuple]:
+    return [r for r in book.wb["Documents"].iter_rows(min_row=2, values_only=True)] \
+        if "Documents" in book.wb.sheetnames else []
+
+
+@pytest.mark.parametrize("address, rows", [
+    ("$A$2:$D$5,$B$9", [(2, 5), (9, 9)]), ("$C$7", [(7, 7)]), ("$3:$4", [(3, 4)]),
+    ("$A:$C", [(1, 1048576)]), ("$B$9:$A$2", [(2, 9)])])
+def test_selected_rows_of_an_address(address, rows):
+    assert macros.selected_rows(address) == rows
+
+
+def test_issue_invoices_issues_only_the_selected_rows(workbook):
+    issued = [(r, n) for r, (n, status) in _invoice_rows(workbook).items() if status == "issued" and n]
+    (first, a), (second, b), (_, c) = issued[0], issued[1], issued[2]
+    book = FakeBook(workbook, selection=f"Invoices!B{first}:D{first},A{second}")
+    macros.issue_invoices(book)
+    (message,) = book.app.alerts
+    folder = workbook.parent / "live documents"
+    files = _issued_files(folder)
+    assert message.startswith("Issued 2 documents (") and f"In {folder}, the folder" in message, message
+    assert len(files) == 2 and all(a in f or b in f for f in files) and not any(c in f for f in files), files
+    assert [r[0] for r in _documents(book)] == [a, b]
+    assert book.app.status_history[-1] is False
+
+
+def test_issue_invoices_without_a_selection_there_issues_every_one_not_issued_yet(workbook):
+    numbers = [n for n, status in _invoice_rows(workbook).values() if status == "issued" and n]
+    row = next(r for r, (n, status) in _invoice_rows(workbook).items() if n == numbers[0])
+    macros.issue_invoices(FakeBook(workbook, selection=f"Invoices!A{row}"))
+    book = FakeBook(workbook, selection="Customers!A2")  # a selection elsewhere: every invoice not issued yet
+    macros.issue_invoices(book)
+    (message,) = book.app.alerts
+    assert message.startswith(f"Issued {len(numbers) - 1} documents (") and "1 issued before left as they are" in \
+        message, message
+    assert sorted(r[0] for r in _documents(book)) == sorted(numbers)
+    assert len(_issued_files(workbook.parent / "live documents")) == len(numbers)
+    again = FakeBook(workbook)  # nothing selected (a chart): the same, and now there is nothing left
+    macros.issue_invoices(again)
+    assert again.app.alerts == [f"Nothing to issue: the {len(numbers)} issued invoices have their documents already "
+                                f"(in {workbook.parent / 'live documents'})"]
+
+
+def test_issue_invoices_refused_names_the_cell_and_writes_nothing(workbook):
+    rows = _invoice_rows(workbook)
+    wb = openpyxl.load_workbook(workbook)
+    invoices, customers = wb["Invoices"], wb["Customers"]
+    header = {c.value: c.column for c in invoices[1]}
+    first = next(r for r, (n, status) in rows.items() if status == "issued" and n)
+    customer = invoices.cell(first, header["customer_id"]).value
+    columns = {c.value: c.column for c in customers[1]}
+    at = next(r for r in range(2, customers.max_row + 1) if customers.cell(r, columns["customer_id"]).value == customer)
+    customers.cell(at, columns["document_format"]).value = "xrechnung-ubl"
+    customers.cell(at, columns["buyer_reference"]).value = None
+    wb.save(workbook)
+    book = FakeBook(workbook, selection=f"Invoices!A{first}")
+    macros.issue_invoices(book)
+    (message,) = book.app.alerts
+    cell = f"Customers!{openpyxl.utils.get_column_letter(columns['buyer_reference'])}{at}"
+    assert message.startswith("Issue invoices: 1 documents refused; nothing was written or archived. "), message
+    assert f"{cell}: XRechnung needs a buyer reference (BT-10)" in message and "xrechnung-ubl]" in message
+    assert "Documents" not in book.wb.sheetnames and _issued_files(workbook.parent / "live documents") == []
+
+
+def test_issue_invoices_refuses_a_selected_draft_at_its_cell(workbook):
+    draft = next(r for r, (n, status) in _invoice_rows(workbook).items() if status != "issued")
+    book = FakeBook(workbook, selection=f"Invoices!A{draft}")
+    macros.issue_invoices(book)
+    (message,) = book.app.alerts
+    assert message.startswith("Issue invoices: 1 selected rows are not issued invoices:\nInvoices!") and \
+        f"{draft}: " in message and message.endswith("; nothing was written"), message
+    header_only = FakeBook(workbook, selection="Invoices!A1:C1")
+    macros.issue_invoices(header_only)
+    assert "the selection on Invoices holds no invoice" in header_only.app.alerts[0]
+    assert "Documents" not in header_only.wb.sheetnames
+
+
+def test_issue_invoices_asks_for_a_save_first(workbook, tmp_path):
+    book = FakeBook(workbook)
+    book.saved = False
+    macros.issue_invoices(book)
+    assert book.app.alerts == ["Issue invoices: save the workbook first: it has changes that are not saved, and "
+                               "invoices are issued from the saved workbook, their documents kept beside it"]
+    never = FakeBook(workbook)
+    never._path = tmp_path / "Book1"
+    macros.issue_invoices(never)
+    assert never.app.alerts == ["Issue invoices: save the workbook first: invoices are issued from the saved workbook, "
+                                "their documents kept beside it"]
+    assert not (tmp_path / "live documents").exists() and not (tmp_path / "Book1 documents").exists()
+
+
+def test_issue_invoices_puts_documents_where_settings_say(workbook, tmp_path):
+    wb = openpyxl.load_workbook(workbook)
+    settings = wb["Settings"]
+    (row,) = [r for r in range(2, settings.max_row + 1) if settings.cell(r, 1).value == "documents_folder"]
+    settings.cell(row, 2).value = "issued"  # relative to the workbook's folder
+    wb.save(workbook)
+    rows = _invoice_rows(workbook)
+    first = next(r for r, (n, status) in rows.items() if status == "issued" and n)
+    book = FakeBook(workbook, selection=f"Invoices!A{first}")
+    macros.issue_invoices(book)
+    assert f"In {tmp_path / 'issued'}, the folder " in book.app.alerts[0], book.app.alerts
+    assert len(_issued_files(tmp_path / "issued")) == 1 and not (tmp_path / "live documents").exists()

