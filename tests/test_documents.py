@@ -130,6 +130,66 @@ def test_the_same_document_gives_the_same_bytes():
     assert render_pdf(document()) != render_pdf(document(number="INV-2026-0043"))
 
 
+def test_documents_in_turn_do_not_share_font_state():
+    """Each document parses its own copy of the process's fonts (fontTools subsets in place):
+    another document in between, or a Factur-X, changes nothing."""
+    first = render_pdf(document())
+    render_pdf(document(buyer=dataclasses.replace(BUYER, name="Zyxwvut Qjk & Ærø AB")))
+    render_facturx(document(), _cii_bytes())
+    assert render_pdf(document()) == first
+
+
+def _cii_bytes() -> bytes:
+    from billing.documents.cii import cii_bytes
+
+    return cii_bytes(document())
+
+
+GREEK = dataclasses.replace(BUYER, name="Αθηνά Εμπορική Α.Ε.")
+
+
+def test_printed_characters_and_the_working_fonts():
+    from billing.documents.pdf import latin_only, printed_characters
+
+    style = load_style()
+    sheet = sheet_of(document())
+    chars = printed_characters(sheet, style)
+    assert {"Ł", "ó", "ź", "I", "4", "-"} <= chars and set(style.texts["qr_caption"]) <= chars
+    assert latin_only(sheet, style)
+    assert not latin_only(sheet_of(document(buyer=GREEK)), style)
+    assert not latin_only(sheet_of(document(notes=("Срок оплаты 30 дней",))), style)
+
+
+def test_the_working_fonts_give_the_same_bytes_as_the_whole_fonts(monkeypatch):
+    import billing.documents.pdf as pdf_module
+
+    working = render_pdf(document())
+    monkeypatch.setattr(pdf_module, "latin_only", lambda sheet, style: False)
+    assert render_pdf(document()) == working
+
+
+def test_the_shared_font_objects_give_the_same_bytes_as_fonts_parsed_anew(monkeypatch):
+    import billing.documents.pdf as pdf_module
+
+    shared = render_pdf(document()), render_facturx(document(), _cii_bytes())
+    monkeypatch.setattr(pdf_module, "_parsed_font", lambda *args: None)
+    assert (render_pdf(document()), render_facturx(document(), _cii_bytes())) == shared
+
+
+def test_a_character_outside_latin_is_printed_with_the_whole_font(caplog):
+    text = text_of(render_pdf(document(buyer=GREEK)))
+    assert "Αθηνά Εμπορική Α.Ε." in text
+    assert "missing" not in caplog.text
+
+
+def test_a_glyph_the_working_fonts_miss_after_all_is_drawn_again_with_the_whole_fonts(monkeypatch):
+    import billing.documents.pdf as pdf_module
+
+    expected = render_pdf(document(buyer=GREEK))
+    monkeypatch.setattr(pdf_module, "latin_only", lambda sheet, style: True)  # as if the Greek went unseen
+    assert render_pdf(document(buyer=GREEK)) == expected
+
+
 def test_every_particular_is_on_the_page():
     text = text_of(render_pdf(document()))
     for particular in ("Invoice", "INV-2026-0042", "Muster Consulting GmbH", "Hauptstraße 1", "10115 Berlin",

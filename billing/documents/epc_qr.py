@@ -21,6 +21,7 @@ euro amounts only. The whole payload is at most 331 bytes; the code uses error c
 
 from __future__ import annotations
 
+from functools import lru_cache
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -88,7 +89,14 @@ def epc_payload(payment: EpcPayment) -> str:
 def epc_matrix(payment: EpcPayment) -> tuple[tuple[bool, ...], ...]:
     """The QR code's modules, row by row (True = dark), without the quiet zone: drawn as
     vector squares by the PDF renderer."""
+    return _matrix_of(epc_payload(payment))
+
+
+@lru_cache(maxsize=64)
+def _matrix_of(payload: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code of a payload, kept for the process's last documents: the PDF and the
+    Factur-X of an invoice draw the same code (keyed by the payload, never by the amount)."""
     import segno  # the QR encoder, loaded only where a code is drawn
 
-    code = segno.make(epc_payload(payment), error="m", encoding="utf-8", micro=False, boost_error=False)
+    code = segno.make(payload, error="m", encoding="utf-8", micro=False, boost_error=False)
     return tuple(tuple(bool(module) for module in row) for row in code.matrix)

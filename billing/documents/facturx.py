@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing.documents.pdf import Sheet, creation_datetime, draw, new_pdf, sheet_of
+from billing.documents.pdf import Sheet, creation_datetime, draw, new_pdf, rendered, sheet_of
 from billing.documents.style import Style, load_style
 from billing.documents.xmp import EN16931, FACTURX_FILENAME, xmp_packet
 from billing.invoicing.document import InvoiceDocument
@@ -35,15 +35,19 @@ def render_facturx_sheet(sheet: Sheet, cii_xml: bytes, style: Style | None = Non
     if not isinstance(cii_xml, bytes) or b"CrossIndustryInvoice" not in cii_xml[:2000]:
         raise ValueError("a Factur-X document embeds a CII invoice (rsm:CrossIndustryInvoice)")
     style = style or load_style()
-    pdf = new_pdf(sheet, style)
-    pdf.set_xmp_metadata(xmp_packet(sheet.title or sheet.number, sheet.seller.name, sheet.issue_date,
-                                    facturx_level=level))
-    pdf.embed_file(bytes=cii_xml, basename=FACTURX_FILENAME, mime_type="text/xml",
-                   modification_date=creation_datetime(sheet.issue_date),
-                   associated_file_relationship=AF_RELATIONSHIP,
-                   desc=f"Factur-X {level} invoice {sheet.number}", compress=True, checksum=True)
-    draw(pdf, sheet, style)
-    return bytes(pdf.output())
+
+    def build(latin: bool):
+        pdf = new_pdf(sheet, style, latin=latin)
+        pdf.set_xmp_metadata(xmp_packet(sheet.title or sheet.number, sheet.seller.name, sheet.issue_date,
+                                        facturx_level=level))
+        pdf.embed_file(bytes=cii_xml, basename=FACTURX_FILENAME, mime_type="text/xml",
+                       modification_date=creation_datetime(sheet.issue_date),
+                       associated_file_relationship=AF_RELATIONSHIP,
+                       desc=f"Factur-X {level} invoice {sheet.number}", compress=True, checksum=True)
+        draw(pdf, sheet, style)
+        return pdf
+
+    return rendered(build, sheet, style)
 
 
 def embedded_xml(pdf_bytes: bytes) -> bytes | None:

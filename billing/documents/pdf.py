@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 from pathlib import Path
 
@@ -381,9 +382,169 @@ class _Invoice:
         return y + size + 4
 
 
-def new_pdf(sheet: Sheet, style: Style, *, pdfa: bool = True):
-    """An fpdf2 document set up for the sheet: A4, the style's margins and fonts (embedded),
-    creation date = issue date, and for PDF/A-3B the sRGB output intent."""
+#: the tables fpdf2 drops from every embedded subset (`fpdf.output`), dropped once per process
+#: instead: the subsetter would otherwise parse the large GSUB/GPOS tables of every document's fonts
+#: (text shaping is off, so nothing reads them) only to throw them away
+UNUSED_TABLES = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT",
+                 "EBLC", "EBSC", "SVG ", "CPAL", "COLR")
+
+
+#: the characters of the working fonts (`prepared_font(path, latin=True)`): Latin with its
+#: extensions, punctuation, currency and letter-like signs, arrows and mathematical operators —
+#: what almost every invoice prints, a quarter of Source Sans Pro's glyphs (a smaller font is
+#: parsed and subset faster); a document with any other character gets the whole font
+LATIN = tuple(range(0x20, 0x250)) + tuple(range(0x1E00, 0x1F00)) + tuple(range(0x2000, 0x2070)) + tuple(
+    range(0x20A0, 0x20D0)) + tuple(range(0x2100, 0x2160)) + tuple(range(0x2190, 0x2300))
+LATIN_SET = frozenset(LATIN)
+
+
+@lru_cache(maxsize=16)
+def prepared_font(path: Path, latin: bool = False) -> bytes:
+    """A TrueType file's bytes without `UNUSED_TABLES` (with `latin`, only the glyphs of the
+    characters in `LATIN`), made once per process: each document parses its own copy (fontTools
+    subsets a font in place, so a parsed font is never shared). Glyph order, names, outlines,
+    metrics and the head/maxp values stay the file's, so a document's embedded subset is the
+    same bytes from either (`tests/test_documents.py` compares them)."""
+    import io
+
+    from fontTools import subset, ttLib
+
+    font = ttLib.TTFont(io.BytesIO(path.read_bytes()), recalcTimestamp=False, recalcBBoxes=False)
+    for tag in UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
+    if latin:
+        options = subset.Options(notdef_outline=True, recommended_glyphs=True, glyph_names=True,
+                                 name_IDs=["*"], name_languages=["*"], legacy_kern=True, hinting=True,
+                                 prune_unicode_ranges=False, prune_codepage_ranges=False, layout_features=["*"],
+                                 passthrough_tables=True)
+        options.drop_tables = []
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=LATIN)
+        subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+#: the attributes of fpdf2's TTFFont that `_font_of` knows (per document: i, ttfont, desc, cw,
+#: missing_glyphs, biggest_size_pt, subset, _hbfont; the rest is the font's own and shared);
+#: another fpdf2 whose font has other attributes gets every font parsed anew
+KNOWN_FONT_SLOTS = frozenset((
+    "i", "type", "name", "desc", "glyph_ids", "_hbfont", "sp", "ss", "up", "ut", "cw", "ttffile", "fontkey",
+    "emphasis", "scale", "subset", "cmap", "ttfont", "missing_glyphs", "biggest_size_pt", "color_font",
+    "unicode_range", "palette_index", "is_compressed", "is_cff", "is_cid_keyed", "is_symbol", "cff_ros",
+    "collection_font_number"))
+
+
+@lru_cache(maxsize=16)
+def _parsed_font(path: Path, key: str, emphasis: str, latin: bool):
+    """fpdf2's font object for a prepared font, parsed once per process: what does not change
+    between documents (metrics, widths, character map, descriptor). None when it cannot be
+    shared (an fpdf2 with unknown font attributes, a colour font, a font without .notdef)."""
+    import io
+
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
+    if frozenset(TTFFont.__slots__) != KNOWN_FONT_SLOTS:
+        return None
+    font = TTFFont(FPDF(), io.BytesIO(prepared_font(path, latin)), key, emphasis)  # type: ignore[arg-type]
+    if font.color_font is not None or ".notdef" not in font.ttfont["glyf"]:
+        return None
+    font.ttfont = None  # each document parses its own (`_font_of`)
+    return font
+
+
+def _font_of(pdf, path: Path, key: str, emphasis: str, latin: bool):
+    """The font object of one document: a copy of the process's `_parsed_font` with its own
+    TrueType font (parsed lazily from the prepared bytes, subset in place at output), its own
+    descriptor, widths, glyph subset and missing-glyph list; the same object fpdf2's add_font
+    makes, without re-reading the file (`tests/test_documents.py` compares the bytes)."""
+    import copy
+    import io
+
+    from fontTools import ttLib
+    from fpdf.fonts import SubsetMap, TTFFont
+
+    shared = _parsed_font(path, key, emphasis, latin)
+    if shared is None:
+        font = TTFFont(pdf, io.BytesIO(prepared_font(path, latin)), key, emphasis)  # type: ignore[arg-type]
+    else:
+        font = copy.copy(shared)
+        font.i = len(pdf.fonts) + 1
+        font.ttfont = ttLib.TTFont(io.BytesIO(prepared_font(path, latin)), recalcTimestamp=False, lazy=True)
+        font.desc = copy.copy(shared.desc)
+        font.cw = copy.copy(shared.cw)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        font.subset = SubsetMap(font)
+    # the subset keeps each glyph's own bounding box: not recomputing them at output saves
+    # expanding and recompiling every glyph (the font's head/maxp keep the whole font's maxima)
+    font.ttfont.recalcBBoxes = False
+    return font
+
+
+def add_fonts(pdf, style: Style, *, latin: bool = False) -> None:
+    """The style's fonts as the family `FAMILY` of the document (what `FPDF.add_font` does,
+    without re-reading and re-parsing the files for every document: `_font_of`); with `latin`,
+    the working fonts of `LATIN` only."""
+    for kind, name in style.fonts.items():
+        path = font_file(name)
+        if path.suffix.lower() != ".ttf":  # OpenType (CFF) and WOFF files: fpdf2's own way
+            pdf.add_font(FAMILY, EMPHASIS[kind], str(path))
+            continue
+        emphasis = EMPHASIS[kind]
+        key = f"{FAMILY}{emphasis}"
+        pdf.fonts[key] = _font_of(pdf, path, key, emphasis, latin)
+
+
+def printed_characters(sheet: Sheet, style: Style) -> frozenset[str]:
+    """Every character the sheet's page can print: its texts and the style's (a superset: the
+    QR payload and the logo path are counted too)."""
+    import dataclasses
+
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            found.update(value)
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                walk(item)
+        elif dataclasses.is_dataclass(value):
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+        elif isinstance(value, Path):
+            found.update(str(value))
+
+    walk(sheet)
+    walk(tuple(style.texts.values()))
+    return frozenset(found)
+
+
+def latin_only(sheet: Sheet, style: Style) -> bool:
+    """Whether the working fonts (`LATIN`) have every character the sheet prints."""
+    return all(ord(c) in LATIN_SET for c in printed_characters(sheet, style) if c >= " ")
+
+
+def rendered(build, sheet: Sheet, style: Style) -> bytes:
+    """The bytes of the document `build(latin)` makes (fonts, drawing, metadata): with the working
+    fonts when the sheet's characters are all in `LATIN`, else — or if a glyph was missing after
+    all — with the whole fonts."""
+    latin = latin_only(sheet, style)
+    pdf = build(latin)
+    out = bytes(pdf.output())
+    if latin and any(getattr(font, "missing_glyphs", None) for font in pdf.fonts.values()):
+        out = bytes(build(False).output())
+    return out
+
+
+def new_pdf(sheet: Sheet, style: Style, *, pdfa: bool = True, latin: bool = False):
+    """An fpdf2 document set up for the sheet: A4, the style's margins and fonts (embedded;
+    `latin`: the working fonts, see `rendered`), creation date = issue date, and for PDF/A-3B
+    the sRGB output intent."""
     from fpdf import FPDF
     from fpdf.enums import OutputIntentSubType
     from fpdf.output import PDFICCProfile
@@ -400,8 +561,7 @@ def new_pdf(sheet: Sheet, style: Style, *, pdfa: bool = True):
     pdf = _Pdf(orientation="P", unit="mm", format="A4", enforce_compliance="PDFA_3B" if pdfa else None)
     pdf.set_margins(style.page["margin_left"], style.page["margin_top"], style.page["margin_right"])
     pdf.set_auto_page_break(True, style.page["margin_bottom"])
-    for kind, name in style.fonts.items():
-        pdf.add_font(FAMILY, EMPHASIS[kind], str(font_file(name)))
+    add_fonts(pdf, style, latin=latin)
     pdf.set_creation_date(creation_datetime(sheet.issue_date))
     pdf.set_title(sheet.title or sheet.number)
     pdf.set_author(sheet.seller.name)
@@ -430,10 +590,14 @@ def render_sheet(sheet: Sheet, style: Style | None = None) -> bytes:
     from billing.documents.xmp import xmp_packet
 
     style = style or load_style()
-    pdf = new_pdf(sheet, style)
-    pdf.set_xmp_metadata(xmp_packet(sheet.title or sheet.number, sheet.seller.name, sheet.issue_date))
-    draw(pdf, sheet, style)
-    return bytes(pdf.output())
+
+    def build(latin: bool):
+        pdf = new_pdf(sheet, style, latin=latin)
+        pdf.set_xmp_metadata(xmp_packet(sheet.title or sheet.number, sheet.seller.name, sheet.issue_date))
+        draw(pdf, sheet, style)
+        return pdf
+
+    return rendered(build, sheet, style)
 
 
 __all__ = ["EpcError", "Party", "grouped", "rate_text", "render_pdf", "sheet_of", "Sheet", "SheetLine", "creation_datetime", "draw", "money", "new_pdf",
