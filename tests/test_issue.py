@@ -351,3 +351,19 @@ def test_without_out_the_documents_go_where_settings_say(book, tmp_path, capsys)
     assert document["out"] == str(tmp_path / "issued here") and document["issued"]
     assert set(files_below(tmp_path / "issued here")) == {i["file"] for i in document["issued"]}
     assert not (tmp_path / "documents").exists()
+
+
+def test_text_no_invoice_can_carry_is_refused_at_its_cell(book, tmp_path, capsys):
+    # a right-to-left override shows a line in another order than stored; `_x0001_` is how an
+    # xlsx spells a control character, which XML forbids in an e-invoice (lxml would raise)
+    row = set_customer(book, "C0001", name="Evil \u202eGmbH", street="Hauptstrasse_x0001_ 1",
+                       document_format="ubl")
+    out = tmp_path / "out"
+    code, stdout, err = cli(capsys, "issue", str(book), "--out", str(out), "--json")
+    refused = json.loads(stdout)["refused"]
+    cells = {r["cell"] for r in refused if r["rule"] == "unprintable_text"}
+    assert code == 1 and f"Customers!{column_letter(book, 'Customers', 'name')}{row}" in cells
+    assert any("U+202E" in r["message"] for r in refused)
+    street = f"Customers!{column_letter(book, 'Customers', 'street')}{row}"
+    assert street in cells and any("U+0001" in r["message"] for r in refused)  # the reader decodes `_x0001_`
+    assert files_below(out) == {}

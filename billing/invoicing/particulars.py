@@ -111,4 +111,48 @@ def missing_particulars(document: InvoiceDocument, format_name: str) -> list[Mis
         need(seller.contact_email, setting("company_email"), "the seller's e-mail (BT-43)", "BR-DE-7")
         need(buyer.endpoint, at_customer("endpoint_id"), "the buyer's electronic address (BT-49) or an e-mail",
              "XRechnung 3.0")
+    found += _unprintable(d, at_customer)
+    return found
+
+
+#: characters no invoice may carry: controls (XML 1.0 forbids them; a PDF has no glyph for them),
+#: lone surrogates, non-characters, and the bidirectional embeddings, overrides and isolates
+#: that make text display in another order than it is stored (a "trojan source" invoice line)
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def bad_character(text: str) -> str | None:
+    r"""The first character of `text` that a printed or electronic invoice cannot carry, or None.
+
+    >>> bad_character("Beratung, 3 Std."), bad_character("Beratung\x01"), bad_character("abc\u202e")
+    (None, '\x01', '\u202e')
+    """
+    for char in text:
+        code = ord(char)
+        if ((code < 0x20 and char not in "\t\n\r") or 0x7f <= code < 0xa0 or 0xd800 <= code < 0xe000
+                or code in (0xfffe, 0xffff) or char in _BIDI):
+            return char
+    return None
+
+
+def _unprintable(d: InvoiceDocument, at_customer) -> list[Missing]:
+    seller, buyer = d.seller, d.buyer
+    texts = [(seller.name, setting("company_name"), "the seller's name"),
+             (seller.address.street, setting("company_street"), "the seller's street"),
+             (seller.address.city, setting("company_city"), "the seller's city"),
+             (seller.address.postcode, setting("company_postcode"), "the seller's postcode"),
+             (seller.contact_name, setting("company_contact"), "the seller's contact"),
+             (buyer.name, at_customer("name"), "the buyer's name"),
+             (buyer.address.street, at_customer("street"), "the buyer's street"),
+             (buyer.address.city, at_customer("city"), "the buyer's city"),
+             (buyer.address.postcode, at_customer("postcode"), "the buyer's postcode"),
+             (d.buyer_reference, at_customer("buyer_reference"), "the buyer reference")]
+    texts += [(line.name, line.source, "the line's description") for line in d.lines if line.source is not None]
+    found = []
+    for text, source, what in texts:
+        char = bad_character(text) if isinstance(text, str) else None
+        if char is not None:
+            found.append(Missing(source, "unprintable_text",
+                                 f"{what} holds U+{ord(char):04X}, a control or direction character no invoice "
+                                 "can carry (XML forbids it; a PDF would show it wrongly): remove it"))
     return found
