@@ -66,11 +66,39 @@ class AlreadyArchived(BadFile):
     """The archive already holds a file under this name; it is never replaced."""
 
 
-def entry_hash(fields: dict) -> str:
-    """SHA-256 of an entry's canonical JSON (every field but `entry_hash`; dates in ISO form)."""
-    values = {name: fields[name] for name in _HASHED}
-    values["retention_until"] = values["retention_until"].isoformat()
+def chain_hash(fields: dict, names: tuple[str, ...]) -> str:
+    """SHA-256 of the canonical JSON of an entry's `names` (every column but `entry_hash`),
+    dates in ISO form: the hash of one link of a hash-chained index."""
+    values = {name: fields[name].isoformat() if isinstance(fields[name], dt.date) else fields[name]
+              for name in names}
     return hashlib.sha256(canonical_json(values)).hexdigest()
+
+
+def entry_hash(fields: dict) -> str:
+    """SHA-256 of an archive entry's canonical JSON (every field but `entry_hash`)."""
+    return chain_hash(fields, _HASHED)
+
+
+def append_chained(engine: Engine, table, fields: dict, hashed: tuple[str, ...], taken, retries: int = 20) -> dict:
+    """Append `fields` to the hash-chained `table` after its head, in one transaction: the
+    row's `seq`, `previous_hash` (the head's `entry_hash`, `GENESIS` for the first) and
+    `entry_hash` are filled in, and the row is returned. `previous_hash` is unique, so two
+    writers at once cannot both extend the same head: the loser retries — unless `taken()`
+    says the other one recorded this very entry (it may raise an error of its own instead)."""
+    for attempt in range(retries):
+        try:
+            with engine.begin() as conn:
+                head = conn.execute(select(table).order_by(table.c.seq.desc()).limit(1)).first()
+                values = {**fields, "seq": (head.seq + 1) if head else 1,
+                          "previous_hash": head.entry_hash if head else GENESIS}
+                values["entry_hash"] = chain_hash(values, hashed)
+                conn.execute(table.insert().values(**values))
+                return values
+        except (IntegrityError, OperationalError):
+            if attempt == retries - 1 or taken():
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def file_sha256(path: Path) -> str:
@@ -123,20 +151,9 @@ def record_entry(engine: Engine, fields: dict, retries: int = 20) -> Entry:
 
     `fields` holds every column but `seq`, `previous_hash` and `entry_hash`. Two sealers at
     once cannot both extend the same head (`previous_hash` is unique): the loser retries."""
-    for attempt in range(retries):
-        try:
-            with engine.begin() as conn:
-                head = conn.execute(select(archive_entries).order_by(archive_entries.c.seq.desc()).limit(1)).first()
-                values = {**fields, "seq": (head.seq + 1) if head else 1,
-                          "previous_hash": head.entry_hash if head else GENESIS}
-                values["entry_hash"] = entry_hash(values)
-                conn.execute(archive_entries.insert().values(**values))
-                return Entry(**{name: values[name] for name in Entry._fields})
-        except (IntegrityError, OperationalError):
-            if attempt == retries - 1 or find_entry(engine, fields["sha256"]) is not None:
-                raise
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
+    values = append_chained(engine, archive_entries, fields, _HASHED,
+                            taken=lambda: find_entry(engine, fields["sha256"]) is not None, retries=retries)
+    return Entry(**{name: values[name] for name in Entry._fields})
 
 
 def new_entry_fields(*, sha256: str, suffix: str, size: int, record: dict, original_name: str,

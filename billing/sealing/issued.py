@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import hashlib
-import time
 from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, OperationalError
 
-from billing.sealing.archive import GENESIS, AlreadyArchived, archived_path, file_sha256, store_file
-from billing.sealing.record import canonical_json
+from billing.sealing.archive import (GENESIS, AlreadyArchived, append_chained, archived_path, chain_hash,
+                                     file_sha256, store_file)
 from billing.store import issued_documents
 
 _HASHED = tuple(c.name for c in issued_documents.columns if c.name != "entry_hash")
@@ -61,10 +58,8 @@ class AlreadyIssued(Exception):
 
 
 def entry_hash(fields: dict) -> str:
-    """SHA-256 of an entry's canonical JSON (every field but `entry_hash`; the date in ISO form)."""
-    values = {name: fields[name] for name in _HASHED}
-    values["issue_date"] = values["issue_date"].isoformat()
-    return hashlib.sha256(canonical_json(values)).hexdigest()
+    """SHA-256 of an entry's canonical JSON (every field but `entry_hash`)."""
+    return chain_hash(fields, _HASHED)
 
 
 def archive_document(engine: Engine, root: Path, source: Path, fields: dict, retries: int = 20) -> IssuedDocument:
@@ -81,22 +76,15 @@ def archive_document(engine: Engine, root: Path, source: Path, fields: dict, ret
     base = {**fields, "sha256": sha256, "size": source.stat().st_size,
             "recorded_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "recorded_by": getpass.getuser()}
-    for attempt in range(retries):
+
+    def taken() -> bool:
         if find_issued(engine, fields["workbook_id"], fields["invoice_no"], fields["format"]) is not None:
             raise AlreadyIssued(f"{fields['invoice_no']} ({fields['format']}) was issued by another run")
-        try:
-            with engine.begin() as conn:
-                head = conn.execute(select(issued_documents).order_by(issued_documents.c.seq.desc()).limit(1)).first()
-                values = {**base, "seq": (head.seq + 1) if head else 1,
-                          "previous_hash": head.entry_hash if head else GENESIS}
-                values["entry_hash"] = entry_hash(values)
-                conn.execute(issued_documents.insert().values(**values))
-                return IssuedDocument(**{name: values[name] for name in IssuedDocument._fields})
-        except (IntegrityError, OperationalError):
-            if attempt == retries - 1:
-                raise
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
+        return False
+
+    taken()
+    values = append_chained(engine, issued_documents, base, _HASHED, taken=taken, retries=retries)
+    return IssuedDocument(**{name: values[name] for name in IssuedDocument._fields})
 
 
 def _document(row) -> IssuedDocument:
