@@ -251,20 +251,18 @@ DUNNING = SheetSpec(
         Column("last_reminder", D),  # only when Invoices has a `last_reminder` column
     ),
 )
-STATEMENTS = SheetSpec(
-    "Statements",
-    (
-        Column("customer_id"),
-        Column("currency"),
-        Column("date", D),
-        Column("type"),
-        Column("reference"),
-        Column("due_date", D),
-        Column("amount", M),
-        Column("balance", M),
-        Column("description"),
-    ),
+#: a line of a customer statement: the statement file's Statement sheet, and the close's
+#: Statements sheet, which puts the customer and the currency in front of each line
+_STATEMENT_LINE = (
+    Column("date", D),
+    Column("type"),
+    Column("reference"),
+    Column("due_date", D),
+    Column("amount", M),
+    Column("balance", M),
+    Column("description"),
 )
+STATEMENTS = SheetSpec("Statements", (Column("customer_id"), Column("currency"), *_STATEMENT_LINE))
 CLOSE = SheetSpec(
     "Close",
     # `amount` holds counts as well as money: one column of figures, shown alike
@@ -305,18 +303,7 @@ ACCOUNT = SheetSpec(
         Column("closing_balance", M),
     ),
 )
-STATEMENT = SheetSpec(
-    "Statement",
-    (
-        Column("date", D),
-        Column("type"),
-        Column("reference"),
-        Column("due_date", D),
-        Column("amount", M),
-        Column("balance", M),
-        Column("description"),
-    ),
-)
+STATEMENT = SheetSpec("Statement", _STATEMENT_LINE)
 STATEMENT_FILE_SHEETS: tuple[SheetSpec, ...] = (ACCOUNT, STATEMENT)
 
 #: Allowed values of the coded columns (also the dropdowns of a new workbook).
