@@ -21,6 +21,7 @@ from billing.documents.style import StyleError, load_style
 from billing.invoicing.document import (Address, InvoiceDocument, Line, Party, PaymentMeans, PaymentTerms, Source,
                                         Totals, VatBreakdown)
 from tests.shared_data import missing, shared_set
+from tests.tests_support import text_of
 
 ISSUE = dt.date(2026, 1, 15)
 SELLER = Party("Muster Consulting GmbH", Address("Hauptstraße 1", "10115", "Berlin", "DE"), "DE123456789", None,
@@ -50,17 +51,6 @@ def document(**changes) -> InvoiceDocument:
         notes=(), price_mode="net", invoice_key="k1", document_format="pdf",
         source=Source("Invoices", 7, "invoice_no"), customer_source=None)
     return dataclasses.replace(base, **changes)
-
-
-def text_of(pdf_bytes: bytes) -> str:
-    """The page text as a reader sees it (pypdfium2, the dev dependency that draws the README picture)."""
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(pdf_bytes)
-    try:
-        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
-    finally:
-        pdf.close()
 
 
 # -- the EPC QR code --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from billing.cli import main
 from billing.documents import rules
 from billing.pipeline.issue import FORMAT_RULES, failure_finding, file_name, source_digest
 from tests.shared_data import missing
+from tests.tests_support import text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_RULES = rules.SHARED_RULES
@@ -97,14 +98,6 @@ def files_below(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()} if folder.exists() else {}
 
 
-def pdf_text(data: bytes) -> str:
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(data)
-    try:
-        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
-    finally:
-        pdf.close()
 
 
 def check_produced(out: Path, issued: list[dict]) -> None:
@@ -116,7 +109,7 @@ def check_produced(out: Path, issued: list[dict]) -> None:
         assert hashlib.sha256(data).hexdigest() == item["sha256"]
         if item["format"] == "pdf" or item["format"] == "facturx":
             assert data.startswith(b"%PDF-")
-            assert item["invoice_no"] in pdf_text(data)
+            assert item["invoice_no"] in text_of(data)
         if item["format"] == "pdf":
             assert item["valid"] is None and item["rules"] == ""
             continue

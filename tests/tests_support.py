@@ -19,3 +19,14 @@ def tables_of(data) -> Tables:
     return complete(settings, frame(data.customers, CUSTOMERS), frame(data.tax_rates, TAX_RATES),
                     frame(data.invoices, INVOICES), frame(data.lines, INVOICE_LINES),
                     frame(data.payments, PAYMENTS))
+
+
+def text_of(pdf_bytes: bytes) -> str:
+    """The page text as a reader sees it (pypdfium2, the dev dependency that draws the README picture)."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(pdf_bytes)
+    try:
+        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
