@@ -91,7 +91,7 @@ def _run_one(command: list[str]) -> tuple[int, str, str]:
 
 
 #: Every command, in the order a user runs them, on the same copy: later ones see what earlier ones wrote.
-COMMANDS = ("validate", "compute", "number", "match", "aging --as-of 2026-10-31", "close --as-of 2026-10-31",
+COMMANDS = ("validate", "compute", "number", "match", "aging --as-of 2026-10-31", "close --as-of 2026-10-31", "issue",
             "seal", "verify")
 #: Commands that must leave the file byte for byte as it was.
 READ_ONLY = ("validate", "verify")
