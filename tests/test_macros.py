@@ -220,7 +220,18 @@ def test_issue_invoices_issues_only_the_selected_rows(workbook):
     assert book.app.status_history[-1] is False
 
 
+def _every_customer_in_pdf(path) -> None:
+    """The test is about which invoices, not which formats: PDF needs no rules files."""
+    wb = openpyxl.load_workbook(path)
+    customers = wb["Customers"]
+    column = next(c.column for c in customers[1] if c.value == "document_format")
+    for row in range(2, customers.max_row + 1):
+        customers.cell(row, column).value = "pdf"
+    wb.save(path)
+
+
 def test_issue_invoices_without_a_selection_there_issues_every_one_not_issued_yet(workbook):
+    _every_customer_in_pdf(workbook)
     numbers = [n for n, status in _invoice_rows(workbook).values() if status == "issued" and n]
     row = next(r for r, (n, status) in _invoice_rows(workbook).items() if n == numbers[0])
     macros.issue_invoices(FakeBook(workbook, selection=f"Invoices!A{row}"))
