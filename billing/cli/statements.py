@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
@@ -18,10 +19,13 @@ def statements(
     customer: Optional[str] = typer.Option(None, "--customer", help="Only this customer_id."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the files "
                                        "(default: <workbook>-statements-<as-of> beside the workbook)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write each statement as a PDF letter beside its .xlsx "
+                             "(open items, payment details; texts: Settings dunning_texts)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Write one customer statement file (.xlsx) per customer: opening balance, invoices,
-    credit notes, payments and closing balance."""
+    credit notes, payments and closing balance; with --pdf also a PDF letter of each."""
+    from billing.atomic import write_bytes_atomically
     from billing.money import format_amount
     from billing.receivables.customer_statements import statement_sheets, statements as build
     from billing.workbook.newfile import write_workbook
@@ -35,19 +39,66 @@ def statements(
     if customer is not None and customer not in ledger.names:
         raise BadFile(f"--customer {customer!r}: no such customer_id on the Customers sheet")
     found = build(ledger, first, end, customer)
+    # every PDF is made before any file is written: a statement that cannot be drawn leaves nothing behind
+    letters: list[bytes | None] = statement_pdfs(path, tables, ledger, found) if pdf else [None] * len(found)
     folder = out or path.with_name(f"{path.stem}-statements-{end.isoformat()}")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for s in found:
+    for s, letter in zip(found, letters):
         name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (s.customer_id or "unidentified"))
         dest = write_workbook(folder / f"{name}-{s.currency}.xlsx", statement_sheets(s, tables.settings.company_name))
-        written.append((s, dest))
+        pdf_dest = write_bytes_atomically(dest.with_suffix(".pdf"), letter) if letter is not None else None
+        written.append((s, dest, pdf_dest))
     if as_json:
         print_json({"as_of": end.isoformat(), "from": first.isoformat(), "statements": [
             {"customer_id": s.customer_id, "currency": s.currency, "opening": format_amount(s.opening, s.currency),
-             "closing": format_amount(s.closing, s.currency), "lines": len(s.lines), "file": str(dest)}
-            for s, dest in written]})
+             "closing": format_amount(s.closing, s.currency), "lines": len(s.lines), "file": str(dest),
+             **({"pdf": str(pdf_dest)} if pdf_dest is not None else {})}
+            for s, dest, pdf_dest in written]})
     else:
-        for s, dest in written:
-            sys.stdout.write(f"{s.customer_id}\t{s.currency}\t{format_amount(s.closing, s.currency)}\t{dest}\n")
+        for s, dest, pdf_dest in written:
+            also = f"\t{pdf_dest}" if pdf_dest is not None else ""
+            sys.stdout.write(f"{s.customer_id}\t{s.currency}\t{format_amount(s.closing, s.currency)}\t{dest}{also}\n")
         err.print(f"{path}: {len(written)} statements from {first} to {end} in {folder}")
+
+
+def statement_pdfs(path: Path, tables, ledger, found) -> list[bytes | None]:
+    """The PDF letter of each statement: the seller from Settings (as on invoices), the customer's
+    address and language (Customers `language`, blank: en), the items open on the statement's last
+    day, the texts of Settings `dunning_texts` (a TOML file beside the workbook) over the built-in ones.
+    None for the statement of payments whose payer is not identified: it has no recipient."""
+    from billing.documents.letter import render_letter
+    from billing.documents.letter_texts import LetterTextsError, load_letter_texts
+    from billing.documents.statement_letter import statement_document
+    from billing.invoicing.document import buyer_of, compact, seller_of
+    from billing.pipeline.issue import logo_of
+    from billing.receivables.aging import open_items, unapplied_cash
+
+    settings = tables.settings
+    named = str(getattr(settings, "dunning_texts", None) or "").strip()  # the Settings key of issue 18
+    try:
+        texts = load_letter_texts(path.resolve().parent / named if named else None)
+    except LetterTextsError as exc:
+        raise BadFile(str(exc)) from None
+    seller, logo = seller_of(tables), logo_of(path, settings)
+    customers = tables.customers
+    out: list[bytes | None] = []
+    for s in found:
+        if not s.customer_id:  # payments of a payer not identified: no one to write to
+            out.append(None)
+            continue
+        hits = customers.index[customers["customer_id"] == s.customer_id]
+        row = customers.loc[hits[0]] if len(hits) else None
+        language = str((row.get("language") if row is not None else None) or "en").strip() or "en"
+        items = [o for o in open_items(ledger.items, ledger.applied, s.end, settings.aging_basis)
+                 if (o.item.customer_id, o.item.currency) == (s.customer_id, s.currency)]
+        unapplied = unapplied_cash(ledger.received, ledger.applied, s.end, ledger.items).get(
+            (s.customer_id, s.currency), Decimal(0))
+        try:
+            doc = statement_document(s, items, seller=seller, recipient=buyer_of(row, s.customer_id),
+                                     unapplied=unapplied, iban=compact(settings.company_iban),
+                                     bic=compact(settings.company_bic), language=language, texts=texts)
+        except (LetterTextsError, ValueError) as exc:
+            raise BadFile(f"{path}!Customers: {s.customer_id}: {exc}") from None
+        out.append(render_letter(doc, logo=logo))
+    return out
