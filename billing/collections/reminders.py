@@ -192,6 +192,7 @@ def _letter(key: tuple[str, str], found: list[tuple[OpenItem, Decimal, int]], cr
         return "too_soon", f"reminded on {last.isoformat()}, less than {policy.min_days} days ago"
     level = max(lv for _, _, lv in found)
     ours = currency == policy.currency
+    none = quantize(ZERO, currency)  # 0.00 (EUR), 0 (JPY): amounts on a letter carry the minor unit
     charges = policy.charges_interest(level)
     items = []
     for o, part, lv in found:
@@ -206,7 +207,7 @@ def _letter(key: tuple[str, str], found: list[tuple[OpenItem, Decimal, int]], cr
         prior = reminded.get(o.item.number, Reminded()).level or 0
         owed = (charges and ours and customer in businesses and policy.compensation > 0
                 and not any(prior >= n for n in policy.interest_levels))
-        compensation = quantize(policy.compensation, currency, policy.rounding) if owed else ZERO
+        compensation = quantize(policy.compensation, currency, policy.rounding) if owed else none
         items.append(LetterItem(o.item.number, o.item.issue_date, o.item.due_date, o.days_past_due, o.amount, part,
                                 lv, record, compensation))
     credit_total = sum((c.amount for c in credits), ZERO)
@@ -214,9 +215,9 @@ def _letter(key: tuple[str, str], found: list[tuple[OpenItem, Decimal, int]], cr
     if debt <= 0 or (ours and debt < policy.min_amount):
         minimum = f", below the minimum {format_amount(policy.min_amount, currency)}" if ours else ""
         return "below_minimum", f"{format_amount(debt, currency)} {currency} due{minimum}"
-    fee = quantize(policy.fee_of(level), currency, policy.rounding) if ours else ZERO
-    interest = sum((i.interest.total for i in items if i.interest), ZERO)
-    compensation = sum((i.compensation for i in items), ZERO)
+    fee = quantize(policy.fee_of(level), currency, policy.rounding) if ours else none
+    interest = sum((i.interest.total for i in items if i.interest), none)
+    compensation = sum((i.compensation for i in items), none)
     notes = () if ours else (f"no fee, compensation or minimum: the dunning policy's amounts are in "
                              f"{policy.currency}",)
     return Letter(customer, currency, level, as_of, tuple(items), fee, interest, compensation, tuple(credits),
