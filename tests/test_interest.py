@@ -206,3 +206,14 @@ def test_monotone_in_the_as_of_date_and_never_negative(item, rates, margin, firs
     earlier, later = interest(item, a, rates, margin), interest(item, a + dt.timedelta(days=more), rates, margin)
     assert D(0) <= earlier.total <= later.total and F(0) <= earlier.exact <= later.exact
     assert all(s >= 0 for s in later.shown)
+
+
+def test_the_readme_example_with_the_shipped_ecb_rates():
+    from billing.collections.reference_rates import ECB_REFERENCE_RATES
+
+    r = late_interest(day("2024-05-15"), day("2024-09-30"), D("10000.00"), [(day("2024-08-01"), D("4000.00"))],
+                      rates=RateTimeline.of(ECB_REFERENCE_RATES), margin=D("0.09"))
+    assert [(s.days, str(s.base), s.reference_rate, s.interest) for s in r.segments] == [
+        (46, "10000.00", D("0.045"), F(62100, 365)), (31, "10000.00", D("0.0425"), F(41075, 365)),
+        (61, "6000.00", D("0.0425"), F(48495, 365))]
+    assert (str(r.total), [str(s) for s in r.shown]) == ("415.53", ["170.14", "112.53", "132.86"])

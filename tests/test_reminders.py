@@ -122,7 +122,8 @@ def test_interest_only_on_interest_levels():
     level_1 = run(policy=DunningPolicy(levels=(14, 400), fees=(D(5),), interest_levels=frozenset({2}),
                                        margin=D("0.09")))
     c1 = level_1.letters[0]
-    assert (c1.level, c1.interest, c1.compensation, [i.interest for i in c1.items]) == (1, D("0.00"), D("0.00"), [None, None])
+    assert (c1.level, c1.interest, c1.compensation) == (1, D("0.00"), D("0.00"))
+    assert [i.interest for i in c1.items] == [None, None]
     assert str(c1.total_due) == "6405.00"  # 6000 + 500 + fee 5 − credit 100
 
 
@@ -226,6 +227,7 @@ def test_letters_never_ask_for_disputed_or_held_amounts_and_add_up(book, busines
     skipped = {s.invoice_no for s in result.skipped}
     assert not on_letters & skipped
     # every open invoice is either on a letter or left out with a reason
-    open_numbers = {i.number for i in items if i.kind == "invoice" and
-                    i.gross > sum((a.amount for a in applied if a.invoice_no == i.number and a.value_date <= AS_OF), D(0))}
+    paid = {i.number: sum((a.amount for a in applied if a.invoice_no == i.number and a.value_date <= AS_OF), D(0))
+            for i in items}
+    open_numbers = {i.number for i in items if i.kind == "invoice" and i.gross > paid[i.number]}
     assert open_numbers == on_letters | skipped

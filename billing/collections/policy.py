@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from bisect import bisect_right
 from decimal import Decimal
+from typing import Sequence
 
 from billing.collections.interest import DAY_COUNTS
 from billing.money import DEFAULT_ROUNDING, ROUNDING_MODES, MoneyError, is_currency, to_decimal
@@ -36,7 +37,7 @@ class PolicyError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class DunningPolicy:
     levels: tuple[int, ...] = (14, 28, 42)
-    fees: tuple[Decimal, ...] = (Decimal(0), Decimal(0), Decimal(0))
+    fees: tuple[Decimal, ...] = ()  # none: every level is free
     interest_levels: frozenset[int] = frozenset({2, 3})
     margin: Decimal = Decimal("0.08")
     compensation: Decimal = Decimal(40)
@@ -76,9 +77,7 @@ class DunningPolicy:
 
     def level_of(self, days_past_due: int) -> int:
         """0 within the grace days, else how many level bounds are ≤ days_past_due."""
-        if days_past_due <= self.grace_days:
-            return 0
-        return bisect_right(self.levels, days_past_due)
+        return level_of(days_past_due, self.levels, self.grace_days)
 
     def fee_of(self, level: int) -> Decimal:
         """The fee of a letter at `level` (the last fee repeats; level 0 and no fees → 0)."""
@@ -88,6 +87,17 @@ class DunningPolicy:
 
     def charges_interest(self, level: int) -> bool:
         return level in self.interest_levels
+
+
+def level_of(days_past_due: int, levels: Sequence[int], grace_days: int = 0) -> int:
+    """The dunning level of an item `days_past_due` days overdue (the rule is the module's).
+
+    >>> [level_of(d, (14, 28, 42)) for d in (0, 13, 14, 41, 42, 99)]
+    [0, 0, 1, 2, 3, 3]
+    """
+    if days_past_due <= grace_days:
+        return 0
+    return bisect_right(levels, days_past_due)
 
 
 def parse_days(value: object, name: str = "levels") -> tuple[int, ...]:

@@ -185,8 +185,8 @@ def _left_out(o: OpenItem, part: Decimal, history: Reminded, as_of: dt.date, pol
 
 
 def _letter(key: tuple[str, str], found: list[tuple[OpenItem, Decimal, int]], credits: list[Credit],
-            last: dt.date | None, reductions: Mapping[str, list[tuple[dt.date, Decimal]]], as_of: dt.date, policy: DunningPolicy, rates: RateTimeline,
-            reminded: Mapping[str, Reminded], businesses: AbstractSet[str]) -> Letter | tuple[str, str]:
+            last: dt.date | None, reductions: Mapping[str, list[tuple[dt.date, Decimal]]], as_of: dt.date,
+            policy: DunningPolicy, rates: RateTimeline, reminded: Mapping[str, Reminded], businesses: AbstractSet[str]) -> Letter | tuple[str, str]:
     customer, currency = key
     if last is not None and (as_of - last).days < policy.min_days:
         return "too_soon", f"reminded on {last.isoformat()}, less than {policy.min_days} days ago"
