@@ -13,12 +13,13 @@ import pytest
 
 import udfs
 from udfs import (XLB_AGING, XLB_AGING_BUCKET, XLB_DAYS_PAST_DUE, XLB_DISCOUNT_DATE, XLB_DUE_DATE,
-                  XLB_EARLY_PAY_AMOUNT, XLB_GROSS, XLB_INVOICE_NO, XLB_LINE_NET, XLB_MATCH, XLB_NET_FROM_GROSS,
-                  XLB_RF_REFERENCE, XLB_TAX, XLB_VALID_IBAN, XLB_VALID_VAT_ID)
+                  XLB_DUNNING_LEVEL, XLB_EARLY_PAY_AMOUNT, XLB_GROSS, XLB_INVOICE_NO, XLB_LATE_INTEREST, XLB_LINE_NET,
+                  XLB_MATCH, XLB_NET_FROM_GROSS, XLB_RF_REFERENCE, XLB_TAX, XLB_VALID_IBAN, XLB_VALID_VAT_ID)
 
 from udfs.convert import COM_ERRORS, EXCEL_ERRORS
 
 D = dt.date
+RATES = [["valid_from", "rate"], [D(2024, 1, 1), 0.045], [D(2024, 7, 1), 0.0425]]
 CASES = [
     (XLB_TAX, (100, 0.19), 19.0),
     (XLB_TAX, (0.1, 0.07), 0.01),  # 0.007 rounds up
@@ -43,6 +44,20 @@ CASES = [
     (XLB_AGING_BUCKET, (D(2026, 1, 1), D(2026, 1, 1)), "not_due"),
     (XLB_AGING_BUCKET, (D(2026, 1, 1), D(2026, 4, 2)), "90+"),
     (XLB_AGING_BUCKET, (D(2026, 1, 1), D(2026, 1, 20), "15,45"), "16-45"),
+    # 10000 × 13.5 % × 46 / 365 + 10000 × 13.25 % × 31 / 365 = 170.136986… + 112.534246… (ECB 4.50 %, then 4.25 %)
+    (XLB_LATE_INTEREST, (10000, D(2024, 5, 15), D(2024, 7, 31), 0.09), 282.67),
+    (XLB_LATE_INTEREST, (1000, D(2024, 6, 20), D(2024, 7, 10), 0.09, RATES), 7.33),  # 1350/365 + 1325/365
+    (XLB_LATE_INTEREST, (1000, D(2024, 6, 20), D(2024, 7, 10), 0.09, RATES[1:]), 7.33),  # no header row
+    (XLB_LATE_INTEREST, (1000, "2024-06-20", "2024-07-10", None, RATES), 6.78),  # margin 8 pp: 1250/365 + 1225/365
+    (XLB_LATE_INTEREST, (1200, D(2024, 3, 31), D(2024, 4, 30), 0.08, RATES, "act/360"), 12.5),  # 1200×12.5%×30/360
+    (XLB_LATE_INTEREST, (100000, D(2024, 3, 31), D(2024, 4, 30), 0.08, RATES, None, "JPY"), 1027.0),  # 308219.17…
+    (XLB_LATE_INTEREST, (1000, D(2024, 6, 20), D(2024, 6, 20), 0.09, RATES), 0.0),  # not overdue yet
+    (XLB_DUNNING_LEVEL, (13,), 0),
+    (XLB_DUNNING_LEVEL, (14,), 1),
+    (XLB_DUNNING_LEVEL, (50.0,), 3),  # first reminded at 50 days: level 3 at once
+    (XLB_DUNNING_LEVEL, (-5,), 0),
+    (XLB_DUNNING_LEVEL, (20, "10,20"), 2),
+    (XLB_DUNNING_LEVEL, (20, 30), 0),
     (XLB_RF_REFERENCE, ("INV-2026-000001",), "RF94INV2026000001"),
     (XLB_VALID_IBAN, ("DE89 3704 0044 0532 0130 00",), True),
     (XLB_VALID_IBAN, ("DE89 3704 0044 0532 0130 01",), False),
@@ -71,7 +86,7 @@ JUNK = [None, "", 0, "€", D(2026, 1, 1), [[1, 2], [3]], True, float("nan"), *E
 SCALAR_UDFS = [(XLB_TAX, 2), (XLB_GROSS, 2), (XLB_NET_FROM_GROSS, 2), (XLB_LINE_NET, 3), (XLB_DUE_DATE, 2),
                (XLB_DISCOUNT_DATE, 2), (XLB_EARLY_PAY_AMOUNT, 4), (XLB_DAYS_PAST_DUE, 2), (XLB_AGING_BUCKET, 3),
                (XLB_RF_REFERENCE, 1), (XLB_VALID_IBAN, 1), (XLB_VALID_VAT_ID, 1), (XLB_INVOICE_NO, 2),
-               (XLB_AGING, 3), (XLB_MATCH, 2)]
+               (XLB_AGING, 3), (XLB_MATCH, 2), (XLB_LATE_INTEREST, 7), (XLB_DUNNING_LEVEL, 2)]
 
 
 def _flat(result):
@@ -98,6 +113,8 @@ def _good(function, n):
              XLB_LINE_NET: (1, 2, 0), XLB_DUE_DATE: (D(2026, 1, 1), "NET30"),
              XLB_DISCOUNT_DATE: (D(2026, 1, 1), "2/10 NET30"),
              XLB_EARLY_PAY_AMOUNT: (100, "2/10 NET30", D(2026, 1, 1), D(2026, 1, 5)),
+             XLB_LATE_INTEREST: (100, D(2024, 1, 1), D(2024, 2, 1), 0.09, RATES, "act/360", "EUR"),
+             XLB_DUNNING_LEVEL: (30, "14,28"),
              XLB_DAYS_PAST_DUE: (D(2026, 1, 1), D(2026, 2, 1)), XLB_AGING_BUCKET: (D(2026, 1, 1), D(2026, 2, 1), None),
              XLB_RF_REFERENCE: ("INV-1",), XLB_VALID_IBAN: ("DE89370400440532013000",),
              XLB_VALID_VAT_ID: ("DE136695976",), XLB_INVOICE_NO: ("K1", "wb"),
@@ -121,6 +138,29 @@ def test_junk_gives_these_messages():
     assert XLB_AGING([["invoice_no"]], None, D(2026, 1, 1)) == \
         "#XLB: invoices has no column customer_id, issue_date, due_date, gross"
     assert XLB_INVOICE_NO("K1").startswith("#XLB: workbook_id is needed")
+    assert XLB_LATE_INTEREST(100, D(2024, 1, 1), D(2024, 2, 1), 9) == \
+        "#XLB: margin 9 must be a fraction between 0 and 1 (9 percentage points is 0.09)"
+    assert XLB_LATE_INTEREST(100, D(2024, 1, 1), D(2024, 2, 1), None, [[D(2024, 1, 1), 4.5]]) == \
+        "#XLB: rates row 1: rate 4.5 must be a fraction (4.5 % is 0.045)"
+    assert XLB_LATE_INTEREST(100, D(2023, 12, 1), D(2024, 2, 1), None, RATES) == \
+        "#XLB: no reference rate for 2023-12-02: the reference rates start 2024-01-01"
+    assert XLB_LATE_INTEREST(100, D(2024, 1, 1), D(2024, 2, 1), None, [RATES[0], ["x", 0.04]]) == \
+        "#XLB: rates row 2: valid_from must be a date, not 'x'"
+    assert XLB_LATE_INTEREST(100, D(2024, 1, 1), D(2024, 2, 1), None, [RATES[0], [D(2024, 1, 1), "#N/A"]]) == \
+        "#XLB: rates row 2: rate holds #N/A"
+    assert XLB_LATE_INTEREST(100, D(2024, 1, 1), D(2024, 2, 1), None, [[D(2024, 1, 1), 0.04], [D(2024, 1, 1), 0.05]]) \
+        == "#XLB: two reference rates from 2024-01-01: 0.04 and 0.05"
+    assert XLB_LATE_INTEREST(-1, D(2024, 1, 1), D(2024, 2, 1)) == "#XLB: amount must not be negative"
+    assert XLB_LATE_INTEREST(1, D(2024, 1, 1), D(2024, 2, 1), None, None, "30/360") == \
+        "#XLB: day_count must be act/365 or act/360, not '30/360'"
+    assert XLB_DUNNING_LEVEL(1.5) == "#XLB: days_past_due must be a whole number, not 1.5"
+    assert XLB_DUNNING_LEVEL(20, "28,14") == \
+        "#XLB: levels must be rising whole numbers of days like 14,28,42, not '28,14'"
+
+
+def test_late_interest_maps_over_amounts_but_takes_rates_whole():
+    assert XLB_LATE_INTEREST([[1000], [2000]], D(2024, 6, 20), D(2024, 7, 10), 0.09, RATES) == [[7.33], [14.66]]
+    assert XLB_DUNNING_LEVEL([[13, 14, 28, 42]]) == [[0, 1, 2, 3]]
 
 
 def test_invoice_no_looks_up_and_never_allocates(tmp_path, monkeypatch):

@@ -130,9 +130,15 @@ def _cell(value: object, shape: tuple[int, int] | None, r: int, c: int) -> objec
     return row[c] if isinstance(row, (list, tuple)) else row
 
 
-def udf(function: Callable) -> Callable:
-    """Never raise; map over ranges. The wrapped function takes and returns plain values."""
+def udf(function: Callable | None = None, *, tables: tuple[str, ...] = ()) -> Callable:
+    """Never raise; map over ranges. The wrapped function takes and returns plain values.
+
+    An argument named in `tables` is a whole table (a rate table, say): handed over as the
+    range it is, never mapped over cell by cell."""
+    if function is None:
+        return lambda f: udf(f, tables=tables)
     names = list(inspect.signature(function).parameters)
+    whole = [n in tables for n in names]
 
     def one(*args):
         error = first_error(names, args)
@@ -149,8 +155,8 @@ def udf(function: Callable) -> Callable:
 
     @functools.wraps(function)
     def wrapper(*args):
-        args = tuple(_one_cell(a) for a in args)
-        shapes = [_shape(a) for a in args]
+        args = tuple(a if w else _one_cell(a) for a, w in zip(args, whole))
+        shapes = [None if w else _shape(a) for a, w in zip(args, whole)]
         ranges = [s for s in shapes if s is not None]
         if not ranges:
             return one(*args)
