@@ -19,6 +19,13 @@ formats asked for:
 
 Any refusal: nothing is written, nothing archived. The bytes are deterministic (the
 documents are dated by the issue date), so the same workbook row gives the same file.
+
+Killed at any point (SIGKILL, a power cut), a run leaves nothing a rerun does not finish:
+the workbook is replaced atomically (the old or the new one, whole); a document is stored
+in the archive before its entry is recorded, so an entry never names a missing file, and a
+file stored but not recorded is recorded by the rerun, which makes the same bytes (until
+then `archive check` warns of it); documents moved into place but not archived are made and
+archived again; the staging folder a killed run left is removed by the next run.
 """
 
 from __future__ import annotations
@@ -28,10 +35,11 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from billing.book import Book
 from billing.changes import OutputSheet
@@ -52,6 +60,8 @@ FORMAT_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
 #: Below this many documents they are made in this process (a worker's start and the
 #: compilation of its rules cost about a second).
 PARALLEL_FROM = 24
+#: The staging folders in the documents folder: `STAGING<random>`, each held by its run.
+STAGING = ".xlbilling-issue-"
 RULE = "einvoice_rule"
 CHANGED = "issued_document_changed"
 
@@ -376,8 +386,7 @@ def issue(book: Book, tables, computed, engine, archive_root: Path, options: Iss
 
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".xlbilling-issue-", dir=out))
-    try:
+    with staging_folder(out) as staging:
         jobs = [Job(d, f, str(staging / f"{i}{Path(file_name(d.number, f)).suffix}"),
                     str(options.rules_dir) if options.rules_dir else None,
                     str(options.logo) if options.logo else None) for i, (d, f) in enumerate(todo)]
@@ -389,10 +398,45 @@ def issue(book: Book, tables, computed, engine, archive_root: Path, options: Iss
         if refused:
             return IssueResult(False, [], already, _unique(refused), None)
         produced = _publish(out, staging, engine, archive_root, workbook_id, todo, jobs, made)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     produced += [_give_again(out, archive_root, before[(d.number, f)]) for d, f in again]
     return IssueResult(True, produced, already, [], documents_sheet(issued_of_workbook(engine, workbook_id)))
+
+
+@contextmanager
+def staging_folder(out: Path) -> Iterator[Path]:
+    """A new staging folder in `out` (`.xlbilling-issue-<random>`), held while this run makes
+    its documents in it and removed after; first, the staging folders that killed runs left
+    in `out` are removed. The hold is the workbook hold's operating-system lock
+    (`billing.workbook.lock`), taken before the folder exists: the system lets go of it when
+    its process ends, however it ends, so a folder whose hold can be taken has no run."""
+    from billing.workbook.lock import hold_for_writing
+
+    for left in abandoned_staging(out):
+        shutil.rmtree(left, ignore_errors=True)
+    staging = out / f"{STAGING}{secrets.token_hex(8)}"
+    with hold_for_writing(staging, command="issue"):
+        staging.mkdir()
+        try:
+            yield staging
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def abandoned_staging(out: Path) -> Iterator[Path]:
+    """The staging folders in `out` no run holds (each held while it is yielded): a killed
+    run's, with the documents it made and had not moved into place yet."""
+    from billing.workbook.lock import WorkbookBusy, hold_for_writing, lock_file
+
+    before, _, after = lock_file(out / "*").name.partition("*")
+    found = {p for p in out.glob(f"{STAGING}*") if p.is_dir()}
+    # and the hold of a run killed before it made its folder
+    found |= {out / p.name[len(before):len(p.name) - len(after)] for p in out.glob(f"{before}{STAGING}*{after}")}
+    for folder in sorted(found):
+        try:
+            with hold_for_writing(folder, command="issue"):
+                yield folder
+        except WorkbookBusy:
+            continue  # another run is making its documents there
 
 
 def _unique(refused: list[Refusal]) -> list[Refusal]:

@@ -173,11 +173,18 @@ def new_entry_fields(*, sha256: str, suffix: str, size: int, record: dict, origi
     }
 
 
+def chained(engine: Engine, table, record, where=None) -> list:
+    """The rows of the hash-chained `table` (all, or those `where` selects) in chain order,
+    each as a `record` (a NamedTuple of some of its columns)."""
+    query = select(table) if where is None else select(table).where(where)
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(table.c.seq)).all()
+    return [record(**{name: getattr(row, name) for name in record._fields}) for row in rows]
+
+
 def entries(engine: Engine) -> list[Entry]:
     """Every index entry, in chain order."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(archive_entries).order_by(archive_entries.c.seq)).all()
-    return [_entry(row) for row in rows]
+    return chained(engine, archive_entries, Entry)
 
 
 def _entry(row) -> Entry:
@@ -204,10 +211,7 @@ def find_entry(engine: Engine, key: str) -> Entry | None:
 
 def entries_of_workbook(engine: Engine, workbook_id: str) -> list[Entry]:
     """The archived seals of one workbook, oldest first."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(archive_entries).where(archive_entries.c.workbook_id == workbook_id)
-                            .order_by(archive_entries.c.seq)).all()
-    return [_entry(row) for row in rows]
+    return chained(engine, archive_entries, Entry, archive_entries.c.workbook_id == workbook_id)
 
 
 def head(engine: Engine) -> Entry | None:

@@ -22,11 +22,13 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine, select
 
-from billing.sealing.archive import (GENESIS, AlreadyArchived, append_chained, archived_path, chain_hash,
-                                     file_sha256, store_file)
+from billing.sealing.archive import (AlreadyArchived, append_chained, archived_path, chain_hash, chained, file_sha256,
+                                     store_file)
 from billing.store import issued_documents
 
 _HASHED = tuple(c.name for c in issued_documents.columns if c.name != "entry_hash")
+#: The suffixes of issued documents in the archive (`billing.pipeline.issue.file_name`).
+DOCUMENT_SUFFIXES = (".pdf", ".xml")
 
 
 class IssuedDocument(NamedTuple):
@@ -93,10 +95,7 @@ def _document(row) -> IssuedDocument:
 
 def issued_of_workbook(engine: Engine, workbook_id: str) -> list[IssuedDocument]:
     """The documents issued from one workbook, in the order they were issued."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(issued_documents).where(issued_documents.c.workbook_id == workbook_id)
-                            .order_by(issued_documents.c.seq)).all()
-    return [_document(row) for row in rows]
+    return chained(engine, issued_documents, IssuedDocument, issued_documents.c.workbook_id == workbook_id)
 
 
 def find_issued(engine: Engine, workbook_id: str, invoice_no: str, format_name: str) -> IssuedDocument | None:
@@ -109,40 +108,22 @@ def find_issued(engine: Engine, workbook_id: str, invoice_no: str, format_name: 
 
 def issued_by_sha256(engine: Engine, sha256: str) -> list[IssuedDocument]:
     """The issued documents whose file has this SHA-256 (one, unless the same bytes were issued twice)."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(issued_documents).where(issued_documents.c.sha256 == sha256.lower())
-                            .order_by(issued_documents.c.seq)).all()
-    return [_document(row) for row in rows]
+    return chained(engine, issued_documents, IssuedDocument, issued_documents.c.sha256 == sha256.lower())
 
 
 def all_issued(engine: Engine) -> list[IssuedDocument]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(issued_documents).order_by(issued_documents.c.seq)).all()
-    return [_document(row) for row in rows]
+    """Every issued document, in chain order."""
+    return chained(engine, issued_documents, IssuedDocument)
 
 
 def check_documents(engine: Engine, root: Path) -> list:
     """Every fault of the issued documents' chain and archived files, as
-    `billing.sealing.archive_check.ArchiveFinding`s (empty: all sound)."""
-    from billing.sealing.archive_check import ArchiveFinding
+    `billing.sealing.archive_check.ArchiveFinding`s (empty: all sound): the check of the
+    sealed workbooks' chain (`check_chain`), over this index."""
+    from billing.sealing.archive_check import Chain, check_chain
 
-    found, previous = [], None
-
-    def fault(kind: str, entry: IssuedDocument, message: str) -> None:
-        found.append(ArchiveFinding("error", kind, entry.seq, entry.sha256,
-                                    f"issued document entry {entry.seq} ({entry.invoice_no}, {entry.format}): {message}"))
-
-    for entry in all_issued(engine):
-        if entry.seq != (previous.seq + 1 if previous else 1):
-            fault("missing_entries", entry, "the entries before it are missing from the index (deleted?)")
-        if entry.previous_hash != (previous.entry_hash if previous else GENESIS):
-            fault("broken_chain", entry, "it does not follow the entry before it")
-        if entry_hash(entry._asdict()) != entry.entry_hash:
-            fault("altered_entry", entry, "it was edited after it was written: its fields no longer give its hash")
-        path = archived_path(root, entry.sha256, entry.suffix)
-        if not path.is_file():
-            fault("missing_file", entry, f"the archived file {path} is missing")
-        elif file_sha256(path) != entry.sha256:
-            fault("altered_file", entry, f"the archived file {path} was altered or swapped")
-        previous = entry
-    return found
+    return check_chain(root, Chain(
+        all_issued(engine), entry_hash, lambda e: f"issued document entry {e.seq} ({e.invoice_no}, {e.format})",
+        "issued document entries", DOCUMENT_SUFFIXES,
+        ("warning", "a run of xlbilling issue killed before recording it leaves one: issuing its workbook again "
+                    "records it; else its entry was deleted")))
