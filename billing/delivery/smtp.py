@@ -79,9 +79,10 @@ def send_once(config, message: EmailMessage, connect: Callable = smtplib.SMTP) -
 
 
 def deliver(config, message: EmailMessage, delays: Sequence[float] | None = None,
-            sleep: Callable[[float], None] = time.sleep, connect: Callable = smtplib.SMTP) -> Outcome:
+            sleep: Callable[[float], None] | None = None, connect: Callable | None = None) -> Outcome:
     """Send `message`, retrying temporary failures after each of `delays` (default `DELAYS`)."""
     waits = tuple(DELAYS if delays is None else delays)
+    sleep, connect = sleep or time.sleep, connect or smtplib.SMTP
     for tries in range(1, len(waits) + 2):
         try:
             send_once(config, message, connect)

@@ -112,13 +112,20 @@ def recipients(book: Book, tables) -> dict[str, Recipient]:
         customer_id = customer["customer_id"]
         if customer_id is None or customer_id in found:
             continue
-        address = next((str(customer[c]).strip() for c in ("invoice_email", "email")
-                        if customer.get(c) is not None and str(customer[c]).strip()), None)
-        column = "invoice_email" if customer.get("invoice_email") else "email"
+        address = _text(customer.get("invoice_email")) or _text(customer.get("email")) or None
+        column = "invoice_email" if _text(customer.get("invoice_email")) else "email"
         cell = table.cell(column, row) if table is not None else f"Customers!{row}:{row}"
         language = customer["language"] if "language" in customer else languages.get(row) if len(languages) else None
-        found[str(customer_id)] = Recipient(address, str(customer["name"] or customer_id), str(language or ""), cell)
+        found[str(customer_id)] = Recipient(address, _text(customer["name"]) or str(customer_id), _text(language),
+                                            cell)
     return found
+
+
+def _text(value: object) -> str:
+    """A cell's text, stripped; blank for None and for pandas' missing value (NaN)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
 
 
 def invoice_rows(tables) -> dict[str, Mapping]:
