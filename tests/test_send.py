@@ -408,8 +408,20 @@ def test_the_password_comes_from_the_environment_or_the_keyring_never_the_workbo
     assert (config.host, config.port, config.user, config.password, config.starttls) == \
         ("mail.example", 2525, "billing", None, True)
     assert mail_config(settings, environ={}, keyring_lookup={"billing@mail.example": "k"}.get).password == "k"
-    env = {"XLBILLING_SMTP_PASSWORD": "secret", "XLBILLING_SMTP_HOST": "other.example", "XLBILLING_SMTP_PORT": "25",
-           "XLBILLING_SMTP_STARTTLS": "no"}
+    env = {"password": "secret", "smtp_host": "other.example", "smtp_port": "25", "smtp_starttls": "no"}
     config = mail_config(settings, environ=env)
     assert (config.host, config.port, config.password, config.starttls) == ("other.example", 25, "secret", False)
     assert "secret" not in repr(config)
+
+
+def test_the_environment_overrides_the_settings(monkeypatch):
+    from billing.config import smtp_environment
+
+    for name, value in {"XLBILLING_SMTP_HOST": "env.example", "XLBILLING_SMTP_PORT": "465", "XLBILLING_SMTP_USER": "u",
+                        "XLBILLING_SMTP_FROM": "f@env.example", "XLBILLING_SMTP_STARTTLS": "no",
+                        "XLBILLING_SMTP_PASSWORD": "pw"}.items():
+        monkeypatch.setenv(name, value)
+    assert smtp_environment() == {"smtp_host": "env.example", "smtp_port": "465", "smtp_user": "u",
+                                  "mail_from": "f@env.example", "smtp_starttls": "no", "password": "pw"}
+    config = mail_config({"smtp_host": "settings.example", "mail_from": "s@settings.example"})
+    assert config == ("env.example", 465, "u", "pw", "f@env.example", False)

@@ -10,18 +10,15 @@ user `<smtp_user>@<smtp_host>`); without a user there is no login.
 
 from __future__ import annotations
 
-import os
 from typing import Mapping, NamedTuple
 
+from billing.config import SMTP_ENV, smtp_environment
 from billing.errors import BadFile
 
 KEYRING_SERVICE = "xlbilling"
 DEFAULT_PORT = 587
-#: Setting key → the environment variable that overrides it.
-ENVIRONMENT = {"smtp_host": "XLBILLING_SMTP_HOST", "smtp_port": "XLBILLING_SMTP_PORT",
-               "smtp_user": "XLBILLING_SMTP_USER", "mail_from": "XLBILLING_SMTP_FROM",
-               "smtp_starttls": "XLBILLING_SMTP_STARTTLS"}
-PASSWORD_VARIABLE = "XLBILLING_SMTP_PASSWORD"
+#: The Settings keys of the mail server, each overridden by its environment variable.
+MAIL_KEYS = tuple(SMTP_ENV)
 
 
 class MailConfig(NamedTuple):
@@ -47,10 +44,11 @@ def _text(value: object) -> str:
 
 def mail_config(settings: Mapping[str, object], environ: Mapping[str, str] | None = None,
                 keyring_lookup=None) -> MailConfig:
-    """The mail settings: `settings` (the Settings sheet's values by key) overridden by the
-    environment. `BadFile` for a port or a STARTTLS value that cannot be used."""
-    env = os.environ if environ is None else environ
-    value = {key: _text(env.get(variable)) or _text(settings.get(key)) for key, variable in ENVIRONMENT.items()}
+    """The mail settings: `settings` (the Settings sheet's values by key) overridden by
+    `environ` (default: the environment, `billing.config.smtp_environment`, by the same keys
+    and `password`). `BadFile` for a port or a STARTTLS value that cannot be used."""
+    env = smtp_environment() if environ is None else environ
+    value = {key: _text(env.get(key)) or _text(settings.get(key)) for key in MAIL_KEYS}
     port_text = value["smtp_port"] or str(DEFAULT_PORT)
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise BadFile(f"smtp_port {port_text!r} is not a port number (1-65535)")
@@ -58,7 +56,7 @@ def mail_config(settings: Mapping[str, object], environ: Mapping[str, str] | Non
     if starttls not in ("yes", "no"):
         raise BadFile(f"smtp_starttls {starttls!r} must be yes or no")
     host, user = value["smtp_host"], value["smtp_user"]
-    password = env.get(PASSWORD_VARIABLE) or None
+    password = env.get("password") or None
     if password is None and user and host:
         password = (keyring_lookup or keyring_password)(f"{user}@{host}")
     return MailConfig(host, int(port_text), user, password, value["mail_from"], starttls == "yes")

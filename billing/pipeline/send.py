@@ -28,7 +28,7 @@ from billing.book import Book
 from billing.changes import OutputSheet
 from billing.contract import SENT
 from billing.delivery import record
-from billing.delivery.config import ENVIRONMENT, MailConfig, mail_config
+from billing.delivery.config import MAIL_KEYS, MailConfig, mail_config
 from billing.delivery.message import Attachment, build, message_id
 from billing.delivery.templates import render
 from billing.errors import BadFile
@@ -83,7 +83,7 @@ def mail_settings(book: Book, settings) -> dict[str, object]:
     if table is not None and table.has("key") and table.has("value"):
         for key, value in zip(table.frame["key"], table.frame["value"]):
             raw[str(key or "").strip().lower()] = value
-    return {key: getattr(settings, key, None) if hasattr(settings, key) else raw.get(key) for key in ENVIRONMENT}
+    return {key: getattr(settings, key, None) if hasattr(settings, key) else raw.get(key) for key in MAIL_KEYS}
 
 
 def smtp_config(book: Book, settings, options: SendOptions) -> MailConfig:
