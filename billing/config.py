@@ -22,9 +22,15 @@ ENV_KEY_FILE = "XLBILLING_KEY_FILE"
 ENV_WORKERS = "XLBILLING_WORKERS"
 ENV_DEBUG = "XLBILLING_DEBUG"
 ENV_RULES_DIR = "XLBILLING_RULES_DIR"
+#: The mail server (`xlbilling send`): each overrides the Settings key it is named after.
+SMTP_ENV = {"smtp_host": "XLBILLING_SMTP_HOST", "smtp_port": "XLBILLING_SMTP_PORT", "smtp_user": "XLBILLING_SMTP_USER",
+            "mail_from": "XLBILLING_SMTP_FROM", "smtp_starttls": "XLBILLING_SMTP_STARTTLS"}
+#: The mail server's password: never in the workbook.
+ENV_SMTP_PASSWORD = "XLBILLING_SMTP_PASSWORD"
 
 #: Every environment variable billing/ reads.
-ENV = (ENV_DATABASE_URL, ENV_ARCHIVE_DIR, ENV_KEY_FILE, ENV_WORKERS, ENV_DEBUG, ENV_RULES_DIR)
+ENV = (ENV_DATABASE_URL, ENV_ARCHIVE_DIR, ENV_KEY_FILE, ENV_WORKERS, ENV_DEBUG, ENV_RULES_DIR, *SMTP_ENV.values(),
+       ENV_SMTP_PASSWORD)
 
 
 def user_data_folder() -> Path:
@@ -91,3 +97,12 @@ def rules_dir(option: str | os.PathLike | None = None) -> Path | None:
 def debug() -> bool:
     """`XLBILLING_DEBUG` set (to anything not empty): an internal error shows its traceback."""
     return bool(os.environ.get(ENV_DEBUG))
+
+
+def smtp_environment() -> dict[str, str]:
+    """The mail settings the environment sets (`SMTP_ENV`, by Settings key), and `password`
+    from `XLBILLING_SMTP_PASSWORD`; a variable set to blank counts as unset."""
+    found = {key: os.environ[name] for key, name in SMTP_ENV.items() if os.environ.get(name, "").strip()}
+    if os.environ.get(ENV_SMTP_PASSWORD):
+        found["password"] = os.environ[ENV_SMTP_PASSWORD]
+    return found

@@ -280,6 +280,20 @@ DOCUMENTS = SheetSpec(
         Column("rules"),
     ),
 )
+SENT = SheetSpec(
+    "Sent",
+    (
+        Column("to"),
+        Column("subject"),
+        Column("message_id"),
+        Column("attachments"),
+        Column("result"),
+        Column("kind"),
+        Column("customer_id"),
+        Column("sent_at"),
+        Column("attempts", C),
+    ),
+)
 VALIDATION = SheetSpec(
     "Validation",
     (Column("severity"), Column("cell"), Column("rule"), Column("message")),
@@ -287,7 +301,7 @@ VALIDATION = SheetSpec(
 
 #: The output sheets of the billing workbook, in the order the close writes them.
 OUTPUT_SHEETS: tuple[SheetSpec, ...] = (INVOICE_TAX_SUMMARY, ALLOCATIONS, UNMATCHED, AGING, DUNNING, STATEMENTS,
-                                        CLOSE, DOCUMENTS, VALIDATION)
+                                        CLOSE, DOCUMENTS, SENT, VALIDATION)
 
 # The sheets of one customer's statement file (`xlbilling statements`), not of the workbook.
 ACCOUNT = SheetSpec(

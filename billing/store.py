@@ -1,5 +1,5 @@
-"""The store: one database for the numbering registry, voids, the archive index and the issued
-documents.
+"""The store: one database for the numbering registry, voids, the archive index, the issued
+documents, the letters (reminders, statements) and the messages sent by e-mail.
 
 An embedded SQLite file by default (in the user's data directory), PostgreSQL for teams,
 selected by an SQLAlchemy URL: `--db URL`, else `XLBILLING_DATABASE_URL` (`billing.config`).
@@ -138,6 +138,53 @@ issued_documents = Table(
 )
 
 
+#: Documents other than invoices that may be sent (`billing.sealing.letters`): a reminder or a
+#: customer statement, its file stored write-once in the archive folder under its SHA-256.
+#: One letter per workbook, kind, customer, currency and date.
+letters = Table(
+    "letters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workbook_id", String(64), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # reminder | statement
+    Column("customer_id", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("level", Integer),  # a reminder's level; None for a statement
+    Column("file_name", Text, nullable=False),  # where it was written, relative to its output folder
+    Column("sha256", String(64), nullable=False),
+    Column("suffix", String(8), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", String(32), nullable=False),  # UTC ISO text
+    UniqueConstraint("workbook_id", "kind", "customer_id", "currency", "date", name="uq_letters_document"),
+)
+
+#: Every e-mail message `xlbilling send` made (`billing.delivery.record`): recorded as `sending`
+#: before the server is spoken to, then `sent`, `queued` (a temporary failure, tried again on the
+#: next run), `failed` (the server refused it for good) or `uncertain` (a run stopped between
+#: the two: it may have been delivered, so it is not sent again unless asked).
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(250), nullable=False, unique=True),
+    Column("workbook_id", String(64), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # invoice | credit_note | reminder | statement
+    Column("document", String(200), nullable=False),  # the invoice number, or the letter's id
+    Column("customer_id", String(200), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("generation", Integer, nullable=False),  # 1, then 2… for each deliberate resend of a sent message
+    Column("subject", Text, nullable=False),
+    Column("attachments", Text, nullable=False),  # JSON: [{"name", "sha256"}]
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", String(32), nullable=False),  # UTC ISO text
+    Column("sent_at", String(32)),
+    UniqueConstraint("workbook_id", "kind", "document", "recipient", "generation", name="uq_messages_generation"),
+)
+
+
 def _v1(conn) -> None:
     metadata.create_all(conn, tables=[series_counters, numbers, workbooks])
 
@@ -150,8 +197,12 @@ def _v3(conn) -> None:
     metadata.create_all(conn, tables=[issued_documents])
 
 
+def _v4(conn) -> None:
+    metadata.create_all(conn, tables=[letters, messages])
+
+
 #: Schema migrations: version number → the step that brings the store to it.
-MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3}
+MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from billing.errors import BadFile
 
 __all__ = ["validate", "compute", "number_invoices", "import_statement", "match_payments", "aging_report",
-           "month_end_close", "issue_invoices", "seal_workbook", "verify_seal", "refresh_functions", "run_button"]
+           "month_end_close", "issue_invoices", "send_documents", "seal_workbook", "verify_seal", "refresh_functions", "run_button"]
 
 
 class Stop(Exception):
@@ -393,6 +393,45 @@ def _issued_message(result, folder: Path) -> str:
         parts.append(f"{result.already_issued} issued before left as they are")
     where = f"In {folder}, {'the folder' if len(months) == 1 else 'the folders'} {', '.join(months)}."
     return f"{'; '.join(parts)}.\n{where}\nThe Documents sheet lists every issued document: save the workbook to keep it."
+
+
+SENT_FROM_SAVED = "documents are sent from the saved workbook, the Sent sheet written into it"
+
+
+def send_documents(book=None) -> None:
+    """Send: the issued invoices and credit notes, reminders and statements not sent yet, by
+    e-mail — `billing.pipeline.send.send`, as `xlbilling send` runs it (the mail server from
+    Settings smtp_host… or the environment, the password from XLBILLING_SMTP_PASSWORD or the
+    keyring); the Sent sheet written. What was sent, or may have been, is never sent again."""
+    from billing.config import archive_dir
+    from billing.pipeline.send import SendOptions, send
+    from billing.store import open_store
+    from billing.workbook.write import Changes
+    from macros.live import alert
+
+    book = _caller(book)
+    with _running(book, "Send") as say:
+        _saved_path(book, SENT_FROM_SAVED)
+        data, tables = _checked(book, say)
+        say("sending")
+        result = send(data, tables, open_store(), archive_dir(), SendOptions())
+        _write(book, say, Changes(outputs=(result.sent_sheet,)))
+        alert(book, _sent_message(result))
+
+
+def _sent_message(result) -> str:
+    """How many were sent, failed or queued, and skipped, with the reasons of the failures."""
+    parts = [f"Sent {len(result.sent)} messages"]
+    if result.failed:
+        parts.append(f"{len(result.failed)} failed or queued for the next run")
+    if result.skipped:
+        parts.append(f"{len(result.skipped)} skipped")
+    lines = [f"{f['document']} to {f['to']}: {f['status']}: {f['error']}" for f in result.failed] + \
+        [f"{s['document']}: {s['reason']}" for s in result.skipped if "sent on" not in s["reason"]]
+    text = "; ".join(parts) + "."
+    if lines:
+        text += "\n" + _listed(lines, "problems")
+    return text + "\nThe Sent sheet lists every message: save the workbook to keep it."
 
 
 def seal_workbook(book=None) -> None:

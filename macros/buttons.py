@@ -27,6 +27,9 @@ BUTTONS = (
     Button("xlbIssue", "Issue", "Issue invoices", "issue_invoices", "FileSaveAsPdfOrXps",
            "Documents (PDF, e-invoices) of the selected Invoices rows, else of every invoice not issued yet; "
            "checked by the official rules, archived, listed on the Documents sheet (save first)"),
+    Button("xlbSend", "Issue", "Send", "send_documents", "FileSendAsAttachment",
+           "E-mail the issued invoices, reminders and statements not sent yet (the mail server from Settings "
+           "smtp_host); never twice; listed on the Sent sheet (save first)"),
     Button("xlbImport", "Reconcile", "Import statement", "import_statement", "ImportTextFile",
            "Import CAMT.053, MT940 or CSV bank statements into Payments, then match"),
     Button("xlbMatch", "Reconcile", "Match", "match_payments", "ConditionalFormattingHighlightDuplicateValues",

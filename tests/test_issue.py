@@ -308,7 +308,7 @@ def test_the_store_migration_adds_the_issued_documents_and_keeps_the_rest(tmp_pa
             conn.execute(text(f"INSERT INTO schema_version VALUES ({version})"))
     columns = {t: [c["name"] for c in inspect(engine).get_columns(t)] for t in ("numbers", "archive_entries")}
     engine = open_store(url)
-    assert migrate(engine) == 3
+    assert migrate(engine) == max(MIGRATIONS)  # and later migrations on top
     assert "issued_documents" in inspect(engine).get_table_names()
     assert {t: [c["name"] for c in inspect(engine).get_columns(t)] for t in columns} == columns
 

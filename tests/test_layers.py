@@ -6,6 +6,7 @@
     workbook     billing/workbook/                 the only code that opens a workbook file
     sealing      billing/sealing/                  the canonical form, seal, verify, archive
     documents    billing/documents/                invoice documents: UBL, CII (lxml), PDF, and their check by the official rules
+    delivery     billing/delivery/                 e-mail: messages (stdlib email), SMTP, .eml drafts, the record of each
     validation   validation/                       the contract's rules on a read Book
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files
@@ -37,8 +38,8 @@ PACKAGES = ("billing", "validation", "macros", "udfs", "addin")
 FOUNDATION = {"errors", "money", "contract", "settings", "config", "cells", "cellvalues", "book", "changes",
               "tables", "atomic", "gcpause", "store"}
 DOMAIN = {"invoicing", "numbering", "bank", "matching", "receivables", "collections"}
-SUBPACKAGE_LAYERS = {"workbook": "workbook", "sealing": "sealing", "documents": "documents", "pipeline": "pipeline",
-                     "sample": "sample", "cli": "interfaces", "__main__": "interfaces"}
+SUBPACKAGE_LAYERS = {"workbook": "workbook", "sealing": "sealing", "documents": "documents", "delivery": "delivery",
+                     "pipeline": "pipeline", "sample": "sample", "cli": "interfaces", "__main__": "interfaces"}
 
 #: What each layer may import from the project, besides itself.
 ALLOWED: dict[str, set[str]] = {
@@ -47,11 +48,12 @@ ALLOWED: dict[str, set[str]] = {
     "workbook": {"foundation", "domain"},
     "sealing": {"foundation", "domain", "workbook"},
     "documents": {"foundation", "domain"},
+    "delivery": {"foundation", "domain"},
     "validation": {"foundation", "domain"},
-    "pipeline": {"foundation", "domain", "workbook", "sealing", "documents", "validation"},
+    "pipeline": {"foundation", "domain", "workbook", "sealing", "documents", "delivery", "validation"},
     "sample": {"foundation", "domain", "workbook"},
-    "interfaces": {"foundation", "domain", "workbook", "sealing", "documents", "validation", "pipeline", "sample",
-                   "interfaces"},
+    "interfaces": {"foundation", "domain", "workbook", "sealing", "documents", "delivery", "validation", "pipeline",
+                   "sample", "interfaces"},
 }
 
 #: Libraries that read or write a workbook's files (or drive Excel), and the zip container.

@@ -308,3 +308,46 @@ def test_issue_invoices_puts_documents_where_settings_say(workbook, tmp_path):
     macros.issue_invoices(book)
     assert f"In {tmp_path / 'issued'}, the folder " in book.app.alerts[0], book.app.alerts
     assert len(_issued_files(tmp_path / "issued")) == 1 and not (tmp_path / "live documents").exists()
+
+
+def test_send_documents_e_mails_the_issued_invoice_once_and_writes_the_sent_sheet(workbook, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from billing.delivery import smtp
+    from tests.test_send import Handler, free_port
+
+    rows = _invoice_rows(workbook)
+    first = next(r for r, (n, status) in rows.items() if status == "issued" and n)
+    _every_customer_in_pdf(workbook)
+    macros.issue_invoices(FakeBook(workbook, selection=f"Invoices!A{first}"))
+    handler, port = Handler(), free_port()
+    monkeypatch.setenv("XLBILLING_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("XLBILLING_SMTP_PORT", str(port))
+    monkeypatch.setenv("XLBILLING_SMTP_STARTTLS", "no")
+    monkeypatch.setattr(smtp, "DELAYS", ())
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        book = FakeBook(workbook)
+        macros.run_button("xlbSend", book)
+        again = FakeBook(workbook)
+        macros.send_documents(again)
+    finally:
+        controller.stop()
+    (message,) = book.app.alerts
+    assert message.startswith("Sent 1 messages.") and "Sent sheet" in message, message
+    assert again.app.alerts[0].startswith("Sent 0 messages; 1 skipped."), again.app.alerts
+    (envelope,) = handler.envelopes
+    sheet = again.wb["Sent"]
+    header = [c.value for c in sheet[1]]
+    (row,) = [dict(zip(header, (c.value for c in r))) for r in sheet.iter_rows(min_row=2)]
+    assert row["result"] == "sent" and row["message_id"].encode() in envelope.original_content
+    assert envelope.rcpt_tos == [row["to"]] and rows[first][0] in row["subject"]
+
+
+def test_send_documents_without_a_mail_server_says_so_and_writes_nothing(workbook, monkeypatch):
+    monkeypatch.delenv("XLBILLING_SMTP_HOST", raising=False)
+    book = FakeBook(workbook)
+    macros.send_documents(book)
+    assert book.app.alerts == ["Send: no SMTP host configured: set Settings smtp_host or XLBILLING_SMTP_HOST (or use "
+                               "--outbox DIR)"] and "Sent" not in book.wb.sheetnames

@@ -19,14 +19,14 @@ from typing import Optional
 import typer
 
 from billing.cli import (addin, aging, archive, close, compute, demo, issue, keys, match, new, number, numbers,
-                         seal, statements, validate, verify)
+                         seal, send, statements, validate, verify)
 from billing import config
 from billing.cli.common import Exit, err
 from billing.errors import BadFile, one_line
 
 app = typer.Typer(
     name="xlbilling",
-    help="Excel billing desk: validate, number, compute, match, age, close, issue and seal billing workbooks.",
+    help="Excel billing desk: validate, number, compute, match, age, close, issue, send and seal billing workbooks.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -42,6 +42,7 @@ app.command("aging")(aging.aging)
 app.command("statements")(statements.statements)
 app.command("close")(close.close)
 app.command("issue")(issue.issue)
+app.command("send")(send.send)
 app.add_typer(numbers.app, name="numbers")
 app.command("demo")(demo.demo)
 app.command("seal")(seal.seal)
