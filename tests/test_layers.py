@@ -5,12 +5,11 @@
     domain       billing/{invoicing,numbering,bank,matching,receivables,collections}/
     workbook     billing/workbook/                 the only code that opens a workbook file
     sealing      billing/sealing/                  the canonical form, seal, verify, archive
-    documents    billing/documents/                invoice documents: UBL, CII (lxml), PDF, and their check by the official rules
+    documents    billing/documents/                invoice documents and letters: UBL, CII (lxml), PDF, Factur-X, QR, and their check by the official rules
     delivery     billing/delivery/                 e-mail: messages (stdlib email), SMTP, .eml drafts, the record of each
     validation   validation/                       the contract's rules on a read Book
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files
-    documents    billing/documents/                the issued documents drawn: PDF, Factur-X, QR
     interfaces   billing/cli/, macros/, udfs/, addin/, and the `billing` API itself
 
 A module imports only from its own layer and the layers `ALLOWED` names for it — at module
