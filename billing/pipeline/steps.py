@@ -22,7 +22,6 @@ from billing.pipeline.match import applied_rows, manual_rows, output_sheets
 from billing.pipeline.bank_import import Imported, import_changes
 from billing.receivables.ledger import Ledger, item_numbers, ledger_of
 from billing.numbering.registry import Assignment
-from billing.cellvalues import date_column
 from billing.tables import Tables
 from billing.pipeline.compute import compute_changes
 from billing.book import Book, SheetTable
@@ -135,9 +134,10 @@ def receivables_step(book: Book, tables: Tables, computed: Computed, as_of: dt.d
 
 
 def last_reminders(invoices: SheetTable, tables: Tables) -> dict[str, dt.date] | None:
-    """The optional `last_reminder` column of Invoices: the date each invoice was last dunned,
-    by the name the ledger gives its item; None when the sheet has no such column."""
+    """The Invoices `last_reminder` column (a contract date column, typed with the tables): the
+    date each invoice was last reminded, by the name the ledger gives its item; None when the
+    sheet has no such column (the Dunning sheet then leaves it out)."""
     if not invoices.has("last_reminder"):
         return None
-    days = date_column(invoices.frame["last_reminder"].loc[tables.invoices.index].tolist())
+    days = tables.invoices["last_reminder"]
     return {no: day for no, day in zip(item_numbers(tables.invoices), days) if type(day) is dt.date}
