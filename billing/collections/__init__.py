@@ -1,0 +1,1 @@
+"""Collections: reminders, late-payment interest, disputes, holds and promises."""
