@@ -249,12 +249,12 @@ def _dunning(settings: Settings, given: set[str], place) -> list[Finding]:
                                 f"interest_margin {settings.interest_margin:f} is {settings.interest_margin:.2%} "
                                 f"over the reference rate; statutory margins are a few points (0.08 = 8 pp, "
                                 f"0.09 in Germany): is that meant?"))
-    if len(settings.dunning_fees) > levels and ("dunning_fees" in given or "dunning_levels" in given):
+    if len(settings.dunning_fees) > levels and "dunning_fees" in given:
         findings.append(warning(place("dunning_fees"), "unused_fee",
                                 f"dunning_fees has {len(settings.dunning_fees)} fees for {levels} levels; "
                                 f"the fees after the {levels}th are never charged"))
     beyond = [n for n in settings.dunning_interest_levels if n > levels]
-    if beyond and ("dunning_interest_levels" in given or "dunning_levels" in given):
+    if beyond and "dunning_interest_levels" in given:
         findings.append(warning(place("dunning_interest_levels"), "unknown_level",
                                 f"dunning_interest_levels names level {beyond[0]}, but dunning_levels has only "
                                 f"{levels} levels: no letter of that level is ever written"))
