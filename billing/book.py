@@ -138,15 +138,17 @@ def contract_sheets(source: str, sheet_names: Iterable[str], specs: tuple[SheetS
     it is not a billing workbook (`hint` says what to do instead)."""
     by_name = {normalize_header(name): name for name in sheet_names}
     found = {spec: by_name.get(normalize_header(spec.name)) for spec in specs + optional}
-    if len(_missing(found, specs, optional)) == len(specs):
-        raise BadFile(f"{source}: not a billing workbook (none of the sheets {', '.join(s.name for s in specs)}){hint}")
+    required = [spec for spec in specs if not spec.optional]
+    if required and all(found[spec] is None for spec in required):
+        raise BadFile(f"{source}: not a billing workbook (none of the sheets {', '.join(s.name for s in required)}){hint}")
     return {spec: actual for spec, actual in found.items() if actual is not None}
 
 
 def _missing(found: Mapping[SheetSpec, str | None], specs: tuple[SheetSpec, ...],
              optional: tuple[SheetSpec, ...]) -> tuple[str, ...]:
-    """The contract input sheets not found (an optional sheet is never missing)."""
-    return tuple(spec.name for spec in specs if found.get(spec) is None and spec not in optional)
+    """The contract input sheets not found (an optional sheet, `optional` here or a spec
+    marked `optional` by the contract, is never missing)."""
+    return tuple(spec.name for spec in specs if found.get(spec) is None and spec not in optional and not spec.optional)
 
 
 def book_from_grids(path: Path, sheet_names: tuple[str, ...], grid_of: Callable[[str], SheetGrid],

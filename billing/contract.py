@@ -61,6 +61,9 @@ class SheetSpec(NamedTuple):
     columns: tuple[Column, ...]
     #: the column whose values must be unique (blank values excluded)
     key: str | None = None
+    #: an input sheet a workbook may lack: read when present, never reported missing, and a
+    #: workbook without it works as before (its typed table is empty)
+    optional: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -113,6 +116,10 @@ CUSTOMERS = SheetSpec(
         Column("endpoint_id"),  # BT-49, the electronic address as `scheme:id`
         Column("document_format"),  # blank: the Settings' document_format
         Column("invoice_email"),  # blank: `email`
+        # collections: holds, promises to pay, the language of letters and messages
+        Column("on_hold"),  # yes: no reminders
+        Column("promise_date", D),  # no reminder until after it
+        Column("language"),  # en, de; blank: en
     ),
     key="customer_id",
 )
@@ -146,6 +153,11 @@ INVOICES = SheetSpec(
         Column("net", M),
         Column("tax", M, computed=True),
         Column("gross", M),
+        # collections: holds, promises, and the reminder history (`remind` writes the last two)
+        Column("on_hold"),
+        Column("promise_date", D),
+        Column("last_reminder", D),
+        Column("dunning_level", I),
     ),
     key="invoice_key",
 )
@@ -178,8 +190,30 @@ PAYMENTS = SheetSpec(
     key="payment_id",
 )
 
-#: The sheets a user fills in, in the order a new workbook shows them.
-INPUT_SHEETS: tuple[SheetSpec, ...] = (SETTINGS, CUSTOMERS, TAX_RATES, INVOICES, INVOICE_LINES, PAYMENTS)
+DISPUTES = SheetSpec(
+    "Disputes",
+    (
+        Column("invoice_no", T, True),
+        Column("opened", D, True),
+        Column("reason"),
+        Column("amount", M),  # the disputed part; blank: the whole open amount
+        Column("status", T, True),
+        Column("owner"),
+        Column("note"),
+    ),
+    optional=True,
+)
+INTEREST_RATES = SheetSpec(
+    "InterestRates",
+    (Column("valid_from", D, True), Column("rate", R, True)),
+    key="valid_from",
+    optional=True,
+)
+
+#: The sheets a user fills in, in the order a new workbook shows them (the `optional` ones
+#: may be missing: a workbook made before them stays valid and works as before).
+INPUT_SHEETS: tuple[SheetSpec, ...] = (SETTINGS, CUSTOMERS, TAX_RATES, INVOICES, INVOICE_LINES, PAYMENTS,
+                                       DISPUTES, INTEREST_RATES)
 
 # Output sheets: written by the project, replaced on each run. Columns in the order written;
 # a column added later goes last, so the columns before it keep their places.
@@ -233,6 +267,7 @@ AGING = SheetSpec(
         Column("unapplied", M),
         Column("total", M),
         Column("dso", DAYS),
+        Column("disputed", M),  # only when the workbook has a Disputes sheet
     ),
 )
 DUNNING = SheetSpec(
@@ -249,6 +284,21 @@ DUNNING = SheetSpec(
         Column("level", C),
         Column("customer_level", C),
         Column("last_reminder", D),  # only when Invoices has a `last_reminder` column
+    ),
+)
+DISPUTE_LIST = SheetSpec(
+    "DisputeList",
+    (
+        Column("invoice_no"),
+        Column("customer_id"),
+        Column("currency"),
+        Column("opened", D),
+        Column("age_days", C),
+        Column("reason"),
+        Column("amount", M),
+        Column("status"),
+        Column("owner"),
+        Column("note"),
     ),
 )
 #: a line of a customer statement: the statement file's Statement sheet, and the close's
@@ -280,6 +330,24 @@ DOCUMENTS = SheetSpec(
         Column("rules"),
     ),
 )
+REMINDERS = SheetSpec(
+    "Reminders",
+    (
+        Column("customer_id"),
+        Column("currency"),
+        Column("level", C),
+        Column("invoice_no"),
+        Column("open", M),
+        Column("days_past_due", C),
+        Column("interest", M),
+        Column("fee", M),
+        Column("letter"),
+        Column("as_of", D),
+        Column("compensation", M),
+        Column("disputed", M),
+        Column("total", M),
+    ),
+)
 SENT = SheetSpec(
     "Sent",
     (
@@ -300,8 +368,8 @@ VALIDATION = SheetSpec(
 )
 
 #: The output sheets of the billing workbook, in the order the close writes them.
-OUTPUT_SHEETS: tuple[SheetSpec, ...] = (INVOICE_TAX_SUMMARY, ALLOCATIONS, UNMATCHED, AGING, DUNNING, STATEMENTS,
-                                        CLOSE, DOCUMENTS, SENT, VALIDATION)
+OUTPUT_SHEETS: tuple[SheetSpec, ...] = (INVOICE_TAX_SUMMARY, ALLOCATIONS, UNMATCHED, AGING, DUNNING, DISPUTE_LIST,
+                                        STATEMENTS, CLOSE, DOCUMENTS, REMINDERS, SENT, VALIDATION)
 
 # The sheets of one customer's statement file (`xlbilling statements`), not of the workbook.
 ACCOUNT = SheetSpec(
@@ -327,6 +395,13 @@ TAX_KINDS = ("standard", "reduced", "zero", "exempt", "reverse_charge", "intra_e
 #: The formats an invoice document can be issued in (Settings and Customers `document_format`).
 DOCUMENT_FORMATS = ("pdf", "facturx", "xrechnung-ubl", "xrechnung-cii", "peppol", "ubl", "cii")
 ALLOCATION_METHODS = ("reference", "invoice_no", "fuzzy", "amount", "combined", "manual")
+DISPUTE_REASONS = ("price", "quantity", "quality", "not_received", "duplicate", "terms", "other")
+#: open: its amount is kept out of reminders and interest; the others close it
+DISPUTE_STATUSES = ("open", "resolved", "credited", "rejected")
+#: the yes/no columns (Customers and Invoices `on_hold`); blank: no
+YES_NO = ("yes", "no")
+#: the languages of letters and messages (Customers `language`); blank: the first
+LANGUAGES = ("en", "de")
 
 _SEPARATORS = re.compile(r"[\s_]+")
 

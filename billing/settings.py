@@ -53,7 +53,27 @@ SETTING_DEFAULTS: dict[str, tuple[str, str]] = {
     "logo_file": ("", "an image file printed at the head of PDF invoices (relative to the workbook's folder)"),
     "documents_folder": ("", "where issued invoices go, a folder per month below it (relative to the workbook's "
                              "folder); blank: a folder beside the workbook"),
+    # collections: the dunning policy, late-payment interest (Directive 2011/7/EU), delivery
+    "dunning_levels": ("14,28,42", "days past due at which reminder levels 1, 2, 3 ... start"),
+    "dunning_fees": ("0,0,0", "fee per reminder level in base currency (fewer fees than levels: the last repeats)"),
+    "interest_margin": ("0.08", "late-payment interest margin over the reference rate (fraction; 0.09 = 9 pp)"),
+    "late_payment_compensation": ("40", "fixed compensation per late invoice (B2B), base currency; 0: none"),
+    "dunning_interest_levels": ("2,3", "reminder levels whose letter charges interest and the compensation"),
+    "dunning_min_amount": ("0", "a customer's total due below it gets no reminder, base currency"),
+    "dunning_min_days": ("7", "days between two reminders to the same customer and currency"),
+    "dunning_grace_days": ("0", "days after the due date before level 1 can start"),
+    "interest_day_count": ("act/365", "day count of late-payment interest: act/365 or act/360"),
+    "dunning_texts": ("", "a TOML file with per-level and per-language texts of the reminders (relative to the "
+                          "workbook's folder); blank: the built-in texts"),
+    "smtp_host": ("", "the outgoing mail server (the password only from XLBILLING_SMTP_PASSWORD)"),
+    "smtp_port": ("587", "its port"),
+    "smtp_user": ("", "the user name on the mail server"),
+    "mail_from": ("", "the sender address of messages"),
+    "smtp_starttls": ("yes", "yes: STARTTLS before logging in; no: a plain connection (a local relay)"),
 }
+
+#: The Settings keys read as numbers: a new workbook writes them as number cells.
+NUMBER_SETTINGS = frozenset({"match_tolerance", "interest_margin", "late_payment_compensation", "dunning_min_amount"})
 
 
 def _buckets(value: object) -> object:
@@ -62,6 +82,25 @@ def _buckets(value: object) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return (value,)
     return value
+
+
+def _amounts(value: object) -> object:
+    """`0,5,10` (or `0;5;10`, or one number) as Decimals."""
+    if isinstance(value, str):
+        return tuple(Decimal(part.strip()) for part in value.replace(";", ",").split(",") if part.strip())
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return (Decimal(str(value)),)
+    return value
+
+
+def _yes_no(value: object) -> object:
+    if isinstance(value, str) and value.strip().casefold() in ("yes", "no"):
+        return value.strip().casefold() == "yes"
+    return value
+
+
+#: days past due → bounds; levels and the levels that charge interest
+DayCounts = Annotated[tuple[int, ...], BeforeValidator(_buckets)]
 
 
 class Settings(BaseModel):
@@ -99,6 +138,27 @@ class Settings(BaseModel):
     company_endpoint_id: Optional[str] = None
     logo_file: Optional[str] = None
     documents_folder: Optional[str] = None
+    dunning_levels: DayCounts = (14, 28, 42)
+    dunning_fees: Annotated[tuple[Decimal, ...], BeforeValidator(_amounts)] = (Decimal(0), Decimal(0), Decimal(0))
+    interest_margin: Decimal = Decimal("0.08")
+    late_payment_compensation: Decimal = Decimal(40)
+    dunning_interest_levels: DayCounts = (2, 3)
+    dunning_min_amount: Decimal = Decimal(0)
+    dunning_min_days: int = 7
+    dunning_grace_days: int = 0
+    interest_day_count: Literal["act/365", "act/360"] = "act/365"
+    dunning_texts: Optional[str] = None
+    smtp_host: Optional[str] = None
+    smtp_port: int = 587
+    smtp_user: Optional[str] = None
+    mail_from: Optional[str] = None
+    smtp_starttls: Annotated[bool, BeforeValidator(_yes_no)] = True
+
+    def dunning_fee(self, level: int) -> Decimal:
+        """The fee of a reminder level (1-based): fewer fees than levels, the last repeats; none: 0."""
+        if level < 1 or not self.dunning_fees:
+            return Decimal(0)
+        return self.dunning_fees[min(level, len(self.dunning_fees)) - 1]
 
 
 #: A small standard list of German tax codes (rates are fractions), by contract column name.
@@ -121,14 +181,14 @@ def default_settings(workbook_id: str | None = None, company_name: str | None = 
     """Every contract setting (`SETTING_DEFAULTS`) with its default, as Settings rows.
 
     `particulars` gives values of other keys (the seller's address, VAT id, ...).
-    `workbook_id` is a fresh uuid4 unless given; a blank default is None; the match
-    tolerance is an amount, so a Decimal (a number cell, not text that looks like one).
+    `workbook_id` is a fresh uuid4 unless given; a blank default is None; the amounts and
+    fractions (`NUMBER_SETTINGS`) are Decimals (number cells, not text that looks like one).
     """
     given = {**(particulars or {}), "workbook_id": workbook_id or str(uuid.uuid4()), "company_name": company_name}
     rows = []
     for key, (default, _meaning) in SETTING_DEFAULTS.items():
         value: object = given[key] if key in given else (default or None)
-        if key == "match_tolerance" and isinstance(value, str):
+        if key in NUMBER_SETTINGS and isinstance(value, str):
             value = Decimal(value)
         rows.append((key, value))
     return tuple(rows)

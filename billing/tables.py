@@ -16,10 +16,11 @@ import pandas as pd
 
 from billing.book import Book, SheetTable
 from billing.cellvalues import code_column, date_column, decimal_column, text_column, upper_column
-from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES, Kind, SheetSpec
+from billing.contract import (CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES, Kind,
+                              SheetSpec)
 from billing.settings import Settings
 
-CODE_COLUMNS = frozenset({"kind", "status", "document_format"})
+CODE_COLUMNS = frozenset({"kind", "status", "document_format", "on_hold", "language", "reason"})
 UPPER_COLUMNS = frozenset({"currency", "country"})
 
 
@@ -53,13 +54,22 @@ def typed_frame(table: SheetTable | None, spec: SheetSpec) -> pd.DataFrame:
     return pd.DataFrame(data, index=table.frame.index, dtype=object)
 
 
+def _empty(spec: SheetSpec) -> pd.DataFrame:
+    return typed_frame(None, spec)
+
+
 class Tables(NamedTuple):
     settings: Settings
-    customers: pd.DataFrame
+    customers: pd.DataFrame  # `on_hold` 'yes'/'no'/None, `language` 'en'/'de'/None, `promise_date` a date
     tax_rates: pd.DataFrame
-    invoices: pd.DataFrame  # with `currency`, `terms`, `kind`, `status` resolved
+    #: with `currency`, `terms`, `kind`, `status` resolved; `on_hold`, `promise_date`,
+    #: `last_reminder` as typed, `dunning_level` an int or None
+    invoices: pd.DataFrame
     lines: pd.DataFrame
     payments: pd.DataFrame
+    #: the optional sheets: empty frames with the contract's columns when the workbook lacks them
+    disputes: pd.DataFrame = _empty(DISPUTES)  # `status` and `reason` case-folded codes, `amount` a Decimal or None
+    interest_rates: pd.DataFrame = _empty(INTEREST_RATES)  # `valid_from` a date, `rate` a Decimal; sorted by date
 
 
 def typed_tables(book: Book, settings: Settings) -> Tables:
@@ -71,11 +81,14 @@ def typed_tables(book: Book, settings: Settings) -> Tables:
         typed_frame(book.get("Invoices"), INVOICES),
         typed_frame(book.get("InvoiceLines"), INVOICE_LINES),
         typed_frame(book.get("Payments"), PAYMENTS),
+        typed_frame(book.get("Disputes"), DISPUTES),
+        typed_frame(book.get("InterestRates"), INTEREST_RATES),
     )
 
 
 def complete(settings: Settings, customers: pd.DataFrame, tax_rates: pd.DataFrame, invoices: pd.DataFrame,
-             lines: pd.DataFrame, payments: pd.DataFrame) -> Tables:
+             lines: pd.DataFrame, payments: pd.DataFrame, disputes: pd.DataFrame | None = None,
+             interest_rates: pd.DataFrame | None = None) -> Tables:
     """Typed frames with the contract's defaults: currency and terms from the customer, else Settings."""
     by_customer = customers.drop_duplicates("customer_id").set_index("customer_id")
     invoices = invoices.copy()
@@ -87,5 +100,10 @@ def complete(settings: Settings, customers: pd.DataFrame, tax_rates: pd.DataFram
     invoices["status"] = invoices["status"].fillna("draft")
     invoices["discount_pct"] = invoices["discount_pct"].fillna(Decimal(0))
     lines = lines.assign(discount_pct=lines["discount_pct"].fillna(Decimal(0)))
+    if "dunning_level" in invoices:  # an integer column: a level, not an amount
+        invoices["dunning_level"] = pd.Series([None if v is None else int(v) for v in invoices["dunning_level"]],
+                                              index=invoices.index, dtype=object)
     payments = payments.assign(currency=payments["currency"].fillna(settings.base_currency))
-    return Tables(settings, customers, tax_rates, invoices, lines, payments)
+    disputes = _empty(DISPUTES) if disputes is None else disputes
+    interest_rates = _empty(INTEREST_RATES) if interest_rates is None else interest_rates.sort_values("valid_from")
+    return Tables(settings, customers, tax_rates, invoices, lines, payments, disputes, interest_rates)

@@ -13,10 +13,11 @@ import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 from python_calamine import CalamineWorkbook
 
-from billing.contract import FORMATS, INPUT_SHEETS, Kind
+from billing.collections.reference_rates import ECB_REFERENCE_RATES
+from billing.contract import FORMATS, INPUT_SHEETS, INVOICES, Kind
 from billing.workbook.create import CURRENCY_NAME, LISTS_SHEET, create_workbook
 from billing.sample import STANDARD_TAX_RATES, SampleData, generate_sample
-from billing.settings import SETTING_DEFAULTS
+from billing.settings import NUMBER_SETTINGS, SETTING_DEFAULTS
 
 SHEETS = [spec.name for spec in INPUT_SHEETS]
 
@@ -68,7 +69,7 @@ def settings_of(wb) -> dict[str, object]:
 
 def test_sheets_in_contract_order_with_hidden_lists_last(empty):
     assert empty.sheetnames == SHEETS + [LISTS_SHEET]
-    assert [ws.sheet_state for ws in empty] == ["visible"] * 6 + ["hidden"]
+    assert [ws.sheet_state for ws in empty] == ["visible"] * len(SHEETS) + ["hidden"]
     assert empty.active.title == "Settings"
 
 
@@ -80,7 +81,8 @@ def test_header_row_table_and_frozen_pane(empty, spec):
     tables = list(ws.tables.values())
     assert len(tables) == 1
     table = tables[0]
-    rows = {"Settings": len(SETTING_DEFAULTS), "TaxRates": len(STANDARD_TAX_RATES)}.get(spec.name, 1)
+    rows = {"Settings": len(SETTING_DEFAULTS), "TaxRates": len(STANDARD_TAX_RATES),
+            "InterestRates": len(ECB_REFERENCE_RATES)}.get(spec.name, 1)
     assert table.displayName == table.name == spec.name
     assert table.ref == f"A1:{get_column_letter(len(headers(spec)))}{rows + 1}"
     assert [c.name for c in table.tableColumns] == headers(spec)
@@ -121,7 +123,7 @@ def test_settings_hold_every_default_and_a_fresh_uuid(empty, tmp_path):
     assert list(settings) == list(SETTING_DEFAULTS)
     assert uuid.UUID(settings["workbook_id"]).version == 4
     for key, (default, _) in SETTING_DEFAULTS.items():
-        if key == "match_tolerance":
+        if key in NUMBER_SETTINGS:  # amounts and fractions are number cells
             assert Decimal(str(settings[key])) == Decimal(default)
         elif key != "workbook_id":
             assert settings[key] == (default or None)
@@ -240,7 +242,7 @@ def test_refuses_to_overwrite(tmp_path):
     assert target.read_bytes() == b"precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]  # no temporary file left
     create_workbook(target, overwrite=True)
-    assert openpyxl.load_workbook(target).sheetnames[:6] == SHEETS
+    assert openpyxl.load_workbook(target).sheetnames[:len(SHEETS)] == SHEETS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
 
 
@@ -287,4 +289,4 @@ def test_calamine_sees_the_tables(sample_path, sample):
 def test_calamine_sees_the_empty_tables(empty_path):
     wb = CalamineWorkbook.from_path(str(empty_path), load_tables=True)
     assert sorted(wb.table_names) == sorted(SHEETS)
-    assert wb.get_table_by_name("Invoices").to_python() in ([], [[""] * 17])
+    assert wb.get_table_by_name("Invoices").to_python() in ([], [[""] * len(INVOICES.columns)])

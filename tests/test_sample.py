@@ -20,7 +20,8 @@ from schwifty import IBAN
 from stdnum import iso11649
 from stdnum.eu import vat as eu_vat
 
-from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
+from billing.settings import NUMBER_SETTINGS
+from billing.contract import CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
 from billing.sample import (DEFAULT_AS_OF, SAMPLE_PARTICULARS, SCENARIOS, SampleData, generate_sample,
                             rf_reference)
 from billing.settings import SETTING_DEFAULTS
@@ -132,7 +133,8 @@ def test_zero_invoices():
 
 def test_rows_have_exactly_the_contract_columns(data):
     for spec, rows in ((CUSTOMERS, data.customers), (TAX_RATES, data.tax_rates), (INVOICES, data.invoices),
-                       (INVOICE_LINES, data.lines), (PAYMENTS, data.payments)):
+                       (INVOICE_LINES, data.lines), (PAYMENTS, data.payments), (DISPUTES, data.disputes),
+                       (INTEREST_RATES, data.interest_rates)):
         assert rows and all(tuple(row) == spec.column_names for row in rows), spec.name
         assert data.rows(spec.name) is rows
 
@@ -140,7 +142,8 @@ def test_rows_have_exactly_the_contract_columns(data):
 def test_values_are_typed_by_column_kind(data):
     kinds = {"money": Decimal, "rate": Decimal, "number": Decimal, "integer": int, "date": dt.date, "text": str}
     for spec, rows in ((CUSTOMERS, data.customers), (TAX_RATES, data.tax_rates), (INVOICES, data.invoices),
-                       (INVOICE_LINES, data.lines), (PAYMENTS, data.payments)):
+                       (INVOICE_LINES, data.lines), (PAYMENTS, data.payments), (DISPUTES, data.disputes),
+                       (INTEREST_RATES, data.interest_rates)):
         for row in rows:
             for column in spec.columns:
                 value = row[column.name]
@@ -155,7 +158,9 @@ def test_settings_are_every_contract_key_with_its_default(data):
     for key, (default, _) in SETTING_DEFAULTS.items():
         if key in SAMPLE_PARTICULARS:
             assert settings[key] == SAMPLE_PARTICULARS[key]
-        elif key not in ("workbook_id", "company_name", "match_tolerance"):
+        elif key in NUMBER_SETTINGS:  # amounts and fractions are number cells
+            assert settings[key] == Decimal(default)
+        elif key not in ("workbook_id", "company_name"):
             assert settings[key] == (default or None)  # a blank default is a blank cell
 
 

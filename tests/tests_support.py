@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
+from billing.contract import CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
 from billing.settings import Settings
 from billing.tables import Tables, complete
 
@@ -18,7 +18,8 @@ def tables_of(data) -> Tables:
     settings = Settings(**{k: v for k, v in data.settings if v not in (None, "")})
     return complete(settings, frame(data.customers, CUSTOMERS), frame(data.tax_rates, TAX_RATES),
                     frame(data.invoices, INVOICES), frame(data.lines, INVOICE_LINES),
-                    frame(data.payments, PAYMENTS))
+                    frame(data.payments, PAYMENTS), frame(getattr(data, "disputes", ()), DISPUTES),
+                    frame(getattr(data, "interest_rates", ()), INTEREST_RATES))
 
 
 def text_of(pdf_bytes: bytes) -> str:

@@ -21,6 +21,7 @@ from billing.settings import Settings
 from billing.tables import Tables, typed_tables
 from billing.book import Book
 from validation.cells import book_cells, only_error_value
+from validation.collections import disputes_above_gross
 from validation.consistency import consistency
 from validation.limits import Limit
 from validation.models import ROW_MODELS
@@ -79,6 +80,7 @@ def _validate(book: Book, check_computed: bool) -> ValidationResult:
         tables = typed_tables(book, settings)
         computed = compute(tables)
         findings += limit.keep(consistency(book, tables, computed))
+        findings += limit.keep(list(disputes_above_gross(book, tables, computed)))
     findings += limit.summaries()
     return ValidationResult(tuple(sorted(findings, key=_place)), settings, tables, computed)
 

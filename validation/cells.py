@@ -21,7 +21,7 @@ from billing.errors import Finding, error
 from billing.book import Book, SheetTable
 
 #: Columns a command reads beyond its sheet's contract columns.
-ALSO_READ = {"Allocations": frozenset({"settled"}), "Invoices": frozenset({"last_reminder"})}
+ALSO_READ = {"Allocations": frozenset({"settled"})}
 ERROR_VALUE = "error_value"
 
 

@@ -9,11 +9,12 @@ own (types, codes, ranges, checksums); rules across rows and sheets live in
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Optional
+from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from billing.contract import INVOICE_KINDS, INVOICE_STATUSES, TAX_KINDS
+from billing.contract import (DISPUTE_REASONS, DISPUTE_STATUSES, INVOICE_KINDS, INVOICE_STATUSES, LANGUAGES,
+                              TAX_KINDS, YES_NO)
 from validation.fields import (
     Amount,
     Country,
@@ -27,6 +28,7 @@ from validation.fields import (
     Integer,
     Rate,
     RfReference,
+    Rule,
     TermsCode,
     Text,
     VatId,
@@ -38,6 +40,17 @@ Status = one_of(INVOICE_STATUSES, "unknown_status")
 InvoiceKind = one_of(INVOICE_KINDS, "unknown_kind")
 TaxKind = one_of(TAX_KINDS, "unknown_tax_kind")
 Quantity = bounded("quantity_not_positive", "quantity {value} must be greater than 0", gt=Decimal(0))
+YesNo = one_of(YES_NO, "invalid_yes_no")
+Language = one_of(LANGUAGES, "unknown_language")
+DisputeReason = one_of(DISPUTE_REASONS, "unknown_dispute_reason")
+DisputeStatus = one_of(DISPUTE_STATUSES, "unknown_dispute_status")
+Disputed = bounded("amount_not_positive", "a disputed amount must be positive, not {value} (blank: the whole "
+                   "open amount)", gt=Decimal(0))
+#: a reference rate may be negative (the ECB's deposit rate was), never a whole 100 %
+ReferenceRate = bounded("rate_out_of_range", "{value} is not a fraction in (-1, 1): write 4.5% or 0.045, not 4.5",
+                        gt=Decimal(-1), lt=Decimal(1))
+DunningLevel = Annotated[int, Field(ge=0, le=99),
+                         Rule("invalid_dunning_level", "dunning_level {value} must be a reminder level: 0, 1, 2, ...")]
 Received = bounded("amount_not_positive", "a payment received must be positive, not {value}", gt=Decimal(0))
 
 
@@ -63,6 +76,9 @@ class CustomerRow(Row):
     endpoint_id: Optional[EndpointId] = None
     document_format: Optional[DocumentFormat] = None
     invoice_email: Optional[Email] = None
+    on_hold: Optional[YesNo] = None
+    promise_date: Optional[ExcelDate] = None
+    language: Optional[Language] = None
 
 
 class TaxRateRow(Row):
@@ -90,6 +106,10 @@ class InvoiceRow(Row):
     net: Optional[Amount] = None
     tax: Optional[Amount] = None
     gross: Optional[Amount] = None
+    on_hold: Optional[YesNo] = None
+    promise_date: Optional[ExcelDate] = None
+    last_reminder: Optional[ExcelDate] = None
+    dunning_level: Optional[DunningLevel] = None
 
 
 class InvoiceLineRow(Row):
@@ -115,6 +135,21 @@ class PaymentRow(Row):
     reference_text: Optional[Text] = None
 
 
+class DisputeRow(Row):
+    invoice_no: Text
+    opened: ExcelDate
+    reason: Optional[DisputeReason] = None
+    amount: Optional[Disputed] = None
+    status: DisputeStatus
+    owner: Optional[Text] = None
+    note: Optional[Text] = None
+
+
+class InterestRateRow(Row):
+    valid_from: ExcelDate
+    rate: ReferenceRate
+
+
 #: The row model of each input sheet (Settings is a key/value table: `validation.settings`).
 ROW_MODELS: dict[str, type[Row]] = {
     "Customers": CustomerRow,
@@ -122,4 +157,6 @@ ROW_MODELS: dict[str, type[Row]] = {
     "Invoices": InvoiceRow,
     "InvoiceLines": InvoiceLineRow,
     "Payments": PaymentRow,
+    "Disputes": DisputeRow,
+    "InterestRates": InterestRateRow,
 }

@@ -173,3 +173,6 @@ def cross_sheet_rules(book: Book, settings: Settings) -> Iterable[Finding]:
         yield from tax_rate_rules(rates)
     yield from business_day_terms(customers, settings)
     yield from business_day_terms(invoices, settings)
+    from validation.collections import collections_rules  # it builds on this module's helpers
+
+    yield from collections_rules(book)

@@ -24,8 +24,8 @@ from billing.money import minor_unit
 from billing.settings import SETTING_DEFAULTS, Settings
 from billing.invoicing.terms import BusinessCalendar, TermsError
 from billing.book import SheetTable
-from validation.fields import (Bic, Country, Currency, DocumentFormat, Email, EndpointId, Iban, Rule, TermsCode,
-                               VatId, bounded, describe, fail, one_of)
+from validation.fields import (MAX_NUMBER, Bic, Country, Currency, DocumentFormat, Email, EndpointId, Iban, Rule,
+                               TermsCode, VatId, bounded, describe, fail, one_of)
 from validation.rows import field_rules
 
 TOLERANCE_WARNING = 10_000
@@ -60,6 +60,39 @@ def check_buckets(text: str) -> tuple[int, ...]:
     if not bounds or bounds[0] <= 0 or any(a >= b for a, b in zip(bounds, bounds[1:])):
         raise fail("invalid_setting", "'{value}' must be increasing day counts like 30,60,90", text)
     return bounds
+
+
+def check_levels(text: str) -> tuple[int, ...]:
+    """Reminder levels: increasing day counts, e.g. `14,28,42`."""
+    try:
+        bounds = tuple(int(p) for p in text.replace(";", ",").split(",") if p.strip())
+    except ValueError:
+        bounds = ()
+    if not bounds or bounds[0] <= 0 or any(a >= b for a, b in zip(bounds, bounds[1:])):
+        raise fail("invalid_setting", "'{value}' must be increasing day counts like 14,28,42", text)
+    return bounds
+
+
+def check_fees(text: str) -> tuple[Decimal, ...]:
+    """A fee per reminder level, e.g. `0,5,10`: non-negative amounts."""
+    try:
+        fees = tuple(Decimal(p.strip()) for p in text.replace(";", ",").split(",") if p.strip())
+    except ArithmeticError:
+        fees = ()
+    if not fees or any(not f.is_finite() or f < 0 or f >= MAX_NUMBER for f in fees):
+        raise fail("invalid_setting", "'{value}' must be non-negative amounts, one per level, like 0,5,10", text)
+    return fees
+
+
+def check_level_numbers(text: str) -> tuple[int, ...]:
+    """Reminder levels by number, e.g. `2,3`."""
+    try:
+        levels = tuple(int(p) for p in text.replace(";", ",").split(",") if p.strip())
+    except ValueError:
+        levels = (0,)
+    if any(level < 1 for level in levels):
+        raise fail("invalid_setting", "'{value}' must be level numbers like 2,3 (level 1 is the first reminder)", text)
+    return levels
 
 
 def check_uuid(text: str) -> str:
@@ -120,10 +153,36 @@ class SettingsInput(BaseModel):
     company_endpoint_id: Optional[EndpointId] = None
     logo_file: Optional[str] = None
     documents_folder: Optional[str] = None
+    dunning_levels: Optional[Annotated[str, AfterValidator(check_levels)]] = None
+    dunning_fees: Optional[Annotated[str, AfterValidator(check_fees)]] = None
+    interest_margin: Optional[bounded("invalid_setting", "interest_margin {value} is not a fraction: write 0.09 "
+                                      "(or 9%) for 9 percentage points", gt=Decimal(-1), lt=Decimal(1))] = None
+    late_payment_compensation: Optional[bounded("invalid_setting", "late_payment_compensation {value} must be a "
+                                                "non-negative amount (0: none)", ge=Decimal(0))] = None
+    dunning_interest_levels: Optional[Annotated[str, AfterValidator(check_level_numbers)]] = None
+    dunning_min_amount: Optional[bounded("invalid_setting", "dunning_min_amount {value} must be a non-negative amount",
+                                         ge=Decimal(0))] = None
+    dunning_min_days: Optional[Annotated[int, Field(ge=0, le=3660),
+                                         Rule("invalid_setting", "dunning_min_days {value} must be whole days, 0 or more")]] = None
+    dunning_grace_days: Optional[Annotated[int, Field(ge=0, le=3660),
+                                           Rule("invalid_setting", "dunning_grace_days {value} must be whole days, 0 or more")]] = None
+    interest_day_count: Optional[_choice("act/365", "act/360")] = None
+    dunning_texts: Optional[str] = None
+    smtp_host: Optional[str] = None
+    smtp_port: Optional[Annotated[int, Field(ge=1, le=65535),
+                                  Rule("invalid_setting", "smtp_port {value} must be a port number from 1 to 65535")]] = None
+    smtp_user: Optional[str] = None
+    mail_from: Optional[Email] = None
+    smtp_starttls: Optional[_choice("yes", "no")] = None
 
 
 assert set(SettingsInput.model_fields) == set(SETTING_DEFAULTS)
-_CODED = {"price_mode", "tax_rounding", "rounding", "aging_basis"}
+_CODED = {"price_mode", "tax_rounding", "rounding", "aging_basis", "interest_day_count", "smtp_starttls"}
+#: read as the cell gives them: pydantic reads numbers and numeric text exactly itself
+_NUMBERS = {"match_tolerance", "retention_years", "interest_margin", "late_payment_compensation",
+            "dunning_min_amount", "dunning_min_days", "dunning_grace_days", "smtp_port"}
+#: an interest margin outside this range is legal but most likely a typing mistake
+MARGIN_PLAUSIBLE = (Decimal("-0.05"), Decimal("0.5"))
 
 
 def _read(key: str, value: object) -> object:
@@ -131,7 +190,7 @@ def _read(key: str, value: object) -> object:
         return code_column([value])[0]
     if key == "base_currency":
         return upper_column([value])[0]
-    if key in ("match_tolerance", "retention_years"):
+    if key in _NUMBERS:
         return value
     return text_column([value])[0]
 
@@ -175,7 +234,31 @@ def read_settings(table: SheetTable | None) -> tuple[Settings, list[Finding]]:
     settings = Settings(**typed)
     if "match_tolerance" in typed:
         findings += _tolerance(settings, table.cell("value", rows["match_tolerance"]))
+    place = (lambda key: table.cell("value", rows[key]) if key in rows else table.header_cell("value")) \
+        if table is not None else (lambda key: "Settings!A1")
+    findings += _dunning(settings, set(typed), place)
     return settings, findings
+
+
+def _dunning(settings: Settings, given: set[str], place) -> list[Finding]:
+    """The dunning settings against each other, and an implausible interest margin."""
+    findings: list[Finding] = []
+    levels = len(settings.dunning_levels)
+    if "interest_margin" in given and not MARGIN_PLAUSIBLE[0] <= settings.interest_margin <= MARGIN_PLAUSIBLE[1]:
+        findings.append(warning(place("interest_margin"), "implausible_margin",
+                                f"interest_margin {settings.interest_margin:f} is {settings.interest_margin:.2%} "
+                                f"over the reference rate; statutory margins are a few points (0.08 = 8 pp, "
+                                f"0.09 in Germany): is that meant?"))
+    if len(settings.dunning_fees) > levels and "dunning_fees" in given:
+        findings.append(warning(place("dunning_fees"), "unused_fee",
+                                f"dunning_fees has {len(settings.dunning_fees)} fees for {levels} levels; "
+                                f"the fees after the {levels}th are never charged"))
+    beyond = [n for n in settings.dunning_interest_levels if n > levels]
+    if beyond and "dunning_interest_levels" in given:
+        findings.append(warning(place("dunning_interest_levels"), "unknown_level",
+                                f"dunning_interest_levels names level {beyond[0]}, but dunning_levels has only "
+                                f"{levels} levels: no letter of that level is ever written"))
+    return findings
 
 
 def _tolerance(settings: Settings, place: str) -> list[Finding]:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 
 from billing.receivables.aging import ZERO, Applied
-from billing.receivables.report import Receivables, aging_sheet, dunning_sheet, receivables
+from billing.collections.disputes import disputes_of
+from billing.receivables.report import Receivables, aging_sheet, dispute_list_sheet, dunning_sheet, receivables
 from billing.invoicing.compute import Computed, compute
 from billing.receivables.dso import DEFAULT_PERIOD_DAYS
 from billing.errors import Finding
@@ -22,7 +23,6 @@ from billing.pipeline.match import applied_rows, manual_rows, output_sheets
 from billing.pipeline.bank_import import Imported, import_changes
 from billing.receivables.ledger import Ledger, item_numbers, ledger_of
 from billing.numbering.registry import Assignment
-from billing.cellvalues import date_column
 from billing.tables import Tables
 from billing.pipeline.compute import compute_changes
 from billing.book import Book, SheetTable
@@ -118,7 +118,7 @@ def applied_of(matching: Matching) -> list[Applied]:
 class Reports(NamedTuple):
     ledger: Ledger
     receivables: Receivables
-    outputs: tuple[OutputSheet, ...]  # Aging and Dunning
+    outputs: tuple[OutputSheet, ...]  # Aging and Dunning (and DisputeList, when the workbook has Disputes)
 
 
 def receivables_step(book: Book, tables: Tables, computed: Computed, as_of: dt.date,
@@ -129,15 +129,19 @@ def receivables_step(book: Book, tables: Tables, computed: Computed, as_of: dt.d
         applied = applied_rows(book.get("Allocations"), dict(zip(tables.payments["payment_id"],
                                                                  tables.payments["value_date"])))
     ledger = ledger_of(tables, computed, applied, last_reminders(book["Invoices"], tables))
-    report = receivables(ledger, tables.settings, as_of, dso_days)
-    return Reports(ledger, report, (aging_sheet(report, ledger.names),
-                                    dunning_sheet(report, ledger.names, ledger.last_reminder is not None)))
+    disputes = disputes_of(tables.disputes.to_dict("records")) if "Disputes" in book.tables else None
+    report = receivables(ledger, tables.settings, as_of, dso_days, disputes)
+    sheets = (aging_sheet(report, ledger.names), dunning_sheet(report, ledger.names, ledger.last_reminder is not None))
+    if disputes is not None:  # a workbook without the sheet gets the outputs it always got
+        sheets += (dispute_list_sheet(disputes, ledger, as_of),)
+    return Reports(ledger, report, sheets)
 
 
 def last_reminders(invoices: SheetTable, tables: Tables) -> dict[str, dt.date] | None:
-    """The optional `last_reminder` column of Invoices: the date each invoice was last dunned,
-    by the name the ledger gives its item; None when the sheet has no such column."""
+    """The Invoices `last_reminder` column (a contract date column, typed with the tables): the
+    date each invoice was last reminded, by the name the ledger gives its item; None when the
+    sheet has no such column (the Dunning sheet then leaves it out)."""
     if not invoices.has("last_reminder"):
         return None
-    days = date_column(invoices.frame["last_reminder"].loc[tables.invoices.index].tolist())
+    days = tables.invoices["last_reminder"]
     return {no: day for no, day in zip(item_numbers(tables.invoices), days) if type(day) is dt.date}

@@ -22,6 +22,7 @@ The modules, in the order the generator uses them:
 - `countries`, `identifiers`, `customers`: who the customers are, with VAT ids and IBANs
 - `invoice`, `line_items`, `issuing`: the invoice record, its lines, the issued book
 - `payment_plans`, `statement`: who pays what when, and the bank statement that shows it
+- `collections`: reference rates, disputes, holds, promises and reminder history, added last
 
 This module puts them together: each part draws from its own generator (`part_rng`), so the
 customers do not change when the number of invoices does, and a change in one part never
@@ -34,6 +35,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 
 from billing.gcpause import gc_paused
+from billing.sample.collections import add_collections
 from billing.sample.customers import add_particulars, make_customers
 from billing.sample.data import SCENARIOS, PaidShare, Row, SampleData
 from billing.settings import STANDARD_TAX_RATES, default_settings
@@ -105,13 +107,18 @@ def _generate(invoices: int, seed: int, as_of: date, workbook_id: str | None) ->
     invs = make_invoices(invoices, customers, as_of, cal, part_rng(seed, "invoices"))
     plans = plan_payments(invs, as_of, cal, part_rng(seed, "payments"))
     payments, truth, scenarios = write_statement(plans, invs, as_of, cal, part_rng(seed, "statement"))
+    customer_rows, invoice_rows, disputes, interest_rates = add_collections(
+        tuple(c.row() for c in customers), invs, tuple(inv.row() for inv in invs), truth, as_of,
+        part_rng(seed, "collections"))
     return SampleData(
         settings=default_settings(workbook_id, SAMPLE_COMPANY_NAME, SAMPLE_PARTICULARS),
-        customers=tuple(c.row() for c in customers),
+        customers=customer_rows,
         tax_rates=tuple(dict(r) for r in STANDARD_TAX_RATES),
-        invoices=tuple(inv.row() for inv in invs),
+        invoices=invoice_rows,
         lines=tuple(line for inv in invs for line in inv.line_rows()),
         payments=payments,
         truth=MappingProxyType(truth),
         scenarios=MappingProxyType(scenarios),
+        disputes=disputes,
+        interest_rates=interest_rates,
     )

@@ -13,7 +13,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
 
-from billing.contract import CUSTOMERS, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
+from billing.contract import CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
 
 #: One sheet row, keyed by contract column names.
 Row = dict[str, object]
@@ -40,7 +40,7 @@ SCENARIOS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class SampleData:
-    """Rows of the six input sheets, keyed by contract column names, plus the truth.
+    """Rows of the input sheets, keyed by contract column names, plus the truth.
 
     Blank cells are None; values are str, int, `datetime.date` or `Decimal`.
     `truth[payment_id]` is what that payment really pays: `(invoice_key, amount)` pairs,
@@ -55,6 +55,8 @@ class SampleData:
     payments: tuple[Row, ...]
     truth: Mapping[str, tuple[PaidShare, ...]] = field(default_factory=lambda: MappingProxyType({}))
     scenarios: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    disputes: tuple[Row, ...] = ()
+    interest_rates: tuple[Row, ...] = ()
 
     @property
     def workbook_id(self) -> str | None:
@@ -71,5 +73,7 @@ class SampleData:
             INVOICES.name: self.invoices,
             INVOICE_LINES.name: self.lines,
             PAYMENTS.name: self.payments,
+            DISPUTES.name: self.disputes,
+            INTEREST_RATES.name: self.interest_rates,
         }
         return by_name[sheet_name]

@@ -31,7 +31,9 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from billing.atomic import NEW_FILE_MODE, publish_new, write_atomically
-from billing.contract import DOCUMENT_FORMATS, FORMATS, INPUT_SHEETS, INVOICE_KINDS, INVOICE_STATUSES, TAX_KINDS, Kind, SheetSpec
+from billing.collections.reference_rates import reference_rate_rows
+from billing.contract import (DISPUTE_REASONS, DISPUTE_STATUSES, DOCUMENT_FORMATS, FORMATS, INPUT_SHEETS,
+                              INVOICE_KINDS, INVOICE_STATUSES, LANGUAGES, TAX_KINDS, YES_NO, Kind, SheetSpec)
 from billing.money import is_currency
 from billing.settings import SETTING_DEFAULTS, STANDARD_TAX_RATES, default_settings
 from billing.changes import TABLE_STYLE, TEXT, cell_value
@@ -51,6 +53,8 @@ _SETTING_CHOICES = {  # strict dropdowns on Settings values
     "tax_rounding": ("line", "invoice"),
     "rounding": ("half_up", "half_even"),
     "aging_basis": ("due_date", "issue_date"),
+    "interest_day_count": ("act/365", "act/360"),
+    "smtp_starttls": YES_NO,
 }
 
 
@@ -102,6 +106,8 @@ def build_workbook(data: SheetRows | None = None, *, workbook_id: str | None = N
             rows: Sequence[dict[str, object]] = settings
         elif spec.name == "TaxRates":
             rows = tax_rates
+        elif spec.name == "InterestRates" and not data:
+            rows = reference_rate_rows()  # the published reference rates: the template starts from them
         else:
             rows = data.rows(spec.name) if data else ()
         ws = wb.create_sheet(spec.name)
@@ -248,11 +254,14 @@ _TERMS_LIST = _List(_list_literal(COMMON_TERMS), False, "Payment terms",
                     "Not a common terms code. Valid are NET<n>, EOM<n>, <p>/<d> NET<n> and DUE.")
 _CURRENCY_LIST = _List(CURRENCY_NAME, True, "Currency", "Use an ISO 4217 code such as EUR.")
 _TAX_CODE_LIST = _List('INDIRECT("TaxRates[tax_code]")', True, "Tax code", "Not a tax_code of the TaxRates sheet.")
+_ON_HOLD_LIST = _List(_list_literal(YES_NO), True, "On hold", "yes stops reminders; no or blank: it does not.")
 #: the dropdown of each coded column, by sheet and column
 _COLUMN_LISTS: dict[str, dict[str, _List]] = {
     "Customers": {"currency": _CURRENCY_LIST, "terms": _TERMS_LIST,
                   "document_format": _List(_list_literal(DOCUMENT_FORMATS), True, "Document format",
-                                           "Pick a format from the list; blank: the Settings' document_format.")},
+                                           "Pick a format from the list; blank: the Settings' document_format."),
+                  "on_hold": _ON_HOLD_LIST,
+                  "language": _List(_list_literal(LANGUAGES), True, "Language", "en or de; blank: en.")},
     "TaxRates": {"kind": _List(_list_literal(TAX_KINDS), True, "Tax kind", "Pick a kind from the list.")},
     "Invoices": {
         "kind": _List(_list_literal(INVOICE_KINDS), True, "Kind", "invoice or credit_note."),
@@ -262,6 +271,7 @@ _COLUMN_LISTS: dict[str, dict[str, _List]] = {
         "currency": _CURRENCY_LIST,
         "status": _List(_list_literal(INVOICE_STATUSES), True, "Status", "draft, issued or void."),
         "tax_code": _TAX_CODE_LIST,
+        "on_hold": _ON_HOLD_LIST,
     },
     "InvoiceLines": {
         "invoice_key": _List('INDIRECT("Invoices[invoice_key]")', True, "Invoice",
@@ -269,6 +279,12 @@ _COLUMN_LISTS: dict[str, dict[str, _List]] = {
         "tax_code": _TAX_CODE_LIST,
     },
     "Payments": {"currency": _CURRENCY_LIST},
+    "Disputes": {
+        "invoice_no": _List('INDIRECT("Invoices[invoice_no]")', True, "Invoice",
+                            "Not an invoice_no of the Invoices sheet."),
+        "reason": _List(_list_literal(DISPUTE_REASONS), True, "Reason", "Pick a reason from the list."),
+        "status": _List(_list_literal(DISPUTE_STATUSES), True, "Status", "open, resolved, credited or rejected."),
+    },
 }
 #: dropdowns on the `value` cell of coded settings
 _SETTING_LISTS: dict[str, _List] = {
