@@ -181,7 +181,11 @@ def read_table(grid: list[list], spec: SheetSpec, sheet: str, tables: tuple[Tabl
         bottom, right = chosen.last_row - 1, chosen.last_column
     else:
         table_name, top, left = None, 0, 0
+        # the last row holding a value: Excel's used range (the live reader's) also counts
+        # rows that are only formatted, a file reader's does not — neither is data
         bottom = len(grid) - 1
+        while bottom > 0 and all(v is None or v == "" for v in grid[bottom]):
+            bottom -= 1
         right = (len(grid[0]) if grid else 0) - 1
     header_cells = grid[top][left : right + 1] if 0 <= top < len(grid) else []
 

@@ -59,6 +59,13 @@ class Handler:
         return [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in self.envelopes]
 
 
+def customer_languages(book: Path) -> dict[str, str | None]:
+    """customer_id -> the Customers sheet's `language` (the sample's follow the country)."""
+    rows = list(openpyxl.load_workbook(book, read_only=True)["Customers"].iter_rows(values_only=True))
+    header = list(rows[0])
+    return {r[header.index("customer_id")]: r[header.index("language")] for r in rows[1:] if r[0]}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -172,13 +179,16 @@ def test_each_issued_invoice_is_delivered_once_with_its_archived_files(work, cap
         files = archived(work)
         assert len(result["sent"]) == len(files) == COUNT and result["failed"] == result["skipped"] == []
         received = {m["Message-ID"]: m for m in handler.messages()}
+        languages = customer_languages(work.book)
         assert len(handler.envelopes) == COUNT and set(received) == {s["message_id"] for s in result["sent"]}
         for listed in result["sent"]:
             message = received[listed["message_id"]]
             assert message["To"] == listed["to"] and message["Subject"] == listed["subject"]
             assert message["From"] == "rechnungen@lindenhof-digital.de"  # Settings mail_from absent: company_email
-            title = {"invoice": "Invoice", "credit_note": "Credit note"}[listed["kind"]]
-            assert listed["subject"] == f"{title} {listed['document']} from Lindenhof Digital GmbH"
+            title, word = {("invoice", "en"): ("Invoice", "from"), ("credit_note", "en"): ("Credit note", "from"),
+                           ("invoice", "de"): ("Rechnung", "von"), ("credit_note", "de"): ("Gutschrift", "von")}[
+                listed["kind"], languages.get(listed["customer_id"]) or "en"]
+            assert listed["subject"] == f"{title} {listed['document']} {word} Lindenhof Digital GmbH"
             parts = {p.get_filename(): p for p in message.iter_attachments()}
             assert {a["name"]: a["sha256"] for a in listed["attachments"]} == files[listed["document"]]
             assert {name: hashlib.sha256(p.get_content()).hexdigest() for name, p in parts.items()} \
