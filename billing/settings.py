@@ -154,11 +154,6 @@ class Settings(BaseModel):
     mail_from: Optional[str] = None
     smtp_starttls: Annotated[bool, BeforeValidator(_yes_no)] = True
 
-    def dunning_fee(self, level: int) -> Decimal:
-        """The fee of a reminder level (1-based): fewer fees than levels, the last repeats; none: 0."""
-        if level < 1 or not self.dunning_fees:
-            return Decimal(0)
-        return self.dunning_fees[min(level, len(self.dunning_fees)) - 1]
 
 
 #: A small standard list of German tax codes (rates are fractions), by contract column name.

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from billing.collections.disputes import Dispute, dispute_list, open_disputed
+from billing.collections.policy import policy_of
 from billing.collections.reference_rates import ECB_REFERENCE_RATES
 from billing.settings import Settings
 from billing.tables import typed_tables
@@ -156,7 +157,9 @@ def test_typed_collections_settings(tmp_path):
     assert (settings.interest_margin, settings.late_payment_compensation) == (D("0.09"), D("40"))
     assert (settings.interest_day_count, settings.smtp_port, settings.smtp_starttls) == ("act/360", 2525, False)
     assert settings.dunning_min_days == 10 and settings.dunning_interest_levels == (2, 3)
-    assert [settings.dunning_fee(n) for n in (0, 1, 2, 3)] == [D(0), D(0), D("2.50"), D("2.50")]
+    policy = policy_of(settings)  # interest level 3 is no level of two: left out (a warning at its cell)
+    assert [policy.fee_of(n) for n in (0, 1, 2, 3)] == [D(0), D(0), D("2.50"), D("2.50")]
+    assert (policy.levels, policy.interest_levels, policy.margin) == ((10, 20), {2}, D("0.09"))
 
 
 def test_typed_disputes_and_rates(tmp_path):

@@ -27,7 +27,8 @@ from decimal import Decimal
 from typing import Sequence
 
 from billing.collections.interest import DAY_COUNTS
-from billing.money import DEFAULT_ROUNDING, ROUNDING_MODES, MoneyError, is_currency, to_decimal
+from billing.money import DEFAULT_ROUNDING, ROUNDING_MODES, is_currency
+from billing.settings import Settings
 
 
 class PolicyError(ValueError):
@@ -112,23 +113,23 @@ def parse_days(value: object, name: str = "levels") -> tuple[int, ...]:
     return days
 
 
-def parse_amounts(value: object, name: str = "fees") -> tuple[Decimal, ...]:
-    """`"0,5,10"` → (0, 5, 10); blank → ()."""
-    text = str(value or "").strip()
-    try:
-        amounts = tuple(to_decimal(p) for p in text.split(",")) if text else ()
-    except MoneyError:
-        raise PolicyError(f"{name} must be amounts like 0,5,10, not {value!r}") from None
-    if any(a < 0 for a in amounts):
-        raise PolicyError(f"{name} cannot be negative: {value!r}")
-    return amounts
+def policy_of(settings: Settings) -> DunningPolicy:
+    """The workbook's dunning policy from its validated Settings.
 
-
-def parse_levels(value: object, name: str = "interest levels") -> frozenset[int]:
-    """`"2,3"` → {2, 3}; blank → no level charges interest."""
-    text = str(value or "").strip()
-    try:
-        return frozenset(int(p) for p in text.split(",")) if text else frozenset()
-    except ValueError:
-        raise PolicyError(f"{name} must be level numbers like 2,3, not {value!r}") from None
-
+    Fees beyond the last level and interest levels that are not levels are left out (the
+    Settings' validation warns of both at their cell: `unused_fee`, `unknown_level`).
+    """
+    levels = settings.dunning_levels
+    return DunningPolicy(
+        levels=levels,
+        fees=settings.dunning_fees[:len(levels)],
+        interest_levels=frozenset(n for n in settings.dunning_interest_levels if 1 <= n <= len(levels)),
+        margin=settings.interest_margin,
+        compensation=settings.late_payment_compensation,
+        min_amount=settings.dunning_min_amount,
+        min_days=settings.dunning_min_days,
+        grace_days=settings.dunning_grace_days,
+        day_count=settings.interest_day_count,
+        rounding=settings.rounding,
+        currency=settings.base_currency,
+    )
