@@ -53,3 +53,31 @@ def isolated_user_data(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XLBILLING_DATABASE_URL", f"sqlite:///{home / 'store.db'}")
     monkeypatch.setenv("XLBILLING_ARCHIVE_DIR", str(home / "archive"))
     monkeypatch.setenv("XLBILLING_KEY_FILE", str(home / "keys" / "signing-key.pem"))
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory) -> Path:
+    """A sample workbook, closed, its invoices issued as PDF (and CII when its rules are there),
+    with its store and archive (`tests_support.issue_sample`); made once per test module."""
+    from tests_support import issue_sample
+
+    return issue_sample(tmp_path_factory.mktemp("issued"))
+
+
+@pytest.fixture
+def work(issued, tmp_path, monkeypatch):
+    """A private copy of `issued` (a `tests_support.Work`), with no SMTP settings from the
+    environment, plain SMTP (the local aiosmtpd speaks no TLS) and the send back-off without
+    waiting."""
+    import shutil
+
+    from billing.delivery import smtp
+    from tests_support import Work
+
+    folder = Path(shutil.copytree(issued, tmp_path / "w"))
+    for name in ("XLBILLING_SMTP_HOST", "XLBILLING_SMTP_PORT", "XLBILLING_SMTP_USER", "XLBILLING_SMTP_FROM",
+                 "XLBILLING_SMTP_PASSWORD", "XLBILLING_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XLBILLING_SMTP_STARTTLS", "no")
+    monkeypatch.setattr(smtp, "DELAYS", (0.0, 0.0))
+    return Work(folder / "book.xlsx", f"sqlite:///{folder / 'store.db'}", folder / "archive")

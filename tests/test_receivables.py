@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from billing.receivables.aging import Applied, Item, Received, age
 from billing.receivables.customer_statements import statements
 from billing.receivables.dso import dso_figures
-from billing.receivables.dunning import dunning_list, level_of
+from billing.collections.policy import DunningPolicy
+from billing.receivables.dunning import dunning_list
 from billing.receivables.ledger import Ledger
 
 D0 = dt.date(2026, 1, 1)
@@ -61,18 +62,30 @@ def test_dunning_levels_groups_and_reminders():
     items = [inv("A", 0, 10), inv("B", 0, 50, "80.00"), inv("C", 0, 95), inv("D", 0, 200),
              inv("E", 0, 20, customer="C2"), inv("CN", 0, 0, "30.00", kind="credit_note")]
     applied = [Applied("P", "B", D("30.00"), D(0), day(60))]
-    rows = dunning_list(ledger(items, applied, reminders={"A": day(90)}), day(100), (30, 60, 90))
+    # the dunning policy's levels 30,60,90: bounds reached, so 90 days is level 3, 50 level 1, 5 none yet
+    rows = dunning_list(ledger(items, applied, reminders={"A": day(90)}), day(100),
+                        DunningPolicy(levels=(30, 60, 90)).level_of)
     assert [(r.customer_id, r.invoice_no, r.days_past_due, str(r.open_amount), r.level, r.customer_level,
              r.last_reminder) for r in rows] == [
         ("C1", "A", 90, "100.00", 3, 3, day(90)),
-        ("C1", "B", 50, "50.00", 2, 3, None),
-        ("C1", "C", 5, "100.00", 1, 3, None),
-        ("C2", "E", 80, "100.00", 3, 3, None),
+        ("C1", "B", 50, "50.00", 1, 3, None),
+        ("C1", "C", 5, "100.00", 0, 3, None),  # overdue, listed, but no reminder level yet
+        ("C2", "E", 80, "100.00", 2, 2, None),
     ]  # D is not due yet, the credit note is not dunned
 
 
-def test_level_of_custom_buckets():
-    assert [level_of(d, (15, 45)) for d in (-1, 1, 15, 16, 45, 46)] == [0, 1, 1, 2, 2, 3]
+@pytest.mark.parametrize(("levels", "grace", "expected"), [
+    # days past due:    1  13  14  27  28  41  42  99
+    ((14, 28, 42), 0, [0, 0, 1, 1, 2, 2, 3, 3]),
+    ((14, 28, 42), 20, [0, 0, 0, 1, 2, 2, 3, 3]),  # grace holds day 14–20 back: 27 is the first level-1 day here
+    ((1, 30), 0, [1, 1, 1, 1, 1, 2, 2, 2]),
+])
+def test_dunning_list_levels_are_the_policys(levels, grace, expected):
+    days = (1, 13, 14, 27, 28, 41, 42, 99)
+    items = [inv(f"N{d}", 0, 100 - d) for d in days]
+    rows = dunning_list(ledger(items), day(100), DunningPolicy(levels=levels, grace_days=grace, interest_levels={len(levels)}).level_of)
+    assert {r.invoice_no: r.level for r in rows} == {f"N{d}": lv for d, lv in zip(days, expected)}
+    assert {r.customer_level for r in rows} == {max(expected)}
 
 
 def test_statement_lines_and_balances():

@@ -9,54 +9,23 @@ import datetime as dt
 import email
 import email.policy
 import hashlib
-import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
 
 import openpyxl
 import pytest
-from aiosmtpd.controller import Controller
 
-from billing.cli import main
 from billing.delivery import smtp
 from billing.delivery.config import mail_config
 from billing.delivery.message import message_id
 from billing.delivery.templates import render
-from billing.pipeline.issue import rules_installed
 
-ROOT = Path(__file__).resolve().parents[1]
-COUNT = 4  # sample invoices
+from tests_support import ROOT, SAMPLE_INVOICES as COUNT, Handler, Work, cli, free_port, sent_sheet, server, use
 
 
-# -- a real SMTP server ---------------------------------------------------------------------------
-
-
-class Handler:
-    """Records each accepted envelope; answers DATA with `answers` first (one per message),
-    then 250."""
-
-    def __init__(self, *answers: str):
-        self.answers = list(answers)
-        self.envelopes = []
-        self.seen = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.seen += 1
-        if self.answers:
-            answer = self.answers.pop(0)
-            if not answer.startswith("250"):
-                return answer
-        self.envelopes.append(envelope)
-        return "250 2.0.0 Message accepted for delivery"
-
-    def messages(self) -> list:
-        return [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in self.envelopes]
+# -- the workbook and the SMTP server: tests_support.py (Handler, server, cli...), conftest.py (issued, work)
 
 
 def customer_languages(book: Path) -> dict[str, str | None]:
@@ -64,79 +33,6 @@ def customer_languages(book: Path) -> dict[str, str | None]:
     rows = list(openpyxl.load_workbook(book, read_only=True)["Customers"].iter_rows(values_only=True))
     header = list(rows[0])
     return {r[header.index("customer_id")]: r[header.index("language")] for r in rows[1:] if r[0]}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def server(handler: Handler, port: int | None = None):
-    controller = Controller(handler, hostname="127.0.0.1", port=port or free_port())
-    controller.start()
-    try:
-        yield controller.port
-    finally:
-        controller.stop()
-
-
-# -- a workbook with issued invoices ----------------------------------------------------------------
-
-
-class Work(NamedTuple):
-    book: Path
-    db: str
-    archive: Path
-
-    def args(self, *more: str) -> list[str]:
-        return ["send", str(self.book), "--db", self.db, "--archive", str(self.archive), *more]
-
-
-@pytest.fixture(scope="module")
-def issued(tmp_path_factory) -> Path:
-    """A sample workbook, closed, its invoices issued as PDF (and CII when its rules are there)."""
-    folder = tmp_path_factory.mktemp("issued")
-    book = folder / "book.xlsx"
-    env = {**os.environ, "XLBILLING_DATABASE_URL": f"sqlite:///{folder / 'store.db'}",
-           "XLBILLING_ARCHIVE_DIR": str(folder / "archive")}
-    env.pop("XLBILLING_DEBUG", None)
-    formats = ["--format", "pdf"] + (["--format", "cii"] if rules_installed("cii") else [])
-    for args in (["new", str(book), "--sample", str(COUNT)], ["close", str(book), "--as-of", "2026-12-31", "--json"],
-                 ["issue", str(book), *formats, "--json"]):
-        done = subprocess.run([sys.executable, "-m", "billing", *args], capture_output=True, text=True, cwd=ROOT,
-                              env=env)
-        assert done.returncode == 0, done.stderr
-    return folder
-
-
-@pytest.fixture
-def work(issued, tmp_path, monkeypatch) -> Work:
-    folder = Path(shutil.copytree(issued, tmp_path / "w"))
-    for name in ("XLBILLING_SMTP_HOST", "XLBILLING_SMTP_PORT", "XLBILLING_SMTP_USER", "XLBILLING_SMTP_FROM",
-                 "XLBILLING_SMTP_PASSWORD", "XLBILLING_DEBUG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XLBILLING_SMTP_STARTTLS", "no")  # aiosmtpd here speaks plain SMTP
-    monkeypatch.setattr(smtp, "DELAYS", (0.0, 0.0))  # the back-off, without the waiting
-    return Work(folder / "book.xlsx", f"sqlite:///{folder / 'store.db'}", folder / "archive")
-
-
-def use(monkeypatch, port: int) -> None:
-    monkeypatch.setenv("XLBILLING_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("XLBILLING_SMTP_PORT", str(port))
-
-
-def cli(capsys, *args: str) -> tuple[int, dict | str, str]:
-    """Run the command line in this process: (exit code, stdout as JSON when it is, stderr)."""
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    try:
-        return done.value.code, json.loads(out), err
-    except ValueError:
-        return done.value.code, out, err
 
 
 def archived(work: Work) -> dict[str, dict[str, str]]:
@@ -148,12 +44,6 @@ def archived(work: Work) -> dict[str, dict[str, str]]:
     for d in all_issued(open_store(work.db)):
         found.setdefault(d.invoice_no, {})[Path(d.file_name).name] = d.sha256
     return found
-
-
-def sent_sheet(book: Path) -> list[dict]:
-    sheet = openpyxl.load_workbook(book, read_only=True)["Sent"]
-    rows = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
 
 
 def statuses(work: Work) -> dict[str, str]:
@@ -435,3 +325,43 @@ def test_the_environment_overrides_the_settings(monkeypatch):
                                   "mail_from": "f@env.example", "smtp_starttls": "no", "password": "pw"}
     config = mail_config({"smtp_host": "settings.example", "mail_from": "s@settings.example"})
     assert config == ("env.example", 465, "u", "pw", "f@env.example", False)
+
+
+def test_statement_pdfs_are_archived_by_statements_and_sent_once(work, capsys, monkeypatch, tmp_path):
+    """`statements --pdf` archives each PDF as a `statement` letter dated --as-of; `send
+    --statements` sends those very bytes, once; statements made again are the letters made before."""
+    from billing.sealing.issued import all_issued
+    from billing.sealing.letters import letters_of_workbook
+    from billing.store import open_store
+
+    def statements() -> dict:
+        code, made, err = cli(capsys, "statements", str(work.book), "--as-of", "2026-12-31", "--from", "2026-01-01",
+                              "--out", str(tmp_path / "st"), "--pdf", "--json", *work.store())
+        assert code == 0, err
+        return made
+
+    made = statements()
+    pdfs = {str(s["letter_id"]): Path(s["pdf"]) for s in made["statements"] if "pdf" in s}
+    assert len(pdfs) >= 2 and all(s["customer_id"] for s in made["statements"] if "pdf" in s)
+    engine = open_store(work.db)
+    workbook_id = all_issued(engine)[0].workbook_id
+    stored = letters_of_workbook(engine, workbook_id)
+    assert {str(l.id): (l.kind, l.date, l.file_name) for l in stored} == {
+        id_: ("statement", dt.date(2026, 12, 31), str(pdf)) for id_, pdf in pdfs.items()}
+    assert all(l.sha256 == hashlib.sha256(pdfs[str(l.id)].read_bytes()).hexdigest() for l in stored)
+    assert {str(s["letter_id"]) for s in statements()["statements"] if "pdf" in s} == set(pdfs)  # the same letters
+    assert len(letters_of_workbook(engine, workbook_id)) == len(pdfs)
+    handler = Handler()
+    with server(handler) as port:
+        use(monkeypatch, port)
+        code, result, _ = cli(capsys, *work.args("--statements", "--json"))
+        assert code == 0 and result["failed"] == []
+        sent = {s["document"]: s for s in result["sent"]}
+        assert set(sent) | {s["document"] for s in result["skipped"]} == set(pdfs) and sent
+        assert all(s["kind"] == "statement" for s in result["sent"])
+        by_recipient = {m["To"].addresses[0].addr_spec.lower(): m for m in handler.messages()}
+        for document, row in sent.items():
+            (part,) = by_recipient[row["to"].lower()].iter_attachments()
+            assert part.get_content() == pdfs[document].read_bytes()
+        code, again, _ = cli(capsys, *work.args("--statements", "--json"))
+        assert code == 0 and again["sent"] == [] and len(handler.envelopes) == len(sent)

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from billing.cli.common import BadFile, JsonOption, aged_book, as_of_date, err, print_json
+from billing.cli.common import ArchiveOption, BadFile, DbOption, JsonOption, aged_book, as_of_date, err, print_json
 
 
 def statements(
@@ -20,11 +20,15 @@ def statements(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the files "
                                        "(default: <workbook>-statements-<as-of> beside the workbook)."),
     pdf: bool = typer.Option(False, "--pdf", help="Also write each statement as a PDF letter beside its .xlsx "
-                             "(open items, payment details; texts: Settings dunning_texts)."),
+                             "(open items, payment details; texts: Settings dunning_texts), archived in the store "
+                             "for `xlbilling send --statements` when the workbook has a workbook_id."),
     as_json: bool = JsonOption,
+    db: Optional[str] = DbOption,
+    archive: Optional[Path] = ArchiveOption,
 ) -> None:
     """Write one customer statement file (.xlsx) per customer: opening balance, invoices,
-    credit notes, payments and closing balance; with --pdf also a PDF letter of each."""
+    credit notes, payments and closing balance; with --pdf also a PDF letter of each, stored in
+    the archive and the store's letters (kind statement, dated --as-of) so `send` can send it."""
     from billing.atomic import write_bytes_atomically
     from billing.money import format_amount
     from billing.receivables.customer_statements import statement_sheets, statements as build
@@ -41,6 +45,7 @@ def statements(
     found = build(ledger, first, end, customer)
     # every PDF is made before any file is written: a statement that cannot be drawn leaves nothing behind
     letters: list[bytes | None] = statement_pdfs(path, tables, ledger, found) if pdf else [None] * len(found)
+    store = open_letters(tables.settings.workbook_id, found, letters, end, db, archive) if pdf else None
     folder = out or path.with_name(f"{path.stem}-statements-{end.isoformat()}")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -49,17 +54,62 @@ def statements(
         dest = write_workbook(folder / f"{name}-{s.currency}.xlsx", statement_sheets(s, tables.settings.company_name))
         pdf_dest = write_bytes_atomically(dest.with_suffix(".pdf"), letter) if letter is not None else None
         written.append((s, dest, pdf_dest))
+    archived = archive_statements(store, tables.settings.workbook_id, written, end)
     if as_json:
         print_json({"as_of": end.isoformat(), "from": first.isoformat(), "statements": [
             {"customer_id": s.customer_id, "currency": s.currency, "opening": format_amount(s.opening, s.currency),
              "closing": format_amount(s.closing, s.currency), "lines": len(s.lines), "file": str(dest),
-             **({"pdf": str(pdf_dest)} if pdf_dest is not None else {})}
+             **({"pdf": str(pdf_dest)} if pdf_dest is not None else {}),
+             **({"letter_id": archived[pdf_dest]} if pdf_dest in archived else {})}
             for s, dest, pdf_dest in written]})
     else:
         for s, dest, pdf_dest in written:
             also = f"\t{pdf_dest}" if pdf_dest is not None else ""
             sys.stdout.write(f"{s.customer_id}\t{s.currency}\t{format_amount(s.closing, s.currency)}\t{dest}{also}\n")
         err.print(f"{path}: {len(written)} statements from {first} to {end} in {folder}")
+        if pdf and not tables.settings.workbook_id:
+            err.print(f"{path}: the PDFs are not archived for sending: the workbook has no workbook_id "
+                      "(number it first: xlbilling number or close)", markup=False)
+
+
+def open_letters(workbook_id: str | None, found, letters: list[bytes | None], end, db: str | None,
+                 archive: Path | None):
+    """The store and archive the statement PDFs go to — (engine, archive folder), or None when
+    the workbook has no workbook_id (no place in the store) — after checking, before any file is
+    written, that none of them replaces a statement recorded before with other bytes."""
+    import hashlib
+
+    from billing.config import archive_dir
+    from billing.sealing.letters import find_letter
+    from billing.store import open_store
+
+    if not workbook_id or not any(letters):
+        return None
+    engine = open_store(db)
+    for s, letter in zip(found, letters):
+        if letter is None:
+            continue
+        earlier = find_letter(engine, workbook_id, "statement", s.customer_id, s.currency, end)
+        if earlier is not None and earlier.sha256 != hashlib.sha256(letter).hexdigest():
+            raise BadFile(f"the statement to {s.customer_id} ({s.currency}) of {end} was archived before with "
+                          f"other content (another --from?); a letter is never replaced")
+    return engine, archive_dir(archive, db)
+
+
+def archive_statements(store, workbook_id: str | None, written, end) -> dict[Path, int]:
+    """Store each statement PDF in the archive and the store's `letters` index (kind
+    `statement`, dated the as-of day), as `issue` stores its documents, so `xlbilling send
+    --statements` finds them; PDF path -> its letter id. The same statement again is the
+    letter recorded before."""
+    from billing.sealing.letters import archive_letter
+
+    if store is None:
+        return {}
+    engine, root = store
+    return {pdf_dest: archive_letter(engine, root, pdf_dest, workbook_id=workbook_id, kind="statement",
+                                     customer_id=s.customer_id, currency=s.currency, date=end,
+                                     file_name=str(pdf_dest)).id
+            for s, _, pdf_dest in written if pdf_dest is not None}
 
 
 def statement_pdfs(path: Path, tables, ledger, found) -> list[bytes | None]:

@@ -1,18 +1,19 @@
 """The dunning list: every overdue invoice on a date, grouped by customer, with a level.
 
 An invoice is overdue when it is open (see `billing.receivables.aging.open_items`) and its due date has
-passed, whatever the aging basis. Its level is the overdue aging bucket it is in: with
-buckets `30,60,90`, 1–30 days past due is level 1, 31–60 level 2, 61–90 level 3, more than
-90 level 4. A customer's level is the highest of its items: the letter to send.
+passed, whatever the aging basis. Its level is the dunning policy's (the caller passes
+`billing.collections.policy`'s rule, so the Dunning sheet and the reminder letters agree):
+with Settings `dunning_levels` `14,28,42` and no grace days, 1–13 days past due is level 0
+(overdue, no reminder yet), 14–27 level 1, 28–41 level 2, 42 and more level 3. A customer's
+level (per currency) is the highest of its items: the letter to send.
 Open credit notes and unapplied cash are not dunned.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
 from decimal import Decimal
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple
 
 from billing.receivables.aging import open_items
 from billing.receivables.ledger import Ledger
@@ -31,19 +32,9 @@ class Overdue(NamedTuple):
     last_reminder: dt.date | None
 
 
-def level_of(days_past_due: int, bounds: Sequence[int]) -> int:
-    """The dunning level of an overdue item (0 when not overdue).
-
-    >>> [level_of(d, (30, 60, 90)) for d in (0, 1, 30, 31, 60, 61, 90, 91, 400)]
-    [0, 1, 1, 2, 2, 3, 3, 4, 4]
-    """
-    if days_past_due <= 0:
-        return 0
-    return bisect_left(bounds, days_past_due) + 1
-
-
-def dunning_list(ledger: Ledger, as_of: dt.date, bounds: Sequence[int]) -> list[Overdue]:
-    """Overdue invoices on `as_of`, by customer and currency, the longest overdue first."""
+def dunning_list(ledger: Ledger, as_of: dt.date, level_of: Callable[[int], int]) -> list[Overdue]:
+    """Overdue invoices on `as_of`, by customer and currency, the longest overdue first;
+    `level_of(days_past_due)` is the dunning level of an item (the policy's rule)."""
     found = []
     for o in open_items(ledger.items, ledger.applied, as_of, basis="due_date"):
         if o.item.kind == "invoice" and o.days_past_due > 0:
@@ -51,10 +42,10 @@ def dunning_list(ledger: Ledger, as_of: dt.date, bounds: Sequence[int]) -> list[
     highest: dict[tuple[str, str], int] = {}
     for o in found:
         key = (o.item.customer_id, o.item.currency)
-        highest[key] = max(highest.get(key, 0), level_of(o.days_past_due, bounds))
+        highest[key] = max(highest.get(key, 0), level_of(o.days_past_due))
     reminders = ledger.last_reminder or {}
     rows = [Overdue(o.item.customer_id, o.item.currency, o.item.number, o.item.issue_date, o.item.due_date,
-                    o.days_past_due, o.amount, level_of(o.days_past_due, bounds),
+                    o.days_past_due, o.amount, level_of(o.days_past_due),
                     highest[(o.item.customer_id, o.item.currency)], reminders.get(o.item.number))
             for o in found]
     return sorted(rows, key=lambda r: (r.customer_id, r.currency, -r.days_past_due, r.invoice_no))

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import NamedTuple, Sequence
 
 from billing.collections.disputes import Dispute, dispute_list, open_disputed
+from billing.collections.policy import level_of
 from billing.contract import AGING, DISPUTE_LIST, DUNNING
 from billing.receivables.aging import ZERO, AgingRow, age, bucket_labels, open_items
 from billing.receivables.dso import DEFAULT_PERIOD_DAYS, dso_figures
@@ -34,22 +35,26 @@ class Receivables(NamedTuple):
     overdue: list[Overdue]
     #: (customer, currency) -> the open disputed amount of its items; None: the workbook has no Disputes sheet
     disputed: dict[tuple[str, str], Decimal] | None = None
+    #: the dunning policy's level bounds (Settings `dunning_levels`) the overdue items were levelled with
+    dunning_levels: tuple[int, ...] = ()
 
 
 def receivables(ledger: Ledger, settings: Settings, as_of: dt.date,
                 dso_days: int = DEFAULT_PERIOD_DAYS, disputes: Sequence[Dispute] | None = None) -> Receivables:
-    """Age the ledger as of `as_of`, with DSO over the `dso_days` before it and the dunning list;
-    with `disputes` (the workbook has a Disputes sheet), the open disputed amount of each
+    """Age the ledger as of `as_of`, with DSO over the `dso_days` before it and the dunning list
+    (levels by the dunning policy's rule: Settings `dunning_levels` after `dunning_grace_days`,
+    as the reminder letters count them); with `disputes` (the workbook has a Disputes sheet), the open disputed amount of each
     customer and currency."""
-    bounds = settings.aging_buckets
+    bounds, levels = settings.aging_buckets, tuple(settings.dunning_levels)
     rows = age(ledger.items, ledger.applied, ledger.received, as_of, bounds, settings.aging_basis)
     by_customer, by_currency = dso_figures(rows, ledger.items, as_of, dso_days)
     totals: dict[str, Decimal] = {}
     for row in rows:
         totals[row.currency] = totals.get(row.currency, ZERO) + row.total
     return Receivables(as_of, bucket_labels(bounds), rows, by_customer, by_currency, totals,
-                       dunning_list(ledger, as_of, bounds),
-                       None if disputes is None else disputed_by_account(ledger, as_of, disputes, settings.aging_basis))
+                       dunning_list(ledger, as_of, lambda days: level_of(days, levels, settings.dunning_grace_days)),
+                       None if disputes is None else disputed_by_account(ledger, as_of, disputes, settings.aging_basis),
+                       levels)
 
 
 def disputed_by_account(ledger: Ledger, as_of: dt.date, disputes: Sequence[Dispute],
@@ -93,14 +98,14 @@ def aging_sheet(report: Receivables, names: dict[str, str]) -> OutputSheet:
 
 def dunning_sheet(report: Receivables, names: dict[str, str], with_reminders: bool) -> OutputSheet:
     """The Dunning output sheet: overdue items grouped by customer (`last_reminder` when the
-    Invoices sheet has that column)."""
+    Invoices sheet has that column); a customer at the last dunning level is highlighted."""
     left_out = () if with_reminders else ("last_reminder",)
     columns = DUNNING.header(without=left_out)
     body = [(o.customer_id, names.get(o.customer_id), o.currency, o.invoice_no, o.issue_date, o.due_date,
              o.days_past_due, o.open_amount, o.level, o.customer_level) + ((o.last_reminder,) if with_reminders else ())
             for o in report.overdue]
     return OutputSheet(DUNNING.name, columns, body, DUNNING.number_formats(without=left_out),
-                       highlights=(Highlight("customer_level", _OLD_FILLS[-1], above=len(report.labels) - 2),))
+                       highlights=(Highlight("customer_level", _OLD_FILLS[-1], above=len(report.dunning_levels) - 1),))
 
 
 def dispute_list_sheet(disputes: Sequence[Dispute], ledger: Ledger, as_of: dt.date) -> OutputSheet:
