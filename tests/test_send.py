@@ -365,3 +365,73 @@ def test_statement_pdfs_are_archived_by_statements_and_sent_once(work, capsys, m
             assert part.get_content() == pdfs[document].read_bytes()
         code, again, _ = cli(capsys, *work.args("--statements", "--json"))
         assert code == 0 and again["sent"] == [] and len(handler.envelopes) == len(sent)
+
+
+class Crash(BaseException):
+    """The run dies here (not an Exception: nothing on the way catches it)."""
+
+
+def test_the_store_migrates_and_the_record_comes_first_on_each_store(store_url, work, capsys, monkeypatch, tmp_path):
+    """On SQLite and PostgreSQL (XLBILLING_TEST_DATABASE_URL): migration 4 makes `letters` and
+    `messages`; statements archived there are sent; a run that dies after the server accepted a
+    message leaves it `sending`, the next run calls it `uncertain` and does not send it again,
+    --resend sends it with the same Message-ID (and the sent ones as a new generation)."""
+    from sqlalchemy import inspect, text
+
+    from billing.delivery import record
+    from billing.store import MIGRATIONS, open_store
+
+    engine = open_store(store_url)
+    open_store(store_url)  # opening again migrates nothing
+    with engine.connect() as conn:
+        versions = [row[0] for row in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
+        assert versions == sorted(MIGRATIONS) and versions[-1] == 4
+        assert {"letters", "messages"} <= set(inspect(conn).get_table_names())
+    store = ["--db", store_url, "--archive", str(work.archive)]
+    code, made, err = cli(capsys, "statements", str(work.book), "--as-of", "2026-12-31", "--from", "2026-01-01",
+                          "--out", str(tmp_path / "st"), "--pdf", "--json", *store)
+    assert code == 0, err
+    letters = sorted(str(s["letter_id"]) for s in made["statements"] if "pdf" in s)
+    assert len(letters) >= 2
+    send = ["send", str(work.book), *store, "--statements", "--json"]
+    real_mark_sent = record.mark_sent
+
+    def die(*args, **kwargs):
+        raise Crash
+
+    handler = Handler()
+    with server(handler) as port:
+        use(monkeypatch, port)
+        monkeypatch.setattr(record, "mark_sent", die)
+        with pytest.raises(Crash):
+            main_in_process(capsys, *send)
+        (first,) = record.messages_of_workbook(engine, workbook_of(engine))
+        assert first.status == record.SENDING and len(handler.envelopes) == 1
+        assert handler.messages()[0]["Message-ID"] == first.message_id
+        monkeypatch.setattr(record, "mark_sent", real_mark_sent)
+        code, result, _ = cli(capsys, *send)
+        assert code == 0 and sorted([s["document"] for s in result["sent"]] + [first.document]) == letters
+        assert [(s["document"], s["status"]) for s in result["skipped"]] == [(first.document, record.UNCERTAIN)]
+        assert len(handler.envelopes) == len(letters)  # nothing twice
+        code, again, _ = cli(capsys, *send, "--resend")
+        resent = {s["document"]: s["message_id"] for s in again["sent"]}
+        assert code == 0 and sorted(resent) == letters and resent[first.document] == first.message_id
+        assert all(resent[d] != s["message_id"] for d, s in ((s["document"], s) for s in result["sent"]))
+        assert {m.status for m in record.messages_of_workbook(engine, workbook_of(engine))} == {record.SENT}
+
+
+def main_in_process(capsys, *args: str) -> None:
+    from billing.cli import main
+
+    capsys.readouterr()
+    main(list(args))
+
+
+def workbook_of(engine) -> str:
+    """The one workbook whose letters the store holds."""
+    from billing.store import letters
+    from sqlalchemy import select
+
+    with engine.connect() as conn:
+        (workbook_id,) = {row[0] for row in conn.execute(select(letters.c.workbook_id))}
+    return workbook_id
