@@ -404,3 +404,65 @@ def test_some_invoices_are_left_unpaid_and_overdue(data):
 
 # --------------------------------------------------------------------------- scale
 
+
+
+def test_the_demos_sample_has_a_mix_for_reminders(tmp_path):
+    """As of the demo's close (300 invoices, seed 1, 2026-10-31), the letters due through the
+    pipeline's ledger (read, validated, computed, matched, aged as `close` does) show each case
+    the reminders have: letters at levels 1, 2 and 3, the compensation to EUR business customers
+    (VAT id), none in GBP, an open dispute keeping part of an invoice out of a letter, a
+    customer on hold, promises to pay after the date, a reminder too recent to send another."""
+    from billing.collections.disputes import disputes_of, open_disputed
+    from billing.collections.interest import RateTimeline
+    from billing.collections.policy import policy_of
+    from billing.collections.reminders import Holds, Reminded, letters_due
+    from billing.pipeline import checked
+    from billing.pipeline.steps import applied_of, compute_step, match_step, receivables_step
+    from billing.receivables.aging import open_items
+    from billing.sample.demo import prepare_demo
+    from billing.workbook.read import read_book
+
+    demo = prepare_demo(tmp_path)  # the demo's workbook: its last payments still in bank files
+    book = read_book(demo.workbook)
+    tables = checked(book).tables
+    step = compute_step(book, tables)
+    matched = match_step(book, tables, step.computed, list(demo.statements))
+    as_of = demo.as_of
+    ledger = receivables_step(book, matched.tables, step.computed, as_of, applied=applied_of(matched)).ledger
+    t = matched.tables
+    customers, invoices = t.customers, t.invoices
+
+    def yes(value):
+        return str(value or "").strip().lower() == "yes"
+
+    def dated(frame, key):
+        return {k: d for k, d in zip(frame[key], frame["promise_date"]) if k and isinstance(d, dt.date)}
+
+    holds = Holds(frozenset(customers.loc[customers["on_hold"].map(yes), "customer_id"]),
+                  frozenset(invoices.loc[invoices["on_hold"].map(yes), "invoice_no"]),
+                  dated(customers, "customer_id"), dated(invoices, "invoice_no"))
+    reminded = {no: Reminded(day if isinstance(day, dt.date) else None, None if level is None else int(level))
+                for no, day, level in zip(invoices["invoice_no"], invoices["last_reminder"], invoices["dunning_level"])
+                if no}
+    still_open = {o.item.number: o.amount for o in open_items(ledger.items, ledger.applied, as_of, "due_date")}
+    disputed = open_disputed([d for d in disputes_of(t.disputes.to_dict("records")) if d.opened <= as_of],
+                             still_open)
+    businesses = frozenset(customers.loc[customers["vat_id"].notna(), "customer_id"])
+    rates = RateTimeline.of(zip(t.interest_rates["valid_from"], t.interest_rates["rate"]))
+    due = letters_due(ledger, as_of, policy_of(t.settings), rates, disputed=disputed, holds=holds, reminded=reminded,
+                      businesses=businesses)
+
+    assert as_of == dt.date(2026, 10, 31)
+    assert [(l.customer_id, l.currency, l.level, str(l.compensation)) for l in due.letters] == [
+        ("C0002", "EUR", 3, "360.00"), ("C0003", "EUR", 2, "0.00"), ("C0008", "EUR", 3, "40.00"),
+        ("C0010", "GBP", 3, "0.00"), ("C0012", "EUR", 1, "0.00"), ("C0014", "EUR", 3, "160.00")]
+    assert {l.customer_id for l in due.letters if l.compensation} <= businesses
+    assert all(l.interest > 0 for l in due.letters if l.level >= 2)  # levels 2 and 3 charge interest
+    (kept_out,) = [(l.customer_id, i.invoice_no, str(i.disputed)) for l in due.letters for i in l.items if i.disputed]
+    assert kept_out == ("C0002", "INV-2026-000019", "1824.67")
+    why = defaultdict(set)
+    for s in due.skipped:
+        why[s.code].add(s.customer_id)
+    assert why["on_hold"] == {"C0001"} and why["promise"] == {"C0007", "C0015"}
+    assert why["too_soon"] == {"C0005", "C0009"}  # reminded within dunning_min_days (7)
+    assert holds.customers == {"C0001"} and min(holds.customer_promises.values()) > as_of

@@ -9,7 +9,9 @@ so they do not shift any other part's draws.
 - InterestRates: the ECB reference rates a new workbook ships (`billing.collections.reference_rates`).
 - Disputes (one each where there are enough overdue open invoices): an `open` one on the
   whole open amount, an `open` one on a quarter of the gross, a `resolved` and a `rejected`
-  one. A `credited` dispute needs a credit note, which would change the figures: none here.
+  one; and an `open` one on a third of an invoice a reminder still asks for (chosen after
+  everything else, without a draw), so a letter shows a disputed part kept out. A `credited`
+  dispute needs a credit note, which would change the figures: none here.
 - Holds and promises: one customer and one invoice on hold, one customer and one invoice
   with a promise to pay after the as-of date.
 - Reminder history: about a third of the invoices overdue 14 days or more carry the level
@@ -97,8 +99,27 @@ def add_collections(customers: tuple[Row, ...], invoices: Sequence[Invoice], inv
         first, second = rng.sample(range(len(customers)), 2)
         customers[first] = {**customers[first], "on_hold": "yes"}
         customers[second] = {**customers[second], "promise_date": as_of + timedelta(days=7)}
+    disputes.extend(_dispute_in_a_letter(customers, rest, rows, as_of, bounds[0]))
     return (_shaped(customers, CUSTOMERS), _shaped(rows.values(), INVOICES), _shaped(disputes, DISPUTES),
             _shaped(reference_rate_rows(), INTEREST_RATES))
+
+
+def _dispute_in_a_letter(customers: Sequence[Row], rest: Sequence[tuple[Invoice, date, Decimal]],
+                         rows: Mapping[str, Row], as_of: date, first_level: int) -> list[Row]:
+    """An open dispute on a third of the open amount of the longest overdue invoice that a
+    reminder will still ask for (its customer and itself neither on hold, promised nor reminded
+    before, at level 1 or more), so a letter shows a disputed part kept out. Chosen without a
+    draw, after every other choice: adding it changes nothing else."""
+    stopped = {c["customer_id"] for c in customers if c.get("on_hold") or c.get("promise_date")}
+    free = [(inv, due, still_open) for inv, due, still_open in rest
+            if inv.customer.customer_id not in stopped and (as_of - due).days >= first_level
+            and not any(rows[inv.key].get(k) for k in ("on_hold", "promise_date", "dunning_level"))]
+    if not free:
+        return []
+    inv, due, still_open = max(free, key=lambda e: ((as_of - e[1]).days, e[0].number))
+    return [{"invoice_no": inv.number, "opened": min(due + timedelta(days=3), as_of), "reason": "terms",
+             "amount": quantize(still_open / 3, inv.customer.currency), "status": "open", "owner": "Mira",
+             "note": "payment terms questioned: a third held back until agreed"}]
 
 
 def _shaped(rows, spec: SheetSpec) -> tuple[Row, ...]:
