@@ -188,6 +188,31 @@ def test_the_functions_module_is_xlwings_generated_wrapper_of_every_udf(xlam):
     assert "ActiveWorkbook, Application.Caller)" in module and "ThisWorkbook" not in module
 
 
+@pytest.mark.parametrize(("name", "declaration", "arguments"), [
+    ("XLB_LATE_INTEREST", "Function XLB_LATE_INTEREST(amount, due, as_of, Optional margin, Optional rates, "
+     "Optional day_count, Optional currency_code)", ("amount", "due", "as_of", "margin", "rates", "day_count",
+                                                     "currency_code")),
+    ("XLB_DUNNING_LEVEL", "Function XLB_DUNNING_LEVEL(days_past_due, Optional levels, Optional grace_days)",
+     ("days_past_due", "levels", "grace_days")),
+])
+def test_the_collections_functions_are_declared_with_their_help(xlam, name, declaration, arguments):
+    """The add-in's module declares the collections UDFs as xlwings does (optional arguments
+    `Optional`, every argument passed to Python in order) and xlwings registers them with
+    the docstring as Excel's help and a help text per argument."""
+    import udfs
+
+    parser = VBA_Parser(str(xlam))
+    module = {name: code for _, _, name, code in parser.extract_macros()}[f"{MODULE}.bas"]
+    parser.close()
+    assert declaration in module.splitlines()
+    assert f'{name} = XLPy.CallUDF("udfs", "{name}", Array({", ".join(arguments)}), ActiveWorkbook, ' \
+           f'Application.Caller)' in module
+    info = generate().functions[name]
+    assert info["ret"]["doc"] == getattr(udfs, name).__doc__
+    assert [a["name"] for a in info["args"]] == list(arguments)
+    assert all(len(a["doc"]) > 15 and not a["doc"].startswith("Positional argument") for a in info["args"])
+
+
 def test_no_compiled_code_is_left_beside_the_source(xlam):
     """Every module is source only (MODULEOFFSET 0) and `_VBA_PROJECT` is the version-0xFFFF
     stream without a cache: Office compiles from source; nothing stale can run."""

@@ -58,6 +58,11 @@ CASES = [
     (XLB_DUNNING_LEVEL, (-5,), 0),
     (XLB_DUNNING_LEVEL, (20, "10,20"), 2),
     (XLB_DUNNING_LEVEL, (20, 30), 0),
+    (XLB_DUNNING_LEVEL, (20, [[14, 28, 42]]), 1),  # the levels as a row of cells
+    (XLB_DUNNING_LEVEL, (28, [[14], [28], [None]]), 2),  # ... or a column, blanks skipped
+    (XLB_DUNNING_LEVEL, (20, None, 7), 1),  # grace 7: day 20 is past it and past 14
+    (XLB_DUNNING_LEVEL, (14, "14,28,42", 20), 0),  # within the grace days
+    (XLB_DUNNING_LEVEL, (21, "14,28,42", 20), 1),  # the first day after them
     (XLB_RF_REFERENCE, ("INV-2026-000001",), "RF94INV2026000001"),
     (XLB_VALID_IBAN, ("DE89 3704 0044 0532 0130 00",), True),
     (XLB_VALID_IBAN, ("DE89 3704 0044 0532 0130 01",), False),
@@ -86,7 +91,7 @@ JUNK = [None, "", 0, "€", D(2026, 1, 1), [[1, 2], [3]], True, float("nan"), *E
 SCALAR_UDFS = [(XLB_TAX, 2), (XLB_GROSS, 2), (XLB_NET_FROM_GROSS, 2), (XLB_LINE_NET, 3), (XLB_DUE_DATE, 2),
                (XLB_DISCOUNT_DATE, 2), (XLB_EARLY_PAY_AMOUNT, 4), (XLB_DAYS_PAST_DUE, 2), (XLB_AGING_BUCKET, 3),
                (XLB_RF_REFERENCE, 1), (XLB_VALID_IBAN, 1), (XLB_VALID_VAT_ID, 1), (XLB_INVOICE_NO, 2),
-               (XLB_AGING, 3), (XLB_MATCH, 2), (XLB_LATE_INTEREST, 7), (XLB_DUNNING_LEVEL, 2)]
+               (XLB_AGING, 3), (XLB_MATCH, 2), (XLB_LATE_INTEREST, 7), (XLB_DUNNING_LEVEL, 3)]
 
 
 def _flat(result):
@@ -114,7 +119,7 @@ def _good(function, n):
              XLB_DISCOUNT_DATE: (D(2026, 1, 1), "2/10 NET30"),
              XLB_EARLY_PAY_AMOUNT: (100, "2/10 NET30", D(2026, 1, 1), D(2026, 1, 5)),
              XLB_LATE_INTEREST: (100, D(2024, 1, 1), D(2024, 2, 1), 0.09, RATES, "act/360", "EUR"),
-             XLB_DUNNING_LEVEL: (30, "14,28"),
+             XLB_DUNNING_LEVEL: (30, "14,28", 0),
              XLB_DAYS_PAST_DUE: (D(2026, 1, 1), D(2026, 2, 1)), XLB_AGING_BUCKET: (D(2026, 1, 1), D(2026, 2, 1), None),
              XLB_RF_REFERENCE: ("INV-1",), XLB_VALID_IBAN: ("DE89370400440532013000",),
              XLB_VALID_VAT_ID: ("DE136695976",), XLB_INVOICE_NO: ("K1", "wb"),
@@ -154,6 +159,26 @@ def test_junk_gives_these_messages():
     assert XLB_LATE_INTEREST(1, D(2024, 1, 1), D(2024, 2, 1), None, None, "30/360") == \
         "#XLB: day_count must be act/365 or act/360, not '30/360'"
     assert XLB_DUNNING_LEVEL(1.5) == "#XLB: days_past_due must be a whole number, not 1.5"
+    assert XLB_DUNNING_LEVEL("abc") == "#XLB: days_past_due must be a number, not 'abc'"
+    assert XLB_DUNNING_LEVEL(True) == "#XLB: days_past_due must be a number, not TRUE/FALSE"
+    assert XLB_DUNNING_LEVEL(None) == "#XLB: days_past_due is empty"
+    assert XLB_DUNNING_LEVEL(20, "a,b") == "#XLB: levels must be rising whole numbers of days like 14,28,42, not 'a,b'"
+    assert XLB_DUNNING_LEVEL(20, "0,14") == "#XLB: levels must be rising whole numbers of days like 14,28,42, not '0,14'"
+    assert XLB_DUNNING_LEVEL(20, [[14, 28], [42, 56]]) == "#XLB: levels must be one row or one column of cells"
+    assert XLB_DUNNING_LEVEL(20, [[14, "#N/A"]]) == "#XLB: levels holds #N/A"
+    assert XLB_DUNNING_LEVEL(20, [[14, float("nan")]]).startswith("#XLB: levels must be rising whole numbers")
+    assert XLB_DUNNING_LEVEL(20, None, -1) == "#XLB: grace_days must be a whole number of days ≥ 0, not -1"
+    assert XLB_LATE_INTEREST(100, "tomorrow", D(2024, 2, 1)) == "#XLB: due must be a date, not 'tomorrow'"
+    assert XLB_LATE_INTEREST("1.000,50", D(2024, 1, 1), D(2024, 2, 1)) == \
+        "#XLB: amount must be a number, not '1.000,50'"
+    assert XLB_LATE_INTEREST(100, D(2024, 1, 1), D(2024, 2, 1), -0.01) == \
+        "#XLB: margin -0.01 must be a fraction between 0 and 1 (9 percentage points is 0.09)"
+    assert XLB_LATE_INTEREST(100, D(2024, 1, 1), D(2024, 2, 1), None, "x") == \
+        "#XLB: rates must be a range of two columns: valid_from, rate"
+    assert XLB_LATE_INTEREST(100, D(2024, 1, 1), D(2024, 2, 1), None, [["valid_from", "rate"], [None, None]]) == \
+        "#XLB: rates has no rows"
+    assert XLB_LATE_INTEREST(100, D(2024, 1, 1), D(2024, 2, 1), None, None, None, "XYZ") == \
+        "#XLB: unknown currency code 'XYZ'"
     assert XLB_DUNNING_LEVEL(20, "28,14") == \
         "#XLB: levels must be rising whole numbers of days like 14,28,42, not '28,14'"
 

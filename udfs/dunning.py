@@ -3,6 +3,7 @@ the dunning level of a number of days past due (the rules of `billing.collection
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import xlwings as xw
@@ -80,16 +81,42 @@ def XLB_LATE_INTEREST(amount, due, as_of, margin=None, rates=None, day_count=Non
 
 @xw.func
 @xw.arg("days_past_due", doc="Days since the due date.")
-@xw.arg("levels", doc="Days past due at which each level starts, e.g. 14,28,42 (the default).")
-@udf
-def XLB_DUNNING_LEVEL(days_past_due, levels=None):
-    """The reminder level of an item so many days past due: 0 before the first level's day,
-    then 1, 2, 3 … (with 14,28,42: day 14 is level 1, day 28 level 2, day 42 on level 3)."""
+@xw.arg("levels", doc="Days past due at which each level starts: text like 14,28,42 (the default, as Settings "
+        "dunning_levels) or a row or column of cells.")
+@xw.arg("grace_days", doc="Days after the due date before level 1 can start (default 0, as Settings "
+        "dunning_grace_days).")
+@udf(tables=("levels",))
+def XLB_DUNNING_LEVEL(days_past_due, levels=None, grace_days=None):
+    """The reminder level of an item so many days past due: 0 within the grace days and before
+    the first level's day, then 1, 2, 3 … (with 14,28,42: day 14 is level 1, day 28 level 2,
+    day 42 on level 3), as the Dunning sheet and xlbilling remind count it."""
     days = number(days_past_due, "days_past_due")
     if days != days.to_integral_value():
         raise UdfError(f"days_past_due must be a whole number, not {days_past_due}")
+    grace = Decimal(0) if grace_days is None or grace_days == "" else number(grace_days, "grace_days")
+    if grace < 0 or grace != grace.to_integral_value():
+        raise UdfError(f"grace_days must be a whole number of days ≥ 0, not {grace_days}")
     try:
-        bounds = DEFAULT_LEVELS if levels is None or levels == "" else parse_days(levels, "levels")
+        bounds = level_bounds(levels)
     except PolicyError as exc:
         raise UdfError(str(exc)) from None
-    return level_of(int(days), bounds)
+    return level_of(int(days), bounds, int(grace))
+
+
+def level_bounds(levels: object) -> tuple[int, ...]:
+    """The level bounds from text ("14,28,42"), one number, or a row or column of cells
+    (blanks skipped); blank: the contract's default."""
+    if levels is None or levels == "":
+        return DEFAULT_LEVELS
+    if not isinstance(levels, (list, tuple)):
+        return parse_days(levels, "levels")
+    rows = [row if isinstance(row, (list, tuple)) else [row] for row in levels]
+    if len(rows) > 1 and any(len(row) > 1 for row in rows):
+        raise UdfError("levels must be one row or one column of cells")
+    cells = [v for row in rows for v in row if v is not None and v != ""]
+    if any(excel_error(v) for v in cells):
+        raise UdfError(f"levels holds {next(excel_error(v) for v in cells if excel_error(v))}")
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v)
+           for v in cells):
+        raise PolicyError(f"levels must be rising whole numbers of days like 14,28,42, not {cells!r}")
+    return parse_days(",".join(str(int(v)) for v in cells), "levels")
