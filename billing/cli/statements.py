@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
@@ -117,6 +116,8 @@ def statement_pdfs(path: Path, tables, ledger, found) -> list[bytes | None]:
     address and language (Customers `language`, blank: en), the items open on the statement's last
     day, the texts of Settings `dunning_texts` (a TOML file beside the workbook) over the built-in ones.
     None for the statement of payments whose payer is not identified: it has no recipient."""
+    from decimal import Decimal
+
     from billing.documents.letter import render_letter
     from billing.documents.letter_texts import LetterTextsError, load_letter_texts
     from billing.documents.statement_letter import statement_document
