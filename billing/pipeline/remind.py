@@ -136,6 +136,14 @@ def letter_file(customer_id: str, currency: str, as_of: dt.date) -> str:
     return f"{as_of.isoformat()}/reminder-{_safe(customer_id)}-{_safe(currency)}-{as_of.isoformat()}.pdf"
 
 
+def charge_invoices(tables: Tables) -> frozenset[str]:
+    """The items (numbers, or keys of drafts) of the invoices that charge letters: they bear
+    no interest and no compensation of their own (no interest on interest, § 289 BGB)."""
+    invoices = tables.invoices
+    return frozenset(no or key for key, no in zip(invoices["invoice_key"], invoices["invoice_no"])
+                     if str(key).startswith(CHARGE_PREFIX))
+
+
 def charge_key(customer_id: str, currency: str, as_of: dt.date, base_currency: str) -> str:
     """The invoice_key of a letter's charge draft (the currency named when it is not the base one).
 
@@ -213,7 +221,8 @@ def remind(book: Book, tables: Tables, ledger: Ledger, as_of: dt.date, options: 
     except InterestError as exc:
         return _refused(error(rates_place(book), NO_RATE, str(exc)))
     dunning = letters_due(ledger, as_of, policy, rates, disputed=disputed_of(tables, ledger, as_of),
-                          holds=holds_of(tables), reminded=reminded_of(tables), businesses=businesses_of(tables))
+                          holds=holds_of(tables), reminded=reminded_of(tables), businesses=businesses_of(tables),
+                          interest_free=charge_invoices(tables))
     no_rate = [s for s in dunning.skipped if s.code == "no_rate"]
     if no_rate:
         found = {s.reason: s for s in no_rate}
