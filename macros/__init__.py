@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from billing.errors import BadFile
 
 __all__ = ["validate", "compute", "number_invoices", "import_statement", "match_payments", "aging_report",
-           "month_end_close", "issue_invoices", "send_documents", "seal_workbook", "verify_seal", "refresh_functions", "run_button"]
+           "month_end_close", "issue_invoices", "make_reminders", "send_documents", "seal_workbook", "verify_seal", "refresh_functions", "run_button"]
 
 
 class Stop(Exception):
@@ -393,6 +393,49 @@ def _issued_message(result, folder: Path) -> str:
         parts.append(f"{result.already_issued} issued before left as they are")
     where = f"In {folder}, {'the folder' if len(months) == 1 else 'the folders'} {', '.join(months)}."
     return f"{'; '.join(parts)}.\n{where}\nThe Documents sheet lists every issued document: save the workbook to keep it."
+
+
+REMINDED_FROM_SAVED = "reminders are made from the saved workbook, their letters kept beside it"
+
+
+def make_reminders(book=None) -> None:
+    """Reminders: the reminder letters due as of a date (asked, today offered) —
+    `billing.pipeline.remind.remind`, as `xlbilling remind` runs it — PDF letters into the
+    Settings' `documents_folder`, else `<workbook stem> documents/` beside the saved workbook,
+    a folder per as-of date, each archived for Send; Invoices `last_reminder` and
+    `dunning_level`, the Reminders and DisputeList sheets written. An interest without a
+    reference rate: its cell in the message, nothing written, nothing archived."""
+    from billing.config import archive_dir
+    from billing.pipeline.issue import logo_of
+    from billing.pipeline.remind import RemindOptions, out_folder, publish, remind, texts_file
+    from billing.pipeline.steps import compute_step, receivables_step
+    from billing.store import open_store
+    from macros.live import alert
+
+    book = _caller(book)
+    with _running(book, "Reminders") as say:
+        path = _saved_path(book, REMINDED_FROM_SAVED)
+        as_of = _as_of(book, "Reminders")
+        data, tables = _checked(book, say)
+        say("computing")
+        step = compute_step(data, tables)
+        settings = step.tables.settings
+        folder = out_folder(path, settings, f"{path.stem} documents")
+        reports = receivables_step(data, step.tables, step.computed, as_of)
+        say("making the letters")
+        result = remind(data, step.tables, reports.ledger, as_of,
+                        RemindOptions(folder, texts_file(path, settings), logo_of(path, settings)), reports.outputs)
+        if not result.ok:
+            raise Stop("no reminders; nothing was written or archived. "
+                       + _listed([f"{f.cell}: {f.message}" for f in result.findings], "problems"))
+        if not result.letters:
+            alert(book, f"No reminder letters are due as of {as_of}"
+                  f" ({len(result.dunning.skipped)} open items left out).")
+            return
+        publish(result.letters, folder, open_store(), archive_dir(), settings.workbook_id or "")
+        _write(book, say, result.changes)
+        alert(book, f"{len(result.letters)} reminder letters as of {as_of} in {folder / as_of.isoformat()}.\n"
+                    "The Reminders sheet lists them: save the workbook to keep it.")
 
 
 SENT_FROM_SAVED = "documents are sent from the saved workbook, the Sent sheet written into it"

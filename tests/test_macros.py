@@ -314,7 +314,7 @@ def test_send_documents_e_mails_the_issued_invoice_once_and_writes_the_sent_shee
     from aiosmtpd.controller import Controller
 
     from billing.delivery import smtp
-    from tests.test_send import Handler, free_port
+    from tests_support import Handler, free_port
 
     rows = _invoice_rows(workbook)
     first = next(r for r, (n, status) in rows.items() if status == "issued" and n)
@@ -351,3 +351,44 @@ def test_send_documents_without_a_mail_server_says_so_and_writes_nothing(workboo
     macros.send_documents(book)
     assert book.app.alerts == ["Send: no SMTP host configured: set Settings smtp_host or XLBILLING_SMTP_HOST (or use "
                                "--outbox DIR)"] and "Sent" not in book.wb.sheetnames
+
+
+def _reminder_rows(book) -> list[dict]:
+    sheet = book.wb["Reminders"]
+    header = [c.value for c in sheet[1]]
+    return [dict(zip(header, (c.value for c in r))) for r in sheet.iter_rows(min_row=2)]
+
+
+def test_reminders_button_makes_the_letters_once_and_writes_the_history(workbook):
+    book = FakeBook(workbook, prompts=["2026-12-31"])
+    macros.run_button("xlbReminders", book)
+    (message,) = book.app.alerts
+    assert " reminder letters as of 2026-12-31 in " in message and "Reminders sheet" in message, message
+    count = int(message.split()[0])
+    rows = _reminder_rows(book)
+    letters = {r["letter"] for r in rows}
+    assert count == len(letters) > 0
+    folder = workbook.parent / "live documents"
+    assert all((folder / name).is_file() for name in letters)
+    invoices = book.wb["Invoices"]
+    header = [c.value for c in invoices[1]]
+    # an item is named by its number, else (issued, not numbered yet) by its key
+    history = {r[header.index("invoice_no")] or r[header.index("invoice_key")]:
+               (r[header.index("last_reminder")], r[header.index("dunning_level")])
+               for r in invoices.iter_rows(min_row=2, values_only=True)}
+    for row in rows:
+        if row["days_past_due"] is not None:  # an item, not a credit
+            day, level = history[row["invoice_no"]]
+            assert (day.date() if isinstance(day, dt.datetime) else day) == dt.date(2026, 12, 31)
+            assert level == row["level"]
+    book.save()
+    again = FakeBook(workbook, prompts=["2026-12-31"])
+    macros.make_reminders(again)
+    (message,) = again.app.alerts
+    assert message.startswith("No reminder letters are due as of 2026-12-31"), message
+
+
+def test_reminders_button_cancelled_writes_nothing(workbook):
+    book = FakeBook(workbook, prompts=[None])
+    macros.make_reminders(book)
+    assert book.app.alerts == [] and "Reminders" not in book.wb.sheetnames

@@ -118,6 +118,17 @@ def test_compensation_is_charged_once_per_invoice():
     assert str(c1.total_due) == "6869.16"
 
 
+def test_an_invoice_that_charged_interest_bears_none_itself():
+    """No interest on interest: the invoice that booked a letter's charges is reminded, without
+    interest or compensation; the other items of the letter keep theirs."""
+    charged = letters_due(ledger(), AS_OF, POLICY, RATES, disputed=DISPUTED, holds=HOLDS, reminded=REMINDED,
+                          businesses=BUSINESSES, interest_free=frozenset({"I2"}))
+    c1 = charged.letters[0]
+    assert [(i.invoice_no, i.interest and str(i.interest.total), str(i.compensation)) for i in c1.items] == [
+        ("I1", "415.53", "40.00"), ("I2", None, "0.00")]
+    assert str(c1.total_due) == "6865.53"  # 6909.16 − I2's interest 3.63 and compensation 40
+
+
 def test_interest_only_on_interest_levels():
     level_1 = run(policy=DunningPolicy(levels=(14, 400), fees=(D(5),), interest_levels=frozenset({2}),
                                        margin=D("0.09")))

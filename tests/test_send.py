@@ -435,3 +435,15 @@ def workbook_of(engine) -> str:
     with engine.connect() as conn:
         (workbook_id,) = {row[0] for row in conn.execute(select(letters.c.workbook_id))}
     return workbook_id
+
+
+def test_the_typed_settings_give_the_mail_server_as_the_sheet_says_it():
+    """Settings types `smtp_starttls` as a bool and `smtp_port` as an int: the mail config reads
+    them back (a `True` once became 'true', refused as neither yes nor no)."""
+    from billing.pipeline.send import mail_settings
+    from billing.settings import Settings
+
+    settings = Settings(smtp_host="mail.example.com", smtp_port=2525, smtp_starttls=False, mail_from="a@example.com")
+    config = mail_config(mail_settings(settings), environ={})
+    assert (config.host, config.port, config.starttls, config.sender) == ("mail.example.com", 2525, False, "a@example.com")
+    assert mail_config(mail_settings(Settings()), environ={}).starttls is True

@@ -19,7 +19,7 @@ from typing import Optional
 import typer
 
 from billing.cli import (addin, aging, archive, close, compute, demo, issue, keys, match, new, number, numbers,
-                         seal, send, statements, validate, verify)
+                         remind, seal, send, statements, validate, verify)
 from billing import config
 from billing.cli.common import Exit, err
 from billing.errors import BadFile, one_line
@@ -42,6 +42,7 @@ app.command("aging")(aging.aging)
 app.command("statements")(statements.statements)
 app.command("close")(close.close)
 app.command("issue")(issue.issue)
+app.command("remind")(remind.remind)
 app.command("send")(send.send)
 app.add_typer(numbers.app, name="numbers")
 app.command("demo")(demo.demo)

@@ -1,5 +1,6 @@
 """`xlbilling demo`: a sample workbook and bank statements, closed, the month's invoices issued,
-sealed and verified."""
+the overdue customers reminded, everything put in an outbox of e-mail drafts, sealed and
+verified."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ def demo(
     invoices: int = typer.Option(300, "--invoices", min=1, max=100_000, help="Number of sample invoices."),
 ) -> None:
     """Make a sample workbook and bank statements, run the month-end close on them, issue the
-    month's invoices (PDF, Factur-X, e-invoices), seal and verify; everything on the embedded
-    defaults inside the demo folder."""
+    month's invoices (PDF, Factur-X, e-invoices), write the reminder letters that are due, put
+    invoices and letters as e-mail drafts into an outbox, seal and verify; everything on the
+    embedded defaults inside the demo folder."""
     import shutil
 
     from billing import config
     from billing.cli.close import close
+    from billing.cli.remind import remind
+    from billing.cli.send import send
     from billing.cli.seal import seal
     from billing.cli.verify import verify
     from billing.sample.demo import prepare_demo
@@ -33,7 +37,8 @@ def demo(
     for leftover in (folder / "store.db", folder / "store.db-wal", folder / "store.db-shm"):
         leftover.unlink(missing_ok=True)
     shutil.rmtree(folder / "archive", ignore_errors=True)
-    shutil.rmtree(folder / "documents", ignore_errors=True)
+    for made in ("documents", "outbox"):
+        shutil.rmtree(folder / made, ignore_errors=True)
     store = f"sqlite:///{folder / 'store.db'}"
     os.environ.setdefault(config.ENV_ARCHIVE_DIR, str(folder / "archive"))
     os.environ.setdefault(config.ENV_KEY_FILE, str(folder / "keys" / "signing-key.pem"))
@@ -51,6 +56,16 @@ def demo(
     if code == 0:
         code = _issue_month(files.workbook, files.as_of, folder / "documents", store)
     if code == 0:
+        code = _demo_step(["remind", str(files.workbook), "--as-of", as_of, "--out", str(folder / "documents"),
+                           "--db", store],
+                          lambda: remind(path=files.workbook, as_of=as_of, out=folder / "documents", charge=False,
+                                         as_json=False, db=store, archive=None, wait=False, force=False))
+    if code == 0:
+        code = _demo_step(["send", str(files.workbook), "--outbox", str(folder / "outbox"), "--db", store],
+                          lambda: send(path=files.workbook, invoices=False, reminders=False, statements=False,
+                                       dry_run=False, outbox=folder / "outbox", resend=False, as_json=False,
+                                       db=store, archive=None, wait=False, force=False))
+    if code == 0:
         code = _demo_step(["seal", str(files.workbook)],
                           lambda: seal(path=files.workbook, period=None, sealer=None, key=None, archive=None,
                                        as_json=False, db=store, wait=False, force=False))
@@ -59,8 +74,9 @@ def demo(
                           lambda: verify(path=files.workbook, public_key=None, record=None, no_archive=False,
                                          key=None, archive=None, as_json=False, db=None))
     err.print(f"\nOpen {files.workbook} and look at the sheets Close, Aging (with its chart), Dunning, "
-              "Allocations, Unmatched, Statements, InvoiceTaxSummary and Documents; the month's invoices are in "
-              f"{folder / 'documents'}.")
+              "Allocations, Unmatched, Statements, InvoiceTaxSummary, Documents, Reminders and DisputeList; the "
+              f"month's invoices and the reminder letters are in {folder / 'documents'}, the e-mails to send them "
+              f"(.eml drafts) in {folder / 'outbox'}.")
     err.print(f"Store (numbers, archive index): {folder / 'store.db'}")
     if code:
         raise Exit(code)

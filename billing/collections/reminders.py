@@ -18,7 +18,8 @@ From the receivables ledger (open amounts as aging computes them), as of `as_of`
    from the day after the due date, on the open amount less the disputed part, payments and
    credit notes lowering the base from their dates) and, once per invoice, the compensation
    to a business customer (one with a VAT id), unless the invoice's recorded `dunning_level`
-   already reached an interest level (a letter charged it before).
+   already reached an interest level (a letter charged it before). An invoice that charged
+   earlier letters' fees and interest (`interest_free`) bears neither: no interest on interest.
 4. Fee (`fee_of(level)`), compensation and the minimum are amounts in the policy's currency:
    a letter in another currency carries none of them and says so in its `notes`.
 5. Open credit notes that correct no invoice are listed on the letter and reduce its total:
@@ -117,12 +118,14 @@ class Dunning(NamedTuple):
 def letters_due(ledger: Ledger, as_of: dt.date, policy: DunningPolicy, rates: RateTimeline, *,
                 disputed: Mapping[str, Decimal] = EMPTY, holds: Holds = Holds(),
                 reminded: Mapping[str, Reminded] | None = None,
-                businesses: AbstractSet[str] = frozenset()) -> Dunning:
+                businesses: AbstractSet[str] = frozenset(), interest_free: AbstractSet[str] = frozenset()) -> Dunning:
     """The letters due on `as_of` and the items left out (the rules are the module's).
 
     `disputed`: open disputed amount by invoice number (a blank amount already made the whole
     open amount by the caller); `reminded`: history by invoice number (default: the ledger's
-    `last_reminder` dates, levels unknown); `businesses`: customer ids with a VAT id."""
+    `last_reminder` dates, levels unknown); `businesses`: customer ids with a VAT id;
+    `interest_free`: invoice numbers that bear neither interest nor compensation — the
+    invoices that charged earlier letters' fees and interest (no interest on interest)."""
     if reminded is None:
         reminded = {no: Reminded(day, None) for no, day in (ledger.last_reminder or {}).items()}
     opened = open_items(ledger.items, ledger.applied, as_of, basis="due_date")
@@ -150,7 +153,7 @@ def letters_due(ledger: Ledger, as_of: dt.date, policy: DunningPolicy, rates: Ra
         found = kept[key]
         found.sort(key=lambda f: (-f[0].days_past_due, f[0].item.number))
         letter_or_why = _letter(key, found, credits[key], last.get(key), reductions, as_of, policy, rates,
-                                reminded, businesses)
+                                reminded, businesses, interest_free)
         if isinstance(letter_or_why, Letter):
             letters.append(letter_or_why)
         else:
@@ -186,7 +189,8 @@ def _left_out(o: OpenItem, part: Decimal, history: Reminded, as_of: dt.date, pol
 
 def _letter(key: tuple[str, str], found: list[tuple[OpenItem, Decimal, int]], credits: list[Credit],
             last: dt.date | None, reductions: Mapping[str, list[tuple[dt.date, Decimal]]], as_of: dt.date,
-            policy: DunningPolicy, rates: RateTimeline, reminded: Mapping[str, Reminded], businesses: AbstractSet[str]) -> Letter | tuple[str, str]:
+            policy: DunningPolicy, rates: RateTimeline, reminded: Mapping[str, Reminded], businesses: AbstractSet[str],
+            interest_free: AbstractSet[str]) -> Letter | tuple[str, str]:
     customer, currency = key
     if last is not None and (as_of - last).days < policy.min_days:
         return "too_soon", f"reminded on {last.isoformat()}, less than {policy.min_days} days ago"
@@ -197,7 +201,8 @@ def _letter(key: tuple[str, str], found: list[tuple[OpenItem, Decimal, int]], cr
     items = []
     for o, part, lv in found:
         record = None
-        if charges:
+        bears = charges and o.item.number not in interest_free
+        if bears:
             try:
                 record = late_interest(o.item.due_date, as_of, o.item.gross, reductions.get(o.item.number, ()),
                                        disputed=part, rates=rates, margin=policy.margin, day_count=policy.day_count,
@@ -205,7 +210,7 @@ def _letter(key: tuple[str, str], found: list[tuple[OpenItem, Decimal, int]], cr
             except InterestError as exc:
                 return "no_rate", f"no interest without a reference rate: {exc}"
         prior = reminded.get(o.item.number, Reminded()).level or 0
-        owed = (charges and ours and customer in businesses and policy.compensation > 0
+        owed = (bears and ours and customer in businesses and policy.compensation > 0
                 and not any(prior >= n for n in policy.interest_levels))
         compensation = quantize(policy.compensation, currency, policy.rounding) if owed else none
         items.append(LetterItem(o.item.number, o.item.issue_date, o.item.due_date, o.days_past_due, o.amount, part,

@@ -32,6 +32,7 @@ from billing.delivery.config import MAIL_KEYS, MailConfig, mail_config
 from billing.delivery.message import Attachment, build, message_id
 from billing.delivery.templates import render
 from billing.errors import BadFile
+from billing.settings import Settings
 
 #: The kinds of document `send` knows, as its options name them.
 KINDS = ("invoices", "reminders", "statements")
@@ -75,20 +76,18 @@ class Recipient(NamedTuple):
 # -- what the workbook says -----------------------------------------------------------------------
 
 
-def mail_settings(book: Book, settings) -> dict[str, object]:
-    """The mail keys of the Settings sheet: the typed Settings' where it has them, else the
-    sheet's raw value (read as text)."""
-    raw: dict[str, object] = {}
-    table = book.get("Settings")
-    if table is not None and table.has("key") and table.has("value"):
-        for key, value in zip(table.frame["key"], table.frame["value"]):
-            raw[str(key or "").strip().lower()] = value
-    return {key: getattr(settings, key, None) if hasattr(settings, key) else raw.get(key) for key in MAIL_KEYS}
+def mail_settings(settings: Settings) -> dict[str, object]:
+    """The mail keys of the typed Settings as the sheet says them (STARTTLS `yes`/`no`): what
+    the environment's values override (`billing.delivery.config.mail_config`)."""
+    def said(value: object) -> object:
+        return ("yes" if value else "no") if isinstance(value, bool) else value
+
+    return {key: said(getattr(settings, key)) for key in MAIL_KEYS}
 
 
-def smtp_config(book: Book, settings, options: SendOptions) -> MailConfig:
+def smtp_config(settings: Settings, options: SendOptions) -> MailConfig:
     """The mail server and sender; `BadFile` when SMTP is needed and cannot be used."""
-    config = mail_config(mail_settings(book, settings))
+    config = mail_config(mail_settings(settings))
     if not config.sender and settings.company_email:
         config = config._replace(sender=str(settings.company_email))
     if options.dry_run or options.outbox is not None:
@@ -200,7 +199,7 @@ def send(book: Book, tables, engine, archive_root: Path, options: SendOptions, t
     workbook_id = tables.settings.workbook_id
     if not workbook_id:
         raise BadFile("the workbook has no workbook_id: number and issue it first (xlbilling number, issue)")
-    config = smtp_config(book, tables.settings, options)
+    config = smtp_config(tables.settings, options)
     smtp = not options.dry_run and options.outbox is None
     if smtp:
         record.reconcile(engine, workbook_id)
