@@ -248,6 +248,13 @@ def test_statements_as_pdf_end_to_end(tmp_path):
     for args in (["new", str(book), "--sample", "30", "--seed", "3"], ["close", str(book), "--as-of", "2026-12-31"]):
         done = _cli(*args, env=env)
         assert done.returncode == 0, done.stderr
+    wb = openpyxl.load_workbook(book)  # English letters for all (the sample writes German to German customers)
+    customers = wb["Customers"]
+    column = next(c.column for c in customers[1] if c.value == "language")
+    for row in range(2, customers.max_row + 1):
+        if customers.cell(row, 1).value:
+            customers.cell(row, column).value = "en"
+    wb.save(book)
     done = _cli("statements", str(book), "--as-of", "2026-12-31", "--from", "2026-09-01", "--out",
                 str(tmp_path / "out"), "--pdf", "--json", env=env)
     assert done.returncode == 0, done.stderr

@@ -225,7 +225,8 @@ def _every_customer_in_pdf(path) -> None:
     wb = openpyxl.load_workbook(path)
     customers = wb["Customers"]
     column = next(c.column for c in customers[1] if c.value == "document_format")
-    for row in range(2, customers.max_row + 1):
+    last = max(row for row in range(1, customers.max_row + 1) if customers.cell(row, 1).value)  # not the formatted blanks
+    for row in range(2, last + 1):
         customers.cell(row, column).value = "pdf"
     wb.save(path)
 
