@@ -309,3 +309,31 @@ def test_the_human_output_is_one_line_per_letter(work, capsys):
     lines = err.strip().splitlines()
     letters = [line for line in lines if " level " in line]
     assert letters and lines[-1].startswith(f"{work.book}: {len(letters)} reminder letters as of {LATER}")
+
+
+def test_a_reference_rate_carried_past_its_half_year_is_a_warning(work, capsys):
+    """The sample's InterestRates end with 2025-07-01: interest into 2026 uses that rate (the
+    contract's rule) and says so, at the sheet, without stopping the letters."""
+    code, result, err = remind(capsys, work, LATER)
+    assert code == 0 and result["letters"], err
+    (stale,) = [e for e in result["errors"] if e["rule"] == "reference_rate_not_updated"]
+    assert stale["severity"] == "warning" and stale["cell"] == "InterestRates!A1"
+    assert stale["message"].startswith("the last reference rate is the one from 2025-07-01 (2.15 %); it was applied "
+                                       f"after 2025-12-31, through {LATER.isoformat()}")
+
+
+def test_a_workbook_without_an_interest_rates_sheet_takes_the_shipped_ecb_rates(work, capsys):
+    """A workbook made before the InterestRates sheet existed: the ECB rates xlbilling ships,
+    the same figures as the sample's sheet (which holds the same rates)."""
+    other = work.book.with_name("older.xlsx")
+    wb = openpyxl.load_workbook(work.book)  # a test input built as an older workbook would be
+    del wb["InterestRates"]
+    wb.save(other)
+    code, with_sheet, err = remind(capsys, work, LATER)
+    assert code == 0, err
+    code, without, err = cli(capsys, "remind", str(other), "--as-of", LATER.isoformat(), "--out",
+                             str(work.out.with_name("older-letters")), "--db", work.db + "-older", "--archive",
+                             str(work.archive.with_name("older-archive")), "--json")
+    assert code == 0, err
+    figures = lambda doc: [(l["customer_id"], l["interest"], l["total"]) for l in doc["letters"]]  # noqa: E731
+    assert figures(without) == figures(with_sheet) and any(l["interest"] != "0.00" for l in without["letters"])

@@ -56,6 +56,7 @@ def remind(
     if as_json:
         print_json(document_of(result, day, folder))
     elif result.ok:
+        print_findings(result.findings, str(path))  # warnings
         for made in result.letters:
             letter = made.letter
             err.print(f"  {letter.customer_id:<10} {letter.currency} level {letter.level}  {len(letter.items)} items  "

@@ -56,9 +56,10 @@ from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 from billing.collections.disputes import disputes_of, open_disputed
 from billing.collections.interest import InterestError, RateTimeline, late_interest
 from billing.collections.policy import DunningPolicy, policy_of
+from billing.collections.reference_rates import ECB_REFERENCE_RATES
 from billing.collections.reminders import Dunning, Holds, Letter, Reminded, letters_due, reductions_by_invoice
 from billing.contract import INTEREST_RATES, INVOICE_LINES, INVOICES, REMINDERS, TAX_RATES
-from billing.errors import BadFile, Finding, error
+from billing.errors import BadFile, Finding, error, warning
 from billing.money import quantize
 from billing.pipeline.compute import place_columns
 from billing.receivables.aging import open_items
@@ -69,6 +70,7 @@ from billing.tables import Tables
 ZERO = Decimal(0)
 NO_RATE = "no_reference_rate"
 NO_EXEMPT = "no_exempt_tax_code"
+STALE_RATE = "reference_rate_not_updated"
 CHARGE_PREFIX = "REM-"
 INTEREST_LINE = "Late-payment interest on {invoice} to {to}"
 COMPENSATION_LINE = "Compensation (Directive 2011/7/EU) on {invoice}"
@@ -199,6 +201,40 @@ def disputed_of(tables: Tables, ledger: Ledger, as_of: dt.date) -> dict[str, Dec
     return open_disputed(disputes, still_open)
 
 
+def rate_rows(book: Book, tables: Tables) -> list[tuple[dt.date, Decimal]]:
+    """The reference rates: the InterestRates sheet's rows; a workbook without the sheet (made
+    before it existed) takes the ECB rates xlbilling ships."""
+    if book.get(INTEREST_RATES.name) is None:
+        return list(ECB_REFERENCE_RATES)
+    return list(zip(tables.interest_rates["valid_from"], tables.interest_rates["rate"]))
+
+
+def half_year_end(day: dt.date) -> dt.date:
+    """The last day of the half-year `day` is in (a reference rate's period, Directive 2011/7/EU).
+
+    >>> half_year_end(dt.date(2025, 7, 1)), half_year_end(dt.date(2026, 2, 10))
+    (datetime.date(2025, 12, 31), datetime.date(2026, 6, 30))
+    """
+    return dt.date(day.year, 6, 30) if day.month <= 6 else dt.date(day.year, 12, 31)
+
+
+def stale_rate(book: Book, rows: Sequence[tuple[dt.date, Decimal]], dunning: Dunning) -> tuple[Finding, ...]:
+    """A warning when interest was charged for days after the half-year of the last reference
+    rate: the contract carries the last rate on, but each half-year has its own, to be added."""
+    if not rows:
+        return ()
+    last_from, last_rate = max(rows)
+    valid_to = half_year_end(last_from)
+    charged_to = max((i.interest.as_of for letter in dunning.letters for i in letter.items if i.interest),
+                     default=None)
+    if charged_to is None or charged_to <= valid_to:
+        return ()
+    return (warning(rates_place(book), STALE_RATE,
+                    f"the last reference rate is the one from {last_from.isoformat()} ({last_rate * 100:.2f} %); it "
+                    f"was applied after {valid_to.isoformat()}, through {charged_to.isoformat()} — add the rate of "
+                    f"each half-year since (ECB main refinancing rate, or the one your law names)"),)
+
+
 def rates_place(book: Book) -> str:
     """Where a reference-rate problem is shown: the InterestRates `valid_from` header, else A1."""
     table = book.get(INTEREST_RATES.name)
@@ -216,8 +252,9 @@ def remind(book: Book, tables: Tables, ledger: Ledger, as_of: dt.date, options: 
     (the DisputeList one is written with the letters). Nothing is written here."""
     settings = tables.settings
     policy = policy_of(settings)
+    rows = rate_rows(book, tables)
     try:
-        rates = RateTimeline.of(zip(tables.interest_rates["valid_from"], tables.interest_rates["rate"]))
+        rates = RateTimeline.of(rows)
     except InterestError as exc:
         return _refused(error(rates_place(book), NO_RATE, str(exc)))
     dunning = letters_due(ledger, as_of, policy, rates, disputed=disputed_of(tables, ledger, as_of),
@@ -241,11 +278,12 @@ def remind(book: Book, tables: Tables, ledger: Ledger, as_of: dt.date, options: 
             charges = charges_of(tables, ledger, dunning, policy, rates)
     if findings:
         return RemindResult(False, dunning, (), (), tuple(findings), None)
+    warnings = stale_rate(book, rows, dunning)
     made = tuple(make_letters(tables, dunning, options))
     if not made:
-        return RemindResult(True, dunning, (), (), (), None)
+        return RemindResult(True, dunning, (), (), warnings, None)
     changes = write_back(book, tables, made, charges, exempt, as_of, outputs)
-    return RemindResult(True, dunning, made, tuple(charges), (), changes)
+    return RemindResult(True, dunning, made, tuple(charges), warnings, changes)
 
 
 def _refused(*findings: Finding) -> RemindResult:
