@@ -579,11 +579,11 @@ def test_text_made_invisible_white_on_white(sealed, capsys):
 
 @pytest.mark.parametrize(("change", "detail"), [
     (replaced('headerRowCount="1"', 'headerRowCount="1" totalsRowCount="1"'),
-     "A1:Q31 (1 header rows, 0 totals rows, shown as Invoices) → A1:Q31 (1 header rows, 1 totals rows, shown as "
+     "A1:U31 (1 header rows, 0 totals rows, shown as Invoices) → A1:U31 (1 header rows, 1 totals rows, shown as "
      "Invoices)"),
-    (replaced('<table id="4" name="Invoices" displayName="Invoices" ref="A1:Q31"',
-              '<table id="4" name="Invoices" displayName="Invoices" ref="A1:Q29"'), "A1:Q31 (1 header rows, 0 totals "
-     "rows, shown as Invoices) → A1:Q29 (1 header rows, 0 totals rows, shown as Invoices)"),
+    (replaced('<table id="4" name="Invoices" displayName="Invoices" ref="A1:U31"',
+              '<table id="4" name="Invoices" displayName="Invoices" ref="A1:U29"'), "A1:U31 (1 header rows, 0 totals "
+     "rows, shown as Invoices) → A1:U29 (1 header rows, 0 totals rows, shown as Invoices)"),
 ])
 def test_an_excel_table_shrunk_changes_what_xlbilling_reads(sealed, capsys, change, detail):
     """The Invoices Table told that its last row is a totals row, or that it ends two rows

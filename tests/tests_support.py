@@ -27,7 +27,7 @@ from billing.tables import Tables, complete
 def tables_of(data) -> Tables:
     """What `billing.tables.typed_tables` builds from the sample's workbook, minus the file."""
     def frame(rows, spec):
-        return pd.DataFrame([{c: r.get(c) for c in spec.column_names} for r in rows],
+        return pd.DataFrame([{c: r.get(c) for c in spec.column_names} for r in rows], columns=list(spec.column_names),
                             index=pd.RangeIndex(2, 2 + len(rows), name="row"), dtype=object)
 
     settings = Settings(**{k: v for k, v in data.settings if v not in (None, "")})
