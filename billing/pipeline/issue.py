@@ -95,11 +95,13 @@ class Job(NamedTuple):
 
 
 class Made(NamedTuple):
-    """What a worker made: the file's SHA-256 and size, and the fatal rule failures (empty: valid)."""
+    """What a worker made: the file's SHA-256 and size, the fatal rule failures (empty: valid),
+    and the `source_digest` of its document (made beside the documents, not after them)."""
 
     sha256: str
     size: int
     failures: tuple  # of billing.documents.rules.RuleFailure
+    source_digest: str = ""
 
 
 class Produced(NamedTuple):
@@ -234,13 +236,25 @@ def make(document: InvoiceDocument, format_name: str, rules_dir: str | os.PathLi
          logo: str | os.PathLike | None = None, check: bool = True) -> tuple[bytes, list]:
     """The document's bytes in a format and the fatal failures of its official rules (an XML,
     and the XML inside a Factur-X, is checked before anything else is made from it)."""
-    from billing.documents import rules
-
     logo_path = Path(logo) if logo else None
     if format_name == "pdf":
         from billing.documents.pdf import render_pdf
 
         return render_pdf(document, logo=logo_path), []
+    xml, failures = checked_xml(document, format_name, rules_dir, check)
+    if failures or format_name != "facturx":
+        return xml, failures
+    from billing.documents.facturx import render_facturx
+
+    return render_facturx(document, xml, logo=logo_path), []
+
+
+def checked_xml(document: InvoiceDocument, format_name: str, rules_dir: str | os.PathLike | None = None,
+                check: bool = True) -> tuple[bytes, list]:
+    """The XML of an e-invoice format (for Factur-X: the CII it carries) and the fatal failures of
+    its official rules."""
+    from billing.documents import rules
+
     syntax, profiles = FORMAT_RULES[format_name]
     if syntax == "ubl":
         from billing.documents.ubl import ubl_bytes
@@ -250,22 +264,45 @@ def make(document: InvoiceDocument, format_name: str, rules_dir: str | os.PathLi
         from billing.documents.cii import cii_bytes
 
         xml = cii_bytes(document, format_name)
-    failures = [f for f in rules.check(xml, syntax, profiles, rules_dir) if f.fatal] if check else []
-    if failures or format_name != "facturx":
-        return xml, failures
-    from billing.documents.facturx import render_facturx
-
-    return render_facturx(document, xml, logo=logo_path), []
+    return xml, [f for f in rules.check(xml, syntax, profiles, rules_dir) if f.fatal] if check else []
 
 
 def make_job(job: Job) -> Made:
-    """A worker's task: make one document into its staging file (the bytes stay out of the
-    parent's memory); an invalid one is not written."""
+    """Make one document into its staging file (the bytes stay out of the parent's memory); an
+    invalid one is not written."""
     data, failures = make(job.document, job.format, job.rules_dir, job.logo)
     if failures:
         return Made("", 0, tuple(failures))
+    return _staged(job, data)
+
+
+def _staged(job: Job, data: bytes) -> Made:
     Path(job.staged).write_bytes(data)
     return Made(hashlib.sha256(data).hexdigest(), len(data), ())
+
+
+def make_document(jobs: tuple[Job, ...]) -> tuple[Made, ...]:
+    """A worker's task: every document of one invoice (`jobs`, all of the same document), in
+    order. The plain PDF and the Factur-X PDF are made from one drawing of the page when both
+    are asked for and the Factur-X's XML passed its rules (`render_pdf_and_facturx`: the same
+    bytes as two drawings)."""
+    document = jobs[0].document
+    made: dict[int, Made] = {}
+    formats = [job.format for job in jobs]
+    if "pdf" in formats and "facturx" in formats:
+        plain, factur = formats.index("pdf"), formats.index("facturx")
+        xml, failures = checked_xml(document, "facturx", jobs[factur].rules_dir)
+        if failures:
+            made[factur] = Made("", 0, tuple(failures))
+        else:
+            from billing.documents.facturx import render_pdf_and_facturx
+
+            logo = Path(jobs[plain].logo) if jobs[plain].logo else None
+            pdf_bytes, facturx_bytes = render_pdf_and_facturx(document, xml, logo=logo)
+            made[plain], made[factur] = _staged(jobs[plain], pdf_bytes), _staged(jobs[factur], facturx_bytes)
+    digest = source_digest(document)
+    return tuple((made[i] if i in made else make_job(job))._replace(source_digest=digest)
+                 for i, job in enumerate(jobs))
 
 
 def warm_worker(needs: Sequence[tuple[str, tuple[str, ...]]], rules_dir: str | None) -> None:
@@ -290,13 +327,20 @@ def rule_needs(formats: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
 
 def run_jobs(jobs: list[Job], workers: int | None = None, on_done: Callable[[int], None] = lambda n: None
              ) -> list[Made]:
-    """Make every job, in order: in this process for a few, else on a pool of processes (one
-    per core, `spawn`: the same on every platform), each warmed once."""
+    """Make every job, in order, a document's jobs together (`make_document`): in this process
+    for a few, else on a pool of processes (one per core, `spawn`: the same on every platform),
+    each warmed once. `on_done(n)`: n jobs made so far."""
     count = workers if workers is not None else (os.cpu_count() or 1)
+    groups: list[tuple[Job, ...]] = []
+    for job in jobs:
+        if groups and groups[-1][0].document is job.document:
+            groups[-1] += (job,)
+        else:
+            groups.append((job,))
+    made: list[Made] = []
     if len(jobs) < PARALLEL_FROM or count <= 1:
-        made = []
-        for job in jobs:
-            made.append(make_job(job))
+        for group in groups:
+            made.extend(make_document(group))
             on_done(len(made))
         return made
     import multiprocessing
@@ -304,11 +348,11 @@ def run_jobs(jobs: list[Job], workers: int | None = None, on_done: Callable[[int
 
     needs = rule_needs(job.format for job in jobs)
     rules_dir = jobs[0].rules_dir
-    made = []
     with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
                              initializer=warm_worker, initargs=(needs, rules_dir)) as pool:
-        for result in pool.map(make_job, jobs, chunksize=max(1, min(16, len(jobs) // (count * 4)))):
-            made.append(result)
+        # small chunks: the last ones keep both workers busy to the end
+        for result in pool.map(make_document, groups, chunksize=max(1, min(8, len(groups) // (count * 8)))):
+            made.extend(result)
             on_done(len(made))
     return made
 
@@ -408,22 +452,24 @@ def _unique(refused: list[Refusal]) -> list[Refusal]:
 
 def _publish(out: Path, staging: Path, engine, archive_root: Path, workbook_id: str,
              todo: list[tuple[InvoiceDocument, str]], jobs: list[Job], made: list[Made]) -> list[Produced]:
-    """Move the made files into place, archive and record each."""
-    from billing.sealing.issued import archive_document
+    """Move the made files into place, archive them and record them (`archive_documents`: the
+    files made durable, then all entries in one transaction)."""
+    from billing.sealing.issued import archive_documents
 
-    produced = []
+    produced, archived = [], []
     for (document, format_name), job, result in zip(todo, jobs, made):
         relative = relative_file(document, format_name)
         dest = out / relative
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(job.staged, dest)
         rules = rules_title(format_name)
-        archive_document(engine, archive_root, dest, {
+        archived.append((dest, result.sha256, {
             "workbook_id": workbook_id, "invoice_no": document.number, "invoice_key": str(document.invoice_key),
             "format": format_name, "file_name": relative, "suffix": dest.suffix, "source_digest":
-            source_digest(document), "rules": rules, "issue_date": document.issue_date})
+            result.source_digest or source_digest(document), "rules": rules, "issue_date": document.issue_date}))
         produced.append(Produced(document.number, format_name, relative, result.sha256, "yes" if rules else None,
                                  document.issue_date, rules, True))
+    archive_documents(engine, archive_root, archived)
     return produced
 
 
