@@ -553,8 +553,9 @@ def output_twice(pdf, then) -> tuple[bytes, bytes]:
 
     fpdf2 builds the file from the pages in place (each page's content becomes a stream, its
     empty annotation list None, each font is subset in place): the pages' content and
-    annotations are kept before the first file and put back for the second; the fonts, subset
-    already, are subset again to the same glyphs — the same bytes as a second drawing gives
+    annotations are kept before the first file and put back for the second, and the font
+    objects the first file made (the subsets, their widths, maps and descriptors) are the
+    second file's too, numbered anew — the same bytes as a second drawing gives
     (`tests/test_documents.py` compares them)."""
     from fpdf.output import OutputProducer
 
@@ -562,14 +563,28 @@ def output_twice(pdf, then) -> tuple[bytes, bytes]:
 
     class _Keeping(OutputProducer):
         def bufferize(self):
-            kept.update({n: (bytearray(page.contents), page.annots) for n, page in self.fpdf.pages.items()})
+            kept["pages"] = {n: (bytearray(page.contents), page.annots) for n, page in self.fpdf.pages.items()}
             return super().bufferize()
+
+        def _add_fonts(self, *args, **kwargs):
+            start = len(self.pdf_objs)
+            made = super()._add_fonts(*args, **kwargs)
+            kept["fonts"] = [(obj, self.trace_labels_per_obj_id.get(obj.id)) for obj in self.pdf_objs[start:]], made
+            return made
+
+    class _Again(OutputProducer):
+        def _add_fonts(self, *args, **kwargs):
+            objects, made = kept["fonts"]
+            for obj, label in objects:
+                self._add_pdf_obj(obj, label)
+            return made
 
     first = bytes(pdf.output(output_producer_class=_Keeping))  # the footer drawn, then the file
     for n, page in pdf.pages.items():
-        page.contents, page.annots = kept[n]
+        page.contents, page.annots = kept["pages"][n]
     then(pdf)
-    return first, bytes(OutputProducer(pdf).bufferize())
+    again = _Again if all(isinstance(getattr(obj, "id", None), int) for obj, _ in kept["fonts"][0]) else OutputProducer
+    return first, bytes(again(pdf).bufferize())
 
 
 def new_pdf(sheet: Sheet, style: Style, *, pdfa: bool = True, latin: bool = False):

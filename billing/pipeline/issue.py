@@ -12,10 +12,13 @@ formats asked for:
 3. every document is made (PDF, Factur-X, UBL, CII) into a staging folder, each XML
    checked by the official rules of its format (`billing.documents.rules`: the XSD, then
    EN 16931 and the Peppol, XRechnung or Factur-X rules) — on both cores when there are
-   many; each broken rule is refused at the workbook cell its business term comes from;
-4. only when nothing was refused: the files move to `<out>/<yyyy-mm>/`, each is stored in
-   the write-once archive and recorded in the store's chain (`billing.sealing.issued`),
-   and the Documents sheet lists every issued document of the workbook.
+   many (the pool starts while steps 1–2 run; one task per invoice, its plain PDF and
+   Factur-X PDF from one drawing); each broken rule is refused at the workbook cell its
+   business term comes from;
+4. only when nothing was refused: the files move to `<out>/<yyyy-mm>/`, all are stored in
+   the write-once archive and made durable, then recorded in the store's chain in one
+   transaction (`billing.sealing.issued.archive_documents`), and the Documents sheet lists
+   every issued document of the workbook.
 
 Any refusal: nothing is written, nothing archived. The bytes are deterministic (the
 documents are dated by the issue date), so the same workbook row gives the same file.
@@ -325,12 +328,30 @@ def rule_needs(formats: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
     return [(syntax, tuple(profiles)) for syntax, profiles in wanted.items()]
 
 
-def run_jobs(jobs: list[Job], workers: int | None = None, on_done: Callable[[int], None] = lambda n: None
-             ) -> list[Made]:
-    """Make every job, in order, a document's jobs together (`make_document`): in this process
-    for a few, else on a pool of processes (one per core, `spawn`: the same on every platform),
-    each warmed once. `on_done(n)`: n jobs made so far."""
+def start_pool(expected: int, workers: int | None = None, formats: Iterable[str] = (),
+               rules_dir: str | None = None):
+    """A pool of processes (one per core, `spawn`: the same on every platform) for about
+    `expected` documents, its workers started and warming now (`warm_worker`: the rules of
+    `formats`; others are compiled at their first document) — while this process reads the
+    documents; None when they are few enough to make here. The caller shuts it down."""
     count = workers if workers is not None else (os.cpu_count() or 1)
+    if expected < PARALLEL_FROM or count <= 1:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=warm_worker, initargs=(rule_needs(formats), rules_dir))
+    for _ in range(count):  # a worker is started per task waiting for one
+        pool.submit(int)
+    return pool
+
+
+def run_jobs(jobs: list[Job], workers: int | None = None, on_done: Callable[[int], None] = lambda n: None,
+             pool=None) -> list[Made]:
+    """Make every job, in order, a document's jobs together (`make_document`): on `pool`
+    (`start_pool`), else on a pool of its own when there are many, else in this process.
+    `on_done(n)`: n jobs made so far."""
     groups: list[tuple[Job, ...]] = []
     for job in jobs:
         if groups and groups[-1][0].document is job.document:
@@ -338,22 +359,21 @@ def run_jobs(jobs: list[Job], workers: int | None = None, on_done: Callable[[int
         else:
             groups.append((job,))
     made: list[Made] = []
-    if len(jobs) < PARALLEL_FROM or count <= 1:
+    executor = pool if pool is not None or not jobs else start_pool(len(jobs), workers, {job.format for job in jobs},
+                                                                    jobs[0].rules_dir)
+    if executor is None:
         for group in groups:
             made.extend(make_document(group))
             on_done(len(made))
         return made
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    needs = rule_needs(job.format for job in jobs)
-    rules_dir = jobs[0].rules_dir
-    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=warm_worker, initargs=(needs, rules_dir)) as pool:
-        # small chunks: the last ones keep both workers busy to the end
-        for result in pool.map(make_document, groups, chunksize=max(1, min(8, len(groups) // (count * 8)))):
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    try:  # small chunks: every worker busy to the end
+        for result in executor.map(make_document, groups, chunksize=max(1, min(8, len(groups) // (8 * count)))):
             made.extend(result)
             on_done(len(made))
+    finally:
+        if executor is not pool:
+            executor.shutdown()
     return made
 
 
@@ -363,8 +383,8 @@ def run_jobs(jobs: list[Job], workers: int | None = None, on_done: Callable[[int
 def issue(book: Book, tables, computed, engine, archive_root: Path, options: IssueOptions,
           on_done: Callable[[int], None] = lambda n: None) -> IssueResult:
     """Issue the documents of a validated, computed workbook (`tables`, `computed`): see the
-    module's text. `engine`: the store; `archive_root`: the archive folder."""
-    from billing.invoicing.particulars import missing_particulars
+    module's text. `engine`: the store; `archive_root`: the archive folder. The pool of workers
+    (`start_pool`) starts while the documents are read and checked for their particulars."""
     from billing.sealing.issued import issued_of_workbook
     from validation.particulars import issued_numbers
 
@@ -383,6 +403,30 @@ def issue(book: Book, tables, computed, engine, archive_root: Path, options: Iss
     if chosen and not workbook_id:
         raise BadFile("the workbook has no workbook_id: number it first (xlbilling number or close)")
     before = {(d.invoice_no, d.format): d for d in issued_of_workbook(engine, workbook_id)} if workbook_id else {}
+
+    rules_dir = str(options.rules_dir) if options.rules_dir else None
+    warm = [name for name in options.formats or () if rules_installed(name, rules_dir)]  # others: refused below
+    pool = start_pool(_expected(chosen, options.formats, before), options.workers, warm, rules_dir)
+    try:
+        return _issue(book, tables, computed, engine, archive_root, options, on_done, chosen, before, workbook_id,
+                      pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _expected(chosen: list[str], formats: tuple[str, ...] | None, before: dict) -> int:
+    """About how many documents the run makes, before the documents are read (to start the pool)."""
+    if formats:
+        return sum((number, name) not in before for number in chosen for name in formats)
+    done = {number for number, _ in before}
+    return sum(number not in done for number in chosen)
+
+
+def _issue(book, tables, computed, engine, archive_root: Path, options: IssueOptions, on_done, chosen, before,
+           workbook_id, pool) -> IssueResult:
+    from billing.invoicing.particulars import missing_particulars
+    from billing.sealing.issued import issued_of_workbook
 
     refused: list[Refusal] = []
     again: list[tuple[InvoiceDocument, str]] = []  # issued before, asked for again, unchanged
@@ -425,7 +469,7 @@ def issue(book: Book, tables, computed, engine, archive_root: Path, options: Iss
         jobs = [Job(d, f, str(staging / f"{i}{Path(file_name(d.number, f)).suffix}"),
                     str(options.rules_dir) if options.rules_dir else None,
                     str(options.logo) if options.logo else None) for i, (d, f) in enumerate(todo)]
-        made = run_jobs(jobs, options.workers, on_done)
+        made = run_jobs(jobs, options.workers, on_done, pool)
         for (document, format_name), result in zip(todo, made):
             for failure in result.failures:
                 refused.append(Refusal(document.number, format_name,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -79,15 +80,18 @@ def archive_documents(engine: Engine, root: Path, documents: list[tuple[Path, st
     `AlreadyIssued` (nothing recorded) when another run recorded one of them first."""
     from billing.atomic import sync_folders
 
-    folders = []
-    for source, sha256, fields in documents:
-        stored = archived_path(root, sha256, fields["suffix"])
+    def store(source: Path, sha256: str, suffix: str) -> Path:
+        stored = archived_path(root, sha256, suffix)
         if not stored.is_file():
             try:
-                store_file(root, source, sha256, fields["suffix"])
+                store_file(root, source, sha256, suffix)
             except AlreadyArchived:
                 pass  # the same bytes, stored a moment ago by another run
-        folders.append(stored.parent)
+        return stored.parent
+
+    # a few files at a time: copying and flushing each to disk waits on the disk, not the processor
+    with ThreadPoolExecutor(max_workers=min(8, len(documents) or 1)) as pool:
+        folders = list(pool.map(lambda d: store(d[0], d[1], d[2]["suffix"]), documents))
     sync_folders([*folders, root])
     user = getpass.getuser()
     rows = [{**fields, "sha256": sha256, "size": source.stat().st_size,
