@@ -80,6 +80,9 @@ def archive_documents(engine: Engine, root: Path, documents: list[tuple[Path, st
     `AlreadyIssued` (nothing recorded) when another run recorded one of them first."""
     from billing.atomic import sync_folders
 
+    if not documents:
+        return []
+
     def store(source: Path, sha256: str, suffix: str) -> Path:
         stored = archived_path(root, sha256, suffix)
         if not stored.is_file():
@@ -90,7 +93,7 @@ def archive_documents(engine: Engine, root: Path, documents: list[tuple[Path, st
         return stored.parent
 
     # a few files at a time: copying and flushing each to disk waits on the disk, not the processor
-    with ThreadPoolExecutor(max_workers=min(8, len(documents) or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=min(8, len(documents))) as pool:
         folders = list(pool.map(lambda d: store(d[0], d[1], d[2]["suffix"]), documents))
     sync_folders([*folders, root])
     user = getpass.getuser()
