@@ -10,7 +10,8 @@ worker's initializer):
   and checked on the pool, written, archived, recorded in the store, the Documents sheet;
 * validation alone: the UBL and the Factur-X CII made and checked (EN 16931 UBL, Factur-X
   EN 16931), nothing drawn;
-* rendering alone: the PDF and the Factur-X PDF drawn, nothing checked.
+* rendering alone: the PDF and the Factur-X PDF drawn (one drawing for both, as `issue`
+  makes them), nothing checked.
 
 Memory: the end-to-end run is repeated in a fresh process for a quarter of the invoices and
 for all of them; the peak resident size (ru_maxrss of the process and of its largest
@@ -68,12 +69,12 @@ def validate_only(job) -> int:
 
 
 def render_only(job) -> int:
-    """A worker: the PDF and the Factur-X PDF of one invoice, drawn without any check; bytes."""
+    """A worker: the PDF and the Factur-X PDF of one invoice, without any check, as `issue` makes
+    them (one drawing for both); bytes."""
     from billing.documents.cii import cii_bytes
-    from billing.documents.facturx import render_facturx
-    from billing.documents.pdf import render_pdf
+    from billing.documents.facturx import render_pdf_and_facturx
 
-    return len(render_pdf(job.document)) + len(render_facturx(job.document, cii_bytes(job.document, "facturx")))
+    return sum(map(len, render_pdf_and_facturx(job.document, cii_bytes(job.document, "facturx"))))
 
 
 def pooled(fn, jobs, workers: int) -> float:

@@ -123,6 +123,24 @@ def publish_new(dest: str | os.PathLike, write: Callable[[Path], None], mode: in
     return dest
 
 
+def sync_folders(folders) -> None:
+    """Flush each folder's entries (names made, linked, renamed in it) to disk, each folder once:
+    after a batch of `publish_new`s, before anything records that the files are there. (A
+    platform whose folders cannot be opened — Windows — makes them durable with the file.)"""
+    for folder in dict.fromkeys(Path(f) for f in folders):
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except (PermissionError, IsADirectoryError):
+            continue
+        try:
+            os.fsync(fd)
+        except OSError as exc:  # a file system that cannot sync a folder (some network shares)
+            if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+                raise
+        finally:
+            os.close(fd)
+
+
 def _temporary(dest: Path, suffix: str) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=suffix, dir=dest.parent)  # mode 0600
     os.close(fd)

@@ -162,3 +162,60 @@ def test_an_older_store_gets_the_archive_index(tmp_path, monkeypatch):
     engine = open_store(url)
     assert inspect(engine).has_table("archive_entries") and store.migrate(engine) == max(store.MIGRATIONS)
     engine.dispose()
+
+
+# -- issued documents: a batch archived, then recorded in one transaction ----------------------------
+
+
+def _issued_fields(invoice_no: str, format_name: str, suffix: str) -> dict:
+    return {"workbook_id": "wb-1", "invoice_no": invoice_no, "invoice_key": "k", "format": format_name,
+            "file_name": f"2026-10/{invoice_no}{suffix}", "suffix": suffix, "source_digest": "d" * 64,
+            "rules": "", "issue_date": dt.date(2026, 10, 31)}
+
+
+def test_a_batch_of_issued_documents_is_stored_synced_and_chained_in_one_go(store_url, tmp_path, monkeypatch):
+    import billing.atomic
+    from billing.sealing.issued import AlreadyIssued, archive_documents, check_documents, issued_of_workbook
+
+    engine = open_store(store_url)
+    root = tmp_path / "archive"
+    batch = []
+    for n, (number, fmt, suffix) in enumerate((("INV-1", "pdf", ".pdf"), ("INV-1", "ubl", ".xml"),
+                                               ("INV-2", "pdf", ".pdf"))):
+        source = tmp_path / f"{number}-{fmt}{suffix}"
+        source.write_bytes(f"document {n}".encode())
+        batch.append((source, hashlib.sha256(source.read_bytes()).hexdigest(), _issued_fields(number, fmt, suffix)))
+    synced = []
+    real_sync = billing.atomic.sync_folders
+    monkeypatch.setattr(billing.atomic, "sync_folders", lambda folders: synced.append(list(folders)) or
+                        real_sync(folders))
+    made = archive_documents(engine, root, batch)
+    assert [m.seq for m in made] == [1, 2, 3] and made[0].previous_hash == GENESIS
+    assert made[1].previous_hash == made[0].entry_hash and made[2].previous_hash == made[1].entry_hash
+    assert len(synced) == 1 and set(synced[0]) == {root, *(archived_path(root, s, f["suffix"]).parent
+                                                          for _, s, f in batch)}
+    for (source, sha, fields), entry in zip(batch, made):
+        assert archived_path(root, sha, fields["suffix"]).read_bytes() == source.read_bytes()
+        assert entry.sha256 == sha and entry.size == source.stat().st_size
+    assert check_documents(engine, root) == []
+    # one of a batch recorded before by another run: the batch is refused and nothing of it recorded
+    other = tmp_path / "INV-3.pdf"
+    other.write_bytes(b"document 3")
+    again = [(other, hashlib.sha256(b"document 3").hexdigest(), _issued_fields("INV-3", "pdf", ".pdf")), batch[2]]
+    with pytest.raises(AlreadyIssued, match="INV-2"):
+        archive_documents(engine, root, again)
+    assert [d.invoice_no for d in issued_of_workbook(engine, "wb-1")] == ["INV-1", "INV-1", "INV-2"]
+    engine.dispose()
+
+
+def test_a_stored_copy_that_is_not_the_bytes_named_is_refused_before_anything_is_recorded(store_url, tmp_path):
+    from billing.errors import BadFile
+    from billing.sealing.issued import archive_documents, issued_of_workbook
+
+    engine = open_store(store_url)
+    source = tmp_path / "INV-1.pdf"
+    source.write_bytes(b"what the worker wrote")
+    with pytest.raises(BadFile, match="changed while it was being archived"):
+        archive_documents(engine, tmp_path / "archive", [(source, "0" * 64, _issued_fields("INV-1", "pdf", ".pdf"))])
+    assert issued_of_workbook(engine, "wb-1") == []
+    engine.dispose()

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing.documents.epc_qr import EpcError, EpcPayment, epc_matrix, epc_payload
-from billing.documents.facturx import AF_RELATIONSHIP, embedded_xml, render_facturx
+from billing.documents.facturx import AF_RELATIONSHIP, embedded_xml, render_facturx, render_pdf_and_facturx
 from billing.documents.pdf import grouped, money, quantity_text, render_pdf, sheet_of
 from billing.documents.style import StyleError, load_style
 from billing.invoicing.document import (Address, InvoiceDocument, Line, Party, PaymentMeans, PaymentTerms, Source,
@@ -245,6 +245,40 @@ def test_a_logo_is_drawn(tmp_path):
     Image.new("RGB", (200, 80), (31, 78, 121)).save(tmp_path / "logo.png")
     with pikepdf.open(io.BytesIO(render_pdf(document(), logo=tmp_path / "logo.png"))) as pdf:
         assert any(x.get("/Subtype") == "/Image" for x in pdf.pages[0].Resources.XObject.values())
+
+
+def _logo(folder):
+    from PIL import Image
+
+    Image.new("RGB", (200, 80), (31, 78, 121)).save(folder / "logo.png")
+    return folder / "logo.png"
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"buyer": GREEK}, {"lines": tuple(_line(n, "1", "10.00") for n in range(1, 80))},
+    {"type_code": "381", "preceding_number": "INV-2026-0001", "preceding_date": dt.date(2026, 1, 2)}, "logo",
+], ids=["invoice", "whole fonts", "three pages", "credit note", "logo"])
+def test_the_pdf_and_the_facturx_from_one_drawing_are_the_bytes_of_two_drawings(changes, tmp_path):
+    """`issue` makes the plain PDF and the Factur-X PDF of an invoice from one drawing: the same
+    bytes as each drawn on its own, the Factur-X still PDF/A-3 with its XML and fonts embedded."""
+    logo = _logo(tmp_path) if changes == "logo" else None
+    doc = document(**(changes if isinstance(changes, dict) else {}))
+    cii = _cii_bytes()
+    both = render_pdf_and_facturx(doc, cii, logo=logo)
+    assert both == (render_pdf(doc, logo=logo), render_facturx(doc, cii, logo=logo))
+    assert embedded_xml(both[0]) is None and embedded_xml(both[1]) == cii
+    with pikepdf.open(io.BytesIO(both[1])) as pdf:
+        assert_pdfa3_fonts_embedded(pdf)
+        assert pdf.open_metadata()["pdfaid:part"] == "3"
+    assert render_pdf_and_facturx(doc, cii, logo=logo) == both
+
+
+def test_one_drawing_falls_back_to_the_whole_fonts_for_both_when_a_glyph_is_missed(monkeypatch):
+    import billing.documents.pdf as pdf_module
+
+    expected = render_pdf_and_facturx(document(buyer=GREEK), _cii_bytes())
+    monkeypatch.setattr(pdf_module, "latin_only", lambda sheet, style: True)  # as if the Greek went unseen
+    assert render_pdf_and_facturx(document(buyer=GREEK), _cii_bytes()) == expected
 
 
 def test_a_user_style_restyles(tmp_path):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing.documents.pdf import Sheet, creation_datetime, draw, new_pdf, rendered, sheet_of
+from billing.documents.pdf import Sheet, creation_datetime, draw, new_pdf, plain_build, rendered, sheet_of
 from billing.documents.style import Style, load_style
 from billing.documents.xmp import EN16931, FACTURX_FILENAME, xmp_packet
 from billing.invoicing.document import InvoiceDocument
@@ -32,22 +32,42 @@ def render_facturx(doc: InvoiceDocument, cii_xml: bytes, style: Style | None = N
 
 def render_facturx_sheet(sheet: Sheet, cii_xml: bytes, style: Style | None = None, *, level: str = EN16931) -> bytes:
     """The Factur-X PDF of a sheet with its CII XML."""
-    if not isinstance(cii_xml, bytes) or b"CrossIndustryInvoice" not in cii_xml[:2000]:
-        raise ValueError("a Factur-X document embeds a CII invoice (rsm:CrossIndustryInvoice)")
+    _check_cii(cii_xml)
     style = style or load_style()
 
     def build(latin: bool):
         pdf = new_pdf(sheet, style, latin=latin)
-        pdf.set_xmp_metadata(xmp_packet(sheet.title or sheet.number, sheet.seller.name, sheet.issue_date,
-                                        facturx_level=level))
-        pdf.embed_file(bytes=cii_xml, basename=FACTURX_FILENAME, mime_type="text/xml",
-                       modification_date=creation_datetime(sheet.issue_date),
-                       associated_file_relationship=AF_RELATIONSHIP,
-                       desc=f"Factur-X {level} invoice {sheet.number}", compress=True, checksum=True)
+        _make_facturx(pdf, sheet, cii_xml, level)
         draw(pdf, sheet, style)
         return pdf
 
     return rendered(build, sheet, style)
+
+
+def render_pdf_and_facturx(doc: InvoiceDocument, cii_xml: bytes, style: Style | None = None, *,
+                           logo: Path | None = None, level: str = EN16931) -> tuple[bytes, bytes]:
+    """The plain PDF (`billing.documents.pdf.render_pdf`) and the Factur-X PDF (`render_facturx`)
+    of an issued invoice, from one drawing of its page: the same bytes as the two made apart."""
+    _check_cii(cii_xml)
+    style = style or load_style()
+    sheet = sheet_of(doc, style, logo=logo)
+    return rendered(plain_build(sheet, style), sheet, style, then=lambda pdf: _make_facturx(pdf, sheet, cii_xml, level))
+
+
+def _check_cii(cii_xml: bytes) -> None:
+    if not isinstance(cii_xml, bytes) or b"CrossIndustryInvoice" not in cii_xml[:2000]:
+        raise ValueError("a Factur-X document embeds a CII invoice (rsm:CrossIndustryInvoice)")
+
+
+def _make_facturx(pdf, sheet: Sheet, cii_xml: bytes, level: str) -> None:
+    """What makes a PDF/A-3 document a Factur-X one: the XMP with the Factur-X properties, the
+    CII XML attached as the invoice's alternative form."""
+    pdf.set_xmp_metadata(xmp_packet(sheet.title or sheet.number, sheet.seller.name, sheet.issue_date,
+                                    facturx_level=level))
+    pdf.embed_file(bytes=cii_xml, basename=FACTURX_FILENAME, mime_type="text/xml",
+                   modification_date=creation_datetime(sheet.issue_date),
+                   associated_file_relationship=AF_RELATIONSHIP,
+                   desc=f"Factur-X {level} invoice {sheet.number}", compress=True, checksum=True)
 
 
 def embedded_xml(pdf_bytes: bytes) -> bytes | None:

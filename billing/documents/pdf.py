@@ -529,16 +529,62 @@ def latin_only(sheet: Sheet, style: Style) -> bool:
     return all(ord(c) in LATIN_SET for c in printed_characters(sheet, style) if c >= " ")
 
 
-def rendered(build, sheet: Sheet, style: Style) -> bytes:
+def rendered(build, sheet: Sheet, style: Style, then=None) -> bytes | tuple[bytes, bytes]:
     """The bytes of the document `build(latin)` makes (fonts, drawing, metadata): with the working
     fonts when the sheet's characters are all in `LATIN`, else — or if a glyph was missing after
-    all — with the whole fonts."""
+    all — with the whole fonts. With `then`: the bytes, and the bytes again after `then(pdf)` (see
+    `output_twice`)."""
     latin = latin_only(sheet, style)
+
+    def out(pdf):
+        return output_twice(pdf, then) if then is not None else bytes(pdf.output())
+
     pdf = build(latin)
-    out = bytes(pdf.output())
+    result = out(pdf)
     if latin and any(getattr(font, "missing_glyphs", None) for font in pdf.fonts.values()):
-        out = bytes(build(False).output())
-    return out
+        result = out(build(False))
+    return result
+
+
+def output_twice(pdf, then) -> tuple[bytes, bytes]:
+    """The document's bytes, and its bytes again after `then(pdf)` has added what lies beside
+    the pages (metadata, an attached file): two files from one drawing (the plain PDF and the
+    Factur-X PDF of an invoice: drawing and font subsetting are most of a document's cost).
+
+    fpdf2 builds the file from the pages in place (each page's content becomes a stream, its
+    empty annotation list None, each font is subset in place): the pages' content and
+    annotations are kept before the first file and put back for the second, and the font
+    objects the first file made (the subsets, their widths, maps and descriptors) are the
+    second file's too, numbered anew — the same bytes as a second drawing gives
+    (`tests/test_documents.py` compares them)."""
+    from fpdf.output import OutputProducer
+
+    kept: dict = {}
+
+    class _Keeping(OutputProducer):
+        def bufferize(self):
+            kept["pages"] = {n: (bytearray(page.contents), page.annots) for n, page in self.fpdf.pages.items()}
+            return super().bufferize()
+
+        def _add_fonts(self, *args, **kwargs):
+            start = len(self.pdf_objs)
+            made = super()._add_fonts(*args, **kwargs)
+            kept["fonts"] = [(obj, self.trace_labels_per_obj_id.get(obj.id)) for obj in self.pdf_objs[start:]], made
+            return made
+
+    class _Again(OutputProducer):
+        def _add_fonts(self, *args, **kwargs):
+            objects, made = kept["fonts"]
+            for obj, label in objects:
+                self._add_pdf_obj(obj, label)
+            return made
+
+    first = bytes(pdf.output(output_producer_class=_Keeping))  # the footer drawn, then the file
+    for n, page in pdf.pages.items():
+        page.contents, page.annots = kept["pages"][n]
+    then(pdf)
+    again = _Again if all(isinstance(getattr(obj, "id", None), int) for obj, _ in kept["fonts"][0]) else OutputProducer
+    return first, bytes(again(pdf).bufferize())
 
 
 def new_pdf(sheet: Sheet, style: Style, *, pdfa: bool = True, latin: bool = False):
@@ -587,9 +633,13 @@ def draw(pdf, sheet: Sheet, style: Style) -> None:
 
 def render_sheet(sheet: Sheet, style: Style | None = None) -> bytes:
     """The PDF (PDF/A-3B, no attachment) of one sheet."""
-    from billing.documents.xmp import xmp_packet
-
     style = style or load_style()
+    return rendered(plain_build(sheet, style), sheet, style)
+
+
+def plain_build(sheet: Sheet, style: Style):
+    """`build(latin)` for `rendered`: the plain PDF of the sheet (PDF/A-3B, no attachment), drawn."""
+    from billing.documents.xmp import xmp_packet
 
     def build(latin: bool):
         pdf = new_pdf(sheet, style, latin=latin)
@@ -597,8 +647,8 @@ def render_sheet(sheet: Sheet, style: Style | None = None) -> bytes:
         draw(pdf, sheet, style)
         return pdf
 
-    return rendered(build, sheet, style)
+    return build
 
 
 __all__ = ["EpcError", "Party", "grouped", "rate_text", "render_pdf", "sheet_of", "Sheet", "SheetLine", "creation_datetime", "draw", "money", "new_pdf",
-           "quantity_text", "render_sheet"]
+           "output_twice", "quantity_text", "render_sheet"]

@@ -12,10 +12,13 @@ formats asked for:
 3. every document is made (PDF, Factur-X, UBL, CII) into a staging folder, each XML
    checked by the official rules of its format (`billing.documents.rules`: the XSD, then
    EN 16931 and the Peppol, XRechnung or Factur-X rules) — on both cores when there are
-   many; each broken rule is refused at the workbook cell its business term comes from;
-4. only when nothing was refused: the files move to `<out>/<yyyy-mm>/`, each is stored in
-   the write-once archive and recorded in the store's chain (`billing.sealing.issued`),
-   and the Documents sheet lists every issued document of the workbook.
+   many (the pool starts while steps 1–2 run; one task per invoice, its plain PDF and
+   Factur-X PDF from one drawing); each broken rule is refused at the workbook cell its
+   business term comes from;
+4. only when nothing was refused: the files move to `<out>/<yyyy-mm>/`, all are stored in
+   the write-once archive and made durable, then recorded in the store's chain in one
+   transaction (`billing.sealing.issued.archive_documents`), and the Documents sheet lists
+   every issued document of the workbook.
 
 Any refusal: nothing is written, nothing archived. The bytes are deterministic (the
 documents are dated by the issue date), so the same workbook row gives the same file.
@@ -105,11 +108,13 @@ class Job(NamedTuple):
 
 
 class Made(NamedTuple):
-    """What a worker made: the file's SHA-256 and size, and the fatal rule failures (empty: valid)."""
+    """What a worker made: the file's SHA-256 and size, the fatal rule failures (empty: valid),
+    and the `source_digest` of its document (made beside the documents, not after them)."""
 
     sha256: str
     size: int
     failures: tuple  # of billing.documents.rules.RuleFailure
+    source_digest: str = ""
 
 
 class Produced(NamedTuple):
@@ -244,13 +249,25 @@ def make(document: InvoiceDocument, format_name: str, rules_dir: str | os.PathLi
          logo: str | os.PathLike | None = None, check: bool = True) -> tuple[bytes, list]:
     """The document's bytes in a format and the fatal failures of its official rules (an XML,
     and the XML inside a Factur-X, is checked before anything else is made from it)."""
-    from billing.documents import rules
-
     logo_path = Path(logo) if logo else None
     if format_name == "pdf":
         from billing.documents.pdf import render_pdf
 
         return render_pdf(document, logo=logo_path), []
+    xml, failures = checked_xml(document, format_name, rules_dir, check)
+    if failures or format_name != "facturx":
+        return xml, failures
+    from billing.documents.facturx import render_facturx
+
+    return render_facturx(document, xml, logo=logo_path), []
+
+
+def checked_xml(document: InvoiceDocument, format_name: str, rules_dir: str | os.PathLike | None = None,
+                check: bool = True) -> tuple[bytes, list]:
+    """The XML of an e-invoice format (for Factur-X: the CII it carries) and the fatal failures of
+    its official rules."""
+    from billing.documents import rules
+
     syntax, profiles = FORMAT_RULES[format_name]
     if syntax == "ubl":
         from billing.documents.ubl import ubl_bytes
@@ -260,22 +277,45 @@ def make(document: InvoiceDocument, format_name: str, rules_dir: str | os.PathLi
         from billing.documents.cii import cii_bytes
 
         xml = cii_bytes(document, format_name)
-    failures = [f for f in rules.check(xml, syntax, profiles, rules_dir) if f.fatal] if check else []
-    if failures or format_name != "facturx":
-        return xml, failures
-    from billing.documents.facturx import render_facturx
-
-    return render_facturx(document, xml, logo=logo_path), []
+    return xml, [f for f in rules.check(xml, syntax, profiles, rules_dir) if f.fatal] if check else []
 
 
 def make_job(job: Job) -> Made:
-    """A worker's task: make one document into its staging file (the bytes stay out of the
-    parent's memory); an invalid one is not written."""
+    """Make one document into its staging file (the bytes stay out of the parent's memory); an
+    invalid one is not written."""
     data, failures = make(job.document, job.format, job.rules_dir, job.logo)
     if failures:
         return Made("", 0, tuple(failures))
+    return _staged(job, data)
+
+
+def _staged(job: Job, data: bytes) -> Made:
     Path(job.staged).write_bytes(data)
     return Made(hashlib.sha256(data).hexdigest(), len(data), ())
+
+
+def make_document(jobs: tuple[Job, ...]) -> tuple[Made, ...]:
+    """A worker's task: every document of one invoice (`jobs`, all of the same document), in
+    order. The plain PDF and the Factur-X PDF are made from one drawing of the page when both
+    are asked for and the Factur-X's XML passed its rules (`render_pdf_and_facturx`: the same
+    bytes as two drawings)."""
+    document = jobs[0].document
+    made: dict[int, Made] = {}
+    formats = [job.format for job in jobs]
+    if "pdf" in formats and "facturx" in formats:
+        plain, factur = formats.index("pdf"), formats.index("facturx")
+        xml, failures = checked_xml(document, "facturx", jobs[factur].rules_dir)
+        if failures:
+            made[factur] = Made("", 0, tuple(failures))
+        else:
+            from billing.documents.facturx import render_pdf_and_facturx
+
+            logo = Path(jobs[plain].logo) if jobs[plain].logo else None
+            pdf_bytes, facturx_bytes = render_pdf_and_facturx(document, xml, logo=logo)
+            made[plain], made[factur] = _staged(jobs[plain], pdf_bytes), _staged(jobs[factur], facturx_bytes)
+    digest = source_digest(document)
+    return tuple((made[i] if i in made else make_job(job))._replace(source_digest=digest)
+                 for i, job in enumerate(jobs))
 
 
 def warm_worker(needs: Sequence[tuple[str, tuple[str, ...]]], rules_dir: str | None) -> None:
@@ -298,28 +338,52 @@ def rule_needs(formats: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
     return [(syntax, tuple(profiles)) for syntax, profiles in wanted.items()]
 
 
-def run_jobs(jobs: list[Job], workers: int | None = None, on_done: Callable[[int], None] = lambda n: None
-             ) -> list[Made]:
-    """Make every job, in order: in this process for a few, else on a pool of processes (one
-    per core, `spawn`: the same on every platform), each warmed once."""
+def start_pool(expected: int, workers: int | None = None, formats: Iterable[str] = (),
+               rules_dir: str | None = None):
+    """A pool of processes (one per core, `spawn`: the same on every platform) for about
+    `expected` documents, its workers started and warming now (`warm_worker`: the rules of
+    `formats`; others are compiled at their first document) — while this process reads the
+    documents; None when they are few enough to make here. The caller shuts it down."""
     count = workers if workers is not None else (os.cpu_count() or 1)
-    if len(jobs) < PARALLEL_FROM or count <= 1:
-        made = []
-        for job in jobs:
-            made.append(make_job(job))
-            on_done(len(made))
-        return made
+    if expected < PARALLEL_FROM or count <= 1:
+        return None
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    needs = rule_needs(job.format for job in jobs)
-    rules_dir = jobs[0].rules_dir
-    made = []
-    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=warm_worker, initargs=(needs, rules_dir)) as pool:
-        for result in pool.map(make_job, jobs, chunksize=max(1, min(16, len(jobs) // (count * 4)))):
-            made.append(result)
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=warm_worker, initargs=(rule_needs(formats), rules_dir))
+    for _ in range(count):  # a worker is started per task waiting for one
+        pool.submit(int)
+    return pool
+
+
+def run_jobs(jobs: list[Job], workers: int | None = None, on_done: Callable[[int], None] = lambda n: None,
+             pool=None) -> list[Made]:
+    """Make every job, in order, a document's jobs together (`make_document`): on `pool`
+    (`start_pool`), else on a pool of its own when there are many, else in this process.
+    `on_done(n)`: n jobs made so far."""
+    groups: list[tuple[Job, ...]] = []
+    for job in jobs:
+        if groups and groups[-1][0].document is job.document:
+            groups[-1] += (job,)
+        else:
+            groups.append((job,))
+    made: list[Made] = []
+    executor = pool if pool is not None or not jobs else start_pool(len(jobs), workers, {job.format for job in jobs},
+                                                                    jobs[0].rules_dir)
+    if executor is None:
+        for group in groups:
+            made.extend(make_document(group))
             on_done(len(made))
+        return made
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    try:  # small chunks: every worker busy to the end
+        for result in executor.map(make_document, groups, chunksize=max(1, min(8, len(groups) // (8 * count)))):
+            made.extend(result)
+            on_done(len(made))
+    finally:
+        if executor is not pool:
+            executor.shutdown()
     return made
 
 
@@ -329,8 +393,8 @@ def run_jobs(jobs: list[Job], workers: int | None = None, on_done: Callable[[int
 def issue(book: Book, tables, computed, engine, archive_root: Path, options: IssueOptions,
           on_done: Callable[[int], None] = lambda n: None) -> IssueResult:
     """Issue the documents of a validated, computed workbook (`tables`, `computed`): see the
-    module's text. `engine`: the store; `archive_root`: the archive folder."""
-    from billing.invoicing.particulars import missing_particulars
+    module's text. `engine`: the store; `archive_root`: the archive folder. The pool of workers
+    (`start_pool`) starts while the documents are read and checked for their particulars."""
     from billing.sealing.issued import issued_of_workbook
     from validation.particulars import issued_numbers
 
@@ -349,6 +413,30 @@ def issue(book: Book, tables, computed, engine, archive_root: Path, options: Iss
     if chosen and not workbook_id:
         raise BadFile("the workbook has no workbook_id: number it first (xlbilling number or close)")
     before = {(d.invoice_no, d.format): d for d in issued_of_workbook(engine, workbook_id)} if workbook_id else {}
+
+    rules_dir = str(options.rules_dir) if options.rules_dir else None
+    warm = [name for name in options.formats or () if rules_installed(name, rules_dir)]  # others: refused below
+    pool = start_pool(_expected(chosen, options.formats, before), options.workers, warm, rules_dir)
+    try:
+        return _issue(book, tables, computed, engine, archive_root, options, on_done, chosen, before, workbook_id,
+                      pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _expected(chosen: list[str], formats: tuple[str, ...] | None, before: dict) -> int:
+    """About how many documents the run makes, before the documents are read (to start the pool)."""
+    if formats:
+        return sum((number, name) not in before for number in chosen for name in formats)
+    done = {number for number, _ in before}
+    return sum(number not in done for number in chosen)
+
+
+def _issue(book, tables, computed, engine, archive_root: Path, options: IssueOptions, on_done, chosen, before,
+           workbook_id, pool) -> IssueResult:
+    from billing.invoicing.particulars import missing_particulars
+    from billing.sealing.issued import issued_of_workbook
 
     refused: list[Refusal] = []
     again: list[tuple[InvoiceDocument, str]] = []  # issued before, asked for again, unchanged
@@ -390,7 +478,7 @@ def issue(book: Book, tables, computed, engine, archive_root: Path, options: Iss
         jobs = [Job(d, f, str(staging / f"{i}{Path(file_name(d.number, f)).suffix}"),
                     str(options.rules_dir) if options.rules_dir else None,
                     str(options.logo) if options.logo else None) for i, (d, f) in enumerate(todo)]
-        made = run_jobs(jobs, options.workers, on_done)
+        made = run_jobs(jobs, options.workers, on_done, pool)
         for (document, format_name), result in zip(todo, made):
             for failure in result.failures:
                 refused.append(Refusal(document.number, format_name,
@@ -452,22 +540,24 @@ def _unique(refused: list[Refusal]) -> list[Refusal]:
 
 def _publish(out: Path, staging: Path, engine, archive_root: Path, workbook_id: str,
              todo: list[tuple[InvoiceDocument, str]], jobs: list[Job], made: list[Made]) -> list[Produced]:
-    """Move the made files into place, archive and record each."""
-    from billing.sealing.issued import archive_document
+    """Move the made files into place, archive them and record them (`archive_documents`: the
+    files made durable, then all entries in one transaction)."""
+    from billing.sealing.issued import archive_documents
 
-    produced = []
+    produced, archived = [], []
     for (document, format_name), job, result in zip(todo, jobs, made):
         relative = relative_file(document, format_name)
         dest = out / relative
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(job.staged, dest)
         rules = rules_title(format_name)
-        archive_document(engine, archive_root, dest, {
+        archived.append((dest, result.sha256, {
             "workbook_id": workbook_id, "invoice_no": document.number, "invoice_key": str(document.invoice_key),
             "format": format_name, "file_name": relative, "suffix": dest.suffix, "source_digest":
-            source_digest(document), "rules": rules, "issue_date": document.issue_date})
+            result.source_digest or source_digest(document), "rules": rules, "issue_date": document.issue_date}))
         produced.append(Produced(document.number, format_name, relative, result.sha256, "yes" if rules else None,
                                  document.issue_date, rules, True))
+    archive_documents(engine, archive_root, archived)
     return produced
 
 

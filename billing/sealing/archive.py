@@ -85,15 +85,27 @@ def append_chained(engine: Engine, table, fields: dict, hashed: tuple[str, ...],
     `entry_hash` are filled in, and the row is returned. `previous_hash` is unique, so two
     writers at once cannot both extend the same head: the loser retries — unless `taken()`
     says the other one recorded this very entry (it may raise an error of its own instead)."""
+    return append_chained_many(engine, table, [fields], hashed, taken, retries)[0]
+
+
+def append_chained_many(engine: Engine, table, rows: list[dict], hashed: tuple[str, ...], taken,
+                        retries: int = 20) -> list[dict]:
+    """`append_chained` for several rows, in order, in one transaction (one commit, not one per
+    row): all of them are appended, or none. The loser of a race retries the whole batch."""
     for attempt in range(retries):
         try:
             with engine.begin() as conn:
                 head = conn.execute(select(table).order_by(table.c.seq.desc()).limit(1)).first()
-                values = {**fields, "seq": (head.seq + 1) if head else 1,
-                          "previous_hash": head.entry_hash if head else GENESIS}
-                values["entry_hash"] = chain_hash(values, hashed)
-                conn.execute(table.insert().values(**values))
-                return values
+                seq, previous = (head.seq, head.entry_hash) if head else (0, GENESIS)
+                chained = []
+                for fields in rows:
+                    seq += 1
+                    values = {**fields, "seq": seq, "previous_hash": previous}
+                    values["entry_hash"] = previous = chain_hash(values, hashed)
+                    chained.append(values)
+                if chained:
+                    conn.execute(table.insert(), chained)
+                return chained
         except (IntegrityError, OperationalError):
             if attempt == retries - 1 or taken():
                 raise
@@ -116,7 +128,9 @@ def archived_path(root: Path, sha256: str, suffix: str) -> Path:
 
 
 def store_file(root: Path, source: Path, sha256: str, suffix: str) -> Path:
-    """Copy `source` into the archive under its SHA-256, read-only; refuse an existing name."""
+    """Copy `source` into the archive under its SHA-256, read-only; refuse an existing name.
+    The file is on disk when this returns; its name is once its folder is synced
+    (`billing.atomic.sync_folders`, once for a batch of files)."""
     dest = archived_path(root, sha256, suffix)
     if dest.exists():
         raise AlreadyArchived(f"{dest} is already in the archive; archived files are never replaced")

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import Engine, select
 
-from billing.sealing.archive import (AlreadyArchived, append_chained, archived_path, chain_hash, chained, file_sha256,
-                                     store_file)
+from billing.sealing.archive import (GENESIS, AlreadyArchived, append_chained_many, archived_path, chain_hash,
+                                     chained, file_sha256, store_file)
 from billing.store import issued_documents
 
 _HASHED = tuple(c.name for c in issued_documents.columns if c.name != "entry_hash")
@@ -69,24 +70,53 @@ def archive_document(engine: Engine, root: Path, source: Path, fields: dict, ret
     append its entry to the chain, in one transaction. `fields`: every column but `seq`,
     `sha256`, `size`, `recorded_*` and the hashes. `AlreadyIssued` when another run recorded
     the same workbook, invoice and format first (its file is then left as it was)."""
-    sha256 = file_sha256(source)
-    if not archived_path(root, sha256, fields["suffix"]).is_file():
-        try:
-            store_file(root, source, sha256, fields["suffix"])
-        except AlreadyArchived:
-            pass  # the same bytes, stored a moment ago by another run
-    base = {**fields, "sha256": sha256, "size": source.stat().st_size,
-            "recorded_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "recorded_by": getpass.getuser()}
+    return archive_documents(engine, root, [(source, file_sha256(source), fields)], retries)[0]
+
+
+def archive_documents(engine: Engine, root: Path, documents: list[tuple[Path, str, dict]],
+                      retries: int = 20) -> list[IssuedDocument]:
+    """`archive_document` for a batch of (file, its SHA-256, fields): every file stored in the
+    archive (each copy checked against its SHA-256 and flushed to disk), the archive's folders
+    synced once, and only then every entry appended to the chain in one transaction — nothing
+    is recorded before its file is durable, and the entries are all recorded or none.
+    `AlreadyIssued` (nothing recorded) when another run recorded one of them first."""
+    from billing.atomic import sync_folders
+
+    if not documents:
+        return []
+
+    def store(source: Path, sha256: str, suffix: str) -> Path:
+        stored = archived_path(root, sha256, suffix)
+        if not stored.is_file():
+            try:
+                store_file(root, source, sha256, suffix)
+            except AlreadyArchived:
+                pass  # the same bytes, stored a moment ago by another run
+        return stored.parent
+
+    # a few files at a time: copying and flushing each to disk waits on the disk, not the processor
+    with ThreadPoolExecutor(max_workers=min(8, len(documents))) as pool:
+        folders = list(pool.map(lambda d: store(d[0], d[1], d[2]["suffix"]), documents))
+    sync_folders([*folders, root])
+    user = getpass.getuser()
+    rows = [{**fields, "sha256": sha256, "size": source.stat().st_size,
+             "recorded_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+             "recorded_by": user} for source, sha256, fields in documents]
 
     def taken() -> bool:
-        if find_issued(engine, fields["workbook_id"], fields["invoice_no"], fields["format"]) is not None:
-            raise AlreadyIssued(f"{fields['invoice_no']} ({fields['format']}) was issued by another run")
+        keys = {(f["workbook_id"], f["invoice_no"], f["format"]) for _, _, f in documents}
+        c = issued_documents.c
+        with engine.connect() as conn:
+            found = conn.execute(select(c.workbook_id, c.invoice_no, c.format).where(
+                c.workbook_id.in_({w for w, _, _ in keys}))).all()
+        for key in found:
+            if tuple(key) in keys:
+                raise AlreadyIssued(f"{key[1]} ({key[2]}) was issued by another run")
         return False
 
     taken()
-    values = append_chained(engine, issued_documents, base, _HASHED, taken=taken, retries=retries)
-    return IssuedDocument(**{name: values[name] for name in IssuedDocument._fields})
+    chained = append_chained_many(engine, issued_documents, rows, _HASHED, taken=taken, retries=retries)
+    return [IssuedDocument(**{name: values[name] for name in IssuedDocument._fields}) for values in chained]
 
 
 def _document(row) -> IssuedDocument:
