@@ -79,8 +79,10 @@ def clean(closed, tmp_path_factory):
 
 #: where the run is killed: (function, before/after, which call, counting only calls that mention)
 KILLS = {
-    "after 3 documents archived and recorded": ("billing.sealing.issued:archive_document", "after", 3, "-"),
-    "a document archived, not yet recorded": ("billing.sealing.issued:store_file", "after", 2, "-"),
+    "the documents archived and recorded": ("billing.sealing.issued:archive_documents", "after", 1, "-"),
+    "documents archived, not yet recorded": ("billing.sealing.issued:store_file", "after", 2, "-"),
+    "every file archived, the batch not yet recorded": ("billing.sealing.issued:append_chained_many", "before", 1,
+                                                        "-"),
     "a document moved into place, not archived": ("os:replace", "after", 2, ".xlbilling-issue-"),
     "all archived, before the workbook is written": ("billing.workbook.write:apply_changes", "before", 1, "-"),
     "the workbook half written": ("billing.workbook.zipout:ZipOut._write", "before", 5, "-"),
@@ -100,10 +102,9 @@ def test_killed_issue_then_rerun_is_a_clean_run(where, closed, clean, tmp_path):
         assert documents_rows(book) == clean["sheet"]
     code, findings = archive_check(env)
     assert code == 0, findings
-    if where == "a document archived, not yet recorded":  # the rerun records it: a warning until then
-        (orphan,) = findings
-        assert (orphan["severity"], orphan["kind"]) == ("warning", "unindexed_file")
-        assert "issuing its workbook again records it" in orphan["message"]
+    if "not yet recorded" in where:  # files archived (a few at a time): the rerun records them, warnings until then
+        assert findings and all((f["severity"], f["kind"]) == ("warning", "unindexed_file") for f in findings)
+        assert all("issuing its workbook again records it" in f["message"] for f in findings)
     else:
         assert findings == []
     # the rerun finishes the work
@@ -112,6 +113,10 @@ def test_killed_issue_then_rerun_is_a_clean_run(where, closed, clean, tmp_path):
     rows = store_rows(env)
     assert rows == clean["store"] and len({(r[0], r[1]) for r in rows}) == len(rows)
     assert files_below(out) == clean["files"]
-    assert files_below(tmp_path / "archive") == clean["archive"]
+    # a kill while files were being copied (a few at a time) can leave their temporary copies
+    # (`.<name>.<random>.tmp`): never read, never indexed, reported by nothing — the README says so
+    archived = {name: digest for name, digest in files_below(tmp_path / "archive").items()
+                if not Path(name).name.endswith(".tmp")}
+    assert archived == clean["archive"]
     assert documents_rows(book) == clean["sheet"]
     assert archive_check(env) == (0, [])

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine, select
 
-from billing.sealing.archive import (GENESIS, AlreadyArchived, append_chained_many, archived_path, chain_hash,
+from billing.sealing.archive import (AlreadyArchived, append_chained_many, archived_path, chain_hash,
                                      chained, file_sha256, store_file)
 from billing.store import issued_documents
 
