@@ -55,13 +55,18 @@ def sheet_rows(ws, columns) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def demo_book(tmp_path_factory):
+def demo_folder(tmp_path_factory):
     from test_cli import run
 
     folder = tmp_path_factory.mktemp("demo")
     result = run("demo", "--dir", str(folder))
     assert result.returncode == 0, result.stderr
-    return openpyxl.load_workbook(folder / "demo.xlsx")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def demo_book(demo_folder):
+    return openpyxl.load_workbook(demo_folder / "demo.xlsx")
 
 
 def test_every_demo_allocation_carries_its_evidence(demo_book):
@@ -117,3 +122,20 @@ def test_the_demo_issues_the_months_invoices(demo_book):
     assert {"facturx", "ubl"} <= set(formats)
     assert all(r[2].startswith("2026-10/") and len(r[3]) == 64 for r in rows[1:])
     assert all(r[4] == "yes" for r in rows[1:] if r[1] != "pdf")
+
+
+def test_the_demo_reminds_and_drafts_the_emails(demo_book, demo_folder):
+    """Then it reminds the overdue customers (letters at more than one level, interest on the
+    interest levels, a disputed part kept out) and puts every invoice and letter as an e-mail
+    draft into the outbox, before it seals."""
+    from billing.contract import REMINDERS
+
+    rows = sheet_rows(demo_book["Reminders"], REMINDERS.column_names)
+    letters = {r["letter"] for r in rows}
+    assert len(letters) >= 3 and len({r["level"] for r in rows}) >= 2
+    assert any(r["interest"] for r in rows) and any(r["disputed"] for r in rows)
+    assert all((demo_folder / "documents" / letter).is_file() for letter in letters)
+    drafts = list((demo_folder / "outbox").glob("*.eml"))
+    issued = {r[0] for r in list(demo_book["Documents"].iter_rows(values_only=True))[1:]}
+    assert len(drafts) == len(issued) + len(letters)
+    assert all(b"X-Unsent: 1" in d.read_bytes() for d in drafts)
