@@ -21,11 +21,10 @@ import openpyxl
 import pytest
 
 from billing.changes import CellUpdate, Changes
-from billing.cli import main
 from billing.contract import ALLOCATIONS
 from billing.workbook.read import read_book
 from billing.workbook.write import apply_changes
-from tests_support import text_of
+from tests_support import cli, text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT = 40
@@ -74,17 +73,6 @@ def work(closed, tmp_path, monkeypatch) -> Work:
     folder = Path(shutil.copytree(closed, tmp_path / "w"))
     monkeypatch.delenv("XLBILLING_DEBUG", raising=False)
     return Work(folder / "book.xlsx", f"sqlite:///{folder / 'store.db'}", folder / "archive", folder / "letters")
-
-
-def cli(capsys, *args: str) -> tuple[int, dict | str, str]:
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    try:
-        return done.value.code, json.loads(out), err
-    except ValueError:
-        return done.value.code, out, err
 
 
 def remind(capsys, work: Work, day: dt.date, *more: str) -> tuple[int, dict | str, str]:
