@@ -92,7 +92,7 @@ def _run_one(command: list[str]) -> tuple[int, str, str]:
 
 #: Every command, in the order a user runs them, on the same copy: later ones see what earlier ones wrote.
 COMMANDS = ("validate", "compute", "number", "match", "aging --as-of 2026-10-31", "close --as-of 2026-10-31", "issue",
-            "seal", "verify")
+            "remind --as-of 2026-10-31", "send --dry-run", "seal", "verify")
 #: Commands that must leave the file byte for byte as it was.
 READ_ONLY = ("validate", "verify")
 
