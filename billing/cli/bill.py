@@ -110,7 +110,7 @@ def _plan(path: Path, book, tables, months, as_json: bool) -> None:
 def document_of(result) -> dict:
     """The JSON of a run: the shared contract's keys (`period`, `invoices` with their `lines`,
     `skipped`), then additions: per invoice `currency`, `issue_date`, `net`; per line
-    `description`, `rule`, `tax_code`; per skipped line `description`, `period_from`,
+    `description`, `rule`, `tax_code`; per skipped line `detail` (in words), `description`, `period_from`,
     `period_to`; `ok`, `workbook_id`, `errors` (findings, warnings included)."""
     from billing.cli.common import jsonable
 
@@ -120,7 +120,7 @@ def document_of(result) -> dict:
                             "net": line.net, "description": line.description, "rule": line.rule,
                             "tax_code": line.tax_code} for line in d.lines],
                  "currency": d.currency, "issue_date": d.issue_date, "net": d.net} for d in result.drafts]
-    skipped = [{"contract_id": s.contract_id, "reason": s.reason, "description": s.description,
+    skipped = [{"contract_id": s.contract_id, "reason": s.reason, "detail": s.detail, "description": s.description,
                 "period_from": s.period_from, "period_to": s.period_to} for s in result.skipped]
     return jsonable({"period": str(result.month), "invoices": invoices, "skipped": skipped, "ok": result.ok,
                      "workbook_id": result.workbook_id, "errors": [f.as_dict() for f in result.findings]})

@@ -98,7 +98,7 @@ class Line(NamedTuple):
     """A contract line's period as billed (or to be): what the drafts, the store and the sheets show."""
 
     contract_id: str
-    description: str
+    description: str  # the contract line's own (the key's part)
     customer_id: str
     currency: str
     tax_code: str
@@ -107,8 +107,12 @@ class Line(NamedTuple):
     quantity: Decimal
     unit_price: Decimal
     net: Decimal
-    rule: str  # the proration shown, e.g. `17/31 days`; "" for a full period
+    rule: str  # the proration (or tiers) shown, e.g. `17/31 days`; "" for a whole period
     row: int  # the Contracts row
+    wanted_key: str  # the domain's `BILL-<customer>-<YYYY-MM>[-<currency>]`
+    invoice_quantity: Decimal  # quantity × unit price on InvoiceLines = net, exactly
+    invoice_unit_price: Decimal
+    text: str  # the InvoiceLines description: `<description> <from> – <to>` (+ ` (rule)`)
 
     @property
     def key(self) -> tuple[str, str, dt.date]:
@@ -119,16 +123,11 @@ class Line(NamedTuple):
         return terms_digest(self.contract_id, self.description, self.customer_id, self.currency, self.tax_code,
                             self.period_from, self.period_to, self.quantity, self.unit_price, self.net, self.rule)
 
-    @property
-    def text(self) -> str:
-        """The InvoiceLines description: `<description> <from> – <to>` (+ ` (rule)`)."""
-        shown = f"{self.description} {self.period_from.isoformat()} – {self.period_to.isoformat()}"
-        return f"{shown} ({self.rule})" if self.rule else shown
-
 
 class Skipped(NamedTuple):
     contract_id: str
-    reason: str
+    reason: str  # a code: not_started, ended, on_hold, not_due, already_billed, changed_since_billed, no_usage…
+    detail: str  # in words
     description: str = ""
     period_from: dt.date | None = None
     period_to: dt.date | None = None
@@ -176,8 +175,7 @@ def month_lines(book: Book, tables: Tables, month: Month) -> tuple[list[Line], l
     """What `month` bills by the contracts (nothing looked up in the store yet)."""
     from billing.pipeline.schedule_records import records_of, run_month
 
-    records = records_of(tables)
-    return run_month(book, records, month, tables.settings.rounding)
+    return run_month(book, records_of(tables), month, tables.settings.rounding, tables.settings.base_currency)
 
 
 # -- the run -----------------------------------------------------------------------------------------
@@ -202,54 +200,39 @@ def bill(book: Book, tables: Tables, month: Month, billed: dict, lines: Sequence
         if earlier is None:
             todo.append(line)
         elif earlier.terms_digest == line.digest():
-            skipped.append(Skipped(line.contract_id, f"already billed into {earlier.invoice_key}", line.description,
+            skipped.append(Skipped(line.contract_id, "already_billed", f"{line.period_from} – {line.period_to} "
+                                   f"already billed into {earlier.invoice_key}", line.description,
                                    line.period_from, line.period_to, line.row))
         else:
             reason = (f"changed since billed on {earlier.billed_at[:10]} into {earlier.invoice_key} "
                       f"({earlier.net} {earlier.currency} for {earlier.period_from} – {earlier.period_to}, now "
                       f"{line.net} {line.currency}): a correction is a credit note")
-            skipped.append(Skipped(line.contract_id, reason, line.description, line.period_from, line.period_to,
-                                   line.row))
+            skipped.append(Skipped(line.contract_id, "changed_since_billed", reason, line.description,
+                                   line.period_from, line.period_to, line.row))
             findings.append(warning(contract_place(book, line.row), CHANGED,
                                     f"{line.contract_id} {line.description}, period {line.period_from} – "
                                     f"{line.period_to}: {reason}"))
     taken = set(str(k) for k in tables.invoices["invoice_key"]) | {b.invoice_key for b in billed.values()}
-    drafts = drafts_of(todo, month, settings.base_currency, taken)
+    drafts = drafts_of(todo, month, taken)
     entries = tuple(Billed(line.contract_id, line.description, line.period_from, line.period_to, d.invoice_key,
                            line.digest(), line.net, line.currency) for d in drafts for line in d.lines)
-    changes = write_back(book, tables, drafts, skipped, settings.rounding,
-                         workbook_id if settings.workbook_id is None and drafts else None)
+    changes = write_back(book, tables, drafts, skipped, workbook_id if settings.workbook_id is None and drafts else None)
     return BillResult(True, month, workbook_id, tuple(drafts), tuple(skipped), tuple(findings), changes, entries)
 
 
-def invoice_key(customer_id: str, currency: str, month: Month, base_currency: str) -> str:
-    """`BILL-<customer>-<YYYY-MM>`, the currency after it when it is not the base currency.
-
-    >>> invoice_key("C1", "EUR", Month(2026, 12), "EUR"), invoice_key("C1", "USD", Month(2026, 12), "EUR")
-    ('BILL-C1-2026-12', 'BILL-C1-2026-12-USD')
-    """
-    return f"{PREFIX}{customer_id}-{month}" + ("" if currency == base_currency else f"-{currency}")
-
-
-def drafts_of(lines: Iterable[Line], month: Month, base_currency: str, taken: set[str]) -> list[Draft]:
-    """One draft per customer and currency, its lines in contract order; keys new to `taken`."""
-    groups: dict[tuple[str, str], list[Line]] = defaultdict(list)
+def drafts_of(lines: Iterable[Line], month: Month, taken: set[str]) -> list[Draft]:
+    """One draft per customer and currency, its lines in contract order; keys new to `taken`
+    (the domain's key, else `-2`, `-3`…: `billing.schedules.billed.fresh_key`)."""
+    groups: dict[tuple[str, str, str], list[Line]] = defaultdict(list)
     for line in lines:
-        groups[(line.customer_id, line.currency)].append(line)
+        groups[(line.customer_id, line.currency, line.wanted_key)].append(line)
     out = []
-    for (customer, currency), mine in sorted(groups.items()):
-        key = fresh_key(invoice_key(customer, currency, month, base_currency), taken)
+    for (customer, currency, wanted), mine in sorted(groups.items()):
+        key = fresh_key(wanted, taken)
         taken.add(key)
         out.append(Draft(key, customer, currency, month.first,
                          tuple(sorted(mine, key=lambda x: (x.row, x.period_from, x.description)))))
     return out
-
-
-def invoice_cells(line: Line, rounding: str) -> tuple[Decimal, Decimal]:
-    """(quantity, unit_price) for InvoiceLines: as billed when they give the net, else 1 × net."""
-    if quantize(line.quantity * line.unit_price, line.currency, rounding) == line.net:
-        return line.quantity, line.unit_price
-    return Decimal(1), line.net
 
 
 def billing_run_sheet(drafts: Sequence[Draft], skipped: Sequence[Skipped]) -> OutputSheet:
@@ -260,12 +243,13 @@ def billing_run_sheet(drafts: Sequence[Draft], skipped: Sequence[Skipped]) -> Ou
             rows.append((line.contract_id, line.period_from, line.period_to, d.invoice_key, line.net, "billed",
                          line.description, line.customer_id, line.quantity, line.unit_price, line.rule or None))
     for s in skipped:
-        rows.append((s.contract_id, s.period_from, s.period_to, None, None, s.reason, s.description or None,
+        rows.append((s.contract_id, s.period_from, s.period_to, None, None, f"{s.reason}: {s.detail}",
+                     s.description or None,
                      None, None, None, None))
     return OutputSheet(BILLING_RUN.name, BILLING_RUN.column_names, rows, BILLING_RUN.number_formats())
 
 
-def write_back(book: Book, tables: Tables, drafts: Sequence[Draft], skipped: Sequence[Skipped], rounding: str,
+def write_back(book: Book, tables: Tables, drafts: Sequence[Draft], skipped: Sequence[Skipped],
                new_workbook_id: str | None) -> Changes:
     """The one write of a run: the drafts below Invoices and InvoiceLines (the Tables grow over
     them), the BillingRun sheet, and a workbook_id when the workbook had none."""
@@ -286,9 +270,9 @@ def write_back(book: Book, tables: Tables, drafts: Sequence[Draft], skipped: Seq
                 updates.append(CellUpdate(invoices.sheet, row, places[name], value))
             row += 1
             for n, line in enumerate(d.lines, 1):
-                quantity, price = invoice_cells(line, rounding)
                 for name, value in (("invoice_key", d.invoice_key), ("line_no", n), ("description", line.text),
-                                    ("quantity", quantity), ("unit_price", price), ("tax_code", line.tax_code)):
+                                    ("quantity", line.invoice_quantity), ("unit_price", line.invoice_unit_price),
+                                    ("tax_code", line.tax_code)):
                     updates.append(CellUpdate(lines.sheet, line_row, line_places[name], value))
                 line_row += 1
     if new_workbook_id is not None:
@@ -316,22 +300,14 @@ class PlanResult(NamedTuple):
 
 def plan(book: Book, tables: Tables, months: Sequence[Month]) -> PlanResult:
     """What each month would bill per customer and currency by the contracts as they stand
-    (the revenue the schedules commit: what was billed already counts, nothing is looked up
-    or recorded in the store); the BillingPlan sheet to write."""
-    from billing.pipeline.schedule_records import records_of, run_month
+    (`billing.schedules.billing.plan`: the revenue the schedules commit; what the store
+    recorded as billed counts too, nothing is looked up or recorded), and the BillingPlan sheet."""
+    from billing.pipeline.schedule_records import plan_rows, records_of
 
-    records = records_of(tables)
-    sums: dict[tuple[Month, str, str], Decimal] = defaultdict(lambda: ZERO)
-    findings: list[Finding] = []
-    for month in months:
-        lines, _, problems = run_month(book, records, month, tables.settings.rounding)
-        findings += [f for f in problems if f not in findings]
-        for line in lines:
-            sums[(month, line.customer_id, line.currency)] += line.net
-    rows = tuple(PlanRow(m, c, cur, net) for (m, c, cur), net in sorted(sums.items()))
-    if any(f.severity == "error" for f in findings):
-        return PlanResult(False, tuple(months), rows, tuple(findings), None)
-    return PlanResult(True, tuple(months), rows, tuple(findings), Changes(outputs=(plan_sheet(months, rows),)))
+    settings = tables.settings
+    rows = tuple(PlanRow(Month(r.month.year, r.month.month), r.customer_id, r.currency, r.net)
+                 for r in plan_rows(records_of(tables), months, settings.rounding, settings.base_currency))
+    return PlanResult(True, tuple(months), rows, (), Changes(outputs=(plan_sheet(months, rows),)))
 
 
 def plan_sheet(months: Sequence[Month], rows: Sequence[PlanRow]) -> OutputSheet:
