@@ -436,13 +436,15 @@ BILLING_RUN = SheetSpec(
         Column("rule"),  # the proration shown on the line, e.g. `17/31 days`
     ),
 )
+#: a calendar: one column per month (`YYYY-MM`), so the bar chart of the TOTAL rows shows the
+#: months side by side, as the Aging chart shows its buckets
 BILLING_PLAN = SheetSpec(
     "BillingPlan",
     (
-        Column("month"),  # YYYY-MM
         Column("customer_id"),
         Column("currency"),
-        Column("net", M),
+        Column("{month}", M, per_label=True),
+        Column("total", M),
     ),
 )
 VALIDATION = SheetSpec(
