@@ -32,6 +32,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from billing.errors import BadFile
+from billing.money import quantize
 from billing.store import billed_periods
 
 PENDING, DONE = "pending", "done"
@@ -79,7 +80,7 @@ def terms_digest(*parts: object) -> str:
 
 def _billed(row) -> Billed:
     return Billed(row.contract_id, row.description, row.period_from, row.period_to, row.invoice_key,
-                  row.terms_digest, Decimal(row.net), row.currency, row.state, row.billed_at)
+                  row.terms_digest, quantize(Decimal(row.net), row.currency), row.currency, row.state, row.billed_at)
 
 
 def billed_of(engine: Engine, workbook_id: str) -> dict[tuple[str, str, dt.date], Billed]:
