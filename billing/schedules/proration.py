@@ -37,9 +37,11 @@ from typing import NamedTuple
 
 from billing.money import minor_unit, rounding_mode
 from billing.schedules.periods import Period, anchor_date, month_number
-from billing.schedules.records import ContractLine
+from billing.schedules.records import PRORATIONS, ContractLine
 
 _DAY = dt.timedelta(days=1)
+#: the `proration` cell's words
+PRORATION_RULES = PRORATIONS
 
 
 class ProrationError(ValueError):
