@@ -238,7 +238,7 @@ def price_tier_rules(tiers: SheetTable, lives: dict[str, _Life]) -> Iterator[Fin
                         f"contract '{contract}' has no line with usage_pricing (volume or graduated): "
                         f"its tiers would be ignored")
         quantity = _number(start)
-        if quantity is None:
+        if quantity is None or quantity < 0:  # not a tier start: the row model says so
             continue
         if contract not in last:
             if quantity != 0:
