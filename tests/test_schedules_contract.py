@@ -71,7 +71,8 @@ def test_the_column_order_is_the_shared_contracts_then_ours():
     assert USAGE.column_names == ("contract_id", "date", "quantity", "note")
     assert BILLING_RUN.column_names == ("contract_id", "period_from", "period_to", "invoice_key", "net", "note",
                                         "description", "customer_id", "quantity", "unit_price", "rule")
-    assert BILLING_PLAN.column_names == ("month", "customer_id", "currency", "net")
+    # a calendar: a column per month, so the chart of the TOTAL rows shows the months side by side
+    assert BILLING_PLAN.header(["2027-01", "2027-02"]) == ("customer_id", "currency", "2027-01", "2027-02", "total")
     assert all(s.optional for s in (CONTRACTS, USAGE, PRICE_INDEX, PRICE_TIERS))
     assert spec_for("billingrun") is BILLING_RUN and spec_for("PRICETIERS") is PRICE_TIERS
 
