@@ -210,10 +210,67 @@ INTEREST_RATES = SheetSpec(
     optional=True,
 )
 
+# Billing schedules (issue 19): recurring contract lines, metered usage, price indexes and
+# usage price tiers. `contract_id` is not unique: a contract may have several lines; a line's
+# key is (contract_id, description).
+CONTRACTS = SheetSpec(
+    "Contracts",
+    (
+        Column("contract_id", T, True),
+        Column("customer_id", T, True),
+        Column("description", T, True),
+        Column("quantity", N, True),
+        Column("unit_price", M, True),
+        Column("currency"),  # blank: the customer's, else the base currency
+        Column("tax_code", T, True),
+        Column("period", T, True),  # PERIODS or every_<n>_months
+        Column("start_date", D, True),
+        Column("end_date", D),  # blank: open-ended
+        Column("anchor_day", I),  # 1–31; blank: the start date's day
+        Column("timing"),  # TIMINGS; blank: advance
+        Column("proration"),  # PRORATIONS; blank: days
+        Column("price_change"),  # blank, `N%` (yearly, on each anniversary) or `index:<name>`
+        # ours, after the common contract's
+        Column("notice_date", D),  # the day notice of cancellation was given
+        Column("minimum_term_months", I),
+        Column("on_hold"),  # yes: not billed
+        Column("usage_pricing"),  # USAGE_PRICING: tiers from PriceTiers; blank: the unit_price
+    ),
+    optional=True,
+)
+USAGE = SheetSpec(
+    "Usage",
+    (
+        Column("contract_id", T, True),
+        Column("date", D, True),
+        Column("quantity", N, True),
+        Column("note"),
+    ),
+    optional=True,
+)
+PRICE_INDEX = SheetSpec(
+    "PriceIndex",
+    (
+        Column("index", T, True),
+        Column("month", D, True),  # any day of the month stands for the month
+        Column("value", N, True),
+    ),
+    optional=True,
+)
+PRICE_TIERS = SheetSpec(
+    "PriceTiers",
+    (
+        Column("contract_id", T, True),
+        Column("from_quantity", N, True),
+        Column("unit_price", M, True),
+    ),
+    optional=True,
+)
+
 #: The sheets a user fills in, in the order a new workbook shows them (the `optional` ones
 #: may be missing: a workbook made before them stays valid and works as before).
 INPUT_SHEETS: tuple[SheetSpec, ...] = (SETTINGS, CUSTOMERS, TAX_RATES, INVOICES, INVOICE_LINES, PAYMENTS,
-                                       DISPUTES, INTEREST_RATES)
+                                       DISPUTES, INTEREST_RATES, CONTRACTS, USAGE, PRICE_INDEX, PRICE_TIERS)
 
 # Output sheets: written by the project, replaced on each run. Columns in the order written;
 # a column added later goes last, so the columns before it keep their places.
@@ -362,14 +419,44 @@ SENT = SheetSpec(
         Column("attempts", C),
     ),
 )
+BILLING_RUN = SheetSpec(
+    "BillingRun",
+    (
+        Column("contract_id"),
+        Column("period_from", D),
+        Column("period_to", D),
+        Column("invoice_key"),  # blank when skipped
+        Column("net", M),
+        Column("note"),  # what was billed, or why not
+        # ours, after the common contract's
+        Column("description"),
+        Column("customer_id"),
+        Column("quantity", N),
+        Column("unit_price", M),
+        Column("rule"),  # the proration shown on the line, e.g. `17/31 days`
+    ),
+)
+#: a calendar: one column per month (`YYYY-MM`), so the bar chart of the TOTAL rows shows the
+#: months side by side, as the Aging chart shows its buckets
+BILLING_PLAN = SheetSpec(
+    "BillingPlan",
+    (
+        Column("customer_id"),
+        Column("currency"),
+        Column("{month}", M, per_label=True),
+        Column("total", M),
+    ),
+)
 VALIDATION = SheetSpec(
     "Validation",
     (Column("severity"), Column("cell"), Column("rule"), Column("message")),
 )
 
-#: The output sheets of the billing workbook, in the order the close writes them.
+#: The output sheets of the billing workbook, in the order the close writes them (the
+#: commands' own sheets, such as BillingRun and BillingPlan of `bill`, among them).
 OUTPUT_SHEETS: tuple[SheetSpec, ...] = (INVOICE_TAX_SUMMARY, ALLOCATIONS, UNMATCHED, AGING, DUNNING, DISPUTE_LIST,
-                                        STATEMENTS, CLOSE, DOCUMENTS, REMINDERS, SENT, VALIDATION)
+                                        STATEMENTS, CLOSE, DOCUMENTS, REMINDERS, SENT, BILLING_RUN, BILLING_PLAN,
+                                        VALIDATION)
 
 # The sheets of one customer's statement file (`xlbilling statements`), not of the workbook.
 ACCOUNT = SheetSpec(
@@ -402,6 +489,21 @@ DISPUTE_STATUSES = ("open", "resolved", "credited", "rejected")
 YES_NO = ("yes", "no")
 #: the languages of letters and messages (Customers `language`); blank: the first
 LANGUAGES = ("en", "de")
+#: the named billing periods (Contracts `period`) and their length in months; besides them,
+#: `every_<n>_months` (PERIOD_PATTERN) for any n from 1 to MAX_PERIOD_MONTHS
+PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+PERIODS = tuple(PERIOD_MONTHS)
+PERIOD_PATTERN = re.compile(r"every_(\d+)_months")
+MAX_PERIOD_MONTHS = 120
+#: when a period is billed (Contracts `timing`): at its start, or after its end; blank: the first
+TIMINGS = ("advance", "arrears")
+#: how a partial period is priced (Contracts `proration`): the full price, by days, by months;
+#: blank: `days`
+PRORATIONS = ("none", "days", "months")
+DEFAULT_TIMING, DEFAULT_PRORATION = "advance", "days"
+#: how usage is priced from PriceTiers (Contracts `usage_pricing`): `volume` — the whole
+#: quantity at the price of the tier it reaches; `graduated` — each tier's part at its price
+USAGE_PRICING = ("volume", "graduated")
 
 _SEPARATORS = re.compile(r"[\s_]+")
 

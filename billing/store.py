@@ -1,5 +1,6 @@
 """The store: one database for the numbering registry, voids, the archive index, the issued
-documents, the letters (reminders, statements) and the messages sent by e-mail.
+documents, the letters (reminders, statements), the messages sent by e-mail and the contract
+periods billed.
 
 An embedded SQLite file by default (in the user's data directory), PostgreSQL for teams,
 selected by an SQLAlchemy URL: `--db URL`, else `XLBILLING_DATABASE_URL` (`billing.config`).
@@ -185,6 +186,28 @@ messages = Table(
 )
 
 
+#: Every contract period `xlbilling bill` billed (`billing.schedules.billed`): recorded as
+#: `pending` before the workbook is written, `done` once the draft is in it. One row per
+#: workbook, contract line (contract_id, description) and period start: a period is billed once.
+billed_periods = Table(
+    "billed_periods",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workbook_id", String(64), nullable=False, index=True),
+    Column("contract_id", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("period_from", Date, nullable=False),
+    Column("period_to", Date, nullable=False),
+    Column("invoice_key", String(200), nullable=False),
+    Column("terms_digest", String(64), nullable=False),  # SHA-256 of the line's terms as billed
+    Column("net", Numeric(24, 6), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("state", String(10), nullable=False),  # pending | done
+    Column("billed_at", String(32), nullable=False),  # UTC ISO text
+    UniqueConstraint("workbook_id", "contract_id", "description", "period_from", name="uq_billed_periods_period"),
+)
+
+
 def _v1(conn) -> None:
     metadata.create_all(conn, tables=[series_counters, numbers, workbooks])
 
@@ -201,8 +224,12 @@ def _v4(conn) -> None:
     metadata.create_all(conn, tables=[letters, messages])
 
 
+def _v5(conn) -> None:
+    metadata.create_all(conn, tables=[billed_periods])
+
+
 #: Schema migrations: version number → the step that brings the store to it.
-MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

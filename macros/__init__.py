@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from billing.errors import BadFile
 
 __all__ = ["validate", "compute", "number_invoices", "import_statement", "match_payments", "aging_report",
-           "month_end_close", "issue_invoices", "make_reminders", "send_documents", "seal_workbook", "verify_seal", "refresh_functions", "run_button"]
+           "month_end_close", "issue_invoices", "bill_period", "make_reminders", "send_documents", "seal_workbook", "verify_seal", "refresh_functions", "run_button"]
 
 
 class Stop(Exception):
@@ -393,6 +393,44 @@ def _issued_message(result, folder: Path) -> str:
         parts.append(f"{result.already_issued} issued before left as they are")
     where = f"In {folder}, {'the folder' if len(months) == 1 else 'the folders'} {', '.join(months)}."
     return f"{'; '.join(parts)}.\n{where}\nThe Documents sheet lists every issued document: save the workbook to keep it."
+
+
+def bill_period(book=None) -> None:
+    """Bill period: the draft invoices the contracts owe for a month (asked, this month offered)
+    — `billing.pipeline.bill.bill`, as `xlbilling bill --period` runs it — appended to Invoices
+    and InvoiceLines, the BillingRun sheet written. The periods are recorded in the store as
+    `pending` before the drafts are written into the open workbook and stay so: the next run
+    (ribbon or command line) finds the drafts in the workbook (saved: `done`) or not (closed
+    without saving: dropped, billed again) — never billed twice, never lost."""
+    from billing.pipeline.bill import Month, bill
+    from billing.schedules.billed import billed_of, record_pending, settle
+    from billing.store import open_store
+    from macros.live import alert, ask_month
+
+    book = _caller(book)
+    with _running(book, "Bill period") as say:
+        asked = ask_month(book, "Bill which month?", dt.date.today())
+        if asked is None:
+            raise Cancelled
+        month = Month(*asked)
+        data, tables = _checked(book, say)
+        say("billing")
+        engine = open_store()
+        workbook_id = tables.settings.workbook_id
+        if workbook_id:
+            settle(engine, workbook_id, {str(k) for k in tables.invoices["invoice_key"]})
+        result = bill(data, tables, month, billed_of(engine, workbook_id) if workbook_id else {})
+        if not result.ok:
+            raise Stop(f"nothing billed for {month}; nothing was written. "
+                       + _listed([f"{f.cell}: {f.message}" for f in result.findings if f.severity == "error"],
+                                 "problems"))
+        record_pending(engine, result.workbook_id, result.entries)
+        _write(book, say, result.changes)
+        net = ", ".join(f"{d.invoice_key} {d.net} {d.currency}" for d in result.drafts[:5])
+        more = f" and {len(result.drafts) - 5} more" if len(result.drafts) > 5 else ""
+        alert(book, f"Billed {month}: {len(result.drafts)} draft invoices ({result.billed} lines){': ' if net else ''}"
+                    f"{net}{more}; {len(result.skipped)} skipped.\n"
+                    "The BillingRun sheet lists them: save the workbook to keep the drafts.")
 
 
 REMINDED_FROM_SAVED = "reminders are made from the saved workbook, their letters kept beside it"

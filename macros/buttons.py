@@ -27,6 +27,9 @@ BUTTONS = (
     Button("xlbIssue", "Issue", "Issue invoices", "issue_invoices", "FileSaveAsPdfOrXps",
            "Documents (PDF, e-invoices) of the selected Invoices rows, else of every invoice not issued yet; "
            "checked by the official rules, archived, listed on the Documents sheet (save first)"),
+    Button("xlbBill", "Issue", "Bill period", "bill_period", "DateAndTimeInsert",
+           "Draft invoices from Contracts and Usage for a month (asked), each contract period billed once; "
+           "the BillingRun sheet written"),
     Button("xlbReminders", "Issue", "Reminders", "make_reminders", "EnvelopesAndLabelsDialog",
            "Reminder letters (PDF) with interest and fees for the overdue items as of a date; archived for Send; "
            "the Reminders sheet written (save first)"),

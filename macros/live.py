@@ -338,6 +338,22 @@ def ask_files(book, title: str) -> list[str]:
         root.destroy()
 
 
+def ask_month(book, question: str, default: dt.date) -> tuple[int, int] | None:
+    """A month (year, month) from Excel's input box, typed `YYYY-MM`; None when the person
+    cancels. What cannot be read is asked again, saying why."""
+    import re
+
+    typed, reason = f"{default:%Y-%m}", ""
+    while True:
+        answer = input_box(book, f"{reason}{question} (e.g. {default:%Y-%m})", "xlbilling", typed)
+        if answer is None:
+            return None
+        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", str(answer))
+        if m is not None and 1 <= int(m[2]) <= 12 and int(m[1]) >= 1900:
+            return int(m[1]), int(m[2])
+        typed, reason = str(answer), f"{answer!r} is not a month: type it as {default:%Y-%m}.\n\n"
+
+
 def ask_date(book, question: str, default: dt.date) -> dt.date | None:
     """A date from Excel's input box, in ISO or the local form (`macros.asof`); None when the
     person cancels. What cannot be read is asked again, saying why, with the text as typed."""

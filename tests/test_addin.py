@@ -194,6 +194,11 @@ def test_the_functions_module_is_xlwings_generated_wrapper_of_every_udf(xlam):
                                                      "currency_code")),
     ("XLB_DUNNING_LEVEL", "Function XLB_DUNNING_LEVEL(days_past_due, Optional levels, Optional grace_days)",
      ("days_past_due", "levels", "grace_days")),
+    ("XLB_PRORATE", "Function XLB_PRORATE(amount, period_start, period_end, from_date, to_date, Optional rule, "
+     "Optional currency_code)", ("amount", "period_start", "period_end", "from_date", "to_date", "rule",
+                                 "currency_code")),
+    ("XLB_NEXT_BILLING_DATE", "Function XLB_NEXT_BILLING_DATE(start, period, anchor, as_of)",
+     ("start", "period", "anchor", "as_of")),
 ])
 def test_the_collections_functions_are_declared_with_their_help(xlam, name, declaration, arguments):
     """The add-in's module declares the collections UDFs as xlwings does (optional arguments

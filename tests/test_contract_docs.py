@@ -243,7 +243,9 @@ def listed_columns(words: str) -> set[str]:
 def test_the_sheets_are_the_common_contracts(common):
     theirs = common_sheets(common)
     ours = docs_sheets()
-    planned = {column_name(r[0]) for r in table(chapter(docs_text(), "Planned sheets"), ("sheet", "for"))}
+    page = docs_text()  # the "Planned sheets" chapter goes when every common sheet is implemented
+    planned = {column_name(r[0]) for r in table(chapter(page, "Planned sheets"), ("sheet", "for"))} \
+        if re.search(r"^## Planned sheets", page, flags=re.M) else set()
     assert set(theirs) - set(ours) == planned, "a common sheet neither implemented nor listed as planned"
     assert not planned & set(ours)
     for sheet, rows in ours.items():

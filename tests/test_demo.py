@@ -139,3 +139,15 @@ def test_the_demo_reminds_and_drafts_the_emails(demo_book, demo_folder):
     issued = {r[0] for r in list(demo_book["Documents"].iter_rows(values_only=True))[1:]}
     assert len(drafts) == len(issued) + len(letters)
     assert all(b"X-Unsent: 1" in d.read_bytes() for d in drafts)
+
+
+def test_the_demo_bills_the_months_contracts_before_the_close(demo_book):
+    """First it bills the close month's contracts: drafts BILL-<customer>-<month> and the
+    BillingRun sheet; the close then numbers nothing of them (drafts) but computes them."""
+    from billing.contract import BILLING_RUN, INVOICES
+
+    rows = sheet_rows(demo_book["BillingRun"], BILLING_RUN.column_names)
+    billed = [r for r in rows if r["invoice_key"]]
+    assert billed and all(r["invoice_key"].startswith("BILL-") and r["net"] for r in billed)
+    keys = {r["invoice_key"] for r in sheet_rows(demo_book["Invoices"], INVOICES.column_names)}
+    assert {r["invoice_key"] for r in billed} <= keys

@@ -2,7 +2,7 @@
 
     foundation   billing/{errors,money,contract,settings,config,cells,cellvalues,book,changes,
                  tables,atomic,gcpause,store}      plain data and rules
-    domain       billing/{invoicing,numbering,bank,matching,receivables,collections}/
+    domain       billing/{invoicing,numbering,bank,matching,receivables,collections,schedules}/
     workbook     billing/workbook/                 the only code that opens a workbook file
     sealing      billing/sealing/                  the canonical form, seal, verify, archive
     documents    billing/documents/                invoice documents and letters: UBL, CII (lxml), PDF, Factur-X, QR, and their check by the official rules
@@ -36,7 +36,7 @@ PACKAGES = ("billing", "validation", "macros", "udfs", "addin")
 
 FOUNDATION = {"errors", "money", "contract", "settings", "config", "cells", "cellvalues", "book", "changes",
               "tables", "atomic", "gcpause", "store"}
-DOMAIN = {"invoicing", "numbering", "bank", "matching", "receivables", "collections"}
+DOMAIN = {"invoicing", "numbering", "bank", "matching", "receivables", "collections", "schedules"}
 SUBPACKAGE_LAYERS = {"workbook": "workbook", "sealing": "sealing", "documents": "documents", "delivery": "delivery",
                      "pipeline": "pipeline", "sample": "sample", "cli": "interfaces", "__main__": "interfaces"}
 

@@ -14,7 +14,7 @@ import pytest
 import udfs
 from udfs import (XLB_AGING, XLB_AGING_BUCKET, XLB_DAYS_PAST_DUE, XLB_DISCOUNT_DATE, XLB_DUE_DATE,
                   XLB_DUNNING_LEVEL, XLB_EARLY_PAY_AMOUNT, XLB_GROSS, XLB_INVOICE_NO, XLB_LATE_INTEREST, XLB_LINE_NET,
-                  XLB_MATCH, XLB_NET_FROM_GROSS, XLB_RF_REFERENCE, XLB_TAX, XLB_VALID_IBAN, XLB_VALID_VAT_ID)
+                  XLB_MATCH, XLB_NET_FROM_GROSS, XLB_NEXT_BILLING_DATE, XLB_PRORATE, XLB_RF_REFERENCE, XLB_TAX, XLB_VALID_IBAN, XLB_VALID_VAT_ID)
 
 from udfs.convert import COM_ERRORS, EXCEL_ERRORS
 
@@ -63,6 +63,17 @@ CASES = [
     (XLB_DUNNING_LEVEL, (20, None, 7), 1),  # grace 7: day 20 is past it and past 14
     (XLB_DUNNING_LEVEL, (14, "14,28,42", 20), 0),  # within the grace days
     (XLB_DUNNING_LEVEL, (21, "14,28,42", 20), 1),  # the first day after them
+    (XLB_PRORATE, (1000, D(2026, 1, 1), D(2026, 1, 31), D(2026, 1, 15), D(2026, 1, 31)), 548.39),  # × 17/31
+    (XLB_PRORATE, (1200, D(2026, 1, 1), D(2026, 3, 31), D(2026, 1, 1), D(2026, 2, 15), "months"), 614.29),  # (1+15/28)/3
+    (XLB_PRORATE, (1200, D(2026, 1, 1), D(2026, 3, 31), D(2026, 1, 1), D(2026, 2, 15), "days"), 613.33),  # × 46/90
+    (XLB_PRORATE, (1200, D(2026, 1, 31), D(2026, 2, 27), D(2026, 2, 1), D(2026, 2, 27), "months"), 1157.14),  # 27/28
+    (XLB_PRORATE, (1200, "2026-01-01", "2026-03-31", "2026-02-01", "2026-02-10", "none"), 1200.0),
+    (XLB_PRORATE, (100000, D(2026, 1, 1), D(2026, 1, 31), D(2026, 1, 15), D(2026, 1, 31), None, "JPY"), 54839.0),
+    (XLB_NEXT_BILLING_DATE, (D(2026, 1, 31), "monthly", 31, D(2028, 2, 1)), D(2028, 2, 29)),
+    (XLB_NEXT_BILLING_DATE, (D(2026, 1, 31), "monthly", None, D(2026, 4, 1)), D(2026, 4, 30)),
+    (XLB_NEXT_BILLING_DATE, (D(2026, 1, 15), "quarterly", 1, D(2026, 2, 2)), D(2026, 5, 1)),
+    (XLB_NEXT_BILLING_DATE, (D(2026, 1, 15), 3.0, 1.0, D(2026, 1, 20)), D(2026, 2, 1)),  # the stub, then quarters
+    (XLB_NEXT_BILLING_DATE, (D(2026, 5, 1), "yearly", "", D(2026, 1, 1)), D(2026, 5, 1)),
     (XLB_RF_REFERENCE, ("INV-2026-000001",), "RF94INV2026000001"),
     (XLB_VALID_IBAN, ("DE89 3704 0044 0532 0130 00",), True),
     (XLB_VALID_IBAN, ("DE89 3704 0044 0532 0130 01",), False),
@@ -91,7 +102,8 @@ JUNK = [None, "", 0, "€", D(2026, 1, 1), [[1, 2], [3]], True, float("nan"), *E
 SCALAR_UDFS = [(XLB_TAX, 2), (XLB_GROSS, 2), (XLB_NET_FROM_GROSS, 2), (XLB_LINE_NET, 3), (XLB_DUE_DATE, 2),
                (XLB_DISCOUNT_DATE, 2), (XLB_EARLY_PAY_AMOUNT, 4), (XLB_DAYS_PAST_DUE, 2), (XLB_AGING_BUCKET, 3),
                (XLB_RF_REFERENCE, 1), (XLB_VALID_IBAN, 1), (XLB_VALID_VAT_ID, 1), (XLB_INVOICE_NO, 2),
-               (XLB_AGING, 3), (XLB_MATCH, 2), (XLB_LATE_INTEREST, 7), (XLB_DUNNING_LEVEL, 3)]
+               (XLB_AGING, 3), (XLB_MATCH, 2), (XLB_LATE_INTEREST, 7), (XLB_DUNNING_LEVEL, 3),
+               (XLB_PRORATE, 7), (XLB_NEXT_BILLING_DATE, 4)]
 
 
 def _flat(result):
@@ -120,6 +132,8 @@ def _good(function, n):
              XLB_EARLY_PAY_AMOUNT: (100, "2/10 NET30", D(2026, 1, 1), D(2026, 1, 5)),
              XLB_LATE_INTEREST: (100, D(2024, 1, 1), D(2024, 2, 1), 0.09, RATES, "act/360", "EUR"),
              XLB_DUNNING_LEVEL: (30, "14,28", 0),
+             XLB_PRORATE: (1000, D(2026, 1, 1), D(2026, 1, 31), D(2026, 1, 15), D(2026, 1, 31), "months", "EUR"),
+             XLB_NEXT_BILLING_DATE: (D(2026, 1, 31), "monthly", 31, D(2026, 3, 1)),
              XLB_DAYS_PAST_DUE: (D(2026, 1, 1), D(2026, 2, 1)), XLB_AGING_BUCKET: (D(2026, 1, 1), D(2026, 2, 1), None),
              XLB_RF_REFERENCE: ("INV-1",), XLB_VALID_IBAN: ("DE89370400440532013000",),
              XLB_VALID_VAT_ID: ("DE136695976",), XLB_INVOICE_NO: ("K1", "wb"),
@@ -181,6 +195,39 @@ def test_junk_gives_these_messages():
         "#XLB: unknown currency code 'XYZ'"
     assert XLB_DUNNING_LEVEL(20, "28,14") == \
         "#XLB: levels must be rising whole numbers of days like 14,28,42, not '28,14'"
+
+
+def test_schedule_functions_say_what_is_wrong():
+    jan = (D(2026, 1, 1), D(2026, 1, 31))
+    assert XLB_PRORATE(100, *jan, D(2026, 1, 15), D(2026, 2, 3)) == \
+        "#XLB: 2026-01-15 – 2026-02-03 must lie within the period 2026-01-01 – 2026-01-31"
+    assert XLB_PRORATE(100, *jan, D(2026, 1, 15), D(2026, 1, 20), "weeks") == \
+        "#XLB: rule must be none, days, months, not 'weeks'"
+    assert XLB_PRORATE(100, D(2026, 1, 1), D(2026, 3, 20), D(2026, 1, 2), D(2026, 1, 20), "months") == \
+        "#XLB: 2026-01-01 – 2026-03-20 is not a whole number of months (use rule days)"
+    assert XLB_PRORATE(100, D(2026, 2, 1), D(2026, 1, 31), *jan) == \
+        "#XLB: period_end 2026-01-31 is before period_start 2026-02-01"
+    assert XLB_NEXT_BILLING_DATE(D(2026, 1, 1), "weekly", None, D(2026, 2, 1)) == (
+        "#XLB: period 'weekly' is not one of monthly, quarterly, half_yearly, yearly or every_<n>_months "
+        "(n from 1 to 120)")
+    assert XLB_NEXT_BILLING_DATE(D(2026, 1, 1), 1.5, None, D(2026, 2, 1)) == \
+        "#XLB: period must be a whole number of months from 1 to 120, not 1.5"
+    assert XLB_NEXT_BILLING_DATE(D(2026, 1, 1), "monthly", 32, D(2026, 2, 1)) == \
+        "#XLB: anchor must be a day of the month from 1 to 31, not 32"
+
+
+def test_prorate_gives_what_bill_bills():
+    """The worksheet function and `xlbilling bill`'s domain agree on a stub."""
+    from decimal import Decimal
+
+    from billing.schedules.billing import bill_month
+    from billing.schedules.records import ContractLine
+
+    line = ContractLine("K1", "C1", "Hosting", Decimal(1), Decimal("1000"), "EUR", "S", 3, D(2026, 2, 10), None, 1,
+                        "advance", "months")
+    (billed,) = bill_month([line], [], [], {}, (2026, 2), rounding="half_up", base_currency="EUR").lines
+    assert XLB_PRORATE(1000, D(2025, 12, 1), D(2026, 2, 28), D(2026, 2, 10), D(2026, 2, 28), "months") == \
+        float(billed.net) == 226.19  # 1000 × 19/28 / 3
 
 
 def test_late_interest_maps_over_amounts_but_takes_rates_whole():

@@ -19,7 +19,8 @@ from typing import NamedTuple
 import pandas as pd
 import pytest
 
-from billing.contract import CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
+from billing.contract import (CONTRACTS, CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS,
+                              PRICE_INDEX, PRICE_TIERS, TAX_RATES, USAGE)
 from billing.settings import Settings
 from billing.tables import Tables, complete
 
@@ -34,7 +35,10 @@ def tables_of(data) -> Tables:
     return complete(settings, frame(data.customers, CUSTOMERS), frame(data.tax_rates, TAX_RATES),
                     frame(data.invoices, INVOICES), frame(data.lines, INVOICE_LINES),
                     frame(data.payments, PAYMENTS), frame(getattr(data, "disputes", ()), DISPUTES),
-                    frame(getattr(data, "interest_rates", ()), INTEREST_RATES))
+                    frame(getattr(data, "interest_rates", ()), INTEREST_RATES),
+                    frame(getattr(data, "contracts", ()), CONTRACTS), frame(getattr(data, "usage", ()), USAGE),
+                    frame(getattr(data, "price_index", ()), PRICE_INDEX),
+                    frame(getattr(data, "price_tiers", ()), PRICE_TIERS))
 
 
 def text_of(pdf_bytes: bytes) -> str:

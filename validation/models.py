@@ -11,10 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from billing.contract import (DISPUTE_REASONS, DISPUTE_STATUSES, INVOICE_KINDS, INVOICE_STATUSES, LANGUAGES,
-                              TAX_KINDS, YES_NO)
+                              PRORATIONS, TAX_KINDS, TIMINGS, USAGE_PRICING, YES_NO)
 from validation.fields import (
     Amount,
     Country,
@@ -26,6 +26,7 @@ from validation.fields import (
     Iban,
     IbanList,
     Integer,
+    Number,
     Rate,
     RfReference,
     Rule,
@@ -35,6 +36,7 @@ from validation.fields import (
     bounded,
     one_of,
 )
+from validation.schedules import check_period, check_price_change
 
 Status = one_of(INVOICE_STATUSES, "unknown_status")
 InvoiceKind = one_of(INVOICE_KINDS, "unknown_kind")
@@ -51,6 +53,18 @@ ReferenceRate = bounded("rate_out_of_range", "{value} is not a fraction in (-1, 
                         gt=Decimal(-1), lt=Decimal(1))
 DunningLevel = Annotated[int, Field(ge=0, le=99),
                          Rule("invalid_dunning_level", "dunning_level {value} must be a reminder level: 0, 1, 2, ...")]
+Period = Annotated[str, AfterValidator(check_period)]
+PriceChange = Annotated[str, AfterValidator(check_price_change)]
+Timing = one_of(TIMINGS, "unknown_timing")
+Proration = one_of(PRORATIONS, "unknown_proration")
+UsagePricing = one_of(USAGE_PRICING, "unknown_usage_pricing")
+AnchorDay = Annotated[int, Field(ge=1, le=31),
+                      Rule("invalid_anchor_day", "anchor_day {value} must be a day of the month, 1 to 31")]
+MinimumTerm = Annotated[int, Field(ge=1, le=1200),
+                        Rule("invalid_minimum_term", "minimum_term_months {value} must be a number of months, "
+                                                     "1 or more")]
+IndexValue = bounded("index_value_not_positive", "an index value must be greater than 0, not {value}", gt=Decimal(0))
+TierStart = bounded("negative_quantity", "from_quantity {value} must not be negative", ge=Decimal(0))
 Received = bounded("amount_not_positive", "a payment received must be positive, not {value}", gt=Decimal(0))
 
 
@@ -150,6 +164,46 @@ class InterestRateRow(Row):
     rate: ReferenceRate
 
 
+class ContractRow(Row):
+    contract_id: Text
+    customer_id: Text
+    description: Text
+    quantity: Number  # negative for a credit line (a discount); zero: usage only
+    unit_price: Amount
+    currency: Optional[Currency] = None
+    tax_code: Text
+    period: Period
+    start_date: ExcelDate
+    end_date: Optional[ExcelDate] = None
+    anchor_day: Optional[AnchorDay] = None
+    timing: Optional[Timing] = None
+    proration: Optional[Proration] = None
+    price_change: Optional[PriceChange] = None
+    notice_date: Optional[ExcelDate] = None
+    minimum_term_months: Optional[MinimumTerm] = None
+    on_hold: Optional[YesNo] = None
+    usage_pricing: Optional[UsagePricing] = None
+
+
+class UsageRow(Row):
+    contract_id: Text
+    date: ExcelDate
+    quantity: Number  # negative: a correction of usage reported before
+    note: Optional[Text] = None
+
+
+class PriceIndexRow(Row):
+    index: Text
+    month: ExcelDate
+    value: IndexValue
+
+
+class PriceTierRow(Row):
+    contract_id: Text
+    from_quantity: TierStart
+    unit_price: Amount
+
+
 #: The row model of each input sheet (Settings is a key/value table: `validation.settings`).
 ROW_MODELS: dict[str, type[Row]] = {
     "Customers": CustomerRow,
@@ -159,4 +213,8 @@ ROW_MODELS: dict[str, type[Row]] = {
     "Payments": PaymentRow,
     "Disputes": DisputeRow,
     "InterestRates": InterestRateRow,
+    "Contracts": ContractRow,
+    "Usage": UsageRow,
+    "PriceIndex": PriceIndexRow,
+    "PriceTiers": PriceTierRow,
 }

@@ -176,3 +176,6 @@ def cross_sheet_rules(book: Book, settings: Settings) -> Iterable[Finding]:
     from validation.collections import collections_rules  # it builds on this module's helpers
 
     yield from collections_rules(book)
+    from validation.schedules import schedule_rules
+
+    yield from schedule_rules(book)

@@ -18,7 +18,7 @@ from typing import Optional
 
 import typer
 
-from billing.cli import (addin, aging, archive, close, compute, demo, issue, keys, match, new, number, numbers,
+from billing.cli import (addin, aging, archive, bill, close, compute, demo, issue, keys, match, new, number, numbers,
                          remind, seal, send, statements, validate, verify)
 from billing import config
 from billing.cli.common import Exit, err
@@ -26,7 +26,7 @@ from billing.errors import BadFile, one_line
 
 app = typer.Typer(
     name="xlbilling",
-    help="Excel billing desk: validate, number, compute, match, age, close, issue, send and seal billing workbooks.",
+    help="Excel billing desk: validate, number, compute, match, age, close, issue, remind, bill, send and seal billing workbooks.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -43,6 +43,7 @@ app.command("statements")(statements.statements)
 app.command("close")(close.close)
 app.command("issue")(issue.issue)
 app.command("remind")(remind.remind)
+app.command("bill")(bill.bill)
 app.command("send")(send.send)
 app.add_typer(numbers.app, name="numbers")
 app.command("demo")(demo.demo)

@@ -1,4 +1,4 @@
-"""`xlbilling demo`: a sample workbook and bank statements, closed, the month's invoices issued,
+"""`xlbilling demo`: a sample workbook and bank statements, the month's contracts billed, closed, the month's invoices issued,
 the overdue customers reminded, everything put in an outbox of e-mail drafts, sealed and
 verified."""
 
@@ -24,6 +24,7 @@ def demo(
     import shutil
 
     from billing import config
+    from billing.cli.bill import bill
     from billing.cli.close import close
     from billing.cli.remind import remind
     from billing.cli.send import send
@@ -48,11 +49,17 @@ def demo(
     for statement in files.statements:
         err.print(f"Bank statement:  {statement}")
     as_of = files.as_of.isoformat()
-    code = _demo_step(["close", str(files.workbook), "--as-of", as_of, "--db", store,
-                       *(arg for s in files.statements for arg in ("--statement", str(s)))],
-                      lambda: close(path=files.workbook, as_of=as_of, statement=list(files.statements),
-                                    csv_format="contract", dso_days=90, seal=False, as_json=False, db=store,
-                                    wait=False, force=False))
+    period = files.as_of.strftime("%Y-%m")
+    # the month's contracts billed before the close: their drafts are computed and aged with the rest
+    code = _demo_step(["bill", str(files.workbook), "--period", period, "--db", store],
+                      lambda: bill(path=files.workbook, period=period, show_plan=False, first=None, last=None,
+                                   as_json=False, db=store, wait=False, force=False))
+    if code == 0:
+            code = _demo_step(["close", str(files.workbook), "--as-of", as_of, "--db", store,
+                           *(arg for s in files.statements for arg in ("--statement", str(s)))],
+                          lambda: close(path=files.workbook, as_of=as_of, statement=list(files.statements),
+                                        csv_format="contract", dso_days=90, seal=False, as_json=False, db=store,
+                                        wait=False, force=False))
     if code == 0:
         code = _issue_month(files.workbook, files.as_of, folder / "documents", store)
     if code == 0:

@@ -1,6 +1,6 @@
 """Deterministic, realistic sample data for a billing workbook (pure Python, no Excel).
 
-`generate_sample(invoices, seed, as_of)` builds the rows of the six input sheets of the
+`generate_sample(invoices, seed, as_of)` builds the rows of the input sheets of the
 workbook contract for a German issuer with mostly German and a few foreign customers:
 valid VAT ids (python-stdnum) and IBANs (schwifty), gap-free invoice numbers with ISO 11649
 RF payment references, invoice lines from a product list, and a bank statement whose
@@ -23,6 +23,7 @@ The modules, in the order the generator uses them:
 - `invoice`, `line_items`, `issuing`: the invoice record, its lines, the issued book
 - `payment_plans`, `statement`: who pays what when, and the bank statement that shows it
 - `collections`: reference rates, disputes, holds, promises and reminder history, added last
+- `contracts`: billing schedules (Contracts, Usage, PriceIndex, PriceTiers) for a few customers
 
 This module puts them together: each part draws from its own generator (`part_rng`), so the
 customers do not change when the number of invoices does, and a change in one part never
@@ -36,6 +37,7 @@ from types import MappingProxyType
 
 from billing.gcpause import gc_paused
 from billing.sample.collections import add_collections
+from billing.sample.contracts import make_contracts
 from billing.sample.customers import add_particulars, make_customers
 from billing.sample.data import SCENARIOS, PaidShare, Row, SampleData
 from billing.settings import STANDARD_TAX_RATES, default_settings
@@ -110,6 +112,7 @@ def _generate(invoices: int, seed: int, as_of: date, workbook_id: str | None) ->
     customer_rows, invoice_rows, disputes, interest_rates = add_collections(
         tuple(c.row() for c in customers), invs, tuple(inv.row() for inv in invs), truth, as_of,
         part_rng(seed, "collections"))
+    contracts, usage, price_index, price_tiers = make_contracts(customer_rows, as_of, part_rng(seed, "contracts"))
     return SampleData(
         settings=default_settings(workbook_id, SAMPLE_COMPANY_NAME, SAMPLE_PARTICULARS),
         customers=customer_rows,
@@ -121,4 +124,8 @@ def _generate(invoices: int, seed: int, as_of: date, workbook_id: str | None) ->
         scenarios=MappingProxyType(scenarios),
         disputes=disputes,
         interest_rates=interest_rates,
+        contracts=contracts,
+        usage=usage,
+        price_index=price_index,
+        price_tiers=price_tiers,
     )

@@ -1,6 +1,6 @@
 """The sample's result: the `SampleData` record and the scenario names.
 
-`SampleData` holds the rows of the six input sheets plus the truth about every payment;
+`SampleData` holds the rows of the input sheets plus the truth about every payment;
 `SCENARIOS` names the payment situations the bank statement contains. The Settings and
 TaxRates rows, always the same, are `billing.settings.default_settings()` and
 `billing.settings.STANDARD_TAX_RATES`, which a blank workbook starts from too.
@@ -13,7 +13,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Mapping
 
-from billing.contract import CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
+from billing.contract import (CONTRACTS, CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS,
+                              PRICE_INDEX, PRICE_TIERS, TAX_RATES, USAGE)
 
 #: One sheet row, keyed by contract column names.
 Row = dict[str, object]
@@ -57,6 +58,10 @@ class SampleData:
     scenarios: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     disputes: tuple[Row, ...] = ()
     interest_rates: tuple[Row, ...] = ()
+    contracts: tuple[Row, ...] = ()
+    usage: tuple[Row, ...] = ()
+    price_index: tuple[Row, ...] = ()
+    price_tiers: tuple[Row, ...] = ()
 
     @property
     def workbook_id(self) -> str | None:
@@ -75,5 +80,9 @@ class SampleData:
             PAYMENTS.name: self.payments,
             DISPUTES.name: self.disputes,
             INTEREST_RATES.name: self.interest_rates,
+            CONTRACTS.name: self.contracts,
+            USAGE.name: self.usage,
+            PRICE_INDEX.name: self.price_index,
+            PRICE_TIERS.name: self.price_tiers,
         }
         return by_name[sheet_name]

@@ -1,6 +1,6 @@
 """A new billing workbook, laid out for a person who works in Excel.
 
-`create_workbook(path)` writes the six input sheets of the workbook contract in its order,
+`create_workbook(path)` writes the input sheets of the workbook contract in its order,
 each an Excel Table named after its sheet with the contract's headers in row 1, a frozen
 header, column widths, number formats by column kind (on the data rows, on a margin of
 empty rows below and as the column default) and dropdowns for the coded columns. With
@@ -33,7 +33,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from billing.atomic import NEW_FILE_MODE, publish_new, write_atomically
 from billing.collections.reference_rates import reference_rate_rows
 from billing.contract import (DISPUTE_REASONS, DISPUTE_STATUSES, DOCUMENT_FORMATS, FORMATS, INPUT_SHEETS,
-                              INVOICE_KINDS, INVOICE_STATUSES, LANGUAGES, TAX_KINDS, YES_NO, Kind, SheetSpec)
+                              INVOICE_KINDS, INVOICE_STATUSES, LANGUAGES, PERIODS, PRORATIONS, TAX_KINDS, TIMINGS,
+                              USAGE_PRICING, YES_NO, Kind, SheetSpec)
 from billing.money import is_currency
 from billing.settings import SETTING_DEFAULTS, STANDARD_TAX_RATES, default_settings
 from billing.changes import TABLE_STYLE, TEXT, cell_value
@@ -255,6 +256,10 @@ _TERMS_LIST = _List(_list_literal(COMMON_TERMS), False, "Payment terms",
 _CURRENCY_LIST = _List(CURRENCY_NAME, True, "Currency", "Use an ISO 4217 code such as EUR.")
 _TAX_CODE_LIST = _List('INDIRECT("TaxRates[tax_code]")', True, "Tax code", "Not a tax_code of the TaxRates sheet.")
 _ON_HOLD_LIST = _List(_list_literal(YES_NO), True, "On hold", "yes stops reminders; no or blank: it does not.")
+_CUSTOMER_LIST = _List('INDIRECT("Customers[customer_id]")', True, "Customer",
+                       "Not a customer_id of the Customers sheet.")
+_CONTRACT_LIST = _List('INDIRECT("Contracts[contract_id]")', True, "Contract",
+                       "Not a contract_id of the Contracts sheet.")
 #: the dropdown of each coded column, by sheet and column
 _COLUMN_LISTS: dict[str, dict[str, _List]] = {
     "Customers": {"currency": _CURRENCY_LIST, "terms": _TERMS_LIST,
@@ -265,8 +270,7 @@ _COLUMN_LISTS: dict[str, dict[str, _List]] = {
     "TaxRates": {"kind": _List(_list_literal(TAX_KINDS), True, "Tax kind", "Pick a kind from the list.")},
     "Invoices": {
         "kind": _List(_list_literal(INVOICE_KINDS), True, "Kind", "invoice or credit_note."),
-        "customer_id": _List('INDIRECT("Customers[customer_id]")', True, "Customer",
-                             "Not a customer_id of the Customers sheet."),
+        "customer_id": _CUSTOMER_LIST,
         "terms": _TERMS_LIST,
         "currency": _CURRENCY_LIST,
         "status": _List(_list_literal(INVOICE_STATUSES), True, "Status", "draft, issued or void."),
@@ -285,6 +289,21 @@ _COLUMN_LISTS: dict[str, dict[str, _List]] = {
         "reason": _List(_list_literal(DISPUTE_REASONS), True, "Reason", "Pick a reason from the list."),
         "status": _List(_list_literal(DISPUTE_STATUSES), True, "Status", "open, resolved, credited or rejected."),
     },
+    "Contracts": {
+        "customer_id": _CUSTOMER_LIST,
+        "currency": _CURRENCY_LIST,
+        "tax_code": _TAX_CODE_LIST,
+        # not strict: every_<n>_months is a period too
+        "period": _List(_list_literal(PERIODS), False, "Billing period",
+                        "Not a common period. Valid are monthly, quarterly, half_yearly, yearly and every_<n>_months."),
+        "timing": _List(_list_literal(TIMINGS), True, "Timing", "advance or arrears; blank: advance."),
+        "proration": _List(_list_literal(PRORATIONS), True, "Proration", "none, days or months; blank: days."),
+        "on_hold": _List(_list_literal(YES_NO), True, "On hold", "yes: not billed; no or blank: billed."),
+        "usage_pricing": _List(_list_literal(USAGE_PRICING), True, "Usage pricing",
+                               "volume or graduated (tiers from PriceTiers); blank: the unit_price."),
+    },
+    "Usage": {"contract_id": _CONTRACT_LIST},
+    "PriceTiers": {"contract_id": _CONTRACT_LIST},
 }
 #: dropdowns on the `value` cell of coded settings
 _SETTING_LISTS: dict[str, _List] = {

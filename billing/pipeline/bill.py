@@ -1,0 +1,334 @@
+"""Bill: the draft invoices the contracts owe for a month, once per contract line and period.
+
+For a validated workbook and a month M (the rules of which periods M bills, proration, price
+changes and usage tiers are `billing.schedules`'s; README "Billing schedules"):
+
+1. the records come from the typed tables: Contracts lines (`ContractLine`), Usage, PriceTiers
+   and PriceIndex (`records_of`); the domain says what M bills (`bill_month`): billed lines,
+   lines skipped with their reason (not started, ended, on hold) and problems (an index value
+   missing for a month: an error at the contract's cell — never a guess);
+2. the store says what was billed before (`billing.schedules.billed`): a line whose period
+   (contract_id, description, period_from) is recorded is skipped, "already billed into KEY";
+   recorded with other figures, it is skipped too and reported ("changed since billed …: a
+   correction is a credit note"), a warning at the contract's row — never billed twice;
+3. the rest become DRAFT invoices, one per customer and currency (the customer's terms are
+   the invoice's): invoice_key `BILL-<customer>-<YYYY-MM>` (`BILL-<customer>-<YYYY-MM>-<currency>`
+   outside the base currency; `-2`, `-3`… when an earlier run's draft holds the key), issue_date
+   the first day of M (in advance and in arrears alike: the drafts of a month are dated
+   alike; numbering and issuing set the real date), status draft, kind invoice; one InvoiceLines
+   row per billed line, description `<description> <from> – <to>` (+ ` (17/31 days)` for a
+   partial period). A line whose net is `quantity × unit_price` rounded is written so; a
+   prorated or tiered one as quantity 1 at its net, so `compute` gives back exactly its net;
+4. the BillingRun sheet lists every line billed or skipped, and why.
+
+`billed_changes` returns what to write; the caller records the periods `pending` in the
+store, writes the workbook (one atomic write) and marks them `done` (`billing.schedules.billed`
+explains why that order never bills twice and never loses a bill). `plan` is the calendar:
+what each month from..to would bill per customer and currency, written as the BillingPlan
+sheet (one column per month, a TOTAL row per currency, a bar chart of the totals), nothing
+billed or recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterable, NamedTuple, Sequence
+
+from billing.book import Book
+from billing.changes import BarChart, CellUpdate, Changes, HeaderAdd, OutputSheet
+from billing.contract import BILLING_PLAN, BILLING_RUN, CONTRACTS, INVOICE_LINES, INVOICES
+from billing.errors import BadFile, Finding, error, warning
+from billing.money import quantize
+from billing.pipeline.compute import place_columns
+from billing.pipeline.number import _workbook_id_updates
+from billing.schedules.billed import Billed, fresh_key, terms_digest
+from billing.tables import Tables
+
+ZERO = Decimal(0)
+PREFIX = "BILL-"
+CHANGED = "contract_changed_since_billed"
+TOTAL = "TOTAL"
+
+
+class Month(NamedTuple):
+    year: int
+    month: int
+
+    @property
+    def first(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def next(self) -> "Month":
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+
+def parse_month(text: str, option: str = "--period") -> Month:
+    """`YYYY-MM` as a month; anything else is refused (`BadFile`: exit 2).
+
+    >>> parse_month("2026-12"), str(parse_month("2027-01"))
+    (Month(year=2026, month=12), '2027-01')
+    """
+    import re
+
+    m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", str(text))
+    if m is None or not 1 <= int(m[2]) <= 12 or int(m[1]) < 1900:
+        raise BadFile(f"{option} {text!r} is not a month (YYYY-MM)")
+    return Month(int(m[1]), int(m[2]))
+
+
+def months_between(first: Month, last: Month) -> list[Month]:
+    if (last.year, last.month) < (first.year, first.month):
+        raise BadFile(f"--to {last} is before --from {first}")
+    out, m = [], first
+    while (m.year, m.month) <= (last.year, last.month):
+        out.append(m)
+        m = m.next()
+    if len(out) > 120:
+        raise BadFile(f"--from {first} --to {last}: at most 120 months at a time")
+    return out
+
+
+class Line(NamedTuple):
+    """A contract line's period as billed (or to be): what the drafts, the store and the sheets show."""
+
+    contract_id: str
+    description: str  # the contract line's own (the key's part)
+    customer_id: str
+    currency: str
+    tax_code: str
+    period_from: dt.date
+    period_to: dt.date
+    quantity: Decimal
+    unit_price: Decimal
+    net: Decimal
+    rule: str  # the proration (or tiers) shown, e.g. `17/31 days`; "" for a whole period
+    row: int  # the Contracts row
+    wanted_key: str  # the domain's `BILL-<customer>-<YYYY-MM>[-<currency>]`
+    invoice_quantity: Decimal  # quantity × unit price on InvoiceLines = net, exactly
+    invoice_unit_price: Decimal
+    text: str  # the InvoiceLines description: `<description> <from> – <to>` (+ ` (rule)`)
+
+    @property
+    def key(self) -> tuple[str, str, dt.date]:
+        return self.contract_id, self.description, self.period_from
+
+    def digest(self) -> str:
+        """What a later run compares: this period's terms and figures as billed."""
+        return terms_digest(self.contract_id, self.description, self.customer_id, self.currency, self.tax_code,
+                            self.period_from, self.period_to, self.quantity, self.unit_price, self.net, self.rule)
+
+
+class Skipped(NamedTuple):
+    contract_id: str
+    reason: str  # a code: not_started, ended, on_hold, not_due, already_billed, changed_since_billed, no_usage…
+    detail: str  # in words
+    description: str = ""
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    row: int = 0
+
+
+class Draft(NamedTuple):
+    invoice_key: str
+    customer_id: str
+    currency: str
+    issue_date: dt.date
+    lines: tuple[Line, ...]
+
+    @property
+    def net(self) -> Decimal:
+        return sum((line.net for line in self.lines), ZERO)
+
+
+class BillResult(NamedTuple):
+    ok: bool
+    month: Month
+    workbook_id: str
+    drafts: tuple[Draft, ...]
+    skipped: tuple[Skipped, ...]
+    findings: tuple[Finding, ...]
+    changes: Changes | None  # None: nothing to write (not ok)
+    entries: tuple[Billed, ...]  # what to record in the store before the write
+
+    @property
+    def billed(self) -> int:
+        return sum(len(d.lines) for d in self.drafts)
+
+
+# -- from the domain ---------------------------------------------------------------------------------
+
+
+def contract_place(book: Book, row: int, column: str = "contract_id") -> str:
+    table = book.get(CONTRACTS.name)
+    if table is None:
+        return f"{CONTRACTS.name}!A1"
+    return table.cell(column, row) if table.has(column) else table.row(row)
+
+
+def month_lines(book: Book, tables: Tables, month: Month) -> tuple[list[Line], list[Skipped], list[Finding]]:
+    """What `month` bills by the contracts (nothing looked up in the store yet)."""
+    from billing.pipeline.schedule_records import records_of, run_month
+
+    return run_month(book, records_of(tables), month, tables.settings.rounding, tables.settings.base_currency)
+
+
+# -- the run -----------------------------------------------------------------------------------------
+
+
+def bill(book: Book, tables: Tables, month: Month, billed: dict, lines: Sequence[Line] | None = None,
+         skipped: Sequence[Skipped] = (), problems: Sequence[Finding] = ()) -> BillResult:
+    """The drafts of `month` and the workbook's changes (the module's text); `billed`: the
+    store's periods of this workbook (`billed_of`, settled first). Nothing is written here."""
+    if lines is None:
+        lines, skipped, problems = month_lines(book, tables, month)
+    settings = tables.settings
+    workbook_id = settings.workbook_id or str(uuid.uuid4())
+    errors = [f for f in problems if f.severity == "error"]
+    if errors:
+        return BillResult(False, month, workbook_id, (), tuple(skipped), tuple(problems), None, ())
+    findings = list(problems)
+    skipped = list(skipped)
+    todo: list[Line] = []
+    for line in lines:
+        earlier = billed.get(line.key)
+        if earlier is None:
+            todo.append(line)
+        elif earlier.terms_digest == line.digest():
+            skipped.append(Skipped(line.contract_id, "already_billed", f"{line.period_from} – {line.period_to} "
+                                   f"already billed into {earlier.invoice_key}", line.description,
+                                   line.period_from, line.period_to, line.row))
+        else:
+            reason = (f"changed since billed on {earlier.billed_at[:10]} into {earlier.invoice_key} "
+                      f"({earlier.net} {earlier.currency} for {earlier.period_from} – {earlier.period_to}, now "
+                      f"{line.net} {line.currency}): a correction is a credit note")
+            skipped.append(Skipped(line.contract_id, "changed_since_billed", reason, line.description,
+                                   line.period_from, line.period_to, line.row))
+            findings.append(warning(contract_place(book, line.row), CHANGED,
+                                    f"{line.contract_id} {line.description}, period {line.period_from} – "
+                                    f"{line.period_to}: {reason}"))
+    taken = set(str(k) for k in tables.invoices["invoice_key"]) | {b.invoice_key for b in billed.values()}
+    drafts = drafts_of(todo, month, taken)
+    entries = tuple(Billed(line.contract_id, line.description, line.period_from, line.period_to, d.invoice_key,
+                           line.digest(), line.net, line.currency) for d in drafts for line in d.lines)
+    changes = write_back(book, tables, drafts, skipped, workbook_id if settings.workbook_id is None and drafts else None)
+    return BillResult(True, month, workbook_id, tuple(drafts), tuple(skipped), tuple(findings), changes, entries)
+
+
+def drafts_of(lines: Iterable[Line], month: Month, taken: set[str]) -> list[Draft]:
+    """One draft per customer and currency, its lines in contract order; keys new to `taken`
+    (the domain's key, else `-2`, `-3`…: `billing.schedules.billed.fresh_key`)."""
+    groups: dict[tuple[str, str, str], list[Line]] = defaultdict(list)
+    for line in lines:
+        groups[(line.customer_id, line.currency, line.wanted_key)].append(line)
+    out = []
+    for (customer, currency, wanted), mine in sorted(groups.items()):
+        key = fresh_key(wanted, taken)
+        taken.add(key)
+        out.append(Draft(key, customer, currency, month.first,
+                         tuple(sorted(mine, key=lambda x: (x.row, x.period_from, x.description)))))
+    return out
+
+
+def billing_run_sheet(drafts: Sequence[Draft], skipped: Sequence[Skipped]) -> OutputSheet:
+    """The BillingRun sheet: every line billed (with its draft's key), then every one skipped and why."""
+    rows = []
+    for d in drafts:
+        for line in d.lines:
+            rows.append((line.contract_id, line.period_from, line.period_to, d.invoice_key, line.net, "billed",
+                         line.description, line.customer_id, line.quantity, line.unit_price, line.rule or None))
+    for s in skipped:
+        rows.append((s.contract_id, s.period_from, s.period_to, None, None, f"{s.reason}: {s.detail}",
+                     s.description or None,
+                     None, None, None, None))
+    return OutputSheet(BILLING_RUN.name, BILLING_RUN.column_names, rows, BILLING_RUN.number_formats())
+
+
+def write_back(book: Book, tables: Tables, drafts: Sequence[Draft], skipped: Sequence[Skipped],
+               new_workbook_id: str | None) -> Changes:
+    """The one write of a run: the drafts below Invoices and InvoiceLines (the Tables grow over
+    them), the BillingRun sheet, and a workbook_id when the workbook had none."""
+    updates: list[CellUpdate] = []
+    headers: list[HeaderAdd] = []
+    if drafts:
+        invoices, lines = book[INVOICES.name], book[INVOICE_LINES.name]
+        places, headers = place_columns(invoices, ("invoice_key", "kind", "customer_id", "issue_date", "currency",
+                                                   "status"))
+        line_places, more = place_columns(lines, ("invoice_key", "line_no", "description", "quantity",
+                                                  "unit_price", "tax_code"))
+        headers += more
+        row = max(invoices.frame.index, default=invoices.header_row) + 1
+        line_row = max(lines.frame.index, default=lines.header_row) + 1
+        for d in drafts:
+            for name, value in (("invoice_key", d.invoice_key), ("kind", "invoice"), ("customer_id", d.customer_id),
+                                ("issue_date", d.issue_date), ("currency", d.currency), ("status", "draft")):
+                updates.append(CellUpdate(invoices.sheet, row, places[name], value))
+            row += 1
+            for n, line in enumerate(d.lines, 1):
+                for name, value in (("invoice_key", d.invoice_key), ("line_no", n), ("description", line.text),
+                                    ("quantity", line.invoice_quantity), ("unit_price", line.invoice_unit_price),
+                                    ("tax_code", line.tax_code)):
+                    updates.append(CellUpdate(lines.sheet, line_row, line_places[name], value))
+                line_row += 1
+    if new_workbook_id is not None:
+        updates += _workbook_id_updates(book, new_workbook_id)
+    return Changes(outputs=(billing_run_sheet(drafts, skipped),), updates=tuple(updates), headers=tuple(headers))
+
+
+# -- the calendar ------------------------------------------------------------------------------------
+
+
+class PlanRow(NamedTuple):
+    month: Month
+    customer_id: str
+    currency: str
+    net: Decimal
+
+
+class PlanResult(NamedTuple):
+    ok: bool
+    months: tuple[Month, ...]
+    rows: tuple[PlanRow, ...]  # per month, customer and currency with something to bill
+    findings: tuple[Finding, ...]
+    changes: Changes | None
+
+
+def plan(book: Book, tables: Tables, months: Sequence[Month]) -> PlanResult:
+    """What each month would bill per customer and currency by the contracts as they stand
+    (`billing.schedules.billing.plan`: the revenue the schedules commit; what the store
+    recorded as billed counts too, nothing is looked up or recorded), and the BillingPlan sheet."""
+    from billing.pipeline.schedule_records import plan_rows, records_of
+
+    settings = tables.settings
+    rows = tuple(PlanRow(Month(r.month.year, r.month.month), r.customer_id, r.currency, r.net)
+                 for r in plan_rows(records_of(tables), months, settings.rounding, settings.base_currency))
+    return PlanResult(True, tuple(months), rows, (), Changes(outputs=(plan_sheet(months, rows),)))
+
+
+def plan_sheet(months: Sequence[Month], rows: Sequence[PlanRow]) -> OutputSheet:
+    """The BillingPlan sheet: one row per customer and currency, one column per month and the
+    total, then a TOTAL row per currency; a bar chart of the monthly totals beside it."""
+    labels = [str(m) for m in months]
+    by_customer: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    for r in rows:
+        by_customer[(r.customer_id, r.currency)][str(r.month)] = r.net
+    body = []
+    for (customer, currency), nets in sorted(by_customer.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        zero = quantize(ZERO, currency)
+        values = [nets.get(label, zero) for label in labels]
+        body.append((customer, currency, *values, sum(values, zero)))
+    first_total = len(body)
+    for currency in sorted({cur for _, cur in by_customer}):
+        zero = quantize(ZERO, currency)
+        values = [sum((r.net for r in rows if r.currency == currency and str(r.month) == label), zero)
+                  for label in labels]
+        body.append((TOTAL, currency, *values, sum(values, zero)))
+    chart = BarChart("Billing plan by month", tuple(labels), tuple(range(first_total, len(body))), "currency") \
+        if body else None
+    return OutputSheet(BILLING_PLAN.name, BILLING_PLAN.header(labels), body, BILLING_PLAN.number_formats(labels),
+                       chart=chart)

@@ -1,0 +1,314 @@
+"""`xlbilling bill`: the store's record of billed periods (pending, done, settled after a stop),
+the command end to end on workbooks the tests build (drafts, BillingRun, idempotence, a changed
+contract, a missing index value, a kill between the record and the write), the plan and its
+chart, and the ribbon's Bill period button."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from billing.schedules.billed import (DONE, PENDING, AlreadyBilled, Billed, billed_of, fresh_key, mark_done,
+                                      record_pending, settle, terms_digest)
+from billing.store import MIGRATIONS, open_store
+
+D = dt.date
+
+
+def _entry(contract: str, start: D, key: str, net: str = "10.00") -> Billed:
+    end = D(start.year + start.month // 12, start.month % 12 + 1, 1) - dt.timedelta(days=1)
+    return Billed(contract, "Hosting", start, end, key, terms_digest(contract, net), Decimal(net), "EUR")
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return open_store(f"sqlite:///{tmp_path / 'store.db'}")
+
+
+def test_the_billed_periods_table_is_migration_5(engine):
+    from sqlalchemy import inspect
+
+    assert max(MIGRATIONS) == 5 and inspect(engine).has_table("billed_periods")
+
+
+def test_pending_then_done_then_billed_of_reads_them_back(engine):
+    entries = [_entry("K1", D(2026, 12, 1), "BILL-C1-2026-12"), _entry("K2", D(2026, 12, 1), "BILL-C2-2026-12")]
+    record_pending(engine, "W", entries)
+    assert {b.state for b in billed_of(engine, "W").values()} == {PENDING}
+    assert mark_done(engine, "W", ["BILL-C1-2026-12"]) == 1
+    got = billed_of(engine, "W")
+    assert got[("K1", "Hosting", D(2026, 12, 1))].state == DONE
+    assert got[("K2", "Hosting", D(2026, 12, 1))].state == PENDING
+    assert got[("K1", "Hosting", D(2026, 12, 1))].net == Decimal("10.00")
+    assert billed_of(engine, "other") == {}
+
+
+def test_a_period_recorded_before_refuses_the_whole_run(engine):
+    record_pending(engine, "W", [_entry("K1", D(2026, 12, 1), "BILL-C1-2026-12")])
+    with pytest.raises(AlreadyBilled):
+        record_pending(engine, "W", [_entry("K2", D(2026, 12, 1), "BILL-C2-2026-12"),
+                                     _entry("K1", D(2026, 12, 1), "BILL-C1-2026-12-2")])
+    assert set(billed_of(engine, "W")) == {("K1", "Hosting", D(2026, 12, 1))}  # K2 not recorded either
+    record_pending(engine, "W2", [_entry("K1", D(2026, 12, 1), "BILL-C1-2026-12")])  # another workbook: its own
+
+
+def test_settle_keeps_what_the_workbook_holds_and_drops_what_it_lacks(engine):
+    record_pending(engine, "W", [_entry("K1", D(2026, 12, 1), "BILL-C1-2026-12"),
+                                 _entry("K2", D(2026, 12, 1), "BILL-C2-2026-12")])
+    written, lost = settle(engine, "W", {"BILL-C1-2026-12", "INV-1"})
+    assert [b.contract_id for b in written] == ["K1"] and [b.contract_id for b in lost] == ["K2"]
+    assert {k[0]: b.state for k, b in billed_of(engine, "W").items()} == {"K1": DONE}
+    assert settle(engine, "W", set()) == ([], [])  # a done row is never dropped
+
+
+@pytest.mark.parametrize("taken, expected", [
+    (set(), "BILL-C1-2026-12"),
+    ({"BILL-C1-2026-12"}, "BILL-C1-2026-12-2"),
+    ({"BILL-C1-2026-12", "BILL-C1-2026-12-2"}, "BILL-C1-2026-12-3"),
+    ({"BILL-C1-2026-12-2"}, "BILL-C1-2026-12"),
+])
+def test_fresh_key(taken, expected):
+    assert fresh_key("BILL-C1-2026-12", taken) == expected
+
+
+def test_terms_digest_tells_exact_digits_and_dates_apart():
+    assert terms_digest("K", Decimal("1.50")) != terms_digest("K", Decimal("1.5"))
+    assert terms_digest("K", D(2026, 1, 1)) == terms_digest("K", "2026-01-01")
+
+
+# -- the command end to end on a workbook the test builds ---------------------------------------------
+
+import hashlib  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import zipfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import openpyxl  # noqa: E402
+
+from builders import WORKBOOK_ID, base_sheets, write_book  # noqa: E402
+from tests_support import cli  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT_HEADER = ["contract_id", "customer_id", "description", "quantity", "unit_price", "currency", "tax_code",
+                   "period", "start_date", "end_date", "anchor_day", "timing", "proration", "price_change",
+                   "notice_date", "minimum_term_months", "on_hold", "usage_pricing"]
+#: contract line -> (invoice_key, period_from, period_to, net, rule) billed for 2026-12, worked by hand
+DECEMBER = {
+    # a stub from the 15th to the anchor on the 1st: 100 × 17/31 = 54.838… → 54.84
+    ("K-M1", "Hosting"): ("BILL-C1-2026-12", D(2026, 12, 15), D(2026, 12, 31), "54.84", "17/31 days"),
+    ("K-Y1", "Licence"): ("BILL-C1-2026-12", D(2026, 12, 1), D(2027, 11, 30), "2400.00", ""),  # 2 × 1200
+    ("K-Q1", "Support"): ("BILL-C2-2026-12", D(2026, 10, 1), D(2026, 12, 31), "300.00", ""),  # in arrears
+    ("K-I1", "Indexed"): ("BILL-C2-2026-12", D(2026, 12, 1), D(2026, 12, 31), "103.00", ""),  # 100 × 103/100
+    ("K-U1", "Cloud"): ("BILL-C1-2026-12-USD", D(2026, 12, 1), D(2026, 12, 31), "10.00", ""),
+}
+
+
+def contract_sheets() -> dict:
+    sheets = base_sheets()
+    sheets["Contracts"] = [
+        CONTRACT_HEADER,
+        ["K-M1", "C1", "Hosting", 1, 100, "EUR", "S19", "monthly", D(2026, 12, 15), None, 1, "advance", "days",
+         None, None, None, None, None],
+        ["K-Y1", "C1", "Licence", 2, 1200, "EUR", "S19", "yearly", D(2026, 12, 1), None, None, "advance", "days",
+         None, None, None, None, None],
+        ["K-Q1", "C2", "Support", 1, 300, "EUR", "S19", "quarterly", D(2026, 10, 1), None, None, "arrears", "days",
+         None, None, None, None, None],
+        ["K-I1", "C2", "Indexed", 1, 100, "EUR", "S19", "monthly", D(2026, 1, 1), None, None, "advance", "days",
+         "index:CPI", None, None, None, None],
+        ["K-H1", "C2", "Paused", 1, 50, "EUR", "S19", "monthly", D(2026, 1, 1), None, None, "advance", "days",
+         None, None, None, "yes", None],
+        ["K-U1", "C1", "Cloud", 1, 10, "USD", "S19", "monthly", D(2026, 12, 1), None, None, "advance", "days",
+         None, None, None, None, None],
+    ]
+    sheets["PriceIndex"] = [["index", "month", "value"], ["CPI", D(2026, 1, 1), 100], ["CPI", D(2026, 12, 1), 103]]
+    return sheets
+
+
+class Work:
+    def __init__(self, folder: Path, sheets: dict | None = None):
+        self.book = write_book(folder / "book.xlsx", sheets or contract_sheets())
+        self.db = f"sqlite:///{folder / 'store.db'}"
+        self.env = {**os.environ, "XLBILLING_DATABASE_URL": self.db}
+        self.env.pop("XLBILLING_DEBUG", None)
+
+    def bill(self, capsys, *more: str):
+        return cli(capsys, "bill", str(self.book), "--db", self.db, "--json", *more)
+
+    def sha(self) -> str:
+        return hashlib.sha256(self.book.read_bytes()).hexdigest()
+
+    def rows(self, sheet: str) -> list[dict]:
+        ws = openpyxl.load_workbook(self.book)[sheet]
+        rows = list(ws.iter_rows(values_only=True))
+        return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch) -> Work:
+    monkeypatch.delenv("XLBILLING_DEBUG", raising=False)
+    return Work(tmp_path)
+
+
+def _lines(document: dict) -> dict:
+    return {(line["contract_id"], line["description"]): (inv["invoice_key"], D.fromisoformat(line["period_from"]),
+                                                        D.fromisoformat(line["period_to"]), line["net"], line["rule"])
+            for inv in document["invoices"] for line in inv["lines"]}
+
+
+def test_bill_makes_the_hand_worked_drafts_and_the_billing_run(work, capsys):
+    code, doc, err = work.bill(capsys, "--period", "2026-12")
+    assert code == 0, (doc, err)
+    assert doc["period"] == "2026-12" and _lines(doc) == DECEMBER
+    assert {(s["contract_id"], s["reason"]) for s in doc["skipped"]} == {("K-H1", "on_hold")}
+    shared = {"invoice_key", "customer_id", "lines"}
+    assert all(shared <= set(inv) for inv in doc["invoices"])
+    assert all({"contract_id", "period_from", "period_to", "quantity", "unit_price", "net"} <= set(line)
+               for inv in doc["invoices"] for line in inv["lines"])
+    invoices = {r["invoice_key"]: r for r in work.rows("Invoices")}
+    assert {k: (invoices[k]["customer_id"], invoices[k]["currency"], invoices[k]["status"], invoices[k]["kind"])
+            for k in invoices if k.startswith("BILL-")} == {
+        "BILL-C1-2026-12": ("C1", "EUR", "draft", "invoice"), "BILL-C2-2026-12": ("C2", "EUR", "draft", "invoice"),
+        "BILL-C1-2026-12-USD": ("C1", "USD", "draft", "invoice")}
+    texts = [r["description"] for r in work.rows("InvoiceLines") if str(r["invoice_key"]).startswith("BILL-")]
+    assert "Hosting 2026-12-15 – 2026-12-31 (17/31 days)" in texts and len(texts) == 5
+    run = work.rows("BillingRun")
+    assert {(r["contract_id"], r["invoice_key"]) for r in run} == \
+        {(c, k) for (c, _), (k, *_) in DECEMBER.items()} | {("K-H1", None)}
+    # the drafts go the one path: compute gives back each line's net exactly
+    code, computed, _ = cli(capsys, "compute", str(work.book), "--json")
+    nets = {i["invoice_key"]: i["net"] for i in computed["invoices"]}
+    assert nets["BILL-C1-2026-12"] == "2454.84" and nets["BILL-C2-2026-12"] == "403.00"
+
+
+def test_a_second_run_bills_nothing_new(work, capsys):
+    assert work.bill(capsys, "--period", "2026-12")[0] == 0
+    invoices = len(work.rows("Invoices"))
+    code, doc, _ = work.bill(capsys, "--period", "2026-12")
+    assert code == 0 and doc["invoices"] == []
+    already = {s["contract_id"] for s in doc["skipped"] if s["reason"] == "already_billed"}
+    assert already == {c for c, _ in DECEMBER}
+    assert len(work.rows("Invoices")) == invoices
+
+
+def test_a_contract_changed_since_billed_is_reported_not_billed(work, capsys):
+    from billing.changes import CellUpdate, Changes
+    from billing.workbook.read import read_book
+    from billing.workbook.write import apply_changes
+
+    assert work.bill(capsys, "--period", "2026-12")[0] == 0
+    table = read_book(work.book).tables["Contracts"]
+    apply_changes(work.book, Changes(updates=(CellUpdate(table.sheet, 3, table.columns["unit_price"], 1300),)))
+    code, doc, _ = work.bill(capsys, "--period", "2026-12")
+    assert code == 0 and doc["invoices"] == []
+    (changed,) = [s for s in doc["skipped"] if s["reason"] == "changed_since_billed"]
+    assert changed["contract_id"] == "K-Y1" and "a correction is a credit note" in changed["detail"]
+    assert "2400.00 EUR" in changed["detail"] and "2600.00 EUR" in changed["detail"]
+    (warned,) = [f for f in doc["errors"] if f["rule"] == "contract_changed_since_billed"]
+    assert warned["severity"] == "warning" and warned["cell"] == "Contracts!A3"
+
+
+def test_a_missing_index_value_is_an_error_at_its_cell_and_nothing_happens(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("XLBILLING_DEBUG", raising=False)
+    sheets = contract_sheets()
+    sheets["PriceIndex"] = sheets["PriceIndex"][:2]  # no December value
+    work = Work(tmp_path, sheets)
+    before = work.sha()
+    code, doc, _ = work.bill(capsys, "--period", "2026-12")
+    assert code == 1 and doc["ok"] is False and doc["invoices"] == []
+    (problem,) = [f for f in doc["errors"] if f["severity"] == "error"]
+    assert problem["cell"] == "Contracts!N5" and "CPI" in problem["message"] and "2026-12" in problem["message"]
+    assert work.sha() == before and billed_of(open_store(work.db), doc["workbook_id"]) == {}
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026/12", "Dec 2026"])
+def test_a_period_that_is_no_month_is_refused_with_exit_2(work, capsys, text):
+    code, _, err = work.bill(capsys, "--period", text)
+    assert code == 2 and "not a month" in err
+
+
+def _killed(work: Work, when: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "tests" / "kill_runner.py"),
+                           "billing.workbook.write:apply_changes", when, "1", "-", "--",
+                           "bill", str(work.book), "--period", "2026-12", "--db", work.db, "--json"],
+                          capture_output=True, text=True, cwd=ROOT, env=work.env)
+
+
+def test_killed_before_the_write_a_rerun_bills_the_same_once(work, capsys):
+    before = work.sha()
+    assert _killed(work, "before").returncode == -9
+    assert work.sha() == before  # nothing written …
+    pending = billed_of(open_store(work.db), next(iter({r["value"] for r in work.rows("Settings")
+                                                         if r["key"] == "workbook_id"})))
+    assert {b.state for b in pending.values()} == {PENDING} and len(pending) == len(DECEMBER)  # … but recorded
+    code, doc, _ = work.bill(capsys, "--period", "2026-12")
+    assert code == 0 and _lines(doc) == DECEMBER  # the pending periods dropped: billed now, not lost
+    assert {b.state for b in billed_of(open_store(work.db), doc["workbook_id"]).values()} == {DONE}
+
+
+def test_killed_after_the_write_a_rerun_bills_nothing_twice(work, capsys):
+    assert _killed(work, "after").returncode == -9
+    keys = [r["invoice_key"] for r in work.rows("Invoices") if str(r["invoice_key"]).startswith("BILL-")]
+    assert len(keys) == 3
+    code, doc, _ = work.bill(capsys, "--period", "2026-12")
+    assert code == 0 and doc["invoices"] == []  # the pending periods found in the workbook: done
+    assert {s["reason"] for s in doc["skipped"]} == {"already_billed", "on_hold"}
+    assert [r["invoice_key"] for r in work.rows("Invoices") if str(r["invoice_key"]).startswith("BILL-")] == keys
+
+
+def test_plan_writes_the_calendar_and_its_chart_and_bills_nothing(work, capsys):
+    code, doc, _ = work.bill(capsys, "--plan", "--from", "2027-01", "--to", "2027-03")
+    assert code == 0 and doc["from"] == "2027-01" and doc["to"] == "2027-03"
+    # C1: Hosting 100 a month, Cloud 10 USD a month; C2: Indexed 100 × 103/100 (the latest index value is
+    # December's: January's is missing, so that month leaves the line out), Support 300 in arrears in March
+    plan = {(p["month"], p["customer_id"], p["currency"]): p["net"] for p in doc["plan"]}
+    assert plan[("2027-01", "C1", "EUR")] == "100.00" and plan[("2027-03", "C2", "EUR")].endswith(".00")
+    assert plan[("2027-02", "C1", "USD")] == "10.00"
+    rows = work.rows("BillingPlan")
+    assert list(rows[0]) == ["customer_id", "currency", "2027-01", "2027-02", "2027-03", "total"]
+    totals = {r["currency"]: r for r in rows if r["customer_id"] == "TOTAL"}
+    assert set(totals) == {"EUR", "USD"} and totals["USD"]["total"] == 30
+    with zipfile.ZipFile(work.book) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist())
+    assert "Invoices" in openpyxl.load_workbook(work.book).sheetnames
+    assert not any(str(r["invoice_key"]).startswith("BILL-") for r in work.rows("Invoices"))
+    assert billed_of(open_store(work.db), WORKBOOK_ID) == {}
+
+
+def test_plan_needs_from_and_to(work, capsys):
+    code, _, err = work.bill(capsys, "--plan", "--from", "2027-01")
+    assert code == 2 and "--plan takes --from" in err
+
+
+# -- the ribbon ---------------------------------------------------------------------------------------
+
+
+def test_bill_period_button_bills_the_asked_month_once(work, monkeypatch):
+    import macros
+    from macros.fakebook import FakeBook
+
+    monkeypatch.setenv("XLBILLING_DATABASE_URL", work.db)
+    book = FakeBook(work.book, prompts=["2026-13", "2026-12"])  # asked again when it is no month
+    macros.run_button("xlbBill", book)
+    (message,) = book.app.alerts
+    assert message.startswith("Billed 2026-12: 3 draft invoices (5 lines)") and "BillingRun" in message, message
+    assert "is not a month" in book.inputs[1][0]
+    book.save()
+    again = FakeBook(work.book, prompts=["2026-12"])
+    macros.bill_period(again)
+    assert again.app.alerts[0].startswith("Billed 2026-12: 0 draft invoices (0 lines)"), again.app.alerts
+    # the first run's periods were left pending; the second found their drafts in the workbook
+    got = billed_of(open_store(work.db), WORKBOOK_ID)
+    assert {b.state for b in got.values()} == {DONE}
+
+
+def test_bill_period_button_cancelled_writes_nothing(work):
+    import macros
+    from macros.fakebook import FakeBook
+
+    book = FakeBook(work.book, prompts=[None])
+    macros.bill_period(book)
+    assert book.app.alerts == [] and "BillingRun" not in book.wb.sheetnames
