@@ -385,7 +385,7 @@ def test_the_store_migrates_and_the_record_comes_first_on_each_store(store_url, 
     open_store(store_url)  # opening again migrates nothing
     with engine.connect() as conn:
         versions = [row[0] for row in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
-        assert versions == sorted(MIGRATIONS) and versions[-1] == 4
+        assert versions == sorted(MIGRATIONS) and 4 in versions  # letters and messages: migration 4
         assert {"letters", "messages"} <= set(inspect(conn).get_table_names())
     store = ["--db", store_url, "--archive", str(work.archive)]
     code, made, err = cli(capsys, "statements", str(work.book), "--as-of", "2026-12-31", "--from", "2026-01-01",
