@@ -23,14 +23,18 @@ def _entry(contract: str, start: D, key: str, net: str = "10.00") -> Billed:
 
 
 @pytest.fixture
-def engine(tmp_path):
-    return open_store(f"sqlite:///{tmp_path / 'store.db'}")
+def engine(store_url):
+    """The store on SQLite and, with XLBILLING_TEST_DATABASE_URL, on PostgreSQL."""
+    return open_store(store_url)
 
 
-def test_the_billed_periods_table_is_migration_5(engine):
-    from sqlalchemy import inspect
+def test_the_billed_periods_table_is_migration_5(engine, store_url):
+    from sqlalchemy import inspect, text
 
-    assert max(MIGRATIONS) == 5 and inspect(engine).has_table("billed_periods")
+    open_store(store_url)  # opening again migrates nothing
+    with engine.connect() as conn:
+        versions = [row[0] for row in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
+    assert versions == sorted(MIGRATIONS) and versions[-1] == 5 and inspect(engine).has_table("billed_periods")
 
 
 def test_pending_then_done_then_billed_of_reads_them_back(engine):
@@ -257,6 +261,27 @@ def test_killed_after_the_write_a_rerun_bills_nothing_twice(work, capsys):
     assert code == 0 and doc["invoices"] == []  # the pending periods found in the workbook: done
     assert {s["reason"] for s in doc["skipped"]} == {"already_billed", "on_hold"}
     assert [r["invoice_key"] for r in work.rows("Invoices") if str(r["invoice_key"]).startswith("BILL-")] == keys
+
+
+def test_pending_then_done_across_stopped_runs_on_each_store(store_url, work, capsys):
+    """The protocol end to end on SQLite and PostgreSQL: killed before the write (pending, the
+    workbook untouched), killed after it (the earlier pending rows dropped, this run's pending
+    with its drafts in the workbook), then a run that settles them done and bills nothing twice."""
+    work.db = work.env["XLBILLING_DATABASE_URL"] = store_url
+    before = work.sha()
+    assert _killed(work, "before").returncode == -9 and work.sha() == before
+    pending = billed_of(open_store(store_url), WORKBOOK_ID)
+    assert len(pending) == len(DECEMBER) and {b.state for b in pending.values()} == {PENDING}
+    assert _killed(work, "after").returncode == -9 and work.sha() != before
+    after = billed_of(open_store(store_url), WORKBOOK_ID)
+    assert {b.state for b in after.values()} == {PENDING} and {b.invoice_key for b in after.values()} == \
+        {key for key, *_ in DECEMBER.values()}
+    code, doc, _ = work.bill(capsys, "--period", "2026-12")
+    assert code == 0 and doc["invoices"] == [] and {s["reason"] for s in doc["skipped"]} == {"already_billed", "on_hold"}
+    done = billed_of(open_store(store_url), WORKBOOK_ID)
+    assert set(done) == set(after) and {b.state for b in done.values()} == {DONE}
+    assert {(k[0], k[1]): str(b.net) for k, b in done.items()} == {k: v[3] for k, v in DECEMBER.items()}
+    assert sum(str(r["invoice_key"]).startswith("BILL-") for r in work.rows("Invoices")) == 3
 
 
 def test_plan_writes_the_calendar_and_its_chart_and_bills_nothing(work, capsys):

@@ -171,6 +171,22 @@ def test_every_button_names_a_macro_with_the_ribbon_signature():
         assert list(inspect.signature(function).parameters) == ["book"], button
 
 
+def test_the_readmes_ribbon_table_has_every_button_in_its_group_in_order():
+    """The README's ribbon table (| group | **label** | …) lists the registry's buttons as the
+    ribbon shows them: by group, left to right."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    table = text[text.index("| group | button | what it does |"):]
+    table = table[:table.index("\n\n")]
+    rows, group = [], None
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        group = cells[0] or group
+        rows.append((group, cells[1].strip("*")))
+    assert rows == [(b.group, b.label) for b in BUTTONS]
+
+
 def test_run_button_dispatches_by_control_id(workbook):
     book = FakeBook(workbook)
     macros.run_button("xlbValidate", book)

@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing.schedules.billing import bill_month, invoice_key, months_between, plan
-from billing.schedules.periods import anchor_date, billed_in, next_billing_date, periods_in
+from billing.schedules.periods import add_months, anchor_date, billed_in, next_billing_date, periods_in
 from billing.schedules.pricing import MissingIndex, anniversaries, indexed_price, stepped_price, tiered_amount
 from billing.schedules.proration import prorate, round_money
-from billing.schedules.records import (ContractLine, ScheduleValueError, Tier, UsageRecord, parse_period,
-                                       parse_price_change)
+from billing.schedules.records import (ContractLine, PriceChangeOutOfRange, ScheduleValueError, Tier, UsageRecord,
+                                       parse_period, parse_price_change)
 
 D = dt.date
 M = Decimal
@@ -39,12 +39,13 @@ def bill(lines, month, usage=(), tiers=(), index=None, billed=frozenset(), round
 
 @pytest.mark.parametrize(("text", "months"), [("monthly", 1), ("quarterly", 3), ("half_yearly", 6), ("yearly", 12),
                                               ("every_2_months", 2), ("Every_18_Months", 18), (" monthly ", 1),
-                                              ("every_1_month", 1)])
+                                              ("every_1_months", 1), ("every_120_months", 120)])
 def test_periods_are_read(text, months):
     assert parse_period(text) == months
 
 
-@pytest.mark.parametrize("junk", ["weekly", "every_0_months", "every_x_months", "", 3, None, "every_121_months"])
+@pytest.mark.parametrize("junk", ["weekly", "every_0_months", "every_x_months", "", 3, None, "every_121_months",
+                                  "every_1_month"])
 def test_a_period_that_is_not_one_says_what_is(junk):
     with pytest.raises(ScheduleValueError, match="period"):
         parse_period(junk)
@@ -52,17 +53,27 @@ def test_a_period_that_is_not_one_says_what_is(junk):
 
 @pytest.mark.parametrize(("text", "change"), [("3%", ("percent", M(3))), ("2.5 %", ("percent", M("2.5"))),
                                               ("-1%", ("percent", M(-1))), ("index:CPI", ("index", "CPI")),
-                                              ("INDEX: HICP ", ("index", "HICP")), ("", None), (None, None)])
+                                              ("INDEX: HICP ", ("index", "HICP")), ("Index: HICP 2015", ("index", "HICP 2015")),
+                                              ("100%", ("percent", M(100))), ("-99.5%", ("percent", M("-99.5"))),
+                                              ("", None), (None, None)])
 def test_price_changes_are_read(text, change):
     assert parse_price_change(text) == change
 
 
 @pytest.mark.parametrize(("junk", "message"), [
     ("3", "neither a yearly percentage"), ("three %", "neither"), ("index:", "names no index"),
-    (0.03, "not the number 0.03 \\(write 3% as text\\)"), ("-100%", "neither"),
+    (0.03, "not the number 0.03 \\(write 3% as text\\)"),
 ])
 def test_a_price_change_that_is_not_one_says_what_is(junk, message):
-    with pytest.raises(ScheduleValueError, match=message):
+    with pytest.raises(ScheduleValueError, match=message) as raised:
+        parse_price_change(junk)
+    assert not isinstance(raised.value, PriceChangeOutOfRange)
+
+
+@pytest.mark.parametrize("junk", ["-100%", "-250%", "100.01%", "300 %"])
+def test_a_yearly_change_beyond_100_percent_is_out_of_range(junk):
+    """Validation tells it apart (`price_change_out_of_range`): 3 typed for 3 % is 300 %."""
+    with pytest.raises(PriceChangeOutOfRange, match="between -100% and 100%"):
         parse_price_change(junk)
 
 
@@ -74,6 +85,13 @@ def test_a_price_change_that_is_not_one_says_what_is(junk, message):
 ])
 def test_the_anchor_is_clamped_to_the_months_end(month, anchor, expected):
     assert anchor_date(month[0] * 12 + month[1] - 1, anchor) == expected
+
+
+@pytest.mark.parametrize(("day", "months", "expected"), [
+    (D(2026, 1, 31), 1, D(2026, 2, 28)), (D(2024, 1, 31), 1, D(2024, 2, 29)), (D(2026, 1, 31), 12, D(2027, 1, 31)),
+    (D(2026, 11, 15), 3, D(2027, 2, 15)), (D(2026, 3, 31), 11, D(2027, 2, 28)), (D(2026, 5, 10), 0, D(2026, 5, 10))])
+def test_add_months_keeps_the_day_or_the_months_last(day, months, expected):
+    assert add_months(day, months) == expected
 
 
 def _spans(periods):

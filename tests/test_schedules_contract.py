@@ -21,7 +21,6 @@ from billing.workbook.create import create_workbook
 from billing.workbook.read import read_book
 from builders import base_sheets, set_cell, write_book
 from validation import validate_book
-from validation.schedules import add_months, period_months, price_change_of
 
 E, W = "error", "warning"
 CONTRACT_HEADER = list(CONTRACTS.column_names)
@@ -184,28 +183,6 @@ def test_a_customers_currency_is_the_contracts_default(tmp_path):
     set_cell(sheets, "Customers", 3, "currency", "CHF")
     tables = validate_book(read_book(write_book(tmp_path / "book.xlsx", sheets))).tables
     assert list(tables.contracts["currency"]) == ["EUR", "EUR", "CHF"]
-
-
-@pytest.mark.parametrize(("text", "months"), [("monthly", 1), ("quarterly", 3), ("half_yearly", 6), ("yearly", 12),
-                                              ("every_1_months", 1), ("every_120_months", 120),
-                                              ("every_0_months", None), ("every_x_months", None), ("", None)])
-def test_period_months(text, months):
-    assert period_months(text) == months
-
-
-@pytest.mark.parametrize(("text", "percent", "index"), [("3%", D(3), None), ("2.5 %", D("2.5"), None),
-                                                        ("-1%", D(-1), None), ("index:CPI", None, "CPI"),
-                                                        ("INDEX: HICP 2015", None, "HICP 2015")])
-def test_price_change_of(text, percent, index):
-    change = price_change_of(text)
-    assert (change.percent, change.index) == (percent, index)
-
-
-@pytest.mark.parametrize(("day", "months", "expected"), [
-    (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)), (dt.date(2024, 1, 31), 1, dt.date(2024, 2, 29)),
-    (dt.date(2026, 1, 31), 12, dt.date(2027, 1, 31)), (dt.date(2026, 11, 15), 3, dt.date(2027, 2, 15))])
-def test_add_months(day, months, expected):
-    assert add_months(day, months) == expected
 
 
 def test_a_new_workbook_has_the_sheets_empty_with_dropdowns(tmp_path):

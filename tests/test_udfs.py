@@ -5,8 +5,10 @@ exact results, ranges in and spilled ranges out, junk input answered with a read
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -214,6 +216,29 @@ def test_schedule_functions_say_what_is_wrong():
         "#XLB: period must be a whole number of months from 1 to 120, not 1.5"
     assert XLB_NEXT_BILLING_DATE(D(2026, 1, 1), "monthly", 32, D(2026, 2, 1)) == \
         "#XLB: anchor must be a day of the month from 1 to 31, not 32"
+
+
+@pytest.mark.parametrize(("function", "position", "junk", "message"), [
+    (XLB_PRORATE, 0, "€", "amount must be a number, not '€'"),
+    (XLB_PRORATE, 1, "x", "period_start must be a date, not 'x'"),
+    (XLB_PRORATE, 2, 0, "period_end must be a date, not '0'"),
+    (XLB_PRORATE, 3, None, "from_date is empty"),
+    (XLB_PRORATE, 4, "#N/A", "argument to_date holds #N/A"),
+    (XLB_PRORATE, 5, D(2026, 1, 1), "rule must be text, not '2026-01-01'"),
+    (XLB_PRORATE, 6, "€", "unknown currency code '€'"),
+    (XLB_NEXT_BILLING_DATE, 0, "€", "start must be a date, not '€'"),
+    (XLB_NEXT_BILLING_DATE, 1, 0, "period must be a whole number of months from 1 to 120, not 0"),
+    (XLB_NEXT_BILLING_DATE, 1, "every_121_months", "period 'every_121_months' is not one of monthly, quarterly, "
+     "half_yearly, yearly or every_<n>_months (n from 1 to 120)"),
+    (XLB_NEXT_BILLING_DATE, 2, "€", "anchor must be a number, not '€'"),
+    (XLB_NEXT_BILLING_DATE, 2, 0, "anchor must be a day of the month from 1 to 31, not 0"),
+    (XLB_NEXT_BILLING_DATE, 3, [[1, 2], [3]], "as_of must be a rectangular range of cells"),
+], ids=lambda v: getattr(v, "__name__", repr(v)))
+def test_the_schedule_functions_name_the_argument_at_fault(function, position, junk, message):
+    """Each argument of XLB_PRORATE and XLB_NEXT_BILLING_DATE, given junk, is named in the error."""
+    arity = dict(SCALAR_UDFS)[function]
+    args = [junk if n == position else _good(function, n) for n in range(arity)]
+    assert function(*args) == "#XLB: " + message
 
 
 def test_prorate_gives_what_bill_bills():
@@ -514,3 +539,25 @@ def test_tax_udfs_round_what_invoices_compute(amount, rate, currency):
     assert XLB_GROSS(float(value), float(r), None, currency) == float(net["gross"])
     assert XLB_TAX(float(value), float(r), "gross", None, currency) == float(gross["tax"])
     assert XLB_NET_FROM_GROSS(float(value), float(r), None, currency) == float(gross["net"])
+
+
+def _readme_signature(function) -> str:
+    """How the README writes a function: optional arguments in brackets; xlwings' reserved
+    `caller` (the calling cell, never typed in Excel) left out."""
+    parameters = [p for p in inspect.signature(function).parameters.values() if p.name != "caller"]
+    return f"{function.__name__}({', '.join(p.name if p.default is p.empty else f'[{p.name}]' for p in parameters)})"
+
+
+def test_the_readme_lists_every_worksheet_function_with_its_arguments():
+    """The README's worksheet-functions table names each function with its arguments in order
+    (a row may end its list with … for arguments it shares with the row's other function)."""
+    rows = [line for line in (Path(__file__).parents[1] / "README.md").read_text().splitlines()
+            if line.startswith("| `XLB_")]
+    written = dict(re.findall(r"(XLB_\w+)(\([^)]*\))", " ".join(row.split(" | ")[0] for row in rows)))
+    assert sorted(written) == sorted(udfs.__all__)
+    for name, arguments in written.items():
+        expected = _readme_signature(getattr(udfs, name))
+        if arguments.endswith(", …)"):
+            assert expected.startswith(name + arguments[:-len("…)")]), name
+        else:
+            assert name + arguments == expected

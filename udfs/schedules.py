@@ -8,11 +8,20 @@ from fractions import Fraction
 
 import xlwings as xw
 
+from billing.contract import MAX_PERIOD_MONTHS
 from billing.money import is_currency
 from billing.schedules.periods import anchor_date, month_number, next_billing_date
 from billing.schedules.proration import PRORATION_RULES, prorate, round_money
 from billing.schedules.records import ScheduleValueError, parse_period
 from udfs.convert import UdfError, day, number, text, udf
+
+
+def _whole(value, name: str, low: int, high: int, what: str) -> int:
+    """A whole number from `low` to `high` (a cell holds 3 as 3.0), else a readable error."""
+    whole = number(value, name)
+    if whole != whole.to_integral_value() or not low <= whole <= high:
+        raise UdfError(f"{name} must be {what} from {low} to {high}, not {value}")
+    return int(whole)
 
 
 def _months_of(period_start, period_end) -> tuple[int, int]:
@@ -23,7 +32,7 @@ def _months_of(period_start, period_end) -> tuple[int, int]:
         anchors.append(31)
     first = month_number(period_start)
     for anchor in anchors:
-        for months in range(1, 121):
+        for months in range(1, MAX_PERIOD_MONTHS + 1):
             boundary = anchor_date(first + months, anchor)
             if boundary.toordinal() - 1 == period_end.toordinal():
                 return months, anchor
@@ -77,20 +86,11 @@ def XLB_NEXT_BILLING_DATE(start, period, anchor, as_of):
     period months (a stub first when the anchor is not the start's day)."""
     begin, when = day(start, "start"), day(as_of, "as_of")
     if isinstance(period, (int, float)) and not isinstance(period, bool):
-        months = number(period, "period")
-        if months != months.to_integral_value() or not 1 <= months <= 120:
-            raise UdfError(f"period must be a whole number of months from 1 to 120, not {period}")
-        months = int(months)
+        months = _whole(period, "period", 1, MAX_PERIOD_MONTHS, "a whole number of months")
     else:
         try:
             months = parse_period(text(period, "period"))
         except ScheduleValueError as exc:
             raise UdfError(str(exc)) from None
-    if anchor is None or anchor == "":
-        anchor_day = None
-    else:
-        value = number(anchor, "anchor")
-        if value != value.to_integral_value() or not 1 <= value <= 31:
-            raise UdfError(f"anchor must be a day of the month from 1 to 31, not {anchor}")
-        anchor_day = int(value)
+    anchor_day = None if anchor is None or anchor == "" else _whole(anchor, "anchor", 1, 31, "a day of the month")
     return next_billing_date(begin, months, anchor_day, when)

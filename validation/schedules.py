@@ -16,90 +16,52 @@ below check the sheets against each other, each finding at the cell to change:
 - PriceTiers: its contract exists and has a line with `usage_pricing` (else the tiers would
   be ignored); a contract's tiers, in row order, start at 0 and ascend strictly.
 
-The period and price change are parsed here too (`period_months`, `price_change_of`).
+The period and price change are read by the domain's parsers (`billing.schedules.records`),
+the one reading of those cells the pipeline builds its records with.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Iterator, NamedTuple
 
 from billing.book import Book, SheetTable
-from billing.contract import MAX_PERIOD_MONTHS, PERIOD_MONTHS, PERIOD_PATTERN
+from billing.contract import MAX_PERIOD_MONTHS
 from billing.errors import Finding, error, warning
+from billing.schedules.periods import add_months
+from billing.schedules.records import PriceChangeOutOfRange, ScheduleValueError, parse_period, parse_price_change
 from validation.fields import fail, show
 from validation.rules import column, references, rows_of
 
-_PERCENT = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%")
-_INDEX_PREFIX = "index:"
-
-
-def period_months(text: str) -> int | None:
-    """The months of a billing period code (already case-folded), or None when it is none.
-
-    >>> period_months("quarterly"), period_months("every_2_months"), period_months("every_0_months")
-    (3, 2, None)
-    """
-    if text in PERIOD_MONTHS:
-        return PERIOD_MONTHS[text]
-    match = PERIOD_PATTERN.fullmatch(text)
-    if match is None:
-        return None
-    months = int(match.group(1))
-    return months if 1 <= months <= MAX_PERIOD_MONTHS else None
-
-
-class PriceChange(NamedTuple):
-    """A parsed price change: a yearly `percent` (3 for 3 %), or an `index` name."""
-
-    percent: Decimal | None = None
-    index: str | None = None
-
-
-def price_change_of(text: str) -> PriceChange | None:
-    """`3%` → 3 percent a year; `index:CPI` → the index CPI; anything else None.
-
-    >>> price_change_of("2.5%"), price_change_of("Index: CPI"), price_change_of("3")
-    (PriceChange(percent=Decimal('2.5'), index=None), PriceChange(percent=None, index='CPI'), None)
-    """
-    if text[:len(_INDEX_PREFIX)].casefold() == _INDEX_PREFIX:
-        name = text[len(_INDEX_PREFIX):].strip()
-        return PriceChange(index=name) if name else None
-    match = _PERCENT.fullmatch(text.strip())
-    if match is None:
-        return None
-    try:
-        return PriceChange(percent=Decimal(match.group(1)))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        return None
-
-
 def check_period(value: str) -> str:
-    if period_months(value) is None:
+    try:
+        parse_period(value)
+    except ScheduleValueError:
         raise fail("invalid_period", f"'{{value}}' is not a billing period: monthly, quarterly, half_yearly, "
-                   f"yearly or every_<n>_months with n from 1 to {MAX_PERIOD_MONTHS}", value)
+                   f"yearly or every_<n>_months with n from 1 to {MAX_PERIOD_MONTHS}", value) from None
     return value
 
 
 def check_price_change(value: str) -> str:
-    change = price_change_of(value)
-    if change is None:
-        raise fail("invalid_price_change", "'{value}' is not a price change: blank, a yearly percentage such as "
-                   "3% or index:<name> of the PriceIndex sheet", value)
-    if change.percent is not None and not Decimal(-100) < change.percent <= Decimal(100):
+    try:
+        parse_price_change(value)
+    except PriceChangeOutOfRange:
         raise fail("price_change_out_of_range", "'{value}' is not a yearly change between -100% and 100%: "
-                   "write 3% or 0.03, not 3", value)
+                   "write 3% or 0.03, not 3", value) from None
+    except ScheduleValueError:
+        raise fail("invalid_price_change", "'{value}' is not a price change: blank, a yearly percentage such as "
+                   "3% or index:<name> of the PriceIndex sheet", value) from None
     return value
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, on the month's last day when it has no such day."""
-    total = day.month - 1 + months
-    year, month = day.year + total // 12, total % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+def _index_of(value: object) -> str | None:
+    """The index an `index:<name>` price change names (None: another or no price change)."""
+    try:
+        change = parse_price_change(value)
+    except ScheduleValueError:  # the row model says so
+        return None
+    return change[1] if change is not None and change[0] == "index" else None
 
 
 def _whole(value: object) -> int | None:
@@ -150,15 +112,15 @@ def contract_rules(contracts: SheetTable, indexes: dict[str, set[dt.date]], tier
         if started and type(notice) is dt.date and notice < start:
             yield error(cell("notice_date", row), "notice_before_start",
                         f"notice date {notice} is before the start date {start}")
-        change_of = price_change_of(change) if isinstance(change, str) else None
-        if change_of is not None and change_of.index is not None:
-            if change_of.index not in indexes:
+        name = _index_of(change)
+        if name is not None:
+            if name not in indexes:
                 known = ", ".join(sorted(indexes)) or "none"
                 yield error(cell("price_change", row), "unknown_price_index",
-                            f"index '{change_of.index}' is not in the PriceIndex sheet (its indexes: {known})")
-            elif started and start.replace(day=1) not in indexes[change_of.index]:
+                            f"index '{name}' is not in the PriceIndex sheet (its indexes: {known})")
+            elif started and start.replace(day=1) not in indexes[name]:
                 yield warning(cell("price_change", row), "missing_base_index",
-                              f"index '{change_of.index}' has no value for {start:%Y-%m}, the base month "
+                              f"index '{name}' has no value for {start:%Y-%m}, the base month "
                               f"(the start date's): the price cannot be indexed until it has")
         if pricing is not None and contract is not None and contract not in tiered:
             yield error(cell("usage_pricing", row), "no_price_tiers",
@@ -188,6 +150,14 @@ def contract_lives(contracts: SheetTable | None) -> dict[str, _Life]:
     return out
 
 
+def unknown_contracts(table: SheetTable, lives: dict[str, _Life]) -> Iterator[Finding]:
+    """Each `contract_id` of a Usage or PriceTiers row that is not in the Contracts sheet."""
+    for row, contract in zip(rows_of(table), column(table, "contract_id")):
+        if contract is not None and contract not in lives:
+            yield error(table.cell("contract_id", row), "unknown_contract",
+                        f"contract '{contract}' is not in the Contracts sheet")
+
+
 def usage_rules(usage: SheetTable, lives: dict[str, _Life]) -> Iterator[Finding]:
     cell = usage.cell
     told: set[str] = set()
@@ -195,9 +165,7 @@ def usage_rules(usage: SheetTable, lives: dict[str, _Life]) -> Iterator[Finding]
         if contract is None:
             continue
         life = lives.get(contract)
-        if life is None:
-            yield error(cell("contract_id", row), "unknown_contract",
-                        f"contract '{contract}' is not in the Contracts sheet")
+        if life is None:  # unknown_contracts says so
             continue
         if life.lines > 1 and life.usage_lines != 1 and contract not in told:
             told.add(contract)
@@ -229,9 +197,7 @@ def price_tier_rules(tiers: SheetTable, lives: dict[str, _Life]) -> Iterator[Fin
         if contract is None:
             continue
         life = lives.get(contract)
-        if life is None:
-            yield error(cell("contract_id", row), "unknown_contract",
-                        f"contract '{contract}' is not in the Contracts sheet")
+        if life is None:  # unknown_contracts says so
             continue
         if not life.usage_lines:
             yield error(cell("contract_id", row), "tiers_without_usage_pricing",
@@ -279,8 +245,10 @@ def schedule_rules(book: Book) -> Iterator[Finding]:
         tiered = set(column(tiers, "contract_id")) - {None}
         yield from contract_rules(contracts, index_months(index), tiered)
     if usage is not None:
+        yield from unknown_contracts(usage, lives)
         yield from usage_rules(usage, lives)
     if index is not None:
         yield from price_index_rules(index)
     if tiers is not None:
+        yield from unknown_contracts(tiers, lives)
         yield from price_tier_rules(tiers, lives)

@@ -44,6 +44,12 @@ def anchor_date(month: int, anchor_day: int) -> dt.date:
     return dt.date(year, month0 + 1, min(anchor_day, calendar.monthrange(year, month0 + 1)[1]))
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, on the month's last day when it has no such day
+    (31 January + 1 month = 28 February; the end of a minimum term)."""
+    return anchor_date(month_number(day) + months, day.day)
+
+
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     """The first and last day of a calendar month."""
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])

@@ -35,9 +35,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
+from billing.contract import PRORATIONS
 from billing.money import minor_unit, rounding_mode
 from billing.schedules.periods import Period, anchor_date, month_number
-from billing.schedules.records import PRORATIONS, ContractLine
+from billing.schedules.records import ContractLine
 
 _DAY = dt.timedelta(days=1)
 #: the `proration` cell's words

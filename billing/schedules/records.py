@@ -5,8 +5,11 @@ layer reads and checks the cells, then builds these); its key is (contract_id, d
 `UsageRecord` is a row of Usage, `Tier` a row of PriceTiers, and the PriceIndex sheet is a
 mapping {(index name, first day of the month): value}.
 
-`parse_period` and `parse_price_change` raise `ScheduleValueError` (a ValueError) with a
-message that reads well after "Contracts!J5: ".
+`parse_period` and `parse_price_change` are the one reading of those cells (validation
+checks the Contracts sheet with them, the pipeline builds the records with them, the UDFs
+read their arguments with them). They raise `ScheduleValueError` (a ValueError) with a
+message that reads well after "Contracts!J5: "; a percentage outside -100 %–100 % raises
+its subclass `PriceChangeOutOfRange`.
 
 >>> parse_period("quarterly"), parse_period("every_2_months"), parse_period(" Half_Yearly ")
 (3, 2, 6)
@@ -21,14 +24,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Literal, Mapping, NamedTuple, Optional, Tuple, Union
 
-#: `period` cell → months per period.
-PERIODS: dict[str, int] = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
-TIMINGS = ("advance", "arrears")
-PRORATIONS = ("none", "days", "months")
-USAGE_PRICINGS = ("volume", "graduated")
+from billing.contract import MAX_PERIOD_MONTHS, PERIOD_MONTHS, PERIOD_PATTERN
 
 PriceChange = Optional[Union[Tuple[Literal["percent"], Decimal], Tuple[Literal["index"], str]]]
 #: PriceIndex: (index name, first day of the month) → value.
@@ -38,6 +37,11 @@ IndexValues = Mapping[Tuple[str, dt.date], Decimal]
 class ScheduleValueError(ValueError):
     """A cell of a schedule that cannot be read; the message names what is wrong and what is
     expected (the caller adds the cell)."""
+
+
+class PriceChangeOutOfRange(ScheduleValueError):
+    """A yearly percentage that reads but is not a price change: at or below -100 % (the
+    price would vanish) or above 100 % (3 typed for 3 % reads as 300 %)."""
 
 
 class ContractLine(NamedTuple):
@@ -107,31 +111,28 @@ class Tier(NamedTuple):
     row: int = 0
 
 
-_EVERY = re.compile(r"every_(\d+)_months?")
-
-
 def parse_period(value: object) -> int:
     """Months per billing period: monthly 1, quarterly 3, half_yearly 6, yearly 12,
     every_<n>_months n (1–120). Case and surrounding blanks do not matter."""
     if not isinstance(value, str):
         raise ScheduleValueError(f"period must be text such as monthly or every_2_months, not {value!r}")
     word = value.strip().lower()
-    if word in PERIODS:
-        return PERIODS[word]
-    match = _EVERY.fullmatch(word)
-    if match and 1 <= int(match.group(1)) <= 120:
+    if word in PERIOD_MONTHS:
+        return PERIOD_MONTHS[word]
+    match = PERIOD_PATTERN.fullmatch(word)
+    if match and 1 <= int(match.group(1)) <= MAX_PERIOD_MONTHS:
         return int(match.group(1))
-    raise ScheduleValueError(f"period {value!r} is not one of {', '.join(PERIODS)} or every_<n>_months "
-                             f"(n from 1 to 120)")
+    raise ScheduleValueError(f"period {value!r} is not one of {', '.join(PERIOD_MONTHS)} or every_<n>_months "
+                             f"(n from 1 to {MAX_PERIOD_MONTHS})")
 
 
 _PERCENT = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%")
 
 
 def parse_price_change(value: object) -> PriceChange:
-    """The `price_change` cell: blank → None; `N%` (text, N may have decimals and a sign) →
-    ('percent', Decimal(N)), the yearly step in percent; `index:<name>` → ('index', name).
-    A number (a cell formatted as a percentage holds 0.03 for 3 %) is refused: it is
+    """The `price_change` cell: blank → None; `N%` (text, N may have decimals and a sign,
+    -100 < N ≤ 100) → ('percent', Decimal(N)), the yearly step in percent; `index:<name>`
+    (the prefix in any case) → ('index', name). A number (a cell formatted as a percentage holds 0.03 for 3 %) is refused: it is
     ambiguous whether 3 means 3 % or 300 %; write the text `3%`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -146,12 +147,10 @@ def parse_price_change(value: object) -> PriceChange:
         return ("index", name)
     match = _PERCENT.fullmatch(text)
     if match:
-        try:
-            percent = Decimal(match.group(1))
-        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-            percent = None
-        if percent is not None and percent > -100:
-            return ("percent", percent)
+        percent = Decimal(match.group(1))  # the pattern admits only numbers
+        if not -100 < percent <= 100:
+            raise PriceChangeOutOfRange(f"price_change {value!r} is not a yearly change between -100% and 100%")
+        return ("percent", percent)
     raise ScheduleValueError(f"price_change {value!r} is neither a yearly percentage such as 3% nor index:<name>")
 
 
