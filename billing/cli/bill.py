@@ -109,8 +109,10 @@ def _plan(path: Path, book, tables, months, as_json: bool) -> None:
 
 def document_of(result) -> dict:
     """The JSON of a run: the shared contract's keys (`period`, `invoices` with their `lines`,
-    `skipped`), then additions: per invoice `currency`, `issue_date`, `net`; per line
-    `description`, `rule`, `tax_code`; per skipped line `detail` (in words), `description`, `period_from`,
+    `skipped`), then additions: per invoice `currency`, `issue_date`, `net` (negative for a credit
+    note), `kind` (`invoice`, `credit_note`), `corrects` (a credit note's invoice number, once numbered); per line
+    `description`, `rule`, `tax_code`, `kind` (`period` billed; `credit` or `charge`: the days an end
+    date moved since the period was billed, pro rata — `period_from`/`period_to` are those days); per skipped line `detail` (in words), `description`, `period_from`,
     `period_to`; `ok`, `workbook_id`, `errors` (findings, warnings included)."""
     from billing.cli.common import jsonable
 
@@ -118,8 +120,9 @@ def document_of(result) -> dict:
                  "lines": [{"contract_id": line.contract_id, "period_from": line.period_from,
                             "period_to": line.period_to, "quantity": line.quantity, "unit_price": line.unit_price,
                             "net": line.net, "description": line.description, "rule": line.rule,
-                            "tax_code": line.tax_code} for line in d.lines],
-                 "currency": d.currency, "issue_date": d.issue_date, "net": d.net} for d in result.drafts]
+                            "tax_code": line.tax_code, "kind": line.kind} for line in d.lines],
+                 "currency": d.currency, "issue_date": d.issue_date, "net": d.net, "kind": d.kind,
+                 "corrects": d.corrects} for d in result.drafts]
     skipped = [{"contract_id": s.contract_id, "reason": s.reason, "detail": s.detail, "description": s.description,
                 "period_from": s.period_from, "period_to": s.period_to} for s in result.skipped]
     return jsonable({"period": str(result.month), "invoices": invoices, "skipped": skipped, "ok": result.ok,

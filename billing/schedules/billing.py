@@ -184,6 +184,15 @@ def bill_month(lines: Sequence[ContractLine], usage: Iterable[UsageRecord], tier
     return BillingResult(tuple(out), tuple(skipped))
 
 
+def bill_period(line: ContractLine, period: Period, index: IndexValues, rounding: str):
+    """One period of a fixed line as `bill_month` bills it (a `BilledLine` without invoice
+    key), or the `MissingIndex` that stops it."""
+    price = unit_price_on(line, period.start, index, rounding)
+    if isinstance(price, MissingIndex):
+        return price
+    return _fixed(line, period, index, rounding, None)
+
+
 def _fixed(line: ContractLine, period: Period, index: IndexValues, rounding: str, skip) -> Optional[BilledLine]:
     price = unit_price_on(line, period.start, index, rounding)
     if isinstance(price, MissingIndex):
