@@ -265,7 +265,13 @@ def test_plan_writes_the_calendar_and_its_chart_and_bills_nothing(work, capsys):
     # C1: Hosting 100 a month, Cloud 10 USD a month; C2: Indexed 100 × 103/100 (the latest index value is
     # December's: January's is missing, so that month leaves the line out), Support 300 in arrears in March
     plan = {(p["month"], p["customer_id"], p["currency"]): p["net"] for p in doc["plan"]}
-    assert plan[("2027-01", "C1", "EUR")] == "100.00" and plan[("2027-03", "C2", "EUR")].endswith(".00")
+    assert plan[("2027-01", "C1", "EUR")] == "100.00" and plan[("2027-03", "C2", "EUR")] == "300.00"
+    # no CPI after December: each month leaves Indexed out, and says so (never a guess)
+    assert [(s["month"], s["contract_id"], s["reason"]) for s in doc["skipped"]] == [
+        (m, "K-I1", "missing_index") for m in ("2027-01", "2027-02", "2027-03")]
+    assert "PriceIndex has no value of index CPI for 2027-02" in doc["notes"][1]
+    warned = [f for f in doc["errors"] if f["rule"] == "price_index_missing"]
+    assert {(f["severity"], f["cell"]) for f in warned} == {("warning", "Contracts!N5")} and len(warned) == 3
     assert plan[("2027-02", "C1", "USD")] == "10.00"
     rows = work.rows("BillingPlan")
     assert list(rows[0]) == ["customer_id", "currency", "2027-01", "2027-02", "2027-03", "total"]

@@ -329,12 +329,25 @@ def test_one_draft_per_customer_and_currency():
 def test_the_plan_sums_each_month_per_customer_and_currency_and_plans_only_known_usage():
     lines = [line(D(2026, 1, 15), anchor=1, contract="A"), line(D(2026, 1, 1), 3, price="300", contract="B"),
              line(D(2026, 1, 1), 3, contract="K9", usage="graduated")]
-    rows = plan(lines, USAGE, TIERS, {}, (2026, 1), (2026, 6), rounding="half_up", base_currency="EUR")
+    result = plan(lines, USAGE, TIERS, {}, (2026, 1), (2026, 6), rounding="half_up", base_currency="EUR")
+    rows = result.rows
+    assert result.skipped == ()  # usage not recorded yet is the future, not a problem
     assert [(r.month, r.net) for r in rows] == [
         (D(2026, 1, 1), M("958.06")),  # 658.06 + 300
         (D(2026, 2, 1), M("1200.00")), (D(2026, 3, 1), M("1670.00")),  # + the quarter's usage 470
         (D(2026, 4, 1), M("1500.00")), (D(2026, 5, 1), M("1200.00")), (D(2026, 6, 1), M("1200.70"))]  # Q2: only the 7 units recorded so far
     assert months_between((2026, 11), (2027, 2)) == [(2026, 11), (2026, 12), (2027, 1), (2027, 2)]
+
+
+def test_the_plan_says_which_periods_a_missing_index_value_leaves_out():
+    indexed = line(D(2026, 1, 1), price="100", change=("index", "CPI"), row=7)
+    index = {("CPI", D(2026, 1, 1)): M(100), ("CPI", D(2026, 2, 1)): M(102)}  # no March, no April
+    result = plan([indexed, line(D(2026, 1, 1), 3, price="300", contract="B")], (), (), index, (2026, 2), (2026, 4),
+                  rounding="half_up", base_currency="EUR")
+    assert [(r.month, r.net) for r in result.rows] == [(D(2026, 2, 1), M("102.00")), (D(2026, 4, 1), M("300.00"))]
+    assert [(s.month, s.reason, s.detail, s.row) for s in result.skipped] == [
+        (D(2026, 3, 1), "missing_index", "PriceIndex has no value of index CPI for 2026-03", 7),
+        (D(2026, 4, 1), "missing_index", "PriceIndex has no value of index CPI for 2026-04", 7)]
 
 
 # -- properties ---------------------------------------------------------------------------------
@@ -519,3 +532,21 @@ def test_billed_less_credited_is_the_value_of_the_days_the_line_ran(contract, of
     life = [b for month in _life(moved)[0] for b in bill([moved], month).lines]
     exact = sum(Fraction(moved.quantity) * Fraction(moved.unit_price) * b.fraction for b in life)
     assert abs(Fraction(total) - exact) <= Fraction(len(life), 100)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(contracts(), min_size=1, max_size=4), st.integers(0, 30), st.integers(0, 14))
+def test_the_plan_over_a_range_is_the_months_billed_one_by_one(contracts_, start, length):
+    """`plan` works each line's periods out once over the range; it must sum exactly what
+    `bill_month` bills month by month."""
+    lines = [c._replace(contract_id=f"K{i}", customer_id=f"C{i % 2}", row=i + 2) for i, c in enumerate(contracts_)]
+    first = months_between((2024, 1), (2030, 12))[start * 2]
+    months = months_between(first, months_between(first, (2031, 12))[length])
+    expected = []
+    for month in months:
+        totals: dict = {}
+        for b in bill(lines, month).lines:
+            totals[(b.customer_id, b.currency)] = totals.get((b.customer_id, b.currency), 0) + b.net
+        expected += [(D(*month, 1), c, cur, net) for (c, cur), net in sorted(totals.items())]
+    got = plan(lines, (), (), {}, months[0], months[-1], rounding="half_up", base_currency="EUR").rows
+    assert [tuple(r) for r in got] == expected

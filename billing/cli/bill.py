@@ -131,7 +131,9 @@ def document_of(result) -> dict:
 
 def plan_document(result) -> dict:
     """The JSON of --plan: `from`, `to`, `plan` [{`month`, `customer_id`, `currency`, `net`}],
-    `totals` [{`month`, `currency`, `net`}], `ok`, `errors`."""
+    `skipped` [{`month`, `contract_id`, `description`, `reason`, `detail`, `period_from`, `period_to`}]
+    (periods left out of a month: a PriceIndex value not there yet), `notes` (the same in words),
+    `totals` [{`month`, `currency`, `net`}], `ok`, `errors` (a warning per period left out)."""
     from collections import defaultdict
     from decimal import Decimal
 
@@ -143,5 +145,10 @@ def plan_document(result) -> dict:
     return jsonable({"from": str(result.months[0]), "to": str(result.months[-1]),
                      "plan": [{"month": str(r.month), "customer_id": r.customer_id, "currency": r.currency,
                                "net": r.net} for r in result.rows],
+                     "skipped": [{"month": str(s.month), "contract_id": s.contract_id, "description": s.description,
+                                  "reason": s.reason, "detail": s.detail, "period_from": s.period_from,
+                                  "period_to": s.period_to} for s in result.skipped],
+                     "notes": [f"{s.month}: {s.contract_id} {s.description} {s.period_from} – {s.period_to} left out: "
+                               f"{s.detail}" for s in result.skipped],
                      "totals": [{"month": m, "currency": c, "net": v} for (m, c), v in sorted(totals.items())],
                      "ok": result.ok, "errors": [f.as_dict() for f in result.findings]})

@@ -45,7 +45,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 from billing.book import Book
 from billing.changes import BarChart, CellUpdate, Changes, HeaderAdd, OutputSheet
 from billing.contract import BILLING_PLAN, BILLING_RUN, CONTRACTS, INVOICE_LINES, INVOICES
-from billing.errors import BadFile, Finding, error, warning
+from billing.errors import BadFile, Finding, warning
 from billing.money import quantize
 from billing.pipeline.compute import place_columns
 from billing.pipeline.number import _workbook_id_updates
@@ -321,24 +321,42 @@ class PlanRow(NamedTuple):
     net: Decimal
 
 
+class PlanSkipped(NamedTuple):
+    """A period left out of a month's plan, and why (`missing_index`, `bad_tiers`)."""
+
+    month: Month
+    contract_id: str
+    description: str
+    reason: str
+    detail: str
+    period_from: dt.date
+    period_to: dt.date
+    row: int
+
+
 class PlanResult(NamedTuple):
     ok: bool
     months: tuple[Month, ...]
     rows: tuple[PlanRow, ...]  # per month, customer and currency with something to bill
     findings: tuple[Finding, ...]
     changes: Changes | None
+    skipped: tuple[PlanSkipped, ...] = ()  # periods left out of their month, each a warning in `findings`
 
 
 def plan(book: Book, tables: Tables, months: Sequence[Month]) -> PlanResult:
     """What each month would bill per customer and currency by the contracts as they stand
     (`billing.schedules.billing.plan`: the revenue the schedules commit; what the store
-    recorded as billed counts too, nothing is looked up or recorded), and the BillingPlan sheet."""
-    from billing.pipeline.schedule_records import plan_rows, records_of
+    recorded as billed counts too, nothing is looked up or recorded), and the BillingPlan sheet.
+    A period left out of its month (a PriceIndex value not there yet) is listed in `skipped`
+    and is a warning at its contract's cell: the plan goes on, short of it, and says so."""
+    from billing.pipeline.schedule_records import plan_findings, plan_of, records_of
 
     settings = tables.settings
-    rows = tuple(PlanRow(Month(r.month.year, r.month.month), r.customer_id, r.currency, r.net)
-                 for r in plan_rows(records_of(tables), months, settings.rounding, settings.base_currency))
-    return PlanResult(True, tuple(months), rows, (), Changes(outputs=(plan_sheet(months, rows),)))
+    result = plan_of(records_of(tables), months, settings.rounding, settings.base_currency)
+    rows = tuple(PlanRow(Month(r.month.year, r.month.month), r.customer_id, r.currency, r.net) for r in result.rows)
+    skipped = tuple(PlanSkipped(Month(s.month.year, s.month.month), *s[1:]) for s in result.skipped)
+    return PlanResult(True, tuple(months), rows, tuple(plan_findings(book, result.skipped)),
+                      Changes(outputs=(plan_sheet(months, rows),)), skipped)
 
 
 def plan_sheet(months: Sequence[Month], rows: Sequence[PlanRow]) -> OutputSheet:

@@ -75,7 +75,7 @@ def _place(book: Book, sheet: str, column: str, row: int) -> str:
 
 
 def _line_of(b):
-    from billing.pipeline.bill import CREDIT, Line
+    from billing.pipeline.bill import Line
 
     return Line(b.contract_id, b.item, b.customer_id, b.currency, b.tax_code, b.period_from, b.period_to,
                 b.quantity, b.unit_price, b.net, b.rule, b.row, b.invoice_key, b.invoice_quantity,
@@ -150,9 +150,23 @@ def run_month(book: Book, records: Records, month, rounding: str, base_currency:
     return lines, skipped, findings
 
 
-def plan_rows(records: Records, months: Sequence, rounding: str, base_currency: str) -> list:
-    """Per month, customer and currency what the months would bill (`billing.schedules.billing.plan`)."""
+def plan_of(records: Records, months: Sequence, rounding: str, base_currency: str):
+    """What the months would bill per month, customer and currency, and the periods left out
+    (`billing.schedules.billing.plan`: a `Plan`)."""
     from billing.schedules.billing import plan
 
-    return list(plan(records.lines, records.usage, records.tiers, records.index, (months[0].year, months[0].month),
-                     (months[-1].year, months[-1].month), rounding=rounding, base_currency=base_currency))
+    return plan(records.lines, records.usage, records.tiers, records.index, (months[0].year, months[0].month),
+                (months[-1].year, months[-1].month), rounding=rounding, base_currency=base_currency)
+
+
+def plan_findings(book: Book, skipped: Sequence) -> list[Finding]:
+    """A warning at the line's cell for every period the plan leaves out: a PriceIndex value
+    missing for its month (at `price_change`; the plan is a forecast, so it goes on without
+    it, but says so — never a guess) or tiers that cannot price it (at `usage_pricing`)."""
+    out = []
+    for s in skipped:
+        column, rule = ("price_change", MISSING_INDEX) if s.reason == "missing_index" else ("usage_pricing", BAD_TIERS)
+        out.append(warning(_place(book, "Contracts", column, s.row), rule,
+                           f"{s.contract_id} {s.description}, period {s.period_from} – {s.period_to} is left out of "
+                           f"the plan of {s.month:%Y-%m}: {s.detail}"))
+    return out

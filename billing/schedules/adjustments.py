@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple, Optional, Union
+from typing import NamedTuple, Union
 
 from billing.schedules.periods import Period, first_anchor, anchor_date, month_bounds, month_number
 from billing.schedules.pricing import MissingIndex, unit_price_on

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import lru_cache
 from typing import Iterator, NamedTuple, Optional
 
 from billing.schedules.records import ContractLine
@@ -38,8 +39,10 @@ def month_number(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
+@lru_cache(maxsize=1 << 16)
 def anchor_date(month: int, anchor_day: int) -> dt.date:
-    """The anchor day in month number `month`, clamped to the month's last day."""
+    """The anchor day in month number `month`, clamped to the month's last day (cached: every
+    line's periods ask for the same few hundred months)."""
     year, month0 = divmod(month, 12)
     return dt.date(year, month0 + 1, min(anchor_day, calendar.monthrange(year, month0 + 1)[1]))
 
