@@ -417,3 +417,19 @@ def test_bill_period_button_cancelled_writes_nothing(work):
     book = FakeBook(work.book, prompts=[None])
     macros.bill_period(book)
     assert book.app.alerts == [] and "BillingRun" not in book.wb.sheetnames
+
+
+def test_a_credit_note_corrects_the_invoice_that_billed_the_period_once_it_is_numbered():
+    from billing.pipeline.bill import CREDIT, Line, Month, drafts_of
+
+    def credit(credits: str) -> Line:
+        return Line("K-Y", "Licence", "C1", "EUR", "S19", D(2027, 7, 1), D(2027, 12, 31), Decimal(1),
+                    Decimal(1200), Decimal("-604.93"), "184/365 days", 2, "BILL-C1-2027-07-CR", Decimal(1),
+                    Decimal("604.93"), "Credit: Licence 2027-07-01 – 2027-12-31 (184/365 days)", CREDIT,
+                    D(2027, 1, 1), D(2027, 6, 30), 1, credits)
+
+    drafts = drafts_of([credit("BILL-C1-2027-01"), credit("BILL-C1-2026-01")], Month(2027, 7), set(),
+                       {"BILL-C1-2027-01": "2027-0001"})
+    assert [(d.invoice_key, d.kind, d.corrects, d.net) for d in drafts] == [
+        ("BILL-C1-2027-07-CR", "credit_note", None, Decimal("-604.93")),  # not numbered yet: corrects blank
+        ("BILL-C1-2027-07-CR-2", "credit_note", "2027-0001", Decimal("-604.93"))]
