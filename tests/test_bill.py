@@ -290,7 +290,13 @@ def test_plan_writes_the_calendar_and_its_chart_and_bills_nothing(work, capsys):
     # C1: Hosting 100 a month, Cloud 10 USD a month; C2: Indexed 100 × 103/100 (the latest index value is
     # December's: January's is missing, so that month leaves the line out), Support 300 in arrears in March
     plan = {(p["month"], p["customer_id"], p["currency"]): p["net"] for p in doc["plan"]}
-    assert plan[("2027-01", "C1", "EUR")] == "100.00" and plan[("2027-03", "C2", "EUR")].endswith(".00")
+    assert plan[("2027-01", "C1", "EUR")] == "100.00" and plan[("2027-03", "C2", "EUR")] == "300.00"
+    # no CPI after December: each month leaves Indexed out, and says so (never a guess)
+    assert [(s["month"], s["contract_id"], s["reason"]) for s in doc["skipped"]] == [
+        (m, "K-I1", "missing_index") for m in ("2027-01", "2027-02", "2027-03")]
+    assert "PriceIndex has no value of index CPI for 2027-02" in doc["notes"][1]
+    warned = [f for f in doc["errors"] if f["rule"] == "price_index_missing"]
+    assert {(f["severity"], f["cell"]) for f in warned} == {("warning", "Contracts!N5")} and len(warned) == 3
     assert plan[("2027-02", "C1", "USD")] == "10.00"
     rows = work.rows("BillingPlan")
     assert list(rows[0]) == ["customer_id", "currency", "2027-01", "2027-02", "2027-03", "total"]
@@ -306,6 +312,105 @@ def test_plan_writes_the_calendar_and_its_chart_and_bills_nothing(work, capsys):
 def test_plan_needs_from_and_to(work, capsys):
     code, _, err = work.bill(capsys, "--plan", "--from", "2027-01")
     assert code == 2 and "--plan takes --from" in err
+
+
+# -- upgrade and downgrade: an end date moved after its period was billed ---------------------------
+
+
+def _edit(book: Path, *cells: tuple[int, str, object]) -> None:
+    from billing.changes import CellUpdate, Changes
+    from billing.workbook.read import read_book
+    from billing.workbook.write import apply_changes
+
+    table = read_book(book).tables["Contracts"]
+    apply_changes(book, Changes(updates=tuple(CellUpdate(table.sheet, row, table.columns[column], value)
+                                              for row, column, value in cells)))
+
+
+def upgrade_sheets() -> dict:
+    sheets = base_sheets()
+    sheets["Contracts"] = [
+        CONTRACT_HEADER,
+        ["K-Y", "C1", "Licence", 1, 1200, "EUR", "S19", "yearly", D(2027, 1, 1), None, None, "advance", "days",
+         None, None, None, None, None],
+        ["K-S", "C2", "Support", 1, 310, "EUR", "S19", "monthly", D(2027, 3, 1), D(2027, 3, 15), None, "arrears",
+         "days", None, None, None, None, None],
+        ["K-Y", "C1", "Licence Pro", 1, 2400, "EUR", "S19", "yearly", D(2027, 7, 1), None, None, "advance", "days",
+         None, None, None, None, None],
+    ]
+    return sheets
+
+
+def test_an_upgrade_credits_the_days_no_longer_covered_once_and_a_later_end_charges_the_rest(tmp_path, capsys,
+                                                                                                monkeypatch):
+    monkeypatch.delenv("XLBILLING_DEBUG", raising=False)
+    work = Work(tmp_path, upgrade_sheets())
+    assert _lines(work.bill(capsys, "--period", "2027-01")[1]) == {
+        ("K-Y", "Licence"): ("BILL-C1-2027-01", D(2027, 1, 1), D(2027, 12, 31), "1200.00", "")}
+    assert _lines(work.bill(capsys, "--period", "2027-03")[1]) == {  # 310 × 15/31 = 150.00, in arrears
+        ("K-S", "Support"): ("BILL-C2-2027-03", D(2027, 3, 1), D(2027, 3, 15), "150.00", "15/31 days")}
+    # the upgrade: Licence ends 30 June, Licence Pro (on its row since) starts 1 July; Support runs to 30 April
+    _edit(work.book, (2, "end_date", D(2027, 6, 30)), (3, "end_date", D(2027, 4, 30)))
+    code, doc, err = work.bill(capsys, "--period", "2027-07")
+    assert code == 0, (doc, err)
+    got = {(line["contract_id"], line["description"], line["kind"]): (inv["invoice_key"], line["period_from"],
+                                                                      line["period_to"], line["net"], line["rule"])
+           for inv in doc["invoices"] for line in inv["lines"]}
+    assert got == {
+        # −1,200.00 × 184/365 = −604.931… → −604.93
+        ("K-Y", "Licence", "credit"): ("BILL-C1-2027-07-CR", "2027-07-01", "2027-12-31", "-604.93", "184/365 days"),
+        ("K-Y", "Licence Pro", "period"): ("BILL-C1-2027-07", "2027-07-01", "2028-06-30", "2400.00", ""),
+        # the rest of March: 310 × 16/31 = 160.00
+        ("K-S", "Support", "charge"): ("BILL-C2-2027-07", "2027-03-16", "2027-03-31", "160.00", "16/31 days")}
+    lines = {r["description"]: r for r in work.rows("InvoiceLines") if str(r["invoice_key"]).startswith("BILL-")}
+    credit = lines["Credit: Licence 2027-07-01 – 2027-12-31 (184/365 days)"]
+    # an invoice holds no negative amount: the credit is a draft credit note of the invoice that billed the year
+    assert (credit["quantity"], credit["unit_price"]) == (1, 604.93)
+    kinds = {d["invoice_key"]: (d["kind"], d["net"]) for d in doc["invoices"]}
+    assert kinds["BILL-C1-2027-07-CR"] == ("credit_note", "-604.93") and kinds["BILL-C1-2027-07"] == ("invoice",
+                                                                                                    "2400.00")
+    assert {r["invoice_key"]: r["kind"] for r in work.rows("Invoices")}["BILL-C1-2027-07-CR"] == "credit_note"
+    assert "Support 2027-03-16 – 2027-03-31 (16/31 days)" in lines
+    run = {(r["contract_id"], r["description"]): r["note"] for r in work.rows("BillingRun") if r["invoice_key"]}
+    assert run[("K-Y", "Licence")].startswith("credited pro rata")
+    code, computed, _ = cli(capsys, "compute", str(work.book), "--json")
+    assert code == 0, computed
+    nets = {i["invoice_key"]: i["net"] for i in computed["invoices"]}
+    assert (nets["BILL-C1-2027-07"], nets["BILL-C1-2027-07-CR"], nets["BILL-C2-2027-07"]) == \
+        ("2400.00", "604.93", "160.00")
+    # once: the same month again, or the next, adds nothing
+    before = len(work.rows("InvoiceLines"))
+    for month in ("2027-07", "2027-08"):
+        code, doc, _ = work.bill(capsys, "--period", month)
+        assert code == 0 and doc["invoices"] == [], doc
+    assert len(work.rows("InvoiceLines")) == before
+    # billed − credited for Licence: 1,200.00 − 604.93 = 595.07 = 1,200 × 181/365 (595.068…), its days Jan–June
+    store = billed_of(open_store(work.db), doc["workbook_id"])
+    licence = [b.net for b in store.values() if b.contract_id == "K-Y" and b.description.startswith("Licence\x1f")
+               or (b.contract_id, b.description) == ("K-Y", "Licence")]
+    assert sum(licence) == Decimal("595.07")
+    # any other change after billing is reported, never re-billed nor adjusted
+    _edit(work.book, (3, "unit_price", 400), (3, "end_date", D(2027, 3, 20)))
+    code, doc, _ = work.bill(capsys, "--period", "2027-08")
+    assert code == 0 and doc["invoices"] == []
+    code, doc, _ = work.bill(capsys, "--period", "2027-03")
+    assert code == 0 and doc["invoices"] == []
+    assert [s["reason"] for s in doc["skipped"] if s["contract_id"] == "K-S"] == ["changed_since_billed"]
+
+
+def test_a_moved_end_date_rebilled_in_its_own_month_is_already_billed_not_changed(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("XLBILLING_DEBUG", raising=False)
+    sheets = upgrade_sheets()
+    sheets["Contracts"] = sheets["Contracts"][:2]
+    work = Work(tmp_path, sheets)
+    assert work.bill(capsys, "--period", "2027-01")[0] == 0
+    _edit(work.book, (2, "end_date", D(2027, 1, 31)))  # a downgrade within the month billed
+    code, doc, _ = work.bill(capsys, "--period", "2027-01")
+    assert code == 0 and [(line["kind"], line["net"]) for inv in doc["invoices"] for line in inv["lines"]] == \
+        [("credit", "-1098.08")]  # February to December: −1,200 × 334/365 = −1,098.082…
+    (skip,) = doc["skipped"]
+    assert skip["reason"] == "already_billed" and "end date moved" in skip["detail"]
+    assert not [f for f in doc["errors"] if f["rule"] == "contract_changed_since_billed"]
 
 
 # -- the ribbon ---------------------------------------------------------------------------------------
@@ -337,3 +442,19 @@ def test_bill_period_button_cancelled_writes_nothing(work):
     book = FakeBook(work.book, prompts=[None])
     macros.bill_period(book)
     assert book.app.alerts == [] and "BillingRun" not in book.wb.sheetnames
+
+
+def test_a_credit_note_corrects_the_invoice_that_billed_the_period_once_it_is_numbered():
+    from billing.pipeline.bill import CREDIT, Line, Month, drafts_of
+
+    def credit(credits: str) -> Line:
+        return Line("K-Y", "Licence", "C1", "EUR", "S19", D(2027, 7, 1), D(2027, 12, 31), Decimal(1),
+                    Decimal(1200), Decimal("-604.93"), "184/365 days", 2, "BILL-C1-2027-07-CR", Decimal(1),
+                    Decimal("604.93"), "Credit: Licence 2027-07-01 – 2027-12-31 (184/365 days)", CREDIT,
+                    D(2027, 1, 1), D(2027, 6, 30), 1, credits)
+
+    drafts = drafts_of([credit("BILL-C1-2027-01"), credit("BILL-C1-2026-01")], Month(2027, 7), set(),
+                       {"BILL-C1-2027-01": "2027-0001"})
+    assert [(d.invoice_key, d.kind, d.corrects, d.net) for d in drafts] == [
+        ("BILL-C1-2027-07-CR", "credit_note", None, Decimal("-604.93")),  # not numbered yet: corrects blank
+        ("BILL-C1-2027-07-CR-2", "credit_note", "2027-0001", Decimal("-604.93"))]

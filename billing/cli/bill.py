@@ -109,8 +109,10 @@ def _plan(path: Path, book, tables, months, as_json: bool) -> None:
 
 def document_of(result) -> dict:
     """The JSON of a run: the shared contract's keys (`period`, `invoices` with their `lines`,
-    `skipped`), then additions: per invoice `currency`, `issue_date`, `net`; per line
-    `description`, `rule`, `tax_code`; per skipped line `detail` (in words), `description`, `period_from`,
+    `skipped`), then additions: per invoice `currency`, `issue_date`, `net` (negative for a credit
+    note), `kind` (`invoice`, `credit_note`), `corrects` (a credit note's invoice number, once numbered); per line
+    `description`, `rule`, `tax_code`, `kind` (`period` billed; `credit` or `charge`: the days an end
+    date moved since the period was billed, pro rata — `period_from`/`period_to` are those days); per skipped line `detail` (in words), `description`, `period_from`,
     `period_to`; `ok`, `workbook_id`, `errors` (findings, warnings included)."""
     from billing.cli.common import jsonable
 
@@ -118,8 +120,9 @@ def document_of(result) -> dict:
                  "lines": [{"contract_id": line.contract_id, "period_from": line.period_from,
                             "period_to": line.period_to, "quantity": line.quantity, "unit_price": line.unit_price,
                             "net": line.net, "description": line.description, "rule": line.rule,
-                            "tax_code": line.tax_code} for line in d.lines],
-                 "currency": d.currency, "issue_date": d.issue_date, "net": d.net} for d in result.drafts]
+                            "tax_code": line.tax_code, "kind": line.kind} for line in d.lines],
+                 "currency": d.currency, "issue_date": d.issue_date, "net": d.net, "kind": d.kind,
+                 "corrects": d.corrects} for d in result.drafts]
     skipped = [{"contract_id": s.contract_id, "reason": s.reason, "detail": s.detail, "description": s.description,
                 "period_from": s.period_from, "period_to": s.period_to} for s in result.skipped]
     return jsonable({"period": str(result.month), "invoices": invoices, "skipped": skipped, "ok": result.ok,
@@ -128,7 +131,9 @@ def document_of(result) -> dict:
 
 def plan_document(result) -> dict:
     """The JSON of --plan: `from`, `to`, `plan` [{`month`, `customer_id`, `currency`, `net`}],
-    `totals` [{`month`, `currency`, `net`}], `ok`, `errors`."""
+    `skipped` [{`month`, `contract_id`, `description`, `reason`, `detail`, `period_from`, `period_to`}]
+    (periods left out of a month: a PriceIndex value not there yet), `notes` (the same in words),
+    `totals` [{`month`, `currency`, `net`}], `ok`, `errors` (a warning per period left out)."""
     from collections import defaultdict
     from decimal import Decimal
 
@@ -140,5 +145,10 @@ def plan_document(result) -> dict:
     return jsonable({"from": str(result.months[0]), "to": str(result.months[-1]),
                      "plan": [{"month": str(r.month), "customer_id": r.customer_id, "currency": r.currency,
                                "net": r.net} for r in result.rows],
+                     "skipped": [{"month": str(s.month), "contract_id": s.contract_id, "description": s.description,
+                                  "reason": s.reason, "detail": s.detail, "period_from": s.period_from,
+                                  "period_to": s.period_to} for s in result.skipped],
+                     "notes": [f"{s.month}: {s.contract_id} {s.description} {s.period_from} – {s.period_to} left out: "
+                               f"{s.detail}" for s in result.skipped],
                      "totals": [{"month": m, "currency": c, "net": v} for (m, c), v in sorted(totals.items())],
                      "ok": result.ok, "errors": [f.as_dict() for f in result.findings]})

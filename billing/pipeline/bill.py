@@ -10,12 +10,17 @@ changes and usage tiers are `billing.schedules`'s; README "Billing schedules"):
 2. the store says what was billed before (`billing.schedules.billed`): a line whose period
    (contract_id, description, period_from) is recorded is skipped, "already billed into KEY";
    recorded with other figures, it is skipped too and reported ("changed since billed …: a
-   correction is a credit note"), a warning at the contract's row — never billed twice;
+   correction is a credit note"), a warning at the contract's row — never billed twice; unless
+   only its end date moved (an upgrade or downgrade: `billing.schedules.adjustments`, checked
+   against the store's digest by `adjustments_of`): then the days no longer covered are
+   credited, or the days newly covered charged, pro rata, once (recorded like a period);
 3. the rest become DRAFT invoices, one per customer and currency (the customer's terms are
    the invoice's): invoice_key `BILL-<customer>-<YYYY-MM>` (`BILL-<customer>-<YYYY-MM>-<currency>`
    outside the base currency; `-2`, `-3`… when an earlier run's draft holds the key), issue_date
    the first day of M (in advance and in arrears alike: the drafts of a month are dated
-   alike; numbering and issuing set the real date), status draft, kind invoice; one InvoiceLines
+   alike; numbering and issuing set the real date), status draft, kind invoice — the credits
+   go on a draft credit note `<key>-CR` per invoice credited (an invoice holds no negative
+   amount), `corrects` that invoice's number once it has one; one InvoiceLines
    row per billed line, description `<description> <from> – <to>` (+ ` (17/31 days)` for a
    partial period). A line whose net is `quantity × unit_price` rounded is written so; a
    prorated or tiered one as quantity 1 at its net, so `compute` gives back exactly its net;
@@ -35,22 +40,26 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from decimal import Decimal
-from typing import Iterable, NamedTuple, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from billing.book import Book
 from billing.changes import BarChart, CellUpdate, Changes, HeaderAdd, OutputSheet
 from billing.contract import BILLING_PLAN, BILLING_RUN, CONTRACTS, INVOICE_LINES, INVOICES
-from billing.errors import BadFile, Finding, error, warning
+from billing.errors import BadFile, Finding, warning
 from billing.money import quantize
 from billing.pipeline.compute import place_columns
 from billing.pipeline.number import _workbook_id_updates
-from billing.schedules.billed import Billed, fresh_key, terms_digest
+from billing.schedules.billed import Billed, adjustment_description, fresh_key, terms_digest
 from billing.tables import Tables
 
 ZERO = Decimal(0)
 PREFIX = "BILL-"
 CHANGED = "contract_changed_since_billed"
 TOTAL = "TOTAL"
+PERIOD, CREDIT, CHARGE = "period", "credit", "charge"
+#: the BillingRun note of a line billed, by its kind
+NOTES = {PERIOD: "billed", CREDIT: "credited pro rata (end date moved earlier)",
+         CHARGE: "charged pro rata (end date moved later)"}
 
 
 class Month(NamedTuple):
@@ -113,10 +122,24 @@ class Line(NamedTuple):
     invoice_quantity: Decimal  # quantity × unit price on InvoiceLines = net, exactly
     invoice_unit_price: Decimal
     text: str  # the InvoiceLines description: `<description> <from> – <to>` (+ ` (rule)`)
+    kind: str = PERIOD  # PERIOD billed; CREDIT or CHARGE: an adjustment pro rata of a period billed before
+    adjusts: dt.date | None = None  # an adjustment's: the period_from of the period it adjusts
+    covered_to: dt.date | None = None  # an adjustment's: that period's end after it
+    seq: int = 0  # an adjustment's number among the period's
+    credits: str = ""  # a credit's: the invoice_key of the draft that billed the period
 
     @property
     def key(self) -> tuple[str, str, dt.date]:
         return self.contract_id, self.description, self.period_from
+
+    def entry(self, invoice_key: str) -> Billed:
+        """The store's record of this line billed into `invoice_key`: the period, or the
+        `seq`-th adjustment of the period starting `adjusts` (`adjustment_description`)."""
+        if self.kind == PERIOD:
+            return Billed(self.contract_id, self.description, self.period_from, self.period_to, invoice_key,
+                          self.digest(), self.net, self.currency)
+        return Billed(self.contract_id, adjustment_description(self.description, self.seq), self.adjusts,
+                      self.covered_to, invoice_key, self.digest(), self.net, self.currency)
 
     def digest(self) -> str:
         """What a later run compares: this period's terms and figures as billed."""
@@ -140,9 +163,12 @@ class Draft(NamedTuple):
     currency: str
     issue_date: dt.date
     lines: tuple[Line, ...]
+    kind: str = "invoice"  # or credit_note: the credits pro rata of one invoice
+    corrects: str | None = None  # a credit note's: the invoice_no of the invoice it corrects, once numbered
 
     @property
     def net(self) -> Decimal:
+        """What the draft does to the customer's account: negative for a credit note."""
         return sum((line.net for line in self.lines), ZERO)
 
 
@@ -171,27 +197,23 @@ def contract_place(book: Book, row: int, column: str = "contract_id") -> str:
     return table.cell(column, row) if table.has(column) else table.row(row)
 
 
-def month_lines(book: Book, tables: Tables, month: Month) -> tuple[list[Line], list[Skipped], list[Finding]]:
-    """What `month` bills by the contracts (nothing looked up in the store yet)."""
-    from billing.pipeline.schedule_records import records_of, run_month
-
-    return run_month(book, records_of(tables), month, tables.settings.rounding, tables.settings.base_currency)
-
-
 # -- the run -----------------------------------------------------------------------------------------
 
 
-def bill(book: Book, tables: Tables, month: Month, billed: dict, lines: Sequence[Line] | None = None,
-         skipped: Sequence[Skipped] = (), problems: Sequence[Finding] = ()) -> BillResult:
+def bill(book: Book, tables: Tables, month: Month, billed: dict) -> BillResult:
     """The drafts of `month` and the workbook's changes (the module's text); `billed`: the
     store's periods of this workbook (`billed_of`, settled first). Nothing is written here."""
-    if lines is None:
-        lines, skipped, problems = month_lines(book, tables, month)
+    from billing.pipeline.schedule_records import adjustments_of, records_of, run_month
+
     settings = tables.settings
+    records = records_of(tables)
+    lines, skipped, problems = run_month(book, records, month, settings.rounding, settings.base_currency)
     workbook_id = settings.workbook_id or str(uuid.uuid4())
     errors = [f for f in problems if f.severity == "error"]
     if errors:
         return BillResult(False, month, workbook_id, (), tuple(skipped), tuple(problems), None, ())
+    differing = {line.key for line in lines if line.key in billed and billed[line.key].terms_digest != line.digest()}
+    adjusted, moved = adjustments_of(records, billed, month, settings.rounding, settings.base_currency, differing)
     findings = list(problems)
     skipped = list(skipped)
     todo: list[Line] = []
@@ -199,9 +221,10 @@ def bill(book: Book, tables: Tables, month: Month, billed: dict, lines: Sequence
         earlier = billed.get(line.key)
         if earlier is None:
             todo.append(line)
-        elif earlier.terms_digest == line.digest():
+        elif earlier.terms_digest == line.digest() or line.key in moved:
+            more = "; its end date moved since: the difference is billed pro rata" if line.key in moved else ""
             skipped.append(Skipped(line.contract_id, "already_billed", f"{line.period_from} – {line.period_to} "
-                                   f"already billed into {earlier.invoice_key}", line.description,
+                                   f"already billed into {earlier.invoice_key}{more}", line.description,
                                    line.period_from, line.period_to, line.row))
         else:
             reason = (f"changed since billed on {earlier.billed_at[:10]} into {earlier.invoice_key} "
@@ -212,26 +235,32 @@ def bill(book: Book, tables: Tables, month: Month, billed: dict, lines: Sequence
             findings.append(warning(contract_place(book, line.row), CHANGED,
                                     f"{line.contract_id} {line.description}, period {line.period_from} – "
                                     f"{line.period_to}: {reason}"))
+    todo += adjusted
     taken = set(str(k) for k in tables.invoices["invoice_key"]) | {b.invoice_key for b in billed.values()}
-    drafts = drafts_of(todo, month, taken)
-    entries = tuple(Billed(line.contract_id, line.description, line.period_from, line.period_to, d.invoice_key,
-                           line.digest(), line.net, line.currency) for d in drafts for line in d.lines)
+    numbers = {str(k): str(n) for k, n in zip(tables.invoices["invoice_key"], tables.invoices["invoice_no"])
+               if n is not None and n == n}
+    drafts = drafts_of(todo, month, taken, numbers)
+    entries = tuple(line.entry(d.invoice_key) for d in drafts for line in d.lines)
     changes = write_back(book, tables, drafts, skipped, workbook_id if settings.workbook_id is None and drafts else None)
     return BillResult(True, month, workbook_id, tuple(drafts), tuple(skipped), tuple(findings), changes, entries)
 
 
-def drafts_of(lines: Iterable[Line], month: Month, taken: set[str]) -> list[Draft]:
-    """One draft per customer and currency, its lines in contract order; keys new to `taken`
+def drafts_of(lines: Iterable[Line], month: Month, taken: set[str], numbers: Mapping[str, str] | None = None
+              ) -> list[Draft]:
+    """One draft invoice per customer and currency, and one draft credit note per invoice
+    whose periods are credited (`<key>-CR`; `corrects` its number once it has one, from
+    `numbers`: invoice_key → invoice_no), their lines in contract order; keys new to `taken`
     (the domain's key, else `-2`, `-3`…: `billing.schedules.billed.fresh_key`)."""
-    groups: dict[tuple[str, str, str], list[Line]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, str], list[Line]] = defaultdict(list)
     for line in lines:
-        groups[(line.customer_id, line.currency, line.wanted_key)].append(line)
+        groups[(line.customer_id, line.currency, line.wanted_key, line.credits)].append(line)
     out = []
-    for (customer, currency, wanted), mine in sorted(groups.items()):
+    for (customer, currency, wanted, credits), mine in sorted(groups.items()):
         key = fresh_key(wanted, taken)
         taken.add(key)
         out.append(Draft(key, customer, currency, month.first,
-                         tuple(sorted(mine, key=lambda x: (x.row, x.period_from, x.description)))))
+                         tuple(sorted(mine, key=lambda x: (x.row, x.period_from, x.description))),
+                         "credit_note" if credits else "invoice", (numbers or {}).get(credits) if credits else None))
     return out
 
 
@@ -240,7 +269,7 @@ def billing_run_sheet(drafts: Sequence[Draft], skipped: Sequence[Skipped]) -> Ou
     rows = []
     for d in drafts:
         for line in d.lines:
-            rows.append((line.contract_id, line.period_from, line.period_to, d.invoice_key, line.net, "billed",
+            rows.append((line.contract_id, line.period_from, line.period_to, d.invoice_key, line.net, NOTES[line.kind],
                          line.description, line.customer_id, line.quantity, line.unit_price, line.rule or None))
     for s in skipped:
         rows.append((s.contract_id, s.period_from, s.period_to, None, None, f"{s.reason}: {s.detail}",
@@ -257,16 +286,18 @@ def write_back(book: Book, tables: Tables, drafts: Sequence[Draft], skipped: Seq
     headers: list[HeaderAdd] = []
     if drafts:
         invoices, lines = book[INVOICES.name], book[INVOICE_LINES.name]
+        corrects = ("corrects",) if any(d.corrects for d in drafts) else ()
         places, headers = place_columns(invoices, ("invoice_key", "kind", "customer_id", "issue_date", "currency",
-                                                   "status"))
+                                                   "status") + corrects)
         line_places, more = place_columns(lines, ("invoice_key", "line_no", "description", "quantity",
                                                   "unit_price", "tax_code"))
         headers += more
         row = max(invoices.frame.index, default=invoices.header_row) + 1
         line_row = max(lines.frame.index, default=lines.header_row) + 1
         for d in drafts:
-            for name, value in (("invoice_key", d.invoice_key), ("kind", "invoice"), ("customer_id", d.customer_id),
-                                ("issue_date", d.issue_date), ("currency", d.currency), ("status", "draft")):
+            for name, value in (("invoice_key", d.invoice_key), ("kind", d.kind), ("customer_id", d.customer_id),
+                                ("issue_date", d.issue_date), ("currency", d.currency), ("status", "draft"),
+                                *((("corrects", d.corrects),) if d.corrects else ())):
                 updates.append(CellUpdate(invoices.sheet, row, places[name], value))
             row += 1
             for n, line in enumerate(d.lines, 1):
@@ -290,24 +321,42 @@ class PlanRow(NamedTuple):
     net: Decimal
 
 
+class PlanSkipped(NamedTuple):
+    """A period left out of a month's plan, and why (`missing_index`, `bad_tiers`)."""
+
+    month: Month
+    contract_id: str
+    description: str
+    reason: str
+    detail: str
+    period_from: dt.date
+    period_to: dt.date
+    row: int
+
+
 class PlanResult(NamedTuple):
     ok: bool
     months: tuple[Month, ...]
     rows: tuple[PlanRow, ...]  # per month, customer and currency with something to bill
     findings: tuple[Finding, ...]
     changes: Changes | None
+    skipped: tuple[PlanSkipped, ...] = ()  # periods left out of their month, each a warning in `findings`
 
 
 def plan(book: Book, tables: Tables, months: Sequence[Month]) -> PlanResult:
     """What each month would bill per customer and currency by the contracts as they stand
     (`billing.schedules.billing.plan`: the revenue the schedules commit; what the store
-    recorded as billed counts too, nothing is looked up or recorded), and the BillingPlan sheet."""
-    from billing.pipeline.schedule_records import plan_rows, records_of
+    recorded as billed counts too, nothing is looked up or recorded), and the BillingPlan sheet.
+    A period left out of its month (a PriceIndex value not there yet) is listed in `skipped`
+    and is a warning at its contract's cell: the plan goes on, short of it, and says so."""
+    from billing.pipeline.schedule_records import plan_findings, plan_of, records_of
 
     settings = tables.settings
-    rows = tuple(PlanRow(Month(r.month.year, r.month.month), r.customer_id, r.currency, r.net)
-                 for r in plan_rows(records_of(tables), months, settings.rounding, settings.base_currency))
-    return PlanResult(True, tuple(months), rows, (), Changes(outputs=(plan_sheet(months, rows),)))
+    result = plan_of(records_of(tables), months, settings.rounding, settings.base_currency)
+    rows = tuple(PlanRow(Month(r.month.year, r.month.month), r.customer_id, r.currency, r.net) for r in result.rows)
+    skipped = tuple(PlanSkipped(Month(s.month.year, s.month.month), *s[1:]) for s in result.skipped)
+    return PlanResult(True, tuple(months), rows, tuple(plan_findings(book, result.skipped)),
+                      Changes(outputs=(plan_sheet(months, rows),)), skipped)
 
 
 def plan_sheet(months: Sequence[Month], rows: Sequence[PlanRow]) -> OutputSheet:

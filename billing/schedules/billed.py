@@ -18,7 +18,12 @@ never one another run is still writing.
 
 `terms_digest` is what a billed line is compared with later: the SHA-256 of the line's terms
 and figures as billed. The same period billed with other figures is a changed contract — a
-correction is a credit note, never a second bill.
+correction is a credit note, never a second bill — with one exception: an end date moved
+since (an upgrade or downgrade), everything else equal, is adjusted pro rata
+(`billing.schedules.adjustments`). Each adjustment is a row of the same table (same key,
+same pending/done/settle life): the period's `period_from`, `period_to` the period's end
+after it, its own net (negative for a credit), and the description `adjustment_description`
+makes — so it is billed once, like a period.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from decimal import Decimal
-from typing import Collection, Iterable, NamedTuple, Sequence
+from typing import Collection, Iterable, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -76,6 +81,45 @@ def terms_digest(*parts: object) -> str:
     """
     text = "\x1f".join("" if p is None else p.isoformat() if isinstance(p, dt.date) else str(p) for p in parts)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+#: an adjustment's description in the store: `<description>` + ADJUSTED + `<n>` (see `adjustment_description`)
+ADJUSTED = "\x1fadjustment "
+
+
+def adjustment_description(description: str, n: int) -> str:
+    """The store's description of the `n`-th adjustment (credit or charge pro rata, when the
+    end date moved) of a period billed: the line's own with a suffix no cell text holds (a
+    control character), so the row shares the table, its key and its pending/done/settle
+    life with the billed periods and never meets a contract line's key.
+
+    >>> adjustment_description("Licence", 1).split(ADJUSTED)
+    ['Licence', '1']
+    """
+    return f"{description}{ADJUSTED}{n}"
+
+
+class Coverage(NamedTuple):
+    """A period billed and what its adjustments made of it: `billed` the store's row of the
+    period, `covered_to` its end after the last adjustment (`billed.period_to` when none),
+    `adjustments` how many."""
+
+    billed: Billed
+    covered_to: dt.date
+    adjustments: int
+
+
+def coverage(billed: Mapping[tuple[str, str, dt.date], Billed]) -> dict[tuple[str, str, dt.date], Coverage]:
+    """Every billed period (key: contract_id, description, period_from) with its adjustments
+    applied in order: an adjustment row's `period_to` is the period's end after it."""
+    out = {key: Coverage(b, b.period_to, 0) for key, b in billed.items() if ADJUSTED not in b.description}
+    adjustments = sorted((int(b.description.split(ADJUSTED)[1]), b) for b in billed.values()
+                         if ADJUSTED in b.description)
+    for n, b in adjustments:
+        key = (b.contract_id, b.description.split(ADJUSTED)[0], b.period_from)
+        if key in out:
+            out[key] = out[key]._replace(covered_to=b.period_to, adjustments=max(n, out[key].adjustments))
+    return out
 
 
 def _billed(row) -> Billed:

@@ -29,11 +29,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from fractions import Fraction
 from typing import AbstractSet, Iterable, Mapping, NamedTuple, Optional, Sequence
 
-from billing.schedules.periods import Period, billed_in, month_bounds
+from billing.money import quantize
+from billing.schedules.periods import Period, billed_in, month_bounds, periods_between
 from billing.schedules.pricing import MissingIndex, TierError, tiered_amount, unit_price_on
 from billing.schedules.proration import prorate_period, round_money
 from billing.schedules.records import ContractLine, IndexValues, Tier, UsageRecord
@@ -184,18 +185,38 @@ def bill_month(lines: Sequence[ContractLine], usage: Iterable[UsageRecord], tier
     return BillingResult(tuple(out), tuple(skipped))
 
 
+def bill_period(line: ContractLine, period: Period, index: IndexValues, rounding: str):
+    """One period of a fixed line as `bill_month` bills it (a `BilledLine` without invoice
+    key), or the `MissingIndex` that stops it."""
+    price = unit_price_on(line, period.start, index, rounding)
+    if isinstance(price, MissingIndex):
+        return price
+    return _fixed(line, period, index, rounding, None)
+
+
 def _fixed(line: ContractLine, period: Period, index: IndexValues, rounding: str, skip) -> Optional[BilledLine]:
     price = unit_price_on(line, period.start, index, rounding)
     if isinstance(price, MissingIndex):
         skip(line, "missing_index", price.message, period)
         return None
     proration = prorate_period(period, line)
-    net = round_money(Fraction(line.quantity) * Fraction(price) * proration.fraction, line.currency, rounding)
     whole = proration.fraction == 1
+    net = _whole_net(line.quantity, price, line.currency, rounding) if whole else None
+    if net is None:
+        net = round_money(Fraction(line.quantity) * Fraction(price) * proration.fraction, line.currency, rounding)
     return BilledLine(line.contract_id, line.customer_id, line.currency, line.tax_code,
                       _text(line, period, proration.rule), period.start, period.end, line.quantity, price,
                       proration.fraction, proration.rule, net, line.description, "",
                       line.quantity if whole else Decimal(1), price if whole else net, line.row)
+
+
+def _whole_net(quantity: Decimal, price: Decimal, currency: str, rounding: str) -> Optional[Decimal]:
+    """quantity × price rounded once, in Decimal (the fast path of a whole period) — None when
+    the product might not be exact in the context's precision (then `round_money` does it)."""
+    product = quantity * price
+    if len(product.as_tuple().digits) >= getcontext().prec:
+        return None
+    return quantize(product, currency, rounding)
 
 
 def _metered(line: ContractLine, period: Period, used: _Usage, tiers: Sequence[Tier], rounding: str,
@@ -228,6 +249,25 @@ class PlanRow(NamedTuple):
     net: Decimal
 
 
+class PlanSkipped(NamedTuple):
+    """A period the plan leaves out of `month` (its first day), and why: `missing_index` (the
+    PriceIndex value of its month is not there yet: never guessed) or `bad_tiers`."""
+
+    month: dt.date
+    contract_id: str
+    description: str
+    reason: str
+    detail: str
+    period_from: dt.date
+    period_to: dt.date
+    row: int
+
+
+class Plan(NamedTuple):
+    rows: tuple[PlanRow, ...]
+    skipped: tuple[PlanSkipped, ...]
+
+
 def months_between(from_month: Month, to_month: Month) -> list[Month]:
     """The calendar months from `from_month` through `to_month`, inclusive."""
     start, end = from_month[0] * 12 + from_month[1] - 1, to_month[0] * 12 + to_month[1] - 1
@@ -236,21 +276,52 @@ def months_between(from_month: Month, to_month: Month) -> list[Month]:
 
 def plan(lines: Sequence[ContractLine], usage: Iterable[UsageRecord], tiers: Iterable[Tier], index: IndexValues,
          from_month: Month, to_month: Month, *, rounding: str, base_currency: str,
-         billed: AbstractSet[BilledKey] = frozenset()) -> tuple[PlanRow, ...]:
+         billed: AbstractSet[BilledKey] = frozenset()) -> Plan:
     """What `bill_month` would bill each month from `from_month` through `to_month`, per
     customer and currency, creating nothing — the revenue the schedules commit. Only what
     is known is planned: a metered line plans the Usage already recorded for a period (usage
     not yet recorded is not planned, so future metered revenue shows as nothing), and a
-    line whose index value for a month is not in PriceIndex yet is left out of that month.
-    Periods in `billed` are left out (already invoiced). Rows by month, customer, currency;
-    months that bill nothing have no row."""
-    usage, tiers = list(usage), list(tiers)
-    rows: list[PlanRow] = []
-    for month in months_between(from_month, to_month):
-        totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-        for line in bill_month(lines, usage, tiers, index, month, rounding=rounding, base_currency=base_currency,
-                               billed=billed).lines:
-            totals[(line.customer_id, line.currency)] += line.net
-        first = dt.date(month[0], month[1], 1)
-        rows += [PlanRow(first, customer, currency, net) for (customer, currency), net in sorted(totals.items())]
-    return tuple(rows)
+    period whose index value is not in PriceIndex yet is left out of its month and said so
+    (`skipped`: `missing_index`, never a guess; `bad_tiers` likewise). Periods in `billed`
+    are left out (already invoiced). Rows by month, customer, currency; months that bill
+    nothing have no row.
+
+    Each line's periods are worked out once over the whole range (the month a period falls
+    in: its start in advance, its end in arrears), not month by month."""
+    first, last = dt.date(from_month[0], from_month[1], 1), month_bounds(*to_month)[1]
+    used = _Usage(usage)
+    tiers_of: dict[str, list[Tier]] = defaultdict(list)
+    for tier in tiers:
+        tiers_of[tier.contract_id].append(tier)
+    metered_row: dict[str, int] = {}
+    for line in lines:
+        if line.metered and (line.contract_id not in metered_row or line.row < metered_row[line.contract_id]):
+            metered_row[line.contract_id] = line.row
+    totals: dict[tuple[dt.date, str, str], Decimal] = defaultdict(Decimal)
+    skipped: list[PlanSkipped] = []
+    for line in lines:
+        if line.on_hold or line.start_date > last or (line.end_date is not None and line.end_date < first):
+            continue
+        if line.metered and metered_row[line.contract_id] != line.row:
+            continue
+        arrears = line.timing == "arrears" or line.metered
+        for period in periods_between(line.start_date, line.period_months, line.anchor_day, line.end_date,
+                                      first, last):
+            when = period.end if arrears else period.start
+            if not first <= when <= last or (line.contract_id, line.description, period.start) in billed:
+                continue
+            month = when.replace(day=1)
+
+            def skip(line, reason, detail, period=period, month=month):
+                if reason != "no_usage":  # usage not recorded yet is the future, not a problem
+                    skipped.append(PlanSkipped(month, line.contract_id, line.description, reason, detail,
+                                               period.start, period.end, line.row))
+
+            if line.metered:
+                billed_line = _metered(line, period, used, tiers_of.get(line.contract_id, ()), rounding, skip)
+            else:
+                billed_line = _fixed(line, period, index, rounding, skip)
+            if billed_line is not None:
+                totals[(month, line.customer_id, line.currency)] += billed_line.net
+    rows = tuple(PlanRow(month, customer, currency, net) for (month, customer, currency), net in sorted(totals.items()))
+    return Plan(rows, tuple(sorted(skipped, key=lambda s: (s.month, s.row, s.period_from))))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import lru_cache
 from typing import Iterator, NamedTuple, Optional
 
 from billing.schedules.records import ContractLine
@@ -38,8 +39,10 @@ def month_number(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
+@lru_cache(maxsize=1 << 16)
 def anchor_date(month: int, anchor_day: int) -> dt.date:
-    """The anchor day in month number `month`, clamped to the month's last day."""
+    """The anchor day in month number `month`, clamped to the month's last day (cached: every
+    line's periods ask for the same few hundred months)."""
     year, month0 = divmod(month, 12)
     return dt.date(year, month0 + 1, min(anchor_day, calendar.monthrange(year, month0 + 1)[1]))
 
@@ -73,7 +76,7 @@ class Period(NamedTuple):
         return text + (f" of {self.full_start} – {self.full_end}" if self.partial else "")
 
 
-def _first_anchor(start: dt.date, anchor_day: int) -> int:
+def first_anchor(start: dt.date, anchor_day: int) -> int:
     """The month number of the first anchor date on or after `start`."""
     month = month_number(start)
     return month if anchor_date(month, anchor_day) >= start else month + 1
@@ -96,7 +99,7 @@ def periods_between(start: dt.date, months: int, anchor_day: Optional[int], end:
     last = to_date if end is None else min(to_date, end)
     if last < start or last < from_date:
         return
-    first = _first_anchor(start, anchor)
+    first = first_anchor(start, anchor)
     boundary = anchor_date(first, anchor)
     if boundary > start:  # the stub
         stub_end = boundary - _DAY if end is None else min(boundary - _DAY, end)
@@ -137,7 +140,7 @@ def next_billing_date(start: dt.date, period_months: int, anchor_day: Optional[i
     _check(period_months, anchor)
     if as_of <= start:
         return start
-    first = _first_anchor(start, anchor)
+    first = first_anchor(start, anchor)
     k = max(0, (month_number(as_of) - first) // period_months - 1)
     while anchor_date(first + k * period_months, anchor) < as_of:
         k += 1

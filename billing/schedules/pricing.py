@@ -27,6 +27,7 @@ Tiered(amount=Decimal('120.00'), rule='volume: 1500 × 0.08 (tier from 1000)', u
 from __future__ import annotations
 
 import calendar
+from functools import lru_cache
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
@@ -69,10 +70,15 @@ def stepped_price(unit_price: Decimal, percent: Decimal, start: dt.date, on: dt.
                   rounding: str) -> Decimal:
     """The unit price on `on` after a yearly rise of `percent` % on each anniversary."""
     price = unit_price
-    step = 1 + Fraction(percent) / 100
     for _ in range(anniversaries(start, on)):
-        price = round_money(Fraction(price) * step, currency, rounding)
+        price = _step(price, percent, currency, rounding)
     return price
+
+
+@lru_cache(maxsize=65536)
+def _step(price: Decimal, percent: Decimal, currency: str, rounding: str) -> Decimal:
+    """One yearly step (cached: a line's periods of a year step the same prices)."""
+    return round_money(Fraction(price) * (1 + Fraction(percent) / 100), currency, rounding)
 
 
 def month_start(day: dt.date) -> dt.date:
