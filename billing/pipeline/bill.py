@@ -92,15 +92,15 @@ def parse_month(text: str, option: str = "--period") -> Month:
 
 
 def months_between(first: Month, last: Month) -> list[Month]:
-    if (last.year, last.month) < (first.year, first.month):
+    """`--from` through `--to`, inclusive; `BadFile` when `--to` comes first."""
+    from billing.schedules.billing import months_between as calendar_months
+
+    if last < first:
         raise BadFile(f"--to {last} is before --from {first}")
-    out, m = [], first
-    while (m.year, m.month) <= (last.year, last.month):
-        out.append(m)
-        m = m.next()
-    if len(out) > 120:
+    months = [Month(*m) for m in calendar_months(first, last)]
+    if len(months) > 120:
         raise BadFile(f"--from {first} --to {last}: at most 120 months at a time")
-    return out
+    return months
 
 
 class Line(NamedTuple):

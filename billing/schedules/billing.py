@@ -134,13 +134,7 @@ def bill_month(lines: Sequence[ContractLine], usage: Iterable[UsageRecord], tier
     first, last = month_bounds(year, number)
     label = f"{year:04d}-{number:02d}"
     used = _Usage(usage)
-    tiers_of: dict[str, list[Tier]] = defaultdict(list)
-    for tier in tiers:
-        tiers_of[tier.contract_id].append(tier)
-    metered_row: dict[str, int] = {}
-    for line in lines:
-        if line.metered and (line.contract_id not in metered_row or line.row < metered_row[line.contract_id]):
-            metered_row[line.contract_id] = line.row
+    tiers_of, metered_row = _tiers_by_contract(tiers), _metered_rows(lines)
     out: list[BilledLine] = []
     skipped: list[Skipped] = []
 
@@ -268,6 +262,22 @@ class Plan(NamedTuple):
     skipped: tuple[PlanSkipped, ...]
 
 
+def _tiers_by_contract(tiers: Iterable[Tier]) -> dict[str, list[Tier]]:
+    found: dict[str, list[Tier]] = defaultdict(list)
+    for tier in tiers:
+        found[tier.contract_id].append(tier)
+    return found
+
+
+def _metered_rows(lines: Sequence[ContractLine]) -> dict[str, int]:
+    """contract_id -> the row of its first metered line: the one its Usage is billed on."""
+    rows: dict[str, int] = {}
+    for line in lines:
+        if line.metered and (line.contract_id not in rows or line.row < rows[line.contract_id]):
+            rows[line.contract_id] = line.row
+    return rows
+
+
 def months_between(from_month: Month, to_month: Month) -> list[Month]:
     """The calendar months from `from_month` through `to_month`, inclusive."""
     start, end = from_month[0] * 12 + from_month[1] - 1, to_month[0] * 12 + to_month[1] - 1
@@ -290,13 +300,7 @@ def plan(lines: Sequence[ContractLine], usage: Iterable[UsageRecord], tiers: Ite
     in: its start in advance, its end in arrears), not month by month."""
     first, last = dt.date(from_month[0], from_month[1], 1), month_bounds(*to_month)[1]
     used = _Usage(usage)
-    tiers_of: dict[str, list[Tier]] = defaultdict(list)
-    for tier in tiers:
-        tiers_of[tier.contract_id].append(tier)
-    metered_row: dict[str, int] = {}
-    for line in lines:
-        if line.metered and (line.contract_id not in metered_row or line.row < metered_row[line.contract_id]):
-            metered_row[line.contract_id] = line.row
+    tiers_of, metered_row = _tiers_by_contract(tiers), _metered_rows(lines)
     totals: dict[tuple[dt.date, str, str], Decimal] = defaultdict(Decimal)
     skipped: list[PlanSkipped] = []
     for line in lines:
