@@ -73,9 +73,6 @@ class Month(NamedTuple):
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
-    def next(self) -> "Month":
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
-
 
 def parse_month(text: str, option: str = "--period") -> Month:
     """`YYYY-MM` as a month; anything else is refused (`BadFile`: exit 2).
