@@ -7,6 +7,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -199,3 +200,37 @@ def test_disk_full_is_one_line_and_changes_nothing(book, monkeypatch, capsys):
 
 def test_busy_is_a_bad_file():
     assert issubclass(WorkbookBusy, BadFile)  # one line, exit 2, like every unusable file
+
+
+#: every command that writes its workbook, with what it needs to get as far as writing
+WRITERS = {
+    "validate --write": ["validate", "{book}", "--write"],
+    "compute": ["compute", "{book}"],
+    "number": ["number", "{book}"],
+    "match": ["match", "{book}"],
+    "aging": ["aging", "{book}", "--as-of", "2026-10-31"],
+    "close": ["close", "{book}", "--as-of", "2026-10-31"],
+    "bill": ["bill", "{book}", "--period", "2026-10"],
+    "issue": ["issue", "{book}"],
+    "remind": ["remind", "{book}", "--as-of", "2026-10-31"],
+    "send": ["send", "{book}"],
+    "seal": ["seal", "{book}"],
+}
+
+
+def test_the_list_of_writers_is_every_command_that_holds_its_workbook():
+    held = {m[1] for path in (ROOT / "billing" / "cli").glob("*.py")
+            for m in re.finditer(r'@writes_workbook\("([^"]+)"', path.read_text(encoding="utf-8"))}
+    assert held == set(WRITERS)
+
+
+@pytest.mark.parametrize("command", list(WRITERS))
+def test_every_writer_is_refused_while_another_run_holds_the_workbook(book, command):
+    """Whatever the command, a workbook another run is changing is left alone: one line, exit 2."""
+    before = digest(book)
+    with hold_for_writing(book, command="close"):
+        result = run(*(a.format(book=book) for a in WRITERS[command]))
+    assert result.returncode == 2, (command, result.stderr)
+    (line,) = result.stderr.splitlines()
+    assert "book.xlsx is being changed by xlbilling close by" in line
+    assert digest(book) == before
