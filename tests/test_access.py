@@ -353,3 +353,30 @@ def test_without_password_stdin_the_password_is_typed_twice(tmp_path):
     assert authenticate(open_store(url), "alice", PASSWORD) is not None
     done = add("bob", f"{PASSWORD}\nsomething else!\n")  # the two differ, then the input ends
     assert done.returncode == 2 and get_user(open_store(url), "bob") is None
+
+
+# -- a login attempt as the web app makes it ------------------------------------------------------
+
+def test_log_in_asks_the_throttle_checks_the_password_and_writes_the_audit_log(engine):
+    from billing.access.login import log_in
+
+    clock = Clock()
+    throttle = Throttle(engine, clock=clock)
+    add_user(engine, "alice", "finance", PASSWORD, hasher=FAST)
+
+    def attempt(password: str):
+        return log_in(engine, "Alice", password, "192.0.2.7", throttle=throttle, hasher=FAST)
+
+    ok = attempt(PASSWORD)
+    assert ok.user.name == "alice" and ok.locked_until is None
+    for _ in range(4):
+        assert attempt("wrong password") == (None, None)
+    assert attempt("wrong password") == (None, T0 + timedelta(minutes=15))
+    assert attempt(PASSWORD) == (None, T0 + timedelta(minutes=15))  # the right one is not even checked
+    clock.advance(minutes=15)
+    assert attempt(PASSWORD).user.name == "alice"
+    assert attempt("wrong password") == (None, None)  # the success cleared the count
+    actions = [(e.user, e.action, e.subject) for e in reversed(audit.entries(engine))]
+    assert actions == [("alice", "login", "alice"), *[(None, "login_failed", "Alice")] * 5,
+                       (None, "login_locked", "Alice"), ("alice", "login", "alice"), (None, "login_failed", "Alice")]
+    assert all(e.remote_addr == "192.0.2.7" for e in audit.entries(engine))
