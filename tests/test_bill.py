@@ -34,7 +34,7 @@ def test_the_billed_periods_table_is_migration_5(engine, store_url):
     open_store(store_url)  # opening again migrates nothing
     with engine.connect() as conn:
         versions = [row[0] for row in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))]
-    assert versions == sorted(MIGRATIONS) and versions[-1] == 5 and inspect(engine).has_table("billed_periods")
+    assert versions == sorted(MIGRATIONS) and 5 in versions and inspect(engine).has_table("billed_periods")
 
 
 def test_pending_then_done_then_billed_of_reads_them_back(engine):
