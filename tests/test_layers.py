@@ -10,7 +10,7 @@
     validation   validation/                       the contract's rules on a read Book
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files
-    interfaces   billing/cli/, macros/, udfs/, addin/, and the `billing` API itself
+    interfaces   billing/cli/, billing/web/, macros/, udfs/, addin/, and the `billing` API itself
 
 A module imports only from its own layer and the layers `ALLOWED` names for it — at module
 level, inside functions and under TYPE_CHECKING alike, since each is a dependency. The file
@@ -38,7 +38,8 @@ FOUNDATION = {"errors", "money", "contract", "settings", "config", "cells", "cel
               "tables", "atomic", "gcpause", "store"}
 DOMAIN = {"invoicing", "numbering", "bank", "matching", "receivables", "collections", "schedules"}
 SUBPACKAGE_LAYERS = {"workbook": "workbook", "sealing": "sealing", "documents": "documents", "delivery": "delivery",
-                     "pipeline": "pipeline", "sample": "sample", "cli": "interfaces", "__main__": "interfaces"}
+                     "pipeline": "pipeline", "sample": "sample", "cli": "interfaces", "web": "interfaces",
+                     "__main__": "interfaces"}
 
 #: What each layer may import from the project, besides itself.
 ALLOWED: dict[str, set[str]] = {
