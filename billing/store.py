@@ -1,6 +1,6 @@
 """The store: one database for the numbering registry, voids, the archive index, the issued
-documents, the letters (reminders, statements), the messages sent by e-mail and the contract
-periods billed.
+documents, the letters (reminders, statements), the messages sent by e-mail, the contract
+periods billed, and the web portal's users, audit log and failed logins (`billing.access`).
 
 An embedded SQLite file by default (in the user's data directory), PostgreSQL for teams,
 selected by an SQLAlchemy URL: `--db URL`, else `XLBILLING_DATABASE_URL` (`billing.config`).
@@ -19,9 +19,11 @@ from typing import Callable
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
+    Index,
     Engine,
     Integer,
     MetaData,
@@ -208,6 +210,48 @@ billed_periods = Table(
 )
 
 
+#: The web portal's users (`billing.access.users`). `name_key` is the name case-folded: names
+#: are unique regardless of case. Only an Argon2 hash of the password is kept, never the password.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("name_key", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),  # UTC ISO text
+    Column("password_changed_at", String(32), nullable=False),
+    Column("disabled", Boolean, nullable=False),
+)
+
+#: Who did what in the portal and with the users (`billing.access.audit`): every login,
+#: download, upload and verify. Appended to, never changed.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False, index=True),  # UTC ISO text, fixed width: sorts as time
+    Column("user_name", String(100)),  # None: nobody logged in (a failed login names the name tried in detail)
+    Column("action", String(40), nullable=False, index=True),
+    Column("subject", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("remote_addr", String(64)),
+)
+
+#: Failed logins per (user, address) for the throttle (`billing.access.throttle`), kept in the
+#: store so every server process sees the same count.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name_key", String(100), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", String(32), nullable=False),  # UTC ISO text, fixed width: sorts as time
+    Index("ix_login_failures_who", "name_key", "address", "at"),
+)
+
+
 def _v1(conn) -> None:
     metadata.create_all(conn, tables=[series_counters, numbers, workbooks])
 
@@ -228,8 +272,12 @@ def _v5(conn) -> None:
     metadata.create_all(conn, tables=[billed_periods])
 
 
+def _v6(conn) -> None:
+    metadata.create_all(conn, tables=[users, audit_log, login_failures])
+
+
 #: Schema migrations: version number → the step that brings the store to it.
-MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
+MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -8,6 +8,7 @@
     documents    billing/documents/                invoice documents and letters: UBL, CII (lxml), PDF, Factur-X, QR, and their check by the official rules
     delivery     billing/delivery/                 e-mail: messages (stdlib email), SMTP, .eml drafts, the record of each
     validation   validation/                       the contract's rules on a read Book
+    access       billing/access/                   portal users, roles, audit log, login throttle (the store)
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files
     interfaces   billing/cli/, billing/web/, macros/, udfs/, addin/, and the `billing` API itself
@@ -37,9 +38,9 @@ PACKAGES = ("billing", "validation", "macros", "udfs", "addin")
 FOUNDATION = {"errors", "money", "contract", "settings", "config", "cells", "cellvalues", "book", "changes",
               "tables", "atomic", "gcpause", "store"}
 DOMAIN = {"invoicing", "numbering", "bank", "matching", "receivables", "collections", "schedules"}
-SUBPACKAGE_LAYERS = {"workbook": "workbook", "sealing": "sealing", "documents": "documents", "delivery": "delivery",
-                     "pipeline": "pipeline", "sample": "sample", "cli": "interfaces", "web": "interfaces",
-                     "__main__": "interfaces"}
+SUBPACKAGE_LAYERS = {"access": "access", "workbook": "workbook", "sealing": "sealing", "documents": "documents",
+                     "delivery": "delivery", "pipeline": "pipeline", "sample": "sample", "cli": "interfaces",
+                     "web": "interfaces", "__main__": "interfaces"}
 
 #: What each layer may import from the project, besides itself.
 ALLOWED: dict[str, set[str]] = {
@@ -50,10 +51,11 @@ ALLOWED: dict[str, set[str]] = {
     "documents": {"foundation", "domain"},
     "delivery": {"foundation", "domain"},
     "validation": {"foundation", "domain"},
-    "pipeline": {"foundation", "domain", "workbook", "sealing", "documents", "delivery", "validation"},
+    "access": {"foundation"},
+    "pipeline": {"foundation", "domain", "workbook", "sealing", "documents", "delivery", "validation", "access"},
     "sample": {"foundation", "domain", "workbook"},
     "interfaces": {"foundation", "domain", "workbook", "sealing", "documents", "delivery", "validation", "pipeline",
-                   "sample", "interfaces"},
+                   "sample", "access", "interfaces"},
 }
 
 #: Libraries that read or write a workbook's files (or drive Excel), and the zip container.
