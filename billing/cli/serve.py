@@ -23,7 +23,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="The address to l
 
     import uvicorn
 
-    from billing.config import archive_dir, web_secret
+    from billing.config import ENV_WEB_SECRET, archive_dir, web_secret
     from billing.store import open_store
     from billing.web.app import create_app
 
@@ -31,8 +31,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="The address to l
     secret = web_secret()
     if secret is None:
         secret = secrets.token_urlsafe(32)
-        err.print("XLBILLING_WEB_SECRET is not set: a random session secret is used, so sessions end when the "
-                  "portal restarts", markup=False)
+        err.print(f"{ENV_WEB_SECRET} is not set: a random session secret is used, so sessions end when the portal "
+                  "restarts", markup=False)
     app = create_app(engine, archive_dir(archive, db), secret)
     err.print(f"Serving the portal on http://{host}:{port}/ (Ctrl+C stops it)", markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)

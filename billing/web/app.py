@@ -49,8 +49,11 @@ def download_name(original: str, seq: int, suffix: str) -> str:
     return original if _SAFE_NAME.fullmatch(original) and original.lower().endswith(suffix) else f"archive-{seq}{suffix}"
 
 
-def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: bool = False) -> Starlette:
-    """The portal over the store `engine` and the archive folder `archive_root`; `secret` signs the sessions."""
+def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: bool = False,
+               throttle=None) -> Starlette:
+    """The portal over the store `engine` and the archive folder `archive_root`; `secret` signs the
+    sessions; `throttle`: the login throttle (default: the store's, `billing.access.throttle`)."""
+    throttle = throttle or guard.throttle(engine)
     templates = Jinja2Templates(directory=str(HERE / "templates"), autoescape=True)
     archive_root = Path(archive_root)
 
@@ -78,8 +81,8 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
         if not csrf_ok(request.session, form.get("csrf")):
             return PlainTextResponse("Forbidden: the form is stale or not ours; reload the page", status_code=403)
         name, password = str(form.get("user", "")), str(form.get("password", ""))
-        client = request.client.host if request.client else "-"
-        outcome = guard.log_in(engine, name, password, client)
+        client = _client(request)
+        outcome = guard.log_in(engine, throttle, name, password, client)
         if outcome.throttled:
             return page(request, "login.html", status=429,
                         error="Too many failed logins: wait a few minutes, then try again.")
@@ -126,7 +129,8 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
         if stored is None:
             return PlainTextResponse(f"Archive entry {entry.seq}: its file is missing or altered; "
                                      "run xlbilling archive check", status_code=500)
-        guard.record(engine, request.session["user"], "download", f"archive entry {entry.seq} ({entry.sha256})")
+        guard.record(engine, request.session["user"], "download", f"archive entry {entry.seq} workbook {entry.sha256}",
+                     _client(request))
         return FileResponse(stored, media_type=MEDIA_TYPES.get(entry.suffix, "application/octet-stream"),
                             filename=download_name(entry.original_name, entry.seq, entry.suffix))
 
@@ -140,7 +144,8 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
         if text is None:
             return PlainTextResponse(f"Archive entry {entry.seq}: its file is missing or carries no seal",
                                      status_code=500)
-        guard.record(engine, request.session["user"], "download", f"archive entry {entry.seq} seal record")
+        guard.record(engine, request.session["user"], "download", f"archive entry {entry.seq} seal record",
+                     _client(request))
         name = download_name(entry.original_name, entry.seq, entry.suffix) + ".seal.json"
         return Response(text + "\n", media_type="application/json",
                         headers={"content-disposition": f'attachment; filename="{name}"'})
@@ -159,6 +164,11 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
                   Middleware(SessionMiddleware, secret_key=secret, session_cookie=COOKIE, max_age=SESSION_SECONDS,
                              same_site="strict", https_only=https_only)]
     return Starlette(routes=routes, middleware=middleware)
+
+
+def _client(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: the proxy's, unless uvicorn is told to trust it)."""
+    return request.client.host if request.client else "-"
 
 
 def _intact_file(root: Path, entry) -> Path | None:

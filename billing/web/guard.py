@@ -11,9 +11,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine
 
-#: The portal's actions, as `billing.access.roles.may` names them.
-BROWSE = "archive.read"
-DOWNLOAD = "archive.download"
+#: The portal's actions, as `billing.access.roles` names them.
+BROWSE = "read"
+DOWNLOAD = "download"
 
 
 class Login(NamedTuple):
@@ -24,21 +24,24 @@ class Login(NamedTuple):
     throttled: bool = False
 
 
-def log_in(engine: Engine, name: str, password: str, client: str) -> Login:
-    """Check `name` and `password`, throttled per user name and client address; a failure
-    says nothing about which of the two was wrong."""
-    from billing.access import throttle, users
+def throttle(engine: Engine):
+    """The login throttle of the store (the rule of `billing.access.throttle`)."""
+    from billing.access.throttle import Throttle
 
-    keys = (f"user:{name.casefold()}", f"client:{client}")
-    if any(not throttle.allowed(engine, key) for key in keys):
+    return Throttle(engine)
+
+
+def log_in(engine: Engine, throttled, name: str, password: str, client: str) -> Login:
+    """Check `name` and `password`, throttled per user name and client address (`throttled`:
+    a `billing.access.throttle.Throttle`); a failure says nothing about which was wrong."""
+    from billing.access import users
+
+    if throttled.locked_until(name, client) is not None:
         return Login(None, None, throttled=True)
     user = users.authenticate(engine, name, password)
     if user is None:
-        for key in keys:
-            throttle.failed(engine, key)
-        return Login(None, None)
-    for key in keys:
-        throttle.succeeded(engine, key)
+        return Login(None, None, throttled=throttled.failure(name, client) is not None)
+    throttled.success(name, client)
     return Login(user.name, user.role)
 
 
@@ -49,8 +52,8 @@ def may(role: str | None, action: str) -> bool:
     return role is not None and roles.may(role, action)
 
 
-def record(engine: Engine, who: str, action: str, what: str) -> None:
-    """Write who did what, when, into the store's audit log."""
+def record(engine: Engine, who: str, action: str, subject: str, client: str | None = None) -> None:
+    """Write who did what, when, from where into the store's audit log."""
     from billing.access import audit
 
-    audit.record(engine, who=who, action=action, what=what)
+    audit.record(engine, who, action, subject, remote_addr=client)
