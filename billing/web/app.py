@@ -18,6 +18,7 @@ import re
 import secrets
 from pathlib import Path
 
+import jinja2
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -54,7 +55,8 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
     """The portal over the store `engine` and the archive folder `archive_root`; `secret` signs the
     sessions; `throttle`: the login throttle (default: the store's, `billing.access.throttle`)."""
     throttle = throttle or guard.throttle(engine)
-    templates = Jinja2Templates(directory=str(HERE / "templates"), autoescape=True)
+    templates = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                                                        autoescape=True))
     archive_root = Path(archive_root)
 
     def page(request: Request, name: str, status: int = 200, **context) -> Response:
@@ -163,7 +165,9 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
     middleware = [Middleware(SecurityHeaders),
                   Middleware(SessionMiddleware, secret_key=secret, session_cookie=COOKIE, max_age=SESSION_SECONDS,
                              same_site="strict", https_only=https_only)]
-    return Starlette(routes=routes, middleware=middleware)
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.engine = engine  # for whoever holds the app (the tests, a future admin page)
+    return app
 
 
 def _client(request: Request) -> str:
