@@ -96,6 +96,8 @@ def test_login_then_logout(as_role):
     done = client.post("/logout", data={"csrf": csrf_of(page.text)})
     assert (done.status_code, done.headers["location"]) == (303, "/login")
     assert client.get("/").headers["location"] == "/login"
+    engine = app_engine(client.app)
+    assert [e.action for e in audit.entries(engine, user="finance-user")][:2] == ["logout", "login"]
 
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
@@ -180,6 +182,8 @@ def test_login_is_throttled_after_five_failures(app):
     assert locked.status_code == 429 and "Too many failed logins" in locked.text
     assert client.get("/").status_code == 303
     assert log_in(client_of(app), "finance-user").status_code == 303  # other users are not locked out
+    tried = [e.action for e in audit.entries(app_engine(app), action=None) if e.subject == "throttled-user"]
+    assert tried[:2] == ["login_locked", "login_failed"] and tried.count("login_failed") == 5
 
 
 def app_engine(app):

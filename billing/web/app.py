@@ -99,6 +99,8 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
         form = await request.form()
         if not csrf_ok(request.session, form.get("csrf")):
             return PlainTextResponse("Forbidden", status_code=403)
+        if user := request.session.get("user"):
+            guard.record(engine, user, "logout", user, _client(request))
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

@@ -32,17 +32,15 @@ def throttle(engine: Engine):
 
 
 def log_in(engine: Engine, throttled, name: str, password: str, client: str) -> Login:
-    """Check `name` and `password`, throttled per user name and client address (`throttled`:
-    a `billing.access.throttle.Throttle`); a failure says nothing about which was wrong."""
-    from billing.access import users
+    """Check `name` and `password` from `client` (`billing.access.login.log_in`: throttled per
+    user name and client address, audit-logged either way); a failure says nothing about which
+    of the two was wrong. `throttled`: the `billing.access.throttle.Throttle` to ask."""
+    from billing.access import login
 
-    if throttled.locked_until(name, client) is not None:
-        return Login(None, None, throttled=True)
-    user = users.authenticate(engine, name, password)
-    if user is None:
-        return Login(None, None, throttled=throttled.failure(name, client) is not None)
-    throttled.success(name, client)
-    return Login(user.name, user.role)
+    outcome = login.log_in(engine, name, password, client, throttle=throttled)
+    if outcome.user is None:
+        return Login(None, None, throttled=outcome.locked_until is not None)
+    return Login(outcome.user.name, outcome.user.role)
 
 
 def may(role: str | None, action: str) -> bool:
