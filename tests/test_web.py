@@ -383,3 +383,52 @@ def test_ids_that_are_not_entry_numbers_are_not_found(as_role, path):
     answer = as_role("finance").get(path)
     assert answer.status_code == 404
     assert b"root:" not in answer.content and b"create_app" not in answer.content
+
+
+# --- xlbilling serve ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("secret", [None, "a-secret-of-the-organisation-" + "y" * 20])
+def test_xlbilling_serve_starts_the_portal_on_loopback(tmp_path, monkeypatch, secret):
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests_support import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "XLBILLING_WEB_SECRET"}
+    if secret:
+        env["XLBILLING_WEB_SECRET"] = secret
+    server = subprocess.Popen([sys.executable, "-m", "billing", "serve", "--port", str(port), "--db",
+                               f"sqlite:///{tmp_path / 's.sqlite'}", "--archive", str(tmp_path / "archive")],
+                              env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(200):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("xlbilling serve did not answer")
+        assert answer.status_code == 200 and 'name="csrf"' in answer.text
+        assert answer.headers["x-frame-options"] == "DENY" and "server" not in answer.headers
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 303
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=10)
+    assert ("XLBILLING_WEB_SECRET is not set" in err) == (secret is None)
+    assert f"Serving the portal on http://127.0.0.1:{port}/" in err
+
+
+def test_the_session_secret_comes_from_the_environment(monkeypatch):
+    from billing.config import web_secret
+
+    monkeypatch.setenv("XLBILLING_WEB_SECRET", "  ")
+    assert web_secret() is None
+    monkeypatch.setenv("XLBILLING_WEB_SECRET", "s3cret")
+    assert web_secret() == "s3cret"
+    monkeypatch.delenv("XLBILLING_WEB_SECRET")
+    assert web_secret() is None
