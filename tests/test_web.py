@@ -186,6 +186,34 @@ def test_login_is_throttled_after_five_failures(app):
     assert tried[:2] == ["login_locked", "login_failed"] and tried.count("login_failed") == 5
 
 
+@pytest.mark.parametrize("change", ["disable", "remove", "passwd"])
+def test_a_disabled_or_removed_user_or_a_new_password_ends_the_session(app, change):
+    from billing.access.users import remove_user, set_disabled, set_password
+
+    engine = app_engine(app)
+    name = f"leaving-{change}"
+    add_user(engine, name, "finance", PASSWORD, hasher=CHEAP)
+    client = client_of(app)
+    assert log_in(client, name).status_code == 303 and client.get("/archive/1/download").status_code == 200
+    time.sleep(0.002)  # the password stamp is to the microsecond
+    {"disable": lambda: set_disabled(engine, name, True), "remove": lambda: remove_user(engine, name),
+     "passwd": lambda: set_password(engine, name, PASSWORD + "!", hasher=CHEAP)}[change]()
+    assert client.get("/archive/1/download").status_code == 403
+    assert client.get("/").headers["location"] == "/login"
+
+
+def test_the_role_is_the_stores_not_the_cookies(app):
+    """A session cookie is signed, but the role in it is never trusted: it is not even kept there."""
+    import base64
+
+    client = client_of(app)
+    done = log_in(client, "admin-user")
+    payload = cookie_value(done).split(".")[0]
+    data = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
+    assert set(data) == {"user", "pw", "sid", "csrf"}
+    assert client.get("/archive/1/download").status_code == 403  # admin may not download
+
+
 def app_engine(app):
     return app.state.engine
 

@@ -38,6 +38,7 @@ COOKIE = "xlbilling_session"
 SESSION_SECONDS = 8 * 3600
 MEDIA_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12"}
+_UNSET = object()
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,150}")
 
 
@@ -59,16 +60,30 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
                                                         autoescape=True))
     archive_root = Path(archive_root)
 
+    def role_of(request: Request) -> str | None:
+        """The logged-in user's role, asked of the store on every request; a session that no
+        longer holds (user removed or disabled, password changed) is cleared."""
+        session = request.session
+        if getattr(request.state, "portal_role", _UNSET) is _UNSET:
+            role = None
+            if session.get("user"):
+                role = guard.current(engine, session["user"], session.get("pw"))
+                if role is None:
+                    session.clear()
+            request.state.portal_role = role
+        return request.state.portal_role
+
     def page(request: Request, name: str, status: int = 200, **context) -> Response:
         session = request.session
-        return templates.TemplateResponse(request, name, {"user": session.get("user"), "role": session.get("role"),
+        role = role_of(request)
+        return templates.TemplateResponse(request, name, {"user": session.get("user") if role else None, "role": role,
                                                           "csrf": csrf_token(session), **context},
                                           status_code=status)
 
     def refused(request: Request, action: str, *, page_route: bool) -> Response | None:
         """None when the session's role may do `action`; else the refusal: to the login for a
         page when nobody is logged in, 403 otherwise."""
-        role = request.session.get("role")
+        role = role_of(request)
         if guard.may(role, action):
             return None
         if role is None and page_route:
@@ -91,8 +106,8 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
         if outcome.user is None:
             return page(request, "login.html", status=401, error="Login failed.")
         request.session.clear()  # a new session: nothing from before the login carries over
-        request.session.update({"user": outcome.user, "role": outcome.role, "sid": secrets.token_urlsafe(32),
-                                "csrf": secrets.token_urlsafe(32)})
+        request.session.update({"user": outcome.user, "pw": guard.logged_in_stamp(engine, outcome.user),
+                                "sid": secrets.token_urlsafe(32), "csrf": secrets.token_urlsafe(32)})
         return RedirectResponse("/", status_code=303)
 
     async def logout(request: Request) -> Response:

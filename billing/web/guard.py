@@ -43,6 +43,32 @@ def log_in(engine: Engine, throttled, name: str, password: str, client: str) -> 
     return Login(outcome.user.name, outcome.user.role)
 
 
+def current(engine: Engine, name: str, stamp: str | None) -> str | None:
+    """The role of the user `name` now, if their session (logged in with `stamp`, from
+    `password_stamp`) still holds: the user is there, not disabled, and their password is the
+    one they logged in with. So removing or disabling a user, or changing their password,
+    ends their sessions at their next request; the role is the store's, never the cookie's."""
+    from billing.access import users
+
+    user = users.get_user(engine, name)
+    if user is None or user.disabled or stamp is None or password_stamp(user) != stamp:
+        return None
+    return user.role
+
+
+def password_stamp(user) -> str:
+    """What a session remembers of the password it was made with: when it was set."""
+    return user.password_changed_at.isoformat()
+
+
+def logged_in_stamp(engine: Engine, name: str) -> str | None:
+    """The password stamp of `name` as stored right after a login (a login may renew the hash)."""
+    from billing.access import users
+
+    user = users.get_user(engine, name)
+    return password_stamp(user) if user else None
+
+
 def may(role: str | None, action: str) -> bool:
     """Whether `role` (None: nobody logged in) may do `action`."""
     from billing.access import roles
