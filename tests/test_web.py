@@ -416,8 +416,8 @@ def test_ids_that_are_not_entry_numbers_are_not_found(as_role, path):
 
 # --- xlbilling serve ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("secret", [None, "a-secret-of-the-organisation-" + "y" * 20])
-def test_xlbilling_serve_starts_the_portal_on_loopback(tmp_path, monkeypatch, secret):
+@pytest.mark.parametrize(("secret", "proxy"), [(None, False), ("a-secret-of-the-organisation-" + "y" * 20, True)])
+def test_xlbilling_serve_starts_the_portal_on_loopback(tmp_path, monkeypatch, secret, proxy):
     import os
     import subprocess
     import sys
@@ -431,7 +431,8 @@ def test_xlbilling_serve_starts_the_portal_on_loopback(tmp_path, monkeypatch, se
     if secret:
         env["XLBILLING_WEB_SECRET"] = secret
     server = subprocess.Popen([sys.executable, "-m", "billing", "serve", "--port", str(port), "--db",
-                               f"sqlite:///{tmp_path / 's.sqlite'}", "--archive", str(tmp_path / "archive")],
+                               f"sqlite:///{tmp_path / 's.sqlite'}", "--archive", str(tmp_path / "archive"),
+                               *(["--proxy"] if proxy else [])],
                               env=env, stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(200):
@@ -445,11 +446,24 @@ def test_xlbilling_serve_starts_the_portal_on_loopback(tmp_path, monkeypatch, se
         assert answer.status_code == 200 and 'name="csrf"' in answer.text
         assert answer.headers["x-frame-options"] == "DENY" and "server" not in answer.headers
         assert httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 303
+        # behind a proxy the cookie goes over HTTPS only (the proxy says the client spoke HTTPS)
+        forwarded = httpx.get(f"http://127.0.0.1:{port}/login", timeout=1,
+                              headers={"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9"})
+        assert ("secure" in forwarded.headers["set-cookie"].lower()) == proxy
+        # the address throttled and audit-logged: the client's as the proxy reports it, only with --proxy
+        cookie = forwarded.headers["set-cookie"].split(";")[0]
+        httpx.post(f"http://127.0.0.1:{port}/login", timeout=5,
+                   data={"user": "nobody", "password": "wrong password!", "csrf": csrf_of(forwarded.text)},
+                   headers={"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9", "cookie": cookie})
     finally:
         server.terminate()
         _, err = server.communicate(timeout=10)
     assert ("XLBILLING_WEB_SECRET is not set" in err) == (secret is None)
     assert f"Serving the portal on http://127.0.0.1:{port}/" in err
+    engine = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    assert [e.remote_addr for e in audit.entries(engine, action="login_failed")] == [
+        "203.0.113.9" if proxy else "127.0.0.1"]
+    engine.dispose()
 
 
 def test_the_session_secret_comes_from_the_environment(monkeypatch):
