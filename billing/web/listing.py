@@ -51,22 +51,27 @@ class Page(NamedTuple):
     pages: int
 
 
+def _escaped(text: str) -> str:
+    """`text` for a LIKE pattern (escape character `\\`), its own wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like(text: str) -> str:
-    """`text` as a LIKE pattern matching it anywhere, its own wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    """`text` as a LIKE pattern matching it anywhere."""
+    return f"%{_escaped(text)}%"
 
 
 def archive_page(engine: Engine, query: Query) -> Page:
-    """The entries `query` selects, one page of them, sorted (ties by entry number)."""
+    """The entries `query` selects (workbook and sealer regardless of case, on every store), one
+    page of them, sorted (ties by entry number)."""
     conditions = []
     if query.period:
-        conditions.append(_c.period.like(query.period.replace("%", "") + "%"))
+        conditions.append(_c.period.like(_escaped(query.period) + "%", escape="\\"))
     if query.workbook:
-        conditions.append(or_(_c.workbook_id.like(_like(query.workbook), escape="\\"),
-                              _c.original_name.like(_like(query.workbook), escape="\\")))
+        conditions.append(or_(_c.workbook_id.ilike(_like(query.workbook), escape="\\"),
+                              _c.original_name.ilike(_like(query.workbook), escape="\\")))
     if query.sealer:
-        conditions.append(_c.archived_by.like(_like(query.sealer), escape="\\"))
+        conditions.append(_c.archived_by.ilike(_like(query.sealer), escape="\\"))
     column = SORTS[query.sort]
     order = [column.desc() if query.descending else column.asc()]
     if query.sort != "seq":
