@@ -7,6 +7,9 @@ the archive root, so nothing from the request reaches the file system. Every rou
 the role (`guard.may`); nobody logged in is sent to `/login` from a page and refused
 (403) a download. Downloads are written to the audit log.
 
+Pages and downloads are plain functions, which Starlette runs in its thread pool (they read
+the store and hash files); the two form posts await the form and hand the rest to it too.
+
 The session is Starlette's signed cookie (HttpOnly, SameSite=Strict, `Secure` when
 `https_only`); logging in replaces the whole session with a new id and CSRF token, so a
 cookie planted before the login is worth nothing after it.
@@ -21,6 +24,7 @@ from pathlib import Path
 import jinja2
 from sqlalchemy import Engine
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -90,7 +94,7 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
             return RedirectResponse("/login", status_code=303)
         return PlainTextResponse("Forbidden", status_code=403)
 
-    async def login_form(request: Request) -> Response:
+    def login_form(request: Request) -> Response:
         return page(request, "login.html")
 
     async def login(request: Request) -> Response:
@@ -99,7 +103,8 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
             return PlainTextResponse("Forbidden: the form is stale or not ours; reload the page", status_code=403)
         name, password = str(form.get("user", "")), str(form.get("password", ""))
         client = _client(request)
-        outcome = guard.log_in(engine, throttle, name, password, client)
+        # Argon2 and the store off the event loop: one login does not stall every other request
+        outcome = await run_in_threadpool(guard.log_in, engine, throttle, name, password, client)
         if outcome.throttled:
             return page(request, "login.html", status=429,
                         error="Too many failed logins: wait a few minutes, then try again.")
@@ -115,11 +120,11 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
         if not csrf_ok(request.session, form.get("csrf")):
             return PlainTextResponse("Forbidden", status_code=403)
         if user := request.session.get("user"):
-            guard.record(engine, user, "logout", user, _client(request))
+            await run_in_threadpool(guard.record, engine, user, "logout", user, _client(request))
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
-    async def archive_list(request: Request) -> Response:
+    def archive_list(request: Request) -> Response:
         if (no := refused(request, guard.BROWSE, page_route=True)) is not None:
             return no
         query = Query.from_params(request.query_params)
@@ -129,7 +134,7 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
     def entry_of(request: Request):
         return entry_by_number(engine, request.path_params["seq"])
 
-    async def entry_page(request: Request) -> Response:
+    def entry_page(request: Request) -> Response:
         if (no := refused(request, guard.BROWSE, page_route=True)) is not None:
             return no
         entry = entry_of(request)
@@ -138,7 +143,7 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
         record = _seal_record(archive_root, entry)
         return page(request, "entry.html", entry=entry, record=record, chain=chain_length(engine))
 
-    async def download(request: Request) -> Response:
+    def download(request: Request) -> Response:
         if (no := refused(request, guard.DOWNLOAD, page_route=False)) is not None:
             return no
         entry = entry_of(request)
@@ -153,7 +158,7 @@ def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: b
         return FileResponse(stored, media_type=MEDIA_TYPES.get(entry.suffix, "application/octet-stream"),
                             filename=download_name(entry.original_name, entry.seq, entry.suffix))
 
-    async def seal_json(request: Request) -> Response:
+    def seal_json(request: Request) -> Response:
         if (no := refused(request, guard.DOWNLOAD, page_route=False)) is not None:
             return no
         entry = entry_of(request)
