@@ -475,3 +475,17 @@ def test_the_session_secret_comes_from_the_environment(monkeypatch):
     assert web_secret() == "s3cret"
     monkeypatch.delenv("XLBILLING_WEB_SECRET")
     assert web_secret() is None
+
+
+@pytest.mark.parametrize("path", ["/archive/{}", "/archive/{}/download", "/archive/{}/seal.json"])
+def test_anonymous_visitors_cannot_tell_which_entries_exist(as_role, path):
+    anonymous = as_role(None)
+    there, missing = anonymous.get(path.format(1)), anonymous.get(path.format(99999))
+    assert (there.status_code, there.content) == (missing.status_code, missing.content)
+    assert there.status_code in (303, 403)
+
+
+def test_the_style_sheet_is_served_to_everyone_and_may_be_cached(as_role):
+    sheet = as_role(None).get("/static/portal.css")
+    assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/css")
+    assert "body" in sheet.text and sheet.headers["cache-control"] == "public, max-age=3600"
