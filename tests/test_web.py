@@ -9,7 +9,6 @@ import hashlib
 import json
 import re
 import time
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
