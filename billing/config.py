@@ -27,10 +27,12 @@ SMTP_ENV = {"smtp_host": "XLBILLING_SMTP_HOST", "smtp_port": "XLBILLING_SMTP_POR
             "mail_from": "XLBILLING_SMTP_FROM", "smtp_starttls": "XLBILLING_SMTP_STARTTLS"}
 #: The mail server's password: never in the workbook.
 ENV_SMTP_PASSWORD = "XLBILLING_SMTP_PASSWORD"
+#: The secret that signs the portal's session cookies (`xlbilling serve`).
+ENV_WEB_SECRET = "XLBILLING_WEB_SECRET"
 
 #: Every environment variable billing/ reads.
 ENV = (ENV_DATABASE_URL, ENV_ARCHIVE_DIR, ENV_KEY_FILE, ENV_WORKERS, ENV_DEBUG, ENV_RULES_DIR, *SMTP_ENV.values(),
-       ENV_SMTP_PASSWORD)
+       ENV_SMTP_PASSWORD, ENV_WEB_SECRET)
 
 
 def user_data_folder() -> Path:
@@ -106,3 +108,10 @@ def smtp_environment() -> dict[str, str]:
     if os.environ.get(ENV_SMTP_PASSWORD):
         found["password"] = os.environ[ENV_SMTP_PASSWORD]
     return found
+
+
+def web_secret() -> str | None:
+    """`XLBILLING_WEB_SECRET`: the key that signs the portal's session cookies (None when unset
+    or blank: `xlbilling serve` then makes a random one, and sessions end when it restarts)."""
+    wanted = os.environ.get(ENV_WEB_SECRET, "").strip()
+    return wanted or None

@@ -11,7 +11,7 @@
     access       billing/access/                   portal users, roles, audit log, login throttle (the store)
     pipeline     billing/pipeline/                 the steps the CLI, the ribbon and the close share
     sample       billing/sample/                   beside pipeline: sample data and demo files
-    interfaces   billing/cli/, macros/, udfs/, addin/, and the `billing` API itself
+    interfaces   billing/cli/, billing/web/, macros/, udfs/, addin/, and the `billing` API itself
 
 A module imports only from its own layer and the layers `ALLOWED` names for it — at module
 level, inside functions and under TYPE_CHECKING alike, since each is a dependency. The file
@@ -38,8 +38,9 @@ PACKAGES = ("billing", "validation", "macros", "udfs", "addin")
 FOUNDATION = {"errors", "money", "contract", "settings", "config", "cells", "cellvalues", "book", "changes",
               "tables", "atomic", "gcpause", "store"}
 DOMAIN = {"invoicing", "numbering", "bank", "matching", "receivables", "collections", "schedules"}
-SUBPACKAGE_LAYERS = {"access": "access", "workbook": "workbook", "sealing": "sealing", "documents": "documents", "delivery": "delivery",
-                     "pipeline": "pipeline", "sample": "sample", "cli": "interfaces", "__main__": "interfaces"}
+SUBPACKAGE_LAYERS = {"access": "access", "workbook": "workbook", "sealing": "sealing", "documents": "documents",
+                     "delivery": "delivery", "pipeline": "pipeline", "sample": "sample", "cli": "interfaces",
+                     "web": "interfaces", "__main__": "interfaces"}
 
 #: What each layer may import from the project, besides itself.
 ALLOWED: dict[str, set[str]] = {

@@ -19,7 +19,7 @@ from typing import Optional
 import typer
 
 from billing.cli import (addin, aging, archive, bill, close, compute, demo, issue, keys, match, new, number, numbers,
-                         remind, seal, send, statements, users, validate, verify)
+                         remind, seal, send, serve, statements, users, validate, verify)
 from billing import config
 from billing.cli.common import Exit, err
 from billing.errors import BadFile, one_line
@@ -53,6 +53,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(archive.app, name="archive")
 app.add_typer(users.app, name="users")
 app.add_typer(addin.app, name="addin")
+app.command("serve")(serve.serve)
 
 
 def os_problem(exc: OSError) -> str:
