@@ -86,7 +86,7 @@ def _bill(path: Path, book, tables, month, as_json: bool, db: Optional[str]) -> 
 
 
 def _plan(path: Path, book, tables, months, as_json: bool) -> None:
-    from billing.pipeline.bill import plan
+    from billing.pipeline.bill import month_label, plan
     from billing.workbook.write import apply_changes
 
     with working("Planning", quiet=as_json):
@@ -98,7 +98,7 @@ def _plan(path: Path, book, tables, months, as_json: bool) -> None:
     else:
         print_findings(result.findings, str(path))
         for row in result.rows:
-            sys_line = f"  {row.month}  {row.customer_id:<12} {row.currency} {row.net:>14}"
+            sys_line = f"  {month_label(row.month)}  {row.customer_id:<12} {row.currency} {row.net:>14}"
             err.print(sys_line, markup=False)
         if result.ok:
             err.print(f"{path}: the plan of {months[0]} to {months[-1]}: {len(result.rows)} month and customer "
@@ -138,17 +138,18 @@ def plan_document(result) -> dict:
     from decimal import Decimal
 
     from billing.cli.common import jsonable
+    from billing.pipeline.bill import month_label
 
     totals: dict = defaultdict(Decimal)
     for r in result.rows:
-        totals[(str(r.month), r.currency)] += r.net
+        totals[(month_label(r.month), r.currency)] += r.net
     return jsonable({"from": str(result.months[0]), "to": str(result.months[-1]),
-                     "plan": [{"month": str(r.month), "customer_id": r.customer_id, "currency": r.currency,
+                     "plan": [{"month": month_label(r.month), "customer_id": r.customer_id, "currency": r.currency,
                                "net": r.net} for r in result.rows],
-                     "skipped": [{"month": str(s.month), "contract_id": s.contract_id, "description": s.description,
+                     "skipped": [{"month": month_label(s.month), "contract_id": s.contract_id, "description": s.description,
                                   "reason": s.reason, "detail": s.detail, "period_from": s.period_from,
                                   "period_to": s.period_to} for s in result.skipped],
-                     "notes": [f"{s.month}: {s.contract_id} {s.description} {s.period_from} – {s.period_to} left out: "
+                     "notes": [f"{month_label(s.month)}: {s.contract_id} {s.description} {s.period_from} – {s.period_to} left out: "
                                f"{s.detail}" for s in result.skipped],
                      "totals": [{"month": m, "currency": c, "net": v} for (m, c), v in sorted(totals.items())],
                      "ok": result.ok, "errors": [f.as_dict() for f in result.findings]})

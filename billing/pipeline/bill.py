@@ -50,6 +50,7 @@ from billing.money import quantize
 from billing.pipeline.compute import place_columns
 from billing.pipeline.number import _workbook_id_updates
 from billing.schedules.billed import Billed, adjustment_description, fresh_key, terms_digest
+from billing.schedules.billing import PlanRow, PlanSkipped
 from billing.tables import Tables
 
 ZERO = Decimal(0)
@@ -311,30 +312,15 @@ def write_back(book: Book, tables: Tables, drafts: Sequence[Draft], skipped: Seq
 # -- the calendar ------------------------------------------------------------------------------------
 
 
-class PlanRow(NamedTuple):
-    month: Month
-    customer_id: str
-    currency: str
-    net: Decimal
-
-
-class PlanSkipped(NamedTuple):
-    """A period left out of a month's plan, and why (`missing_index`, `bad_tiers`)."""
-
-    month: Month
-    contract_id: str
-    description: str
-    reason: str
-    detail: str
-    period_from: dt.date
-    period_to: dt.date
-    row: int
+def month_label(first_day: dt.date) -> str:
+    """A plan row's month as the sheet and the JSON show it: `2027-01`."""
+    return f"{first_day:%Y-%m}"
 
 
 class PlanResult(NamedTuple):
     ok: bool
     months: tuple[Month, ...]
-    rows: tuple[PlanRow, ...]  # per month, customer and currency with something to bill
+    rows: tuple[PlanRow, ...]  # per month (its first day), customer and currency with something to bill
     findings: tuple[Finding, ...]
     changes: Changes | None
     skipped: tuple[PlanSkipped, ...] = ()  # periods left out of their month, each a warning in `findings`
@@ -350,10 +336,8 @@ def plan(book: Book, tables: Tables, months: Sequence[Month]) -> PlanResult:
 
     settings = tables.settings
     result = plan_of(records_of(tables), months, settings.rounding, settings.base_currency)
-    rows = tuple(PlanRow(Month(r.month.year, r.month.month), r.customer_id, r.currency, r.net) for r in result.rows)
-    skipped = tuple(PlanSkipped(Month(s.month.year, s.month.month), *s[1:]) for s in result.skipped)
-    return PlanResult(True, tuple(months), rows, tuple(plan_findings(book, result.skipped)),
-                      Changes(outputs=(plan_sheet(months, rows),)), skipped)
+    return PlanResult(True, tuple(months), result.rows, tuple(plan_findings(book, result.skipped)),
+                      Changes(outputs=(plan_sheet(months, result.rows),)), result.skipped)
 
 
 def plan_sheet(months: Sequence[Month], rows: Sequence[PlanRow]) -> OutputSheet:
@@ -362,7 +346,7 @@ def plan_sheet(months: Sequence[Month], rows: Sequence[PlanRow]) -> OutputSheet:
     labels = [str(m) for m in months]
     by_customer: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
     for r in rows:
-        by_customer[(r.customer_id, r.currency)][str(r.month)] = r.net
+        by_customer[(r.customer_id, r.currency)][month_label(r.month)] = r.net
     body = []
     for (customer, currency), nets in sorted(by_customer.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         zero = quantize(ZERO, currency)
@@ -371,7 +355,7 @@ def plan_sheet(months: Sequence[Month], rows: Sequence[PlanRow]) -> OutputSheet:
     first_total = len(body)
     for currency in sorted({cur for _, cur in by_customer}):
         zero = quantize(ZERO, currency)
-        values = [sum((r.net for r in rows if r.currency == currency and str(r.month) == label), zero)
+        values = [sum((r.net for r in rows if r.currency == currency and month_label(r.month) == label), zero)
                   for label in labels]
         body.append((TOTAL, currency, *values, sum(values, zero)))
     chart = BarChart("Billing plan by month", tuple(labels), tuple(range(first_total, len(body))), "currency") \
