@@ -20,7 +20,8 @@ from billing.cli import main
 from billing.sample import generate_sample
 from billing.sealing.archive import _HASHED, append_chained_many, archived_path
 from billing.store import archive_entries, open_store
-from billing.web.app import COOKIE, create_app, download_name
+from billing.web.app import COOKIE, create_app
+from billing.web.archive_routes import download_name
 from billing.web.listing import PAGE_SIZE
 from billing.workbook.create import create_workbook
 

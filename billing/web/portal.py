@@ -1,0 +1,75 @@
+"""What every route of the portal shares: the store, the archive, the templates, and the three
+questions each request asks — who is this (`role_of`), may they (`refused`), and what to show
+(`page`). Route modules (`billing.web.*_routes`) take a `Portal` and return their routes, so a
+page is added by one module and one line in `billing.web.app`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from sqlalchemy import Engine
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from billing.web import guard
+from billing.web.security import csrf_token
+
+HERE = Path(__file__).parent
+_UNSET = object()
+
+
+class Portal:
+    """The portal's shared parts: `engine` (the store), `archive_root`, `throttle` (logins)."""
+
+    def __init__(self, engine: Engine, archive_root: Path, throttle=None):
+        self.engine = engine
+        self.archive_root = Path(archive_root)
+        self.throttle = throttle or guard.throttle(engine)
+        self.templates = Jinja2Templates(env=jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True))
+
+    def role_of(self, request: Request) -> str | None:
+        """The logged-in user's role, asked of the store once per request; a session that no
+        longer holds (user removed or disabled, password changed) is cleared."""
+        session = request.session
+        if getattr(request.state, "portal_role", _UNSET) is _UNSET:
+            role = None
+            if session.get("user"):
+                role = guard.current(self.engine, session["user"], session.get("pw"))
+                if role is None:
+                    session.clear()
+            request.state.portal_role = role
+        return request.state.portal_role
+
+    def user_of(self, request: Request) -> str | None:
+        """The logged-in user's name (None when nobody is)."""
+        return request.session.get("user") if self.role_of(request) else None
+
+    def page(self, request: Request, name: str, status: int = 200, **context) -> Response:
+        """The template `name` with the user, role, CSRF token and `context`."""
+        role = self.role_of(request)
+        return self.templates.TemplateResponse(
+            request, name, {"user": self.user_of(request), "role": role, "may": lambda action: guard.may(role, action),
+                            "csrf": csrf_token(request.session), **context}, status_code=status)
+
+    def refused(self, request: Request, action: str, *, page_route: bool) -> Response | None:
+        """None when the session's role may do `action`; else the refusal: to the login for a
+        page when nobody is logged in, 403 otherwise."""
+        role = self.role_of(request)
+        if guard.may(role, action):
+            return None
+        if role is None and page_route:
+            return RedirectResponse("/login", status_code=303)
+        return PlainTextResponse("Forbidden", status_code=403)
+
+    def record(self, request: Request, action: str, subject: str) -> None:
+        """Write into the audit log that the logged-in user did `action` on `subject`."""
+        guard.record(self.engine, request.session["user"], action, subject, client_of(request))
+
+
+def client_of(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: the proxy's, unless uvicorn is told to trust it)."""
+    return request.client.host if request.client else "-"
