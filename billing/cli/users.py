@@ -67,11 +67,13 @@ def users_add(
 @app.command("remove")
 def users_remove(name: str = typer.Argument(..., help="The user's name."), db: Optional[str] = DbOption) -> None:
     """Remove a portal user (their audit log entries stay)."""
+    from billing.access.sessions import Sessions
     from billing.access.users import remove_user
     from billing.store import open_store
 
     engine = open_store(db)
     remove_user(engine, name)
+    Sessions(engine).end_all_for_user(name)  # logged out everywhere now, not at their next request
     _audit(engine, "user_remove", name.strip())
     err.print(f"Removed {name.strip()}", markup=False)
 
@@ -83,6 +85,7 @@ def users_passwd(
     db: Optional[str] = DbOption,
 ) -> None:
     """Set a portal user's password."""
+    from billing.access.sessions import Sessions
     from billing.access.users import UserRefused, check_password, get_user, set_password
     from billing.store import open_store
 
@@ -90,6 +93,7 @@ def users_passwd(
     if get_user(engine, name) is None:  # before asking for a password
         raise UserRefused("unknown_user", f"no user named {name.strip()!r}")
     set_password(engine, name, check_password(read_password(password_stdin)))
+    Sessions(engine).end_all_for_user(name)  # a password changed (perhaps because it leaked) ends every session
     _audit(engine, "user_passwd", name.strip())
     err.print(f"Password of {name.strip()} changed", markup=False)
 

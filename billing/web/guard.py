@@ -31,6 +31,13 @@ def throttle(engine: Engine):
     return Throttle(engine)
 
 
+def sessions(engine: Engine, lifetime=None):
+    """The store's sessions (the rule of `billing.access.sessions`; `lifetime`: its `Lifetime`)."""
+    from billing.access.sessions import Lifetime, Sessions
+
+    return Sessions(engine, lifetime or Lifetime())
+
+
 def log_in(engine: Engine, throttled, name: str, password: str, client: str) -> Login:
     """Check `name` and `password` from `client` (`billing.access.login.log_in`: throttled per
     user name and client address, audit-logged either way); a failure says nothing about which

@@ -22,24 +22,29 @@ _UNSET = object()
 
 
 class Portal:
-    """The portal's shared parts: `engine` (the store), `archive_root`, `throttle` (logins)."""
+    """The portal's shared parts: `engine` (the store), `archive_root`, `throttle` (logins),
+    `sessions` (the store's sessions, `billing.access.sessions.Sessions`)."""
 
-    def __init__(self, engine: Engine, archive_root: Path, throttle=None):
+    def __init__(self, engine: Engine, archive_root: Path, throttle=None, sessions=None):
         self.engine = engine
         self.archive_root = Path(archive_root)
         self.throttle = throttle or guard.throttle(engine)
+        self.sessions = sessions or guard.sessions(engine)
         self.templates = Jinja2Templates(env=jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True))
 
     def role_of(self, request: Request) -> str | None:
         """The logged-in user's role, asked of the store once per request; a session that no
-        longer holds (user removed or disabled, password changed) is cleared."""
+        longer holds (its row in the store ended: logged out, idle or too old; the user removed
+        or disabled, the password changed) is cleared."""
         session = request.session
         if getattr(request.state, "portal_role", _UNSET) is _UNSET:
             role = None
             if session.get("user"):
-                role = guard.current(self.engine, session["user"], session.get("pw"))
+                if self.sessions.touch(session.get("sid"), session["user"]):
+                    role = guard.current(self.engine, session["user"], session.get("pw"))
                 if role is None:
+                    self.sessions.end(session.get("sid"))  # a user gone or changed: the row goes too
                     session.clear()
             request.state.portal_role = role
         return request.state.portal_role
