@@ -17,14 +17,12 @@ from starlette.testclient import TestClient
 
 from billing.access import audit
 from billing.access.users import add_user
-from billing.cli import main
-from billing.sample import generate_sample
 from billing.sealing.archive import _HASHED, append_chained_many, archived_path
 from billing.store import archive_entries, open_store
 from billing.web.app import COOKIE, create_app
 from billing.web.archive_routes import download_name
 from billing.web.listing import PAGE_SIZE
-from billing.workbook.create import create_workbook
+from tests_support import seal_books
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # the hash's cost is in the hash: tests stay fast
 PASSWORD = "correct horse battery staple"
@@ -32,26 +30,13 @@ ROLES = ("finance", "auditor", "billing", "admin")
 SECRET = "test-secret-" + "x" * 40
 
 
-def xlbilling(*args) -> None:
-    with pytest.raises(SystemExit) as done:
-        main([str(a) for a in args])
-    assert done.value.code == 0
-
-
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
     """A store with one user per role and three sealed workbooks (periods 2026-09..11) made by
     `xlbilling keys init` and `xlbilling seal`; the paths of the sealed books and their records."""
     home = tmp_path_factory.mktemp("portal")
-    db, root, key = f"sqlite:///{home / 'store.sqlite'}", home / "archive", home / "signing-key.pem"
-    xlbilling("keys", "init", "--key", key)
-    sample = create_workbook(home / "sample.xlsx", generate_sample(20, seed=3)).read_bytes()
-    books = []
-    for period in ("2026-09", "2026-10", "2026-11"):
-        path = home / f"Billing {period}.xlsx"
-        path.write_bytes(sample)
-        xlbilling("seal", path, "--period", period, "--key", key, "--db", db, "--archive", root, "--json")
-        books.append(path)
+    db, root = f"sqlite:///{home / 'store.sqlite'}", home / "archive"
+    books = seal_books(home, ("2026-09", "2026-10", "2026-11"), db, root)
     engine = open_store(db)
     for role in ROLES:
         add_user(engine, f"{role}-user", role, PASSWORD, hasher=CHEAP)
