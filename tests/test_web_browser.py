@@ -117,7 +117,12 @@ def browser(downloads):
                                               "download.prompt_for_download": False,
                                               "credentials_enable_service": False,
                                               "profile.password_manager_enabled": False})
-    driver = webdriver.Chrome(options=options, service=Service(driver_path))
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        driver = webdriver.Chrome(options=options, service=Service(driver_path))
+    except WebDriverException as exc:  # installed but unable to start here (no display libraries, …)
+        pytest.skip(f"Chromium ({binary}, {driver_path}) did not start: {exc.msg or exc}".splitlines()[0])
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.implicitly_wait(0)
     yield driver
