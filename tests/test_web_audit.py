@@ -6,6 +6,7 @@ recompute, and only the roles that may audit get in."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import io
@@ -16,7 +17,7 @@ import shutil
 import zipfile
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from billing.access import audit
 from billing.access.users import add_user
@@ -121,6 +122,25 @@ def test_the_archived_audit_equals_the_working_one_while_the_books_are_as_sealed
         capsys, "numbers", "audit", "--archived", "--db", db, "--archive", root)
 
 
+def test_a_number_allocated_after_the_newest_seal_is_not_expected_in_the_sealed_copy(tmp_path, capsys):
+    engine, db, root = build_store(tmp_path)
+    sealed = max(e.sealed_at for e in entries(engine))
+    with engine.begin() as conn:
+        row = conn.execute(select(numbers).where(numbers.c.number == "INV-2026-000020")).mappings().one()
+        moments = {"INV-2026-000021": dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc),
+                   "INV-2026-000022": dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)}
+        for seq, (number, moment) in enumerate(moments.items(), start=21):
+            conn.execute(numbers.insert().values({**row, "number": number, "seq": seq, "invoice_key": f"NEW{seq}",
+                                                  "allocated_at": moment}))
+    working = cli_json(capsys, "numbers", "audit", "--db", db)[1]["findings"]
+    archived = cli_json(capsys, "numbers", "audit", "--archived", "--db", db, "--archive", root)[1]["findings"]
+    assert [(f["kind"], f["number"]) for f in working] == [("row_deleted", "INV-2026-000021"),
+                                                           ("row_deleted", "INV-2026-000022")]
+    assert [(f["kind"], f["number"]) for f in archived] == [("row_deleted", "INV-2026-000021")]  # 22: after {sealed}
+    assert sealed < "2100"
+    engine.dispose()
+
+
 # --- the chain check -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("which", ["store", "broken"])
@@ -183,8 +203,6 @@ def test_the_package_holds_the_periods_archived_bytes_and_a_manifest_of_their_ha
 
 def test_a_package_is_the_same_bytes_for_the_same_inputs(store, tmp_path):
     engine, _, root = store
-    import datetime as dt
-
     moment = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone.utc)
     first, second = tmp_path / "a.zip", tmp_path / "b.zip"
     export_package(engine, root, "2026-09", first, exported_by="x", now=moment)
