@@ -295,6 +295,16 @@ def test_an_altered_archived_file_refuses_the_export(broken):
     assert client.get("/audit/export/2026-09.zip").status_code == 200  # the other periods are sound
 
 
+def test_the_cli_refuses_to_export_an_altered_file_and_writes_nothing(broken, capsys, tmp_path):
+    _, db, root = broken
+    out = tmp_path / "p.zip"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["archive", "export", "--period", "2026-10", "--out", str(out), "--db", db, "--archive", str(root)])
+    assert done.value.code != 0 and not out.exists() and list(tmp_path.iterdir()) == []
+    assert "archive entry 2" in capsys.readouterr().err
+
+
 def test_an_empty_period_says_so(store):
     engine, _, root = store
     client = login(engine, root, "auditor")
