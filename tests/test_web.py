@@ -22,7 +22,7 @@ from billing.store import archive_entries, open_store
 from billing.web.app import COOKIE, create_app
 from billing.web.archive_routes import download_name
 from billing.web.listing import PAGE_SIZE
-from tests_support import seal_books
+from tests_support import seal_books, xlbilling  # noqa: F401 (test_web_verify takes xlbilling from here)
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # the hash's cost is in the hash: tests stay fast
 PASSWORD = "correct horse battery staple"

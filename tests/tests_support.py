@@ -105,17 +105,20 @@ def cli(capsys, *args: str) -> tuple[int, dict | str, str]:
         return done.value.code, out, err
 
 
+def xlbilling(*args) -> None:
+    """Run the command line in this process; it must succeed."""
+    from billing.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main([str(a) for a in args])
+    assert done.value.code == 0
+
+
 def seal_books(home: Path, periods, db: str, root: Path) -> list[Path]:
     """One sample workbook per period (`home/Billing {period}.xlsx`), sealed by `xlbilling keys
     init` and `xlbilling seal` into the store `db` and the archive folder `root`."""
-    from billing.cli import main
     from billing.sample import generate_sample
     from billing.workbook.create import create_workbook
-
-    def xlbilling(*args) -> None:
-        with pytest.raises(SystemExit) as done:
-            main([str(a) for a in args])
-        assert done.value.code == 0
 
     key = home / "signing-key.pem"
     xlbilling("keys", "init", "--key", key)

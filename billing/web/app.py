@@ -20,22 +20,25 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from billing.web import archive_routes, audit_routes, session_routes
+from billing.web import archive_routes, audit_routes, session_routes, verify_routes
 from billing.web.portal import HERE, Portal
 from billing.web.security import SecurityHeaders
 
 COOKIE = "xlbilling_session"
 SESSION_SECONDS = 8 * 3600  # the cookie's; the session's own ends are the store's (`Lifetime`)
 #: The parts of the portal, each a module with `routes(portal)`.
-PARTS = (session_routes, archive_routes, audit_routes)
+PARTS = (session_routes, archive_routes, audit_routes, verify_routes)
 
 
 def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: bool = False,
-               throttle=None, sessions=None) -> Starlette:
+               throttle=None, sessions=None, public_keys=(), upload_limit: int | None = None,
+               upload_dir: Path | None = None) -> Starlette:
     """The portal over the store `engine` and the archive folder `archive_root`; `secret` signs the
     sessions; `throttle`: the login throttle (default: the store's, `billing.access.throttle`);
-    `sessions`: the store's sessions (default: `billing.access.sessions` with its lifetime)."""
-    portal = Portal(engine, archive_root, throttle, sessions)
+    `sessions`: the store's sessions (default: `billing.access.sessions` with its lifetime);
+    `public_keys`, `upload_limit`, `upload_dir`: see `Portal`."""
+    portal = Portal(engine, archive_root, throttle, sessions, public_keys=public_keys, upload_limit=upload_limit,
+                    upload_dir=upload_dir)
     routes = [route for part in PARTS for route in part.routes(portal)]
     routes.append(Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"))
     middleware = [Middleware(SecurityHeaders),

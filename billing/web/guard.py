@@ -16,6 +16,8 @@ BROWSE = "read"
 DOWNLOAD = "download"
 AUDIT = "audit"
 EXPORT_AUDIT = "export_audit"
+VERIFY = "verify"
+UPLOAD = "upload"
 
 
 class Login(NamedTuple):
@@ -85,8 +87,8 @@ def may(role: str | None, action: str) -> bool:
     return role is not None and roles.may(role, action)
 
 
-def record(engine: Engine, who: str, action: str, subject: str, client: str | None = None) -> None:
-    """Write who did what, when, from where into the store's audit log."""
+def record(engine: Engine, who: str, action: str, subject: str, client: str | None = None, detail: str = "") -> None:
+    """Write who did what (to `subject`; `detail`: anything else), when, from where into the store's audit log."""
     from billing.access import audit
 
-    audit.record(engine, who, action, subject, remote_addr=client)
+    audit.record(engine, who, action, subject, detail, remote_addr=client)
