@@ -23,7 +23,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from billing.access.users import add_user
-from billing.sealing.archive import _HASHED, append_chained_many
+from billing.sealing.archive import _HASHED, append_chained_many, archived_path
+from billing.sealing.keys import load_key
 from billing.store import archive_entries, open_store
 from billing.web.app import create_app
 from tests_support import free_port, seal_books
@@ -32,8 +33,9 @@ CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORD = "correct horse battery staple"
 ROLES = ("finance", "auditor", "billing", "admin")
 SECRET = "browser-test-secret-" + "z" * 40
-#: Synthetic index entries (no files: the list needs none) of the five years before the three
-#: sealed workbooks, so the list has more than one page; the sealed ones come after them.
+#: Synthetic index entries of the five years before the three sealed workbooks (their files are
+#: a few bytes, stored read-only, so the chain check holds), so the list has more than one page;
+#: the sealed ones come after them.
 EXTRA = 60
 SEALED = (EXTRA + 1, EXTRA + 2, EXTRA + 3)  # 2026-09, 2026-10, 2026-11
 
@@ -63,7 +65,12 @@ def site(tmp_path_factory):
     db, root = f"sqlite:///{home / 'store.sqlite'}", home / "archive"
     engine = open_store(db)
     months = [(2021 + i // 12, 1 + i % 12) for i in range(EXTRA)]
-    fields = [{"sha256": hashlib.sha256(f"old {i}".encode()).hexdigest(), "suffix": ".xlsx", "size": 48_000 + i,
+    for i in range(EXTRA):
+        stored = archived_path(root, hashlib.sha256(f"old {i}".encode()).hexdigest(), ".xlsx")
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_bytes(f"old {i}".encode())
+        stored.chmod(0o444)
+    fields = [{"sha256": hashlib.sha256(f"old {i}".encode()).hexdigest(), "suffix": ".xlsx", "size": len(f"old {i}"),
                "content_digest": hashlib.sha256(f"content {i}".encode()).hexdigest(),
                "workbook_id": str(uuid.UUID(bytes=hashlib.sha256(f"book {y}".encode()).digest()[:16])),
                "period": f"{y}-{m:02d}",
@@ -79,8 +86,11 @@ def site(tmp_path_factory):
     for role in ROLES:
         add_user(engine, f"{role}-user", role, PASSWORD, hasher=CHEAP)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine, root, SECRET), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    uploads = home / "uploads"
+    uploads.mkdir()
+    app = create_app(engine, root, SECRET, public_keys=(load_key(home / "signing-key.pem").public,),
+                     upload_dir=uploads)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -174,13 +184,14 @@ class Page:
         return self.driver.find_element(By.LINK_TEXT, text)
 
     def follow(self, element) -> None:
-        """Click `element` and wait for the page it leads to (a click returns before it loads)."""
-        from selenium.webdriver.support import expected_conditions
+        """Click `element` and wait for the page it leads to (a click returns before it loads):
+        the old page is marked, and the wait is over once a complete page lacks the mark."""
         from selenium.webdriver.support.ui import WebDriverWait
 
-        old = self.css("html")[0]
+        self.driver.execute_script("window.xlbillingLeft = true")
         element.click()
-        WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 10).until(lambda driver: driver.execute_script(
+            "return !window.xlbillingLeft && document.readyState === 'complete'"))
 
     def rows(self) -> list[int]:
         """The entry numbers of the archive list, top to bottom."""
@@ -297,3 +308,70 @@ def test_the_admin_may_browse_but_not_download(web, downloads):
     assert web.text() == "Forbidden"
     time.sleep(0.3)  # were a file coming, it would be in the folder by now
     assert sorted(downloads.iterdir()) == before
+
+
+# --- verify, upload, the audit views --------------------------------------------------------------
+
+def tampered(source: Path, dest: Path, cell: str, value) -> tuple[object, Path]:
+    """A copy of a sealed workbook with one cell changed as a person in Excel would; the old value."""
+    import openpyxl
+
+    shutil.copyfile(source, dest)
+    book = openpyxl.load_workbook(dest)
+    sheet, ref = cell.split("!")
+    before = book[sheet][ref].value
+    book[sheet][ref] = value
+    book.save(dest)
+    return before, dest
+
+
+def test_verify_an_intact_and_a_tampered_workbook(web, site, tmp_path, shots):
+    _, _, books = site
+    web.log_in("finance-user")
+    web.follow(web.link("Verify"))
+    assert web.path == "/verify"
+    web.css("input[name=workbook]")[0].send_keys(str(books[1]))  # the file chooser, as a user fills it
+    web.follow(web.css("form.upload button")[0])
+    assert web.css("section.verdict")[0].get_attribute("data-verdict") == "intact"
+    assert web.text("section.verdict h2") == "Billing 2026-10.xlsx: Intact"
+    assert not web.css("ul.changes")
+    web.shoot(shots, "verify-intact")
+    before, changed = tampered(books[1], tmp_path / "Billing 2026-10 (from mail).xlsx", "Invoices!H7", "CHF")
+    web.css("input[name=workbook]")[0].send_keys(str(changed))  # the "verify another" form under the verdict
+    web.follow(web.css("form.upload button")[0])
+    assert web.css("section.verdict")[0].get_attribute("data-verdict") == "tampered"
+    assert web.text("section.verdict h2") == "Billing 2026-10 (from mail).xlsx: TAMPERED"
+    assert [item.text for item in web.css("ul.changes li")] == [f"Invoices!H7: {before!r} → 'CHF'"]
+    web.shoot(shots, "verify-tampered")
+
+
+def test_billing_may_upload_and_finance_may_not(web, site):
+    _, _, books = site
+    web.log_in("finance-user")
+    assert not web.css("header a[href='/upload']")
+    web.go("/upload")
+    assert web.text() == "Forbidden"
+    web.go("/")
+    web.log_out()
+    web.log_in("billing-user")
+    web.follow(web.link("Upload"))
+    web.css("input[name=workbook]")[0].send_keys(str(books[0]))
+    web.follow(web.css("form.upload button")[0])
+    assert web.text("section.verdict h2") == f"Billing 2026-09.xlsx: already in the archive as entry {SEALED[0]}"
+    web.follow(web.link(f"Archive entry {SEALED[0]}"))
+    assert web.path == f"/archive/{SEALED[0]}"
+
+
+def test_the_audit_views(web, shots):
+    web.log_in("auditor-user")
+    web.follow(web.link("Chain check"))
+    assert web.path == "/audit/chain"
+    assert web.text("p.verdict") == "Sound (0 findings)."  # every archived file re-hashed, the chain followed
+    assert f"entry {SEALED[2]}: " in web.text("table.fields")
+    web.shoot(shots, "audit-chain")
+    web.follow(web.link("Numbering audit"))
+    assert web.path == "/audit/numbers"
+    assert web.text("p.verdict") == "No unexplained numbers (0 findings)."
+    web.shoot(shots, "audit-numbers")
+    web.follow(web.link("Audit package"))
+    assert web.path == "/audit/export" and web.css("form")
