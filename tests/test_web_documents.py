@@ -195,6 +195,16 @@ def test_paging_and_search_in_sql_on_every_store(many, query, expected):
     assert listed(client.get(f"/documents?{query}").text) == expected
 
 
+def test_the_next_page_and_the_sort_links_keep_the_search(many):
+    client, _, _ = many
+    html = client.get("/documents?invoice=inv&issued=2026&sort=customer&dir=asc").text
+    assert ('href="?invoice=inv&amp;customer=&amp;workbook=&amp;issued=2026&amp;sort=customer&amp;dir=asc'
+            '&amp;page=2">next →</a>') in html
+    assert 'href="?invoice=inv&amp;customer=&amp;workbook=&amp;issued=2026&amp;sort=customer&amp;dir=desc">' in html
+    archive = client.get("/?customer=C%265&period=2026").text  # what is typed is URL-encoded in the links
+    assert 'href="?period=2026&amp;workbook=&amp;sealer=&amp;customer=C%265&amp;sort=seq&amp;dir=asc">' in archive
+
+
 def archive_rows(html: str) -> list[int]:
     return [int(n) for n in re.findall(r'<td><a href="/archive/(\d+)">', html)]
 

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from billing.web import guard
 from billing.web.close_summary import close_summary
-from billing.web.listing import PAGE_SIZE, Query, archive_page, chain_length, entry_by_number
+from billing.web.listing import Query, archive_page, chain_length, entry_by_number
 from billing.web.portal import Portal
 
 MEDIA_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -41,11 +41,7 @@ def download_name(original: str, seq: int, suffix: str, stem: str = "archive") -
 
 def routes(portal: Portal) -> list[Route]:
     def archive_list(request: Request) -> Response:
-        if (no := portal.refused(request, guard.BROWSE, page_route=True)) is not None:
-            return no
-        query = Query.from_params(request.query_params)
-        found = archive_page(portal.engine, query)
-        return portal.page(request, "archive.html", query=query, found=found, page_size=PAGE_SIZE)
+        return portal.list_page(request, "archive.html", Query, archive_page)
 
     def entry_of(request: Request):
         return entry_by_number(portal.engine, request.path_params["seq"])

@@ -27,7 +27,7 @@ from billing.store import issued_documents
 from billing.web import guard
 from billing.web.archive_routes import download_name, intact_file
 from billing.web.issued_listing import DocumentQuery, document_by_number, documents_page, other_formats
-from billing.web.listing import PAGE_SIZE, chain_length
+from billing.web.listing import chain_length
 from billing.web.portal import Portal
 
 MEDIA_TYPES = {".pdf": "application/pdf", ".xml": "application/xml"}
@@ -46,12 +46,7 @@ def validation_of(document) -> tuple[str, str]:
 
 def routes(portal: Portal) -> list[Route]:
     def document_list(request: Request) -> Response:
-        if (no := portal.refused(request, guard.BROWSE, page_route=True)) is not None:
-            return no
-        query = DocumentQuery.from_params(request.query_params)
-        found = documents_page(portal.engine, query)
-        return portal.page(request, "documents.html", query=query, found=found, page_size=PAGE_SIZE,
-                           titles=FORMAT_TITLES)
+        return portal.list_page(request, "documents.html", DocumentQuery, documents_page, titles=FORMAT_TITLES)
 
     def document_page(request: Request) -> Response:
         if (no := portal.refused(request, guard.BROWSE, page_route=True)) is not None:
