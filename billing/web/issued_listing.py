@@ -22,7 +22,7 @@ from sqlalchemy import Engine, and_, select
 
 from billing.sealing.issued import IssuedDocument
 from billing.store import issued_documents, numbers
-from billing.web.listing import Page, like_anywhere, like_prefix, page_number, paged
+from billing.web.listing import Page, like_anywhere, like_prefix, page_number, paged, storable
 
 _d = issued_documents.c
 _n = numbers.c
@@ -113,6 +113,8 @@ def documents_page(engine: Engine, query: DocumentQuery) -> Page:
 
 def document_by_number(engine: Engine, seq: int) -> Document | None:
     """The issued document with this entry number (the only way the portal names one)."""
+    if not storable(seq):
+        return None
     with engine.connect() as conn:
         row = conn.execute(_select().where(_d.seq == seq)).first()
     return _document(row) if row else None

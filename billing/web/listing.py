@@ -136,8 +136,20 @@ def entry_of_row(row) -> Entry:
     return Entry(**{name: getattr(row, name) for name in Entry._fields})
 
 
+#: The largest entry number a store holds (the columns are 32-bit integers on PostgreSQL).
+MAX_NUMBER = 2**31 - 1
+
+
+def storable(seq: int) -> bool:
+    """Whether `seq` can be an entry number at all: a larger one from a URL is no entry, not an
+    error of the database (SQLite refuses integers past 64 bits, PostgreSQL past 32)."""
+    return 0 < seq <= MAX_NUMBER
+
+
 def entry_by_number(engine: Engine, seq: int) -> Entry | None:
     """The entry with this number (the only way the portal names an entry)."""
+    if not storable(seq):
+        return None
     with engine.connect() as conn:
         row = conn.execute(select(archive_entries).where(_c.seq == seq)).first()
     return entry_of_row(row) if row else None
