@@ -21,6 +21,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from billing.web import guard
+from billing.web.archived import intact_file
 from billing.web.close_summary import close_summary
 from billing.web.listing import Query, archive_page, chain_length, entry_by_number
 from billing.web.portal import Portal
@@ -88,15 +89,6 @@ def routes(portal: Portal) -> list[Route]:
     return [Route("/", archive_list, methods=["GET"]), Route("/archive/{seq:int}", entry_page, methods=["GET"]),
             Route("/archive/{seq:int}/download", download, methods=["GET"]),
             Route("/archive/{seq:int}/seal.json", seal_json, methods=["GET"])]
-
-
-def intact_file(root: Path, entry) -> Path | None:
-    """The archived file of `entry` (an archive entry or an issued document: anything with its
-    `sha256` and `suffix`) if it is there with the bytes the index names."""
-    from billing.sealing.archive import archived_path, file_sha256
-
-    stored = archived_path(root, entry.sha256, entry.suffix)
-    return stored if stored.is_file() and file_sha256(stored) == entry.sha256 else None
 
 
 def _seal_text(root: Path, entry) -> str | None:

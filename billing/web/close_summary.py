@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from billing.errors import BadFile
 from billing.money import MoneyError, format_amount, is_currency, to_decimal
+from billing.web.archived import intact_file
 
 CACHE_SIZE = 512
 
@@ -94,7 +95,6 @@ def close_summary(root: Path, entry) -> CloseSummary:
             _cache.move_to_end(entry.sha256)
             return _cache[entry.sha256]
     from billing.contract import CLOSE
-    from billing.web.archive_routes import intact_file
     from billing.workbook.read import read_book
 
     stored = intact_file(root, entry)

@@ -25,7 +25,8 @@ from starlette.routing import Route
 
 from billing.store import issued_documents
 from billing.web import guard
-from billing.web.archive_routes import download_name, intact_file
+from billing.web.archive_routes import download_name
+from billing.web.archived import intact_file
 from billing.web.issued_listing import DocumentQuery, document_by_number, documents_page, other_formats
 from billing.web.listing import chain_length
 from billing.web.portal import Portal
