@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 #: The portal's actions, as `billing.access.roles` names them.
 BROWSE = "read"
 DOWNLOAD = "download"
+AUDIT = "audit"
+EXPORT_AUDIT = "export_audit"
 
 
 class Login(NamedTuple):
