@@ -375,3 +375,15 @@ def test_the_audit_views(web, shots):
     web.shoot(shots, "audit-numbers")
     web.follow(web.link("Audit package"))
     assert web.path == "/audit/export" and web.css("form")
+
+
+def test_the_periods_and_the_issued_documents(web, shots):
+    """The lists of the other parts open from the menu (this store has no close and no issued
+    documents: tests/test_web_documents.py has those)."""
+    web.log_in("finance-user")
+    web.follow(web.link("Periods"))
+    assert web.path == "/periods" and web.text("h2") == "2026-11"  # the newest period first
+    web.shoot(shots, "periods")
+    web.follow(web.link("Issued documents"))
+    assert web.path == "/documents" and "No issued document matches." in web.text()
+    web.shoot(shots, "documents")
