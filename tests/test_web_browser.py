@@ -1,7 +1,9 @@
 """The portal in a real browser: headless Chromium (Debian's `chromium` and `chromedriver`)
 driven by Selenium against the real app served by uvicorn on a loopback port — log in as each
 role, search, sort and page the archive, open an entry, download its sealed workbook (the
-bytes are the archive's), be refused where the role may not go, log out.
+bytes are the archive's), be refused where the role may not go, log out; verify the sealed
+workbook and a tampered copy chosen in the file dialog and read the change on the page; upload;
+open the audit views, the periods and the issued documents.
 
 Screenshots of the main pages are saved as `portal-*.png` in a temporary folder, or in the
 folder named by `XLBILLING_SCREENSHOTS` (the README's come from there). Without a Chromium
