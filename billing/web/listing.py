@@ -34,12 +34,11 @@ class Query(NamedTuple):
     @classmethod
     def from_params(cls, params) -> "Query":
         """The query from a request's parameters; anything unknown or malformed falls back to the default."""
-        page = params.get("page", "1")
         sort = params.get("sort", "seq")
         return cls(period=params.get("period", "").strip()[:20], workbook=params.get("workbook", "").strip()[:64],
                    sealer=params.get("sealer", "").strip()[:200], sort=sort if sort in SORTS else "seq",
                    descending=params.get("dir", "desc") != "asc",
-                   page=int(page) if page.isdigit() and 0 < int(page) < 10**9 else 1)
+                   page=page_number(params))
 
 
 class Page(NamedTuple):
@@ -49,6 +48,32 @@ class Page(NamedTuple):
     total: int
     page: int
     pages: int
+
+
+def page_number(params) -> int:
+    """The page a request asks for (`page`, from 1); anything else is page 1."""
+    page = params.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 10**9 else 1
+
+
+class Window(NamedTuple):
+    """Where the asked page falls among `total` rows: its number (clamped to the last), how many
+    pages there are (at least one), and the offset of its first row."""
+
+    page: int
+    pages: int
+    offset: int
+
+
+def window(total: int, asked: int, size: int = PAGE_SIZE) -> Window:
+    """The page `asked` of `total` rows `size` a page, past the end meaning the last.
+
+    >>> window(0, 3), window(120, 2), window(120, 9)
+    (Window(page=1, pages=1, offset=0), Window(page=2, pages=3, offset=50), Window(page=3, pages=3, offset=100))
+    """
+    pages = max(1, -(-total // size))
+    page = min(asked, pages)
+    return Window(page, pages, (page - 1) * size)
 
 
 def _escaped(text: str) -> str:
@@ -78,11 +103,10 @@ def archive_page(engine: Engine, query: Query) -> Page:
         order.append(_c.seq.desc() if query.descending else _c.seq.asc())
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(archive_entries).where(*conditions)).scalar_one()
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(query.page, pages)
+        at = window(total, query.page)
         rows = conn.execute(select(archive_entries).where(*conditions).order_by(*order)
-                            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return Page([Entry(**{name: getattr(row, name) for name in Entry._fields}) for row in rows], total, page, pages)
+                            .limit(PAGE_SIZE).offset(at.offset)).all()
+    return Page([Entry(**{name: getattr(row, name) for name in Entry._fields}) for row in rows], total, at.page, at.pages)
 
 
 def entry_by_number(engine: Engine, seq: int) -> Entry | None:
