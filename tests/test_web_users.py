@@ -26,9 +26,10 @@ CHANGES = ("/users/add", "/users/passwd", "/users/disable", "/users/enable", "/u
 
 
 @pytest.fixture
-def engine(tmp_path):
-    """A fresh store with one user per role (`finance-user` … `admin-user`)."""
-    engine = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+def engine(store_url):
+    """A fresh store with one user per role (`finance-user` … `admin-user`), on SQLite and on
+    PostgreSQL when one is configured."""
+    engine = open_store(store_url)
     for role in ROLES:
         add_user(engine, f"{role}-user", role, PASSWORD, hasher=CHEAP)
     yield engine
@@ -205,8 +206,8 @@ def test_a_token_of_another_admins_session_is_refused(engine, as_role):
 
 # --- the last admin: a rule of the domain, on the command line too --------------------------------
 
-def test_the_last_enabled_admin_cannot_be_removed_or_disabled(engine, capsys):
-    url = str(engine.url)
+def test_the_last_enabled_admin_cannot_be_removed_or_disabled(engine, store_url, capsys):
+    url = store_url
     for command in ("remove", "disable"):
         code, _, err = cli(capsys, "users", command, "admin-user", "--db", url)
         assert (code, err.strip()) == (2, "xlbilling: 'admin-user' is the last enabled admin: add or enable another "
