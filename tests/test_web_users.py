@@ -231,6 +231,13 @@ def test_the_last_enabled_admin_cannot_be_removed_or_disabled(engine, store_url,
     assert all(who.startswith("os:") for who, *_ in user_changes(engine))
 
 
+@pytest.mark.parametrize("command", ["disable", "enable"])
+def test_the_command_line_refuses_an_unknown_name(engine, store_url, capsys, command):
+    code, _, err = cli(capsys, "users", command, "nobody", "--db", store_url)
+    assert (code, err.strip()) == (2, "xlbilling: no user named 'nobody'")
+    assert user_changes(engine) == []
+
+
 def test_removing_a_non_admin_or_an_admin_with_another_left_is_allowed(engine):
     actor = admin.Actor("os:test")
     admin.add(engine, actor, "second-admin", "admin", PASSWORD, hasher=CHEAP)
