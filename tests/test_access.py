@@ -390,8 +390,9 @@ def test_the_command_line_end_to_end(capsys, monkeypatch, store_url):
 
 
 @pytest.mark.parametrize(("args", "stdin", "ended"), [(["passwd", "alice", "--password-stdin"], "a new long password\n",
-                                                       "alice"), (["remove", "Alice"], "", "alice")])
-def test_users_passwd_and_remove_end_the_users_sessions(capsys, monkeypatch, store_url, args, stdin, ended):
+                                                       "alice"), (["remove", "Alice"], "", "alice"),
+                                                      (["disable", "alice"], "", "alice"), (["enable", "alice"], "", None)])
+def test_users_passwd_remove_and_disable_end_the_users_sessions(capsys, monkeypatch, store_url, args, stdin, ended):
     engine = open_store(store_url)
     for name in ("alice", "bob"):
         add_user(engine, name, "finance", PASSWORD, hasher=FAST)
@@ -400,7 +401,7 @@ def test_users_passwd_and_remove_end_the_users_sessions(capsys, monkeypatch, sto
     assert run_users(capsys, monkeypatch, store_url, *args, stdin=stdin)[0] == 0
     for name, sids in opened.items():
         assert [sessions.touch(sid, name) for sid in sids] == [name != ended] * 2
-    assert {r.name_key for r in session_rows(engine)} == {"bob"}
+    assert {r.name_key for r in session_rows(engine)} == ({"alice", "bob"} if ended is None else {"bob"})
 
 
 @pytest.mark.parametrize("args, stdin, message", [

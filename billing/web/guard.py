@@ -2,7 +2,8 @@
 
 Every call the web layer makes to the users, roles, audit and throttle modules goes through
 here, so the pages name actions (`BROWSE`, `DOWNLOAD`) and never the access package's
-details.
+details. The one exception is managing the users: the users page calls `billing.access.admin`
+directly, the very functions `xlbilling users` calls, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ AUDIT = "audit"
 EXPORT_AUDIT = "export_audit"
 VERIFY = "verify"
 UPLOAD = "upload"
+MANAGE_USERS = "manage_users"
 
 
 class Login(NamedTuple):

@@ -82,16 +82,35 @@ def like_prefix(column, text: str, *, any_case: bool = True):
     return column.ilike(pattern, escape="\\") if any_case else column.like(pattern, escape="\\")
 
 
+class Window(NamedTuple):
+    """Where the asked page falls among `total` rows: its number (clamped to the last), how many
+    pages there are (at least one), and the offset of its first row."""
+
+    page: int
+    pages: int
+    offset: int
+
+
+def window(total: int, asked: int, size: int = PAGE_SIZE) -> Window:
+    """The page `asked` of `total` rows `size` a page, past the end meaning the last.
+
+    >>> window(0, 3), window(120, 2), window(120, 9)
+    (Window(page=1, pages=1, offset=0), Window(page=2, pages=3, offset=50), Window(page=3, pages=3, offset=100))
+    """
+    pages = max(1, -(-total // size))
+    page = min(asked, pages)
+    return Window(page, pages, (page - 1) * size)
+
+
 def paged(engine: Engine, query, page: int, size: int = PAGE_SIZE) -> tuple[list, int, int, int]:
     """One page of the rows of `query` (a SELECT, already filtered and ordered): (rows, total,
     the page shown — the last when `page` is past it — and the number of pages). Two
     statements leave the database: the count and the page."""
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-        pages = max(1, -(-total // size))
-        page = min(page, pages)
-        rows = conn.execute(query.limit(size).offset((page - 1) * size)).all()
-    return rows, total, page, pages
+        at = window(total, page, size)
+        rows = conn.execute(query.limit(size).offset(at.offset)).all()
+    return rows, total, at.page, at.pages
 
 
 def month_of(engine: Engine, column):
