@@ -122,7 +122,7 @@ def browser(downloads):
     binary, driver_path = FOUND
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,860",
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,900",
                      "--disable-gpu", "--no-first-run", "--password-store=basic", "--lang=en-US"):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
