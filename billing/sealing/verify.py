@@ -153,6 +153,16 @@ def _record_text(path: Path, embedded: str | None, record_file: Path | None, pro
     return embedded.strip() if embedded is not None else None
 
 
+def _seal_entry(engine: Engine, record: dict) -> Entry | None:
+    """The archive entry of the seal `record` describes: of the workbook's entries with its
+    content digest, the one sealed at the record's time for its period; else the latest of
+    them (the same content sealed again is still the same cells to compare with)."""
+    same_content = [e for e in entries_of_workbook(engine, record["workbook_id"])
+                    if e.content_digest == record["content_digest"]]
+    own = [e for e in same_content if (e.sealed_at, e.period) == (record.get("sealed_at"), record.get("period"))]
+    return (own or same_content or [None])[-1]
+
+
 def _original(engine: Engine | None, root: Path | None, record: dict, sha256: str,
               suffix: str) -> tuple[Original, Path | None]:
     """What the archive holds of this seal, and the archived original's path when it is
@@ -166,8 +176,7 @@ def _original(engine: Engine | None, root: Path | None, record: dict, sha256: st
     if engine is None:
         return Original("not_found", None, "no index to find the archived original by"), None
     if entry is None or entry.content_digest != record["content_digest"]:
-        entry = next((e for e in reversed(entries_of_workbook(engine, record["workbook_id"]))
-                      if e.content_digest == record["content_digest"]), None)
+        entry = _seal_entry(engine, record)
     if entry is None:
         return Original("not_found", None, "the archive holds no seal of this workbook with this digest"), None
     stored = archived_path(root, entry.sha256, entry.suffix)
