@@ -84,7 +84,7 @@ def site(tmp_path_factory):
     append_chained_many(engine, archive_entries, fields, _HASHED, taken=lambda: False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LOGNAME", "erika")  # who archives (the login name), as the screenshots show it
-        books = seal_books(home, ("2026-09", "2026-10", "2026-11"), db, root)
+        books = seal_books(home, ("2026-09", "2026-10", "2026-11"), db, root, closed=True)
     for role in ROLES:
         add_user(engine, f"{role}-user", role, PASSWORD, hasher=CHEAP)
     port = free_port()
@@ -380,12 +380,13 @@ def test_the_audit_views(web, shots):
 
 
 def test_the_periods_and_the_issued_documents(web, shots):
-    """The lists of the other parts open from the menu (this store has no close and no issued
-    documents: tests/test_web_documents.py has those)."""
+    """The periods with their close summaries and the issued documents open from the menu."""
     web.log_in("finance-user")
     web.follow(web.link("Periods"))
     assert web.path == "/periods" and web.text("h2") == "2026-11"  # the newest period first
+    assert "S19 tax EUR 14969.00" in web.text("table.close")  # the Close sheet of the sealed workbook
     web.shoot(shots, "periods")
     web.follow(web.link("Issued documents"))
-    assert web.path == "/documents" and "No issued document matches." in web.text()
+    assert web.path == "/documents" and "No issued document matches." not in web.text()
+    assert web.text("table").count("INV-") >= 10  # the sample's invoices, issued as PDF
     web.shoot(shots, "documents")

@@ -114,15 +114,22 @@ def xlbilling(*args) -> None:
     assert done.value.code == 0
 
 
-def seal_books(home: Path, periods, db: str, root: Path) -> list[Path]:
+def seal_books(home: Path, periods, db: str, root: Path, *, closed: bool = False) -> list[Path]:
     """One sample workbook per period (`home/Billing {period}.xlsx`), sealed by `xlbilling keys
-    init` and `xlbilling seal` into the store `db` and the archive folder `root`."""
+    init` and `xlbilling seal` into the store `db` and the archive folder `root`. `closed`: the
+    sample is closed (`xlbilling close`) and its invoices issued as PDF (`xlbilling issue`)
+    first, so the sealed books carry a Close sheet and the store issued documents."""
     from billing.sample import generate_sample
     from billing.workbook.create import create_workbook
 
     key = home / "signing-key.pem"
     xlbilling("keys", "init", "--key", key)
-    sample = create_workbook(home / "sample.xlsx", generate_sample(20, seed=3)).read_bytes()
+    sample_path = create_workbook(home / "sample.xlsx", generate_sample(20, seed=3))
+    if closed:
+        xlbilling("close", sample_path, "--as-of", "2026-11-30", "--db", db, "--json")
+        xlbilling("issue", sample_path, "--format", "pdf", "--out", home / "issued", "--db", db, "--archive", root,
+                  "--json")
+    sample = sample_path.read_bytes()
     books = []
     for period in periods:
         path = home / f"Billing {period}.xlsx"
