@@ -266,9 +266,9 @@ def test_the_migration_adds_the_tables_to_an_older_store(store_url):
             MIGRATIONS[version](conn)
             conn.execute(schema_version.insert().values(version=version))
     assert not inspect(engine).has_table("users")
-    assert migrate(engine) == max(MIGRATIONS) == 6
+    assert migrate(engine) == max(MIGRATIONS)
     assert {"users", "audit_log", "login_failures"} <= set(inspect(engine).get_table_names())
-    assert migrate(engine) == 6  # again: nothing to do
+    assert migrate(engine) == max(MIGRATIONS)  # again: nothing to do
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM schema_version WHERE version = 6")).scalar() == 1
     engine.dispose()
