@@ -1,7 +1,7 @@
 """The portal under load: N users browsing a 10,000-entry archive for D seconds, SQLite and PostgreSQL.
 
 Run: uv run python bench/bench_web_load.py [--users 20] [--seconds 60] [--entries 10000]
-                                          [--think 0] [--db URL] [--sqlite-only]
+                                          [--think 0.5] [--db URL] [--sqlite-only]
 Builds a store with `--entries` archive entries (real sealed files, a valid hash chain:
 `tests/portal_store.py`), starts `xlbilling serve` on it in a process of its own on a free
 loopback port, and lets `--users` virtual users (each its own login and session; finance,
@@ -36,7 +36,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--entries", type=int, default=10_000)
-    parser.add_argument("--think", type=float, default=0.0, help="mean pause between a user's requests (s)")
+    parser.add_argument("--think", type=float, default=0.5, help="mean pause between a user's requests (s; 0: none)")
     parser.add_argument("--db", default=os.environ.get("XLBILLING_TEST_DATABASE_URL"),
                         help="PostgreSQL URL (a fresh schema is made in it); default $XLBILLING_TEST_DATABASE_URL")
     parser.add_argument("--sqlite-only", action="store_true")

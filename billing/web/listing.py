@@ -51,6 +51,13 @@ class Page(NamedTuple):
     pages: int
 
 
+def _reading(engine: Engine):
+    """A connection that only reads: on SQLite a snapshot (plain `BEGIN`), not the store's write
+    lock every other connection takes up front, so page views never queue behind each other
+    or behind a sealer."""
+    return engine.connect().execution_options(read_only=True)
+
+
 def _escaped(text: str) -> str:
     """`text` for a LIKE pattern (escape character `\\`), its own wildcards taken literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -76,23 +83,28 @@ def archive_page(engine: Engine, query: Query) -> Page:
     order = [column.desc() if query.descending else column.asc()]
     if query.sort != "seq":
         order.append(_c.seq.desc() if query.descending else _c.seq.asc())
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         total = conn.execute(select(func.count()).select_from(archive_entries).where(*conditions)).scalar_one()
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(query.page, pages)
-        rows = conn.execute(select(archive_entries).where(*conditions).order_by(*order)
-                            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return Page([Entry(**{name: getattr(row, name) for name in Entry._fields}) for row in rows], total, page, pages)
+        # the page's entry numbers first, then their rows: the sort and the skipping over
+        # earlier pages handle numbers only (from an index), not whole rows (PostgreSQL
+        # would otherwise sort every row of the archive on disk for each deep page)
+        seqs = conn.execute(select(_c.seq).where(*conditions).order_by(*order)
+                            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+        rows = {row.seq: row for row in conn.execute(select(archive_entries).where(_c.seq.in_(seqs)))} if seqs else {}
+    return Page([Entry(**{name: getattr(rows[seq], name) for name in Entry._fields}) for seq in seqs],
+                total, page, pages)
 
 
 def entry_by_number(engine: Engine, seq: int) -> Entry | None:
     """The entry with this number (the only way the portal names an entry)."""
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         row = conn.execute(select(archive_entries).where(_c.seq == seq)).first()
     return Entry(**{name: getattr(row, name) for name in Entry._fields}) if row else None
 
 
 def chain_length(engine: Engine) -> int:
     """How many entries the chain has (the head's number)."""
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         return conn.execute(select(func.coalesce(func.max(_c.seq), 0))).scalar_one()
