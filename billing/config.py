@@ -29,10 +29,13 @@ SMTP_ENV = {"smtp_host": "XLBILLING_SMTP_HOST", "smtp_port": "XLBILLING_SMTP_POR
 ENV_SMTP_PASSWORD = "XLBILLING_SMTP_PASSWORD"
 #: The secret that signs the portal's session cookies (`xlbilling serve`).
 ENV_WEB_SECRET = "XLBILLING_WEB_SECRET"
+#: The largest upload the portal takes (verify, upload), in MB.
+ENV_WEB_UPLOAD_MB = "XLBILLING_WEB_UPLOAD_MB"
+WEB_UPLOAD_MB = 200
 
 #: Every environment variable billing/ reads.
 ENV = (ENV_DATABASE_URL, ENV_ARCHIVE_DIR, ENV_KEY_FILE, ENV_WORKERS, ENV_DEBUG, ENV_RULES_DIR, *SMTP_ENV.values(),
-       ENV_SMTP_PASSWORD, ENV_WEB_SECRET)
+       ENV_SMTP_PASSWORD, ENV_WEB_SECRET, ENV_WEB_UPLOAD_MB)
 
 
 def user_data_folder() -> Path:
@@ -115,3 +118,10 @@ def web_secret() -> str | None:
     or blank: `xlbilling serve` then makes a random one, and sessions end when it restarts)."""
     wanted = os.environ.get(ENV_WEB_SECRET, "").strip()
     return wanted or None
+
+
+def web_upload_limit() -> int:
+    """`XLBILLING_WEB_UPLOAD_MB`: the most bytes one upload to the portal may have (a whole
+    number of MB above 0; unset, blank or anything else: `WEB_UPLOAD_MB`, 200 MB)."""
+    wanted = os.environ.get(ENV_WEB_UPLOAD_MB, "").strip()
+    return (int(wanted) if wanted.isdigit() and int(wanted) > 0 else WEB_UPLOAD_MB) * 1_000_000

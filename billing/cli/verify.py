@@ -30,27 +30,22 @@ def verify(
     db: Optional[str] = DbOption,
 ) -> None:
     """Check a sealed workbook against its seal and archived original; list what changed."""
-    from billing.sealing.keys import load_key, load_public
+    from billing.sealing.keys import trusted_keys
     from billing.pipeline.seal import reachable_archive
+    from billing.sealing.report import report_json
     from billing.sealing.verify import verify_workbook
 
     existing_file(path)
     if path.suffix.lower() in DOCUMENT_SUFFIXES:
         return verify_document(path, db, archive, as_json)
-    if public_key:
-        public = load_public(existing_file(public_key))
-    else:
-        try:
-            public = load_key(key).public
-        except BadFile as exc:
-            raise BadFile(f"give the sealer's public key with --public-key FILE ({exc})") from None
+    public = trusted_keys([existing_file(public_key)], key)[0] if public_key else local_public_key(key)
     engine, root = (None, None) if no_archive else reachable_archive(
         db, archive, warn=lambda text: err.print(f"xlbilling: {text}", markup=False))
     with working("Verifying", quiet=as_json):
         report = verify_workbook(path, public, engine=engine, archive_root=root,
                                  record_file=existing_file(record) if record else None)
     if as_json:
-        print_json(_report_json(report))
+        print_json(report_json(report))
     else:
         _print_report(path, report)
     if not report.intact:
@@ -58,6 +53,16 @@ def verify(
 
 
 DOCUMENT_SUFFIXES = (".pdf", ".xml")
+
+
+def local_public_key(key: Optional[Path]):
+    """The public key of the local signing key; BadFile saying to give `--public-key` when there is none."""
+    from billing.sealing.keys import trusted_keys
+
+    try:
+        return trusted_keys(key=key)[0]
+    except BadFile as exc:
+        raise BadFile(f"give the sealer's public key with --public-key FILE ({exc})") from None
 
 
 def verify_document(path: Path, db: Optional[str], archive: Optional[Path], as_json: bool) -> None:
@@ -89,59 +94,12 @@ def verify_document(path: Path, db: Optional[str], archive: Optional[Path], as_j
         raise Exit(1)
 
 
-def _report_json(report) -> dict:
-    record = report.record or {}
-    diff = report.diff
-    return {
-        "sealed": report.sealed,
-        "intact": report.intact,
-        "changed_cells": report.changed_cells,
-        "problems": list(report.problems),
-        "changes": [c._asdict() for c in diff.cells] if diff else [],
-        "sheet_changes": [s._asdict() for s in diff.sheets] if diff else [],
-        "workbook_changes": list(diff.workbook) if diff else [],
-        "content_digest": {"sealed": record.get("content_digest"),
-                           "current": report.content.digest if report.content else None},
-        "sha256": report.sha256,
-        "archived_original": {"status": report.original.status, "message": report.original.message,
-                              "archive_id": report.original.entry.seq if report.original.entry else None},
-        "superseded_by": _later_json(report.superseded_by),
-        **{k: record.get(k) for k in ("workbook_id", "period", "sealed_at", "sealer", "key_id", "canonical")},
-    }
-
-
-def _later_json(entry) -> dict | None:
-    if entry is None:
-        return None
-    return {"archive_id": entry.seq, "sealed_at": entry.sealed_at, "sha256": entry.sha256, "period": entry.period}
-
-
 def _print_report(path: Path, report) -> None:
-    diff = report.diff
-    if diff:
-        for change in diff.cells:
-            sys.stdout.write(change.render() + "\n")
-        for change in diff.sheets:
-            sys.stdout.write(change.render() + "\n")
-        for change in diff.workbook:
-            sys.stdout.write(f"workbook: {change}\n")
+    """The change lines on stdout; the problems and the verdict on stderr (`billing.sealing.report`)."""
+    from billing.sealing.report import change_lines, summary
+
+    for line in change_lines(report):
+        sys.stdout.write(line + "\n")
     for problem in report.problems:
         err.print(f"{path}: {problem}", markup=False)
-    record = report.record or {}
-    if report.intact:
-        note = f"; {report.original.message}" if report.original.status != "unreachable" else ""
-        err.print(f"{path}: intact — sealed {record.get('sealed_at')} by {record.get('sealer')} for "
-                  f"{record.get('period')} with key {record.get('key_id')}{note}", markup=False)
-    elif not report.sealed:
-        err.print(f"{path}: not sealed", markup=False)
-    elif report.superseded_by is not None and len(report.problems) == 1:
-        later = report.superseded_by
-        err.print(f"{path}: SUPERSEDED by archive entry {later.seq} (sealed {later.sealed_at}) — this copy is "
-                  f"intact as sealed {record.get('sealed_at')}, but no longer the seal of {record.get('period')} "
-                  "that counts", markup=False)
-    else:
-        counts = [f"{len(diff.cells)} cells changed" if diff and diff.cells else "",
-                  f"{len(diff.sheets) + len(diff.workbook)} other changes" if diff and (diff.sheets or diff.workbook)
-                  else ""]
-        shown = ", ".join(c for c in counts if c) or "see above"
-        err.print(f"{path}: TAMPERED — {shown}; {report.original.message}", markup=False)
+    err.print(f"{path}: {summary(report)}", markup=False)

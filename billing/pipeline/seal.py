@@ -76,6 +76,7 @@ def seal_file(path: Path) -> str:
 def verify_file(path: Path, public_key: Path | None = None) -> str:
     """Verify a saved workbook on the defaults; a sentence with the verdict and what changed."""
     from billing.sealing.keys import load_key, load_public
+    from billing.sealing.report import INTACT, SUPERSEDED, UNSEALED, change_lines, verdict
     from billing.sealing.verify import verify_workbook
 
     public = load_public(public_key) if public_key else load_key().public
@@ -84,15 +85,15 @@ def verify_file(path: Path, public_key: Path | None = None) -> str:
     if engine is not None:
         engine.dispose()
     record = report.record or {}
-    if report.intact:
+    found = verdict(report)
+    if found == INTACT:
         return (f"intact: sealed {record.get('sealed_at')} by {record.get('sealer')} for {record.get('period')}; "
                 f"{report.original.message}")
-    if not report.sealed:
+    if found == UNSEALED:
         return "not sealed: " + "; ".join(report.problems)
-    if report.superseded_by is not None and len(report.problems) == 1:
+    if found == SUPERSEDED:
         return f"SUPERSEDED: {report.problems[0]}"
-    changes = [c.render() for c in report.diff.cells] + [c.render() for c in report.diff.sheets] + \
-        list(report.diff.workbook) if report.diff else []
+    changes = change_lines(report)
     listed = "; ".join(changes[:20]) + (f"; … {len(changes) - 20} more" if len(changes) > 20 else "")
     return f"TAMPERED: {'; '.join(report.problems)}" + (f". Changes: {listed}" if listed else "")
 

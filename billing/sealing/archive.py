@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import os
 import shutil
 import time
 from pathlib import Path
@@ -170,9 +171,28 @@ def record_entry(engine: Engine, fields: dict, retries: int = 20) -> Entry:
     return Entry(**{name: values[name] for name in Entry._fields})
 
 
+def archive_sealed(engine: Engine, root: Path, source: Path, *, sha256: str, suffix: str, record: dict,
+                   original_name: str, retention_years: int, archived_by: str | None = None,
+                   now: dt.datetime | None = None) -> Entry:
+    """Archive the sealed workbook at `source` (its SHA-256 `sha256`, a `suffix` workbook, its seal `record`): the
+    file stored read-only under its SHA-256, then indexed at the head of the chain. If the
+    index refuses the entry, the file just stored goes again: the archive never holds a file
+    its index does not name. The one writer of the archive: `xlbilling seal` and the portal's
+    upload both archive through here. `archived_by`: who (default: the user running this)."""
+    stored = store_file(root, source, sha256, suffix)
+    try:
+        return record_entry(engine, new_entry_fields(
+            sha256=sha256, suffix=suffix, size=source.stat().st_size, record=record, original_name=original_name,
+            retention_years=retention_years, archived_by=archived_by, now=now))
+    except BaseException:
+        os.chmod(stored, 0o600)  # ours, made a moment ago: the index never saw it
+        stored.unlink(missing_ok=True)
+        raise
+
+
 def new_entry_fields(*, sha256: str, suffix: str, size: int, record: dict, original_name: str,
-                     retention_years: int, now: dt.datetime | None = None) -> dict:
-    """The index fields of a sealed workbook about to be archived."""
+                     retention_years: int, archived_by: str | None = None, now: dt.datetime | None = None) -> dict:
+    """The index fields of a sealed workbook about to be archived (`archived_by`: default the user running this)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     customers = record.get("customers") or {}
     invoices = record.get("invoice_numbers") or {}
@@ -182,7 +202,7 @@ def new_entry_fields(*, sha256: str, suffix: str, size: int, record: dict, origi
         "first_customer": customers.get("first"), "last_customer": customers.get("last"),
         "first_invoice": invoices.get("first"), "last_invoice": invoices.get("last"),
         "original_name": original_name, "key_id": record["key_id"], "sealed_at": record["sealed_at"],
-        "archived_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "archived_by": getpass.getuser(),
+        "archived_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "archived_by": archived_by or getpass.getuser(),
         "retention_until": add_years(now.date(), retention_years),
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -103,6 +104,25 @@ def load_public(path: str | os.PathLike) -> Ed25519PublicKey:
     if not isinstance(public, Ed25519PublicKey):
         raise BadFile(f"{target} is not an Ed25519 public key")
     return public
+
+
+def trusted_keys(public_files: Sequence[str | os.PathLike] = (),
+                 key: str | os.PathLike | None = None) -> tuple[Ed25519PublicKey, ...]:
+    """The public keys seals are verified with: those of `public_files` (PEM, `keys
+    export-public`), else the public key of the local signing key (`key`, else the default
+    place); `BadFile` when a file is unusable or there is no signing key."""
+    if public_files:
+        return tuple(load_public(path) for path in public_files)
+    return (load_key(key).public,)
+
+
+def key_for(keys: Ed25519PublicKey | Sequence[Ed25519PublicKey], wanted: str) -> Ed25519PublicKey:
+    """The key to check a record signed with key id `wanted` against: `keys` itself when it is
+    one key; of several trusted keys the one with that id, else the first (whose id then
+    differs from the record's, which is what verifying reports)."""
+    if isinstance(keys, Ed25519PublicKey):
+        return keys
+    return next((k for k in keys if key_id(k) == wanted), keys[0])
 
 
 def is_valid_signature(public: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:

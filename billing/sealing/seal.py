@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import os
 from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import Engine
 
-from billing.sealing.archive import Entry, entries_of_workbook, file_sha256, new_entry_fields, record_entry, store_file
+from billing.sealing.archive import Entry, archive_sealed, entries_of_workbook, file_sha256
 from billing.atomic import staged, write_text_atomically
 from billing.sealing.canonical import read_content
 from billing.sealing.canonical.links import Link
@@ -133,17 +132,9 @@ def seal_workbook(path: Path, facts: SealFacts, *, engine: Engine, archive_root:
                 previous_digest=previous[-1].content_digest if previous else None)
             record_text = canonical_json(record).decode("utf-8")
             sealed.write(lambda tmp: _write_sealed(tmp, pkg, protected, record_text, record))
-        tmp = sealed.path
-        sha256 = file_sha256(tmp)
-        archived = store_file(archive_root, tmp, sha256, suffix)
-        try:
-            entry = record_entry(engine, new_entry_fields(
-                sha256=sha256, suffix=suffix, size=tmp.stat().st_size, record=record, original_name=path.name,
-                retention_years=facts.retention_years, now=now))
-        except BaseException:
-            os.chmod(archived, 0o600)  # ours, made a moment ago: the index never saw it
-            archived.unlink(missing_ok=True)
-            raise
+        sha256 = file_sha256(sealed.path)
+        entry = archive_sealed(engine, archive_root, sealed.path, sha256=sha256, suffix=suffix, record=record,
+                               original_name=path.name, retention_years=facts.retention_years, now=now)
     sidecar = sidecar_path(path)
     write_text_atomically(sidecar, record_text + "\n")
     return SealResult(path, sidecar, sha256, record, entry)

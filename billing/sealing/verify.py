@@ -29,6 +29,7 @@ from billing.sealing.canonical import Content, read_content, read_names, read_sh
 from billing.sealing.diff import Diff, diff_contents, sheet_level_diff, sheets_to_read
 from billing.errors import BadFile
 from billing.workbook.package import Package
+from billing.sealing.keys import key_for
 from billing.sealing.seal import sidecar_path
 from billing.sealing.sealed_package import read_embedded
 from billing.sealing.record import (RecordError, manifest_problems, parse_record, record_content, record_version,
@@ -64,7 +65,10 @@ class Report(NamedTuple):
 
 def verify_workbook(path: Path, public_key, *, engine: Engine | None = None, archive_root: Path | None = None,
                     record_file: Path | None = None) -> Report:
-    """Check the workbook at `path` against its seal (and its archived original when reachable)."""
+    """Check the workbook at `path` against its seal (and its archived original when reachable).
+
+    `public_key`: the sealer's public key, or several trusted ones (the record's key id picks
+    among them: `billing.sealing.keys.key_for`)."""
     sha256 = file_sha256(path)
     problems: list[str] = []
     with Package(path) as pkg:
@@ -85,7 +89,7 @@ def verify_workbook(path: Path, public_key, *, engine: Engine | None = None, arc
                                            "beside it)",), content, None, unreachable, sha256)
     if record is None:
         return Report(True, False, None, (record_error,), content, None, unreachable, sha256)
-    problems += signature_problems(record, public_key)
+    problems += signature_problems(record, key_for(public_key, record["key_id"]))
     problems += manifest_problems(record)
     if embedded.property is not None and record["content_digest"] not in embedded.property:
         problems.append("the seal's document property names another content digest than the record")

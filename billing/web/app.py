@@ -19,21 +19,24 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from billing.web import archive_routes, session_routes
+from billing.web import archive_routes, session_routes, verify_routes
 from billing.web.portal import HERE, Portal
 from billing.web.security import SecurityHeaders
 
 COOKIE = "xlbilling_session"
 SESSION_SECONDS = 8 * 3600
 #: The parts of the portal, each a module with `routes(portal)`.
-PARTS = (session_routes, archive_routes)
+PARTS = (session_routes, archive_routes, verify_routes)
 
 
 def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: bool = False,
-               throttle=None) -> Starlette:
+               throttle=None, public_keys=(), upload_limit: int | None = None,
+               upload_dir: Path | None = None) -> Starlette:
     """The portal over the store `engine` and the archive folder `archive_root`; `secret` signs the
-    sessions; `throttle`: the login throttle (default: the store's, `billing.access.throttle`)."""
-    portal = Portal(engine, archive_root, throttle)
+    sessions; `throttle`: the login throttle (default: the store's, `billing.access.throttle`);
+    `public_keys`, `upload_limit`, `upload_dir`: see `Portal`."""
+    portal = Portal(engine, archive_root, throttle, public_keys=public_keys, upload_limit=upload_limit,
+                    upload_dir=upload_dir)
     routes = [route for part in PARTS for route in part.routes(portal)]
     routes.append(Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"))
     middleware = [Middleware(SecurityHeaders),

@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 #: The portal's actions, as `billing.access.roles` names them.
 BROWSE = "read"
 DOWNLOAD = "download"
+VERIFY = "verify"
+UPLOAD = "upload"
 
 
 class Login(NamedTuple):
@@ -76,8 +78,8 @@ def may(role: str | None, action: str) -> bool:
     return role is not None and roles.may(role, action)
 
 
-def record(engine: Engine, who: str, action: str, subject: str, client: str | None = None) -> None:
-    """Write who did what, when, from where into the store's audit log."""
+def record(engine: Engine, who: str, action: str, subject: str, client: str | None = None, detail: str = "") -> None:
+    """Write who did what (to `subject`; `detail`: anything else), when, from where into the store's audit log."""
     from billing.access import audit
 
-    audit.record(engine, who, action, subject, remote_addr=client)
+    audit.record(engine, who, action, subject, detail, remote_addr=client)

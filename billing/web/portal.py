@@ -22,12 +22,22 @@ _UNSET = object()
 
 
 class Portal:
-    """The portal's shared parts: `engine` (the store), `archive_root`, `throttle` (logins)."""
+    """The portal's shared parts: `engine` (the store), `archive_root`, `throttle` (logins),
+    `public_keys` (the sealers' public keys seals are verified with; none: nothing can be
+    verified), `upload_limit` (the most bytes an upload may have; default
+    `XLBILLING_WEB_UPLOAD_MB`) and `upload_dir` (where uploads are received, each in a private
+    folder of its own; default the system's temporary folder)."""
 
-    def __init__(self, engine: Engine, archive_root: Path, throttle=None):
+    def __init__(self, engine: Engine, archive_root: Path, throttle=None, *, public_keys=(),
+                 upload_limit: int | None = None, upload_dir: Path | None = None):
+        from billing.config import web_upload_limit
+
         self.engine = engine
         self.archive_root = Path(archive_root)
         self.throttle = throttle or guard.throttle(engine)
+        self.public_keys = tuple(public_keys)
+        self.upload_limit = upload_limit or web_upload_limit()
+        self.upload_dir = upload_dir
         self.templates = Jinja2Templates(env=jinja2.Environment(
             loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True))
 
@@ -65,9 +75,9 @@ class Portal:
             return RedirectResponse("/login", status_code=303)
         return PlainTextResponse("Forbidden", status_code=403)
 
-    def record(self, request: Request, action: str, subject: str) -> None:
-        """Write into the audit log that the logged-in user did `action` on `subject`."""
-        guard.record(self.engine, request.session["user"], action, subject, client_of(request))
+    def record(self, request: Request, action: str, subject: str, detail: str = "") -> None:
+        """Write into the audit log that the logged-in user did `action` on `subject` (`detail`: anything else)."""
+        guard.record(self.engine, request.session["user"], action, subject, client_of(request), detail)
 
 
 def client_of(request: Request) -> str:
