@@ -39,8 +39,9 @@ _EOCD = b"PK\x05\x06"
 
 
 class PortalStore(NamedTuple):
-    """A built store: its URL, archive folder, signing key, one small sealed workbook (for a
-    verify), the virtual users (name → role), and each entry's number → file SHA-256."""
+    """A built store: its URL, archive folder, signing key, a sealed workbook that verifies
+    intact (the newest entry's file: an older seal of the same workbook and period is
+    superseded), the virtual users (name → role), and each entry's number → file SHA-256."""
 
     url: str
     archive: Path
@@ -125,7 +126,7 @@ def build_portal_store(home: Path, url: str, entries: int = 10_000, users: int =
     from sqlalchemy import select, text
 
     from billing.access.users import add_user
-    from billing.sealing.archive import _HASHED, append_chained_many
+    from billing.sealing.archive import _HASHED, append_chained_many, archived_path
     from billing.store import archive_entries, open_store
 
     home.mkdir(parents=True, exist_ok=True)
@@ -148,4 +149,5 @@ def build_portal_store(home: Path, url: str, entries: int = 10_000, users: int =
             shas = dict(conn.execute(select(archive_entries.c.seq, archive_entries.c.sha256)).all())
     finally:
         engine.dispose()
-    return PortalStore(url, archive, key, books[0], names, shas)
+    newest = archived_path(archive, shas[max(shas)], ".xlsx")  # no later seal of its workbook and period
+    return PortalStore(url, archive, key, newest, names, shas)

@@ -86,8 +86,9 @@ def test_the_built_store_is_a_sound_archive_of_real_sealed_files(small_store):
 
 
 def test_the_load_reports_wrong_answers_as_errors(small_store):
-    """Every archived file altered: each entry page, download and seal record is an error, and
-    only those (list pages need no file)."""
+    """Every archived file altered (a byte after the package): each entry page, download and
+    seal record is an error, and only those (list pages need no file; the verify still says
+    intact, rightly: the workbook's content is the sealed one)."""
     for sha in small_store.sha256.values():
         path = archived_path(small_store.archive, sha, ".xlsx")
         path.chmod(0o644)
@@ -96,9 +97,10 @@ def test_the_load_reports_wrong_answers_as_errors(small_store):
         figures, errors = run_load(base, small_store, users=5, seconds=2)
     failed = {f.kind for f in figures if f.errors}
     downloading = {"entry", "download", "seal.json"} & {f.kind for f in figures}
-    assert failed == downloading | {"all"} and downloading, table({"sqlite": figures})
+    assert failed == downloading | {"all"} and downloading and "verify" in {f.kind for f in figures}, \
+        table({"SQLite": figures})
     assert any("status 500" in e for e in errors) and any("not on the page" in e for e in errors), errors
-    assert all(e.split()[1].rstrip(":") in ("entry", "download", "seal.json") for e in errors), errors
+    assert all(e.split()[1].rstrip(":") in downloading for e in errors), errors
 
 
 # --- the checks and the figures ------------------------------------------------------------------
@@ -120,6 +122,10 @@ def response(status: int, text: str = "") -> httpx.Response:
     ("seal.json", "auditor", response(200, json.dumps({"other": 1})), True),
     ("entry", "billing", response(200, "sha content_digest"), False),
     ("entry", "billing", response(200, "content_digest only"), True),
+    ("verify", "finance", response(200, '<section data-verdict="intact">'), False),
+    ("verify", "finance", response(200, '<section data-verdict="tampered">'), True),
+    ("verify", "finance", response(422, "not a workbook"), True),
+    ("verify", "admin", response(403), False),
 ])
 def test_each_answer_is_checked_not_only_its_status(path_kind, role, answer, wrong):
     sha = hashlib.sha256(b"workbook").hexdigest()

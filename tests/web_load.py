@@ -2,11 +2,13 @@
 port, and N virtual users, each logged in with a session of its own, browsing it at once.
 
 Each user loops, for a fixed time, over what finance and auditors do: the archive list's first
-page, deep pages, searches by period, workbook and sealer, sorted pages, entry pages, and
-downloads of sealed workbooks and seal records. Every answer is checked, not only its status:
+page, deep pages, searches by period, workbook and sealer, sorted pages, entry pages,
+downloads of sealed workbooks and seal records, and a verify (`POST /verify`) of a small
+sealed workbook. Every answer is checked, not only its status:
 a list page must show the count and page the store holds, an entry page the entry's SHA-256
 and its seal record, a download the bytes the index names (SHA-256), a seal record the JSON
-of a seal; an admin, who may browse but not download, must be refused (403) a download. Any
+of a seal, a verify the verdict "intact"; an admin, who may browse but not download or
+verify, must be refused (403). Any
 other answer, and any exception, is an error.
 
 Used by `tests/test_web_load.py` (bounded, in CI) and `bench/bench_web_load.py` (the figures).
@@ -39,8 +41,9 @@ from portal_store import PASSWORD, PortalStore
 PAGE_KINDS = ("list", "deep page", "search", "sorted", "entry")
 PAGE_BUDGET = 0.200
 #: How often a user does each thing (relative weights).
-WEIGHTS = {"list": 3, "deep page": 2, "search": 3, "sorted": 2, "entry": 4, "seal.json": 1, "download": 1}
-#: Roles that may download (the rest, admin, must be refused).
+WEIGHTS = {"list": 3, "deep page": 2, "search": 3, "sorted": 2, "entry": 4, "seal.json": 1, "download": 1,
+           "verify": 1}
+#: Roles that may download and verify (the rest, admin, must be refused).
 DOWNLOADERS = ("finance", "auditor", "billing")
 
 
@@ -127,7 +130,8 @@ def xlbilling_command() -> list[str]:
 def serving(store: PortalStore, startup: float = 60.0):
     """`xlbilling serve` over `store` on a free loopback port, for the `with` block: its base URL."""
     port = free_port()
-    env = os.environ | {"XLBILLING_WEB_SECRET": "load-test-" + uuid.uuid4().hex * 2}
+    env = os.environ | {"XLBILLING_WEB_SECRET": "load-test-" + uuid.uuid4().hex * 2,
+                        "XLBILLING_KEY_FILE": str(store.key)}  # its public key checks the seals
     server = subprocess.Popen([*xlbilling_command(), "serve", "--port", str(port), "--db", store.url,
                                "--archive", str(store.archive)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
@@ -225,9 +229,11 @@ def _list_check(expected_total: int, page: int):
 class User:
     """One virtual user: a session of its own (cookie jar), a role, a random walk."""
 
-    def __init__(self, client: httpx.AsyncClient, name: str, role: str, expected: Expected, seed: int):
-        self.client, self.name, self.role, self.expected = client, name, role, expected
+    def __init__(self, client: httpx.AsyncClient, name: str, role: str, expected: Expected, seed: int,
+                 book: tuple[str, bytes] = ("book.xlsx", b"")):
+        self.client, self.name, self.role, self.expected, self.book = client, name, role, expected, book
         self.random = random.Random(seed)
+        self.csrf = ""
 
     async def timed(self, kind: str, samples: list[Sample], request, check) -> None:
         started = time.perf_counter()
@@ -242,7 +248,9 @@ class User:
         async def login():
             form = await self.client.get("/login")
             token = _CSRF.search(form.text).group(1)
-            return await self.client.post("/login", data={"user": self.name, "password": PASSWORD, "csrf": token})
+            done = await self.client.post("/login", data={"user": self.name, "password": PASSWORD, "csrf": token})
+            self.csrf = _CSRF.search((await self.client.get("/")).text).group(1)  # the session's token
+            return done
         await self.timed("login", samples, login,
                          lambda r: None if r.status_code == 303 and r.headers.get("location") == "/" else f"status {r.status_code}")
 
@@ -276,6 +284,14 @@ class User:
                 return None
             return kind, f"/archive/{seq}", entry
         allowed = self.role in DOWNLOADERS
+        if kind == "verify":
+            def verified(response):
+                if not allowed:
+                    return None if response.status_code == 403 else f"status {response.status_code} (403 expected)"
+                if response.status_code != 200:
+                    return f"status {response.status_code}"
+                return None if 'data-verdict="intact"' in response.text else "the verdict is not intact"
+            return kind, "/verify", verified
         if kind == "download":
             def download(response):
                 if not allowed:
@@ -297,7 +313,13 @@ class User:
     async def walk(self, until: float, think: float, samples: list[Sample]) -> None:
         while time.monotonic() < until:
             kind, path, check = self.step()
-            await self.timed(kind, samples, lambda: self.client.get(path), check)
+            if kind == "verify":  # the token first: the portal reads no file before it
+                def request():
+                    return self.client.post(path, data={"csrf": self.csrf}, files={"workbook": self.book})
+            else:
+                def request():
+                    return self.client.get(path)
+            await self.timed(kind, samples, request, check)
             if think:
                 await asyncio.sleep(self.random.uniform(0, 2 * think))
 
@@ -306,6 +328,7 @@ async def _load(base: str, store: PortalStore, expected: Expected, users: int, s
                 think: float) -> tuple[list[Sample], float]:
     samples: list[Sample] = []
     names = list(store.users.items())[:users]
+    book = (store.sealed_book.name, store.sealed_book.read_bytes()) if store.sealed_book else ("book.xlsx", b"")
 
     def client(cookies=None) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=60, cookies=cookies,
@@ -316,7 +339,7 @@ async def _load(base: str, store: PortalStore, expected: Expected, users: int, s
     walkers = []
     for n, (name, role) in enumerate(names):
         async with client() as login:
-            walker = User(login, name, role, expected, seed=n)
+            walker = User(login, name, role, expected, seed=n, book=book)
             await walker.log_in(samples)
             walker.client = client(login.cookies)
         walkers.append(walker)
