@@ -1,6 +1,6 @@
 """The portal under load, bounded for CI: `xlbilling serve` over a 10,000-entry archive (real
 sealed files, a valid chain), 20 users logged in at once browsing, searching, sorting, opening
-entries and downloading for a few seconds, on SQLite and PostgreSQL: no error, and p95 of
+entries, downloading and verifying for 20 seconds, on SQLite and PostgreSQL: no error, and p95 of
 every archive page kind within the issue's 200 ms (`tests/web_load.py`; the full 60 s run with
 figures is `bench/bench_web_load.py`). Also: the store builder makes a store `xlbilling archive
 check` and `xlbilling verify` accept, and the load's checks catch wrong answers."""
@@ -24,11 +24,11 @@ from web_load import (PAGE_BUDGET, PAGE_KINDS, Expected, Figures, Sample, User, 
 
 ENTRIES = 10_000
 USERS = 20
-SECONDS = float(os.environ.get("XLBILLING_LOAD_SECONDS", "10"))  # longer runs: bench/bench_web_load.py
-#: A user's mean pause between requests (s; uniform from 0 to twice this): 20 users make ≈ 18
-#: requests a second here, ≈ 35 with the benchmark's 0.5 s. Busier than people reading pages;
-#: and CI shares its cores, so the 200 ms budget is asserted at this pace.
-THINK = 1.0
+SECONDS = float(os.environ.get("XLBILLING_LOAD_SECONDS", "20"))  # longer runs: bench/bench_web_load.py
+#: A user's mean pause between requests (s; uniform from 0 to twice this), as the benchmark's:
+#: 20 users make ≈ 35 requests a second, busier than people reading pages. 20 s give each
+#: kind 50–150 requests, enough for a p95 that one stall of the shared machine does not make.
+THINK = 0.5
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -51,7 +51,7 @@ def test_twenty_users_browse_ten_thousand_entries_without_errors_and_within_200_
     store = "SQLite" if big_store.url.startswith("sqlite") else "PostgreSQL"
     report = f"{USERS} users, {SECONDS:.0f} s, think {THINK} s\n{table({store: figures})}"
     walked = {f.kind: f for f in figures}
-    assert walked["all"].count > USERS * SECONDS, report  # they did browse, busily
+    assert walked["all"].count > USERS * SECONDS / (2 * THINK), report  # they did browse, busily
     assert set(PAGE_KINDS) <= set(walked), report
     assert not errors, report + "\n" + "\n".join(errors)
     assert not over_budget(figures, PAGE_BUDGET), report + "\n" + "\n".join(over_budget(figures))
