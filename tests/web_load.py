@@ -226,6 +226,15 @@ def _list_check(expected_total: int, page: int):
     return check
 
 
+def _guarded(allowed: bool, check):
+    """The check of a download or a verify: refused (403) when the role may not, else 200 and `check`."""
+    def guarded(response: httpx.Response) -> str | None:
+        if not allowed:
+            return None if response.status_code == 403 else f"status {response.status_code} (403 expected)"
+        return f"status {response.status_code}" if response.status_code != 200 else check(response)
+    return guarded
+
+
 class User:
     """One virtual user: a session of its own (cookie jar), a role, a random walk."""
 
@@ -285,30 +294,15 @@ class User:
             return kind, f"/archive/{seq}", entry
         allowed = self.role in DOWNLOADERS
         if kind == "verify":
-            def verified(response):
-                if not allowed:
-                    return None if response.status_code == 403 else f"status {response.status_code} (403 expected)"
-                if response.status_code != 200:
-                    return f"status {response.status_code}"
-                return None if 'data-verdict="intact"' in response.text else "the verdict is not intact"
-            return kind, "/verify", verified
+            return kind, "/verify", _guarded(allowed, lambda r: None if 'data-verdict="intact"' in r.text
+                                             else "the verdict is not intact")
         if kind == "download":
             def download(response):
-                if not allowed:
-                    return None if response.status_code == 403 else f"status {response.status_code} (403 expected)"
-                if response.status_code != 200:
-                    return f"status {response.status_code}"
                 got = hashlib.sha256(response.content).hexdigest()
                 return None if got == sha else f"entry {seq}: downloaded bytes have SHA-256 {got[:12]}…"
-            return kind, f"/archive/{seq}/download", download
-
-        def seal(response):
-            if not allowed:
-                return None if response.status_code == 403 else f"status {response.status_code} (403 expected)"
-            if response.status_code != 200:
-                return f"status {response.status_code}"
-            return None if "content_digest" in json.loads(response.text) else f"entry {seq}: no seal record"
-        return "seal.json", f"/archive/{seq}/seal.json", seal
+            return kind, f"/archive/{seq}/download", _guarded(allowed, download)
+        return "seal.json", f"/archive/{seq}/seal.json", _guarded(allowed, lambda r: None if "content_digest" in
+                                                                   json.loads(r.text) else f"entry {seq}: no seal record")
 
     async def walk(self, until: float, think: float, samples: list[Sample], steps: int | None = None) -> None:
         """Take steps until the clock says `until` (or `steps` steps), pausing `think` s on average."""
