@@ -69,6 +69,12 @@ def has_errors(findings: Iterable[Reported]) -> bool:
     return any(f.severity == "error" for f in findings)
 
 
+def verdict(findings: list) -> dict:
+    """A check's JSON, as `--json` prints it and the portal shows it: `ok` (no error) and the
+    findings (each `as_dict()`)."""
+    return {"ok": not has_errors(findings), "findings": [f.as_dict() for f in findings]}
+
+
 def one_line(what: BaseException | str, limit: int | None = None) -> str:
     """A reason on one line, at most `limit` characters: a text's words joined by single
     spaces; for an exception its `strerror` (an OSError's reason, without the errno and

@@ -119,6 +119,8 @@ def test_the_reminder_in_german():
                      "Verwendungszweck RF18 5390 0754 7034", "Scannen und zahlen (SEPA)"):
         assert expected in lines, expected
     assert "Seite 1 von 1" in "\n".join(lines)
+    assert "USt-IdNr. DE123456789" in lines and "Steuernummer 30/123/45678" in lines
+    assert not any("Tax" in line for line in lines)
 
 
 @pytest.mark.parametrize(("level", "subject"), [(1, "Payment reminder"), (2, "Second reminder"),

@@ -278,12 +278,17 @@ def test_search_by_sealer_and_period_with_paging(many):
     assert rows(page) == sorted(expected, reverse=True)[:50]
 
 
-def test_a_page_of_the_list_stays_fast_with_a_thousand_entries(many):
-    many.get("/?page=20")
+def seconds_per_page(client, path: str, times: int = 10) -> float:
+    """How long the page `path` takes on average (after a first request that warms the caches)."""
+    client.get(path)
     started = time.perf_counter()
-    for _ in range(10):
-        assert many.get("/?page=20&sort=sealer").status_code == 200
-    per_page = (time.perf_counter() - started) / 10
+    for _ in range(times):
+        assert client.get(path).status_code == 200
+    return (time.perf_counter() - started) / times
+
+
+def test_a_page_of_the_list_stays_fast_with_a_thousand_entries(many):
+    per_page = seconds_per_page(many, "/?page=20&sort=sealer")
     print(f"archive page of 1,203 entries ({app_engine(many.app).dialect.name}): {per_page * 1000:.1f} ms")
     assert per_page < 0.5
 

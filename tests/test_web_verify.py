@@ -467,8 +467,11 @@ def test_authorization_matrix(as_role, portal, uploads, route, role):
     assert list(uploads.iterdir()) == []
 
 
-@pytest.mark.parametrize(("role", "links"), [("finance", ["/", "/verify"]), ("auditor", ["/", "/verify"]),
-                                             ("billing", ["/", "/verify", "/upload"]), ("admin", ["/"])])
+LISTS = ["/", "/documents", "/periods"]  # every role's lists (main's menu), then what the role may do
+
+
+@pytest.mark.parametrize(("role", "links"), [("finance", LISTS + ["/verify"]), ("auditor", LISTS + ["/verify"]),
+                                             ("billing", LISTS + ["/verify", "/upload"]), ("admin", LISTS)])
 def test_the_menu_shows_what_the_role_may_do(as_role, role, links):
     page = as_role(role).get("/").text
     menu = re.search(r'<nav class="main">(.*?)</nav>', page, re.S).group(1)

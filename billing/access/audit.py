@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from billing.access.clock import Clock, parse, stamp, utc_now
 from billing.store import audit_log
@@ -46,21 +46,40 @@ def record(engine: Engine, user: str | None, action: str, subject: str = "", det
     return Entry(entry_id, parse(values["at"]), user, action, subject, detail, values["remote_addr"])
 
 
+def _conditions(user: str | None, action: str | None, since: datetime | None, until: datetime | None) -> list:
+    conditions = []
+    if user is not None:
+        conditions.append(audit_log.c.user_name == user)
+    if action is not None:
+        conditions.append(audit_log.c.action == action)
+    if since is not None:
+        conditions.append(audit_log.c.at >= stamp(since))
+    if until is not None:
+        conditions.append(audit_log.c.at < stamp(until))
+    return conditions
+
+
 def entries(engine: Engine, *, user: str | None = None, action: str | None = None,
             since: datetime | None = None, until: datetime | None = None,
             limit: int = 100, offset: int = 0) -> list[Entry]:
     """Entries newest first, optionally of one user or action, at or after `since` and
     before `until`; a page of `limit` from `offset`."""
-    query = select(audit_log)
-    if user is not None:
-        query = query.where(audit_log.c.user_name == user)
-    if action is not None:
-        query = query.where(audit_log.c.action == action)
-    if since is not None:
-        query = query.where(audit_log.c.at >= stamp(since))
-    if until is not None:
-        query = query.where(audit_log.c.at < stamp(until))
-    query = query.order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit).offset(offset)
+    query = (select(audit_log).where(*_conditions(user, action, since, until))
+             .order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit).offset(offset))
     with engine.connect().execution_options(read_only=True) as conn:
         rows = conn.execute(query).all()
     return [Entry(r.id, parse(r.at), r.user_name, r.action, r.subject, r.detail, r.remote_addr) for r in rows]
+
+
+def count(engine: Engine, *, user: str | None = None, action: str | None = None,
+          since: datetime | None = None, until: datetime | None = None) -> int:
+    """How many entries `entries` with the same filters would give without a limit."""
+    query = select(func.count()).select_from(audit_log).where(*_conditions(user, action, since, until))
+    with engine.connect().execution_options(read_only=True) as conn:
+        return conn.execute(query).scalar_one()
+
+
+def actions(engine: Engine) -> list[str]:
+    """The actions the log holds, alphabetically (for a filter's choices)."""
+    with engine.connect().execution_options(read_only=True) as conn:
+        return list(conn.execute(select(audit_log.c.action).distinct().order_by(audit_log.c.action)).scalars())

@@ -10,7 +10,10 @@ Rules:
   profile), each with its own salt, so two users with one password have different hashes;
   when the parameters are raised, a user's hash is renewed at the next successful login;
 - `authenticate` spends the same work on an unknown or disabled user (a dummy hash is
-  verified) as on a known one, so the answer's time does not tell which names exist.
+  verified) as on a known one, so the answer's time does not tell which names exist;
+- the last user who may manage users (an enabled `admin`) cannot be removed or disabled,
+  from the portal or the command line: somebody must be left to manage the users. (A store
+  that never had an admin is not blocked by this; `xlbilling users add` makes one.)
 
 A refusal is a `UserRefused` (a `BadFile`: one line for the command line) with a `code`
 for the web app; `password_problem` gives the same message as a value before anything is
@@ -29,7 +32,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from billing.access.clock import Clock, parse, stamp, utc_now
-from billing.access.roles import ROLES, is_role
+from billing.access.roles import ROLES, is_role, may
 from billing.errors import BadFile
 from billing.store import users as users_table
 
@@ -43,7 +46,8 @@ HASHER = PasswordHasher()
 
 class UserRefused(BadFile):
     """A user operation refused: `code` names the reason (`bad_name`, `unknown_role`,
-    `password_too_short`, `password_too_long`, `duplicate_name`, `unknown_user`)."""
+    `password_too_short`, `password_too_long`, `password_mismatch`, `duplicate_name`, `unknown_user`,
+    `last_admin`, `self`)."""
 
     def __init__(self, code: str, reason: str):
         super().__init__(reason)
@@ -115,6 +119,29 @@ def check_password(password: str) -> str:
     return password
 
 
+def check_confirmed(password: str, again: str) -> str:
+    """`password` when it was typed the same twice; `UserRefused` (`password_mismatch`) if not."""
+    if password != again:
+        raise UserRefused("password_mismatch", "the two passwords differ; type the same one twice")
+    return password
+
+
+#: The roles whose users manage the users: one of them, enabled, must always be left.
+MANAGERS: tuple[str, ...] = tuple(role for role in ROLES if may(role, "manage_users"))
+
+
+def _keep_a_manager(conn, key: str) -> None:
+    """Refuse (`last_admin`) taking away the user `key` when they are the last enabled manager.
+    The managers' rows are locked (FOR UPDATE on PostgreSQL; SQLite's write transaction is
+    exclusive already), so two admins disabling each other at once cannot leave none."""
+    managers = conn.execute(select(users_table.c.name_key, users_table.c.name)
+                            .where(users_table.c.role.in_(MANAGERS), users_table.c.disabled.is_(False))
+                            .with_for_update()).all()
+    if [row.name_key for row in managers] == [key]:
+        raise UserRefused("last_admin", f"{managers[0].name!r} is the last enabled admin: add or enable "
+                                        "another admin first, so somebody can still manage the users")
+
+
 def _user(row) -> User:
     return User(row.name, row.role, parse(row.created_at), parse(row.password_changed_at), bool(row.disabled))
 
@@ -142,11 +169,16 @@ def _unknown(name: str) -> UserRefused:
     return UserRefused("unknown_user", f"no user named {name.strip()!r}")
 
 
-def remove_user(engine: Engine, name: str) -> None:
-    """Remove a user (their audit log entries stay); refused for an unknown name."""
+def remove_user(engine: Engine, name: str) -> User:
+    """Remove a user (their audit log entries stay) and return them as they were; refused for
+    an unknown name and for the last enabled admin."""
     with engine.begin() as conn:
-        if conn.execute(users_table.delete().where(users_table.c.name_key == name_key(name))).rowcount == 0:
+        row = conn.execute(select(users_table).where(users_table.c.name_key == name_key(name))).first()
+        if row is None:
             raise _unknown(name)
+        _keep_a_manager(conn, row.name_key)
+        conn.execute(users_table.delete().where(users_table.c.id == row.id))
+    return _user(row)
 
 
 def set_password(engine: Engine, name: str, password: str, *, hasher: PasswordHasher = HASHER,
@@ -161,8 +193,11 @@ def set_password(engine: Engine, name: str, password: str, *, hasher: PasswordHa
 
 
 def set_disabled(engine: Engine, name: str, disabled: bool) -> None:
-    """Disable a user (they can no longer log in; kept for the record) or enable them again."""
+    """Disable a user (they can no longer log in; kept for the record) or enable them again;
+    refused for an unknown name and for disabling the last enabled admin."""
     with engine.begin() as conn:
+        if disabled:
+            _keep_a_manager(conn, name_key(name))
         done = conn.execute(users_table.update().where(users_table.c.name_key == name_key(name))
                             .values(disabled=disabled))
         if done.rowcount == 0:

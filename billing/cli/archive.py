@@ -1,4 +1,4 @@
-"""`xlbilling archive list|show|get|check|head`: the archive of sealed workbooks.
+"""`xlbilling archive list|show|get|check|head|export|check-package`: the archive of sealed workbooks.
 
 `billing.cli` adds these commands to the app as `archive`. `check` exits 1 on any
 fault (a missing, altered or unindexed file, an edited entry, a broken chain, a head
@@ -98,21 +98,19 @@ def archive_check(head: Optional[str] = typer.Option(None, "--head", help="A cha
                   as_json: bool = JsonOption, db: Optional[str] = DbOption,
                   archive: Optional[Path] = ArchiveOption) -> None:
     """Re-hash every archived file and the index's hash chains (sealed workbooks, issued documents); exit 1 on any fault."""
-    from billing.errors import has_errors
-    from billing.sealing.archive_check import check_archive
-    from billing.sealing.issued import check_documents
+    from billing.sealing.archive_check import check_everything
 
     engine, root = _store_and_root(db, archive)
     with working("Checking the archive", quiet=as_json):
-        findings = check_archive(engine, root, head) + check_documents(engine, root)
-    ok = not has_errors(findings)
+        result = check_everything(engine, root, head)
+    document = result.as_dict()
     if as_json:
-        print_json({"ok": ok, "findings": [f.as_dict() for f in findings]})
+        print_json(document)
     else:
-        print_findings(findings)
-        err.print(f"archive check: {'ok' if ok else 'FAULTS FOUND'} ({len(findings)} findings) in {root}",
-                  markup=False)
-    if not ok:
+        print_findings(result.findings)
+        err.print(f"archive check: {'ok' if document['ok'] else 'FAULTS FOUND'} ({len(result.findings)} findings) "
+                  f"in {root}", markup=False)
+    if not document["ok"]:
         raise Exit(1)
 
 
@@ -130,3 +128,49 @@ def archive_head(as_json: bool = JsonOption, db: Optional[str] = DbOption,
         err.print("the archive is empty", markup=False)
     else:
         sys.stdout.write(f"{entry.seq} {entry.entry_hash}\n")
+
+
+@app.command("export")
+def archive_export(period: str = typer.Option(..., "--period", help="The period, YYYY-MM."),
+                   out: Path = typer.Option(..., "--out", help="The zip to write."),
+                   force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+                   as_json: bool = JsonOption, db: Optional[str] = DbOption,
+                   archive: Optional[Path] = ArchiveOption) -> None:
+    """The audit package of a period: its sealed workbooks (re-hashed), their seal records, the chain
+    segment, their issued documents and a manifest, as one zip (refused if a file was altered)."""
+    import getpass
+
+    from billing.sealing.audit_package import export_package
+
+    engine, root = _store_and_root(db, archive)
+    if out.exists() and not force:
+        raise BadFile(f"{out} already exists; use --force to replace it")
+    with working("Exporting the audit package", quiet=as_json):
+        done = export_package(engine, root, period, out, exported_by=getpass.getuser())
+    if as_json:
+        print_json({"out": str(out), "period": done.period, "workbooks": done.workbooks, "documents": done.documents,
+                    "chain_head": done.manifest["chain_head"]})
+    else:
+        err.print(f"Wrote the audit package of {period} to {out}: {done.workbooks} sealed workbooks, "
+                  f"{done.documents} issued documents, {len(done.members) + 1} members", markup=False)
+
+
+@app.command("check-package")
+def archive_check_package(path: Path = typer.Argument(..., help="An audit package (zip) from archive export or "
+                                                       "the portal."),
+                          as_json: bool = JsonOption) -> None:
+    """Recompute every member's SHA-256 and the chain segment's hashes and links of an audit package;
+    exit 1 on any inconsistency. Needs no store: only the zip."""
+    from billing.sealing.audit_package import check_package
+
+    if not path.is_file():
+        raise BadFile(f"{path}: no such file")
+    problems = check_package(path)
+    if as_json:
+        print_json({"ok": not problems, "problems": problems})
+    else:
+        for problem in problems:
+            sys.stdout.write(problem + "\n")
+        err.print(f"{path}: {'consistent' if not problems else f'{len(problems)} problems'}", markup=False)
+    if problems:
+        raise Exit(1)

@@ -1,9 +1,10 @@
-"""`xlbilling users add|remove|passwd|list`: the web portal's users and their roles.
+"""`xlbilling users add|remove|passwd|disable|enable|list`: the web portal's users and their roles.
 
 A password is typed twice at a hidden prompt, or read from the first line of stdin with
 `--password-stdin` (for scripts; never an option, which would show in the process list and
-the shell history). There is no default password. Each change is written to the audit log
-under the operating-system user who ran the command.
+the shell history). There is no default password. Each change is made by `billing.access.admin`
+(the functions the portal's users page calls too), which writes it to the audit log under the
+operating-system user who ran the command; the last enabled admin cannot be removed or disabled.
 """
 
 from __future__ import annotations
@@ -34,12 +35,13 @@ def read_password(from_stdin: bool) -> str:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
 
 
-def _audit(engine, action: str, name: str, detail: str = "") -> None:
+def _actor():
+    """Who runs the command, as the audit log names them: the operating-system user."""
     import getpass
 
-    from billing.access.audit import record
+    from billing.access.admin import Actor
 
-    record(engine, f"os:{getpass.getuser()}", action, name, detail)
+    return Actor(f"os:{getpass.getuser()}")
 
 
 @app.command("add")
@@ -50,7 +52,8 @@ def users_add(
     db: Optional[str] = DbOption,
 ) -> None:
     """Add a portal user with a role and a password (at least 12 characters)."""
-    from billing.access.users import add_user, check_name, check_password, check_role, get_user, UserRefused
+    from billing.access import admin
+    from billing.access.users import check_name, check_password, check_role, get_user, UserRefused
     from billing.store import open_store
 
     # every check comes before the password is asked for
@@ -59,20 +62,17 @@ def users_add(
     engine = open_store(db)
     if get_user(engine, name) is not None:
         raise UserRefused("duplicate_name", f"a user named {name.strip()!r} exists already (names ignore case)")
-    user = add_user(engine, name, role, check_password(read_password(password_stdin)))
-    _audit(engine, "user_add", user.name, f"role {role}")
+    user = admin.add(engine, _actor(), name, role, check_password(read_password(password_stdin)))
     err.print(f"Added {user.name} ({user.role})", markup=False)
 
 
 @app.command("remove")
 def users_remove(name: str = typer.Argument(..., help="The user's name."), db: Optional[str] = DbOption) -> None:
     """Remove a portal user (their audit log entries stay)."""
-    from billing.access.users import remove_user
+    from billing.access import admin
     from billing.store import open_store
 
-    engine = open_store(db)
-    remove_user(engine, name)
-    _audit(engine, "user_remove", name.strip())
+    admin.remove(open_store(db), _actor(), name)
     err.print(f"Removed {name.strip()}", markup=False)
 
 
@@ -83,15 +83,35 @@ def users_passwd(
     db: Optional[str] = DbOption,
 ) -> None:
     """Set a portal user's password."""
-    from billing.access.users import UserRefused, check_password, get_user, set_password
+    from billing.access import admin
+    from billing.access.users import UserRefused, check_password, get_user
     from billing.store import open_store
 
     engine = open_store(db)
     if get_user(engine, name) is None:  # before asking for a password
         raise UserRefused("unknown_user", f"no user named {name.strip()!r}")
-    set_password(engine, name, check_password(read_password(password_stdin)))
-    _audit(engine, "user_passwd", name.strip())
+    admin.set_password(engine, _actor(), name, check_password(read_password(password_stdin)))
     err.print(f"Password of {name.strip()} changed", markup=False)
+
+
+def _set_disabled(name: str, db: Optional[str], disabled: bool) -> None:
+    from billing.access import admin
+    from billing.store import open_store
+
+    user = admin.set_disabled(open_store(db), _actor(), name, disabled)
+    err.print(f"{'Disabled' if disabled else 'Enabled'} {user.name}", markup=False)
+
+
+@app.command("disable")
+def users_disable(name: str = typer.Argument(..., help="The user's name."), db: Optional[str] = DbOption) -> None:
+    """Disable a portal user: they cannot log in, their sessions end; kept for the record."""
+    _set_disabled(name, db, True)
+
+
+@app.command("enable")
+def users_enable(name: str = typer.Argument(..., help="The user's name."), db: Optional[str] = DbOption) -> None:
+    """Enable a disabled portal user again."""
+    _set_disabled(name, db, False)
 
 
 @app.command("list")

@@ -198,7 +198,7 @@ class _Letter(_Invoice):
         pdf.multi_cell(width / 2, 5, doc.seller.name, align="R", new_x="LEFT", new_y="NEXT")
         self.font("regular", "small", "muted")
         contact = tuple(c for c in (doc.seller.contact_email, doc.seller.contact_phone) if c)
-        for line in (*_address(doc.seller), *self._ids(doc.seller), *contact):  # type: ignore[arg-type]
+        for line in (*_address(doc.seller), *self._ids(doc.seller, self.style.texts), *contact):  # type: ignore[arg-type]
             pdf.multi_cell(width / 2, 3.6, line, align="R", new_x="LEFT", new_y="NEXT")
         y = max(pdf.get_y(), top + style.logo["max_height"]) + 6
         # the return address line, the recipient (left), place, date and references (right)

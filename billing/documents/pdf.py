@@ -236,7 +236,7 @@ class _Invoice:
         self.font("bold", "heading", "accent")
         pdf.multi_cell(width / 2, 5, sheet.seller.name, align="R", new_x="LEFT", new_y="NEXT")
         self.font("regular", "small", "muted")
-        for line in (*sheet.seller.address, *self._ids(sheet.seller), *sheet.seller.contact):
+        for line in (*sheet.seller.address, *self._ids(sheet.seller, self.style.texts), *sheet.seller.contact):
             pdf.multi_cell(width / 2, 3.6, line, align="R", new_x="LEFT", new_y="NEXT")
         y = max(pdf.get_y(), top + style.logo["max_height"]) + 8
         # the title
@@ -251,7 +251,7 @@ class _Invoice:
         self.font("bold", "body")
         pdf.multi_cell(width / 2 - 5, 4.6, sheet.buyer.name, new_x="LEFT", new_y="NEXT")
         self.font("regular", "body")
-        for line in (*sheet.buyer.address, *self._ids(sheet.buyer)):
+        for line in (*sheet.buyer.address, *self._ids(sheet.buyer, self.style.texts)):
             pdf.multi_cell(width / 2 - 5, 4.4, line, new_x="LEFT", new_y="NEXT")
         buyer_bottom = pdf.get_y()
         pdf.set_xy(left + width / 2, y)
@@ -275,12 +275,13 @@ class _Invoice:
         self._payment(sheet)
 
     @staticmethod
-    def _ids(party: Party) -> list[str]:
+    def _ids(party: Party, texts: dict[str, str]) -> list[str]:
+        """The party's VAT id and tax number, labelled in the document's language."""
         ids = []
         if party.vat_id:
-            ids.append(f"VAT ID {party.vat_id}")
+            ids.append(f"{texts['vat_id']} {party.vat_id}")
         if party.tax_number:
-            ids.append(f"Tax no. {party.tax_number}")
+            ids.append(f"{texts['tax_number']} {party.tax_number}")
         return ids
 
     def _line_table(self, sheet: Sheet) -> None:
@@ -600,7 +601,7 @@ def new_pdf(sheet: Sheet, style: Style, *, pdfa: bool = True, latin: bool = Fals
             self.set_y(-12)
             self.set_font(FAMILY, "", size=style.sizes["small"])
             self.set_text_color(*style.colours["muted"])
-            ids = " · ".join([sheet.seller.name, *_Invoice._ids(sheet.seller)])
+            ids = " · ".join([sheet.seller.name, *_Invoice._ids(sheet.seller, style.texts)])
             self.cell(self.epw * 0.8, 4, ids)
             self.cell(self.epw * 0.2, 4, style.texts["page"].format(page=self.page_no(), pages="{nb}"), align="R")
 

@@ -6,13 +6,18 @@ workbooks the registry last numbered (their remembered paths): numbered rows tha
 deleted, renumbered, or changed customer or amount after numbering, numbers a workbook
 shows that the registry never recorded, and the same number in two places. Voids with a
 reason are explained; everything else found is an error (exit 1).
+
+The workbooks compared are the registry's remembered paths, or other copies the caller
+names (`copies`: the sealed copies in the archive, each as of when it was sealed — a
+number allocated after that is not expected in it).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -44,15 +49,27 @@ class AuditFinding(NamedTuple):
 WorkbookRows = Callable[[Path], dict[str, tuple] | None]
 
 
-def audit(engine: Engine, read_rows: WorkbookRows, series: str | None = None) -> list[AuditFinding]:
-    """Every finding about the registry's numbers (optionally of one series only)."""
+class Copy(NamedTuple):
+    """A copy of a workbook to compare the registry with: its file, and the moment it shows
+    (None: now; a sealed copy: when it was sealed — later numbers are not expected in it)."""
+
+    path: str
+    as_of: dt.datetime | None = None
+
+
+def audit(engine: Engine, read_rows: WorkbookRows, series: str | None = None,
+          copies: Mapping[str, Copy] | None = None) -> list[AuditFinding]:
+    """Every finding about the registry's numbers (optionally of one series only), against the
+    workbooks at the registry's remembered paths, or at `copies` (workbook_id -> `Copy`) if given."""
     with engine.connect().execution_options(read_only=True) as conn:
         records = pd.DataFrame(conn.execute(select(numbers)).mappings().all(), columns=numbers.columns.keys())
-        places = dict(conn.execute(select(workbooks.c.workbook_id, workbooks.c.path)).all())
+        if copies is None:
+            copies = {workbook_id: Copy(path) for workbook_id, path in
+                      conn.execute(select(workbooks.c.workbook_id, workbooks.c.path)).all()}
     if series:
         records = records[records["series_key"].str.startswith(series) | records["number"].str.startswith(series)]
     findings = list(_series_findings(records))
-    findings += _workbook_findings(records, places, read_rows)
+    findings += _workbook_findings(records, copies, read_rows)
     return findings
 
 
@@ -83,11 +100,16 @@ def _series_findings(records: pd.DataFrame) -> Iterable[AuditFinding]:
                 yield AuditFinding("warning", "void_without_reason", number, "voided without a reason")
 
 
-def _workbook_findings(records: pd.DataFrame, places: dict[str, str], read_rows: WorkbookRows) -> list[AuditFinding]:
+def _workbook_findings(records: pd.DataFrame, copies: Mapping[str, Copy], read_rows: WorkbookRows) -> list[AuditFinding]:
     findings: list[AuditFinding] = []
     shown_in: dict[str, list[str]] = defaultdict(list)
     for workbook_id, recorded in records.groupby("workbook_id", sort=True):
-        path = places.get(workbook_id)
+        copy = copies.get(workbook_id)
+        path = copy.path if copy else None
+        if copy is not None and copy.as_of is not None:  # numbered after this copy was made: not in it
+            # to the second: a seal's time is written to the second, a number's to the microsecond
+            allocated = pd.to_datetime(recorded["allocated_at"], utc=True).dt.floor("s")
+            recorded = recorded[allocated <= pd.Timestamp(copy.as_of)]
         rows = read_rows(Path(path)) if path else None
         if rows is None:
             findings.append(AuditFinding("warning", "workbook_unreachable", "", f"cannot read {path or 'its file'} "

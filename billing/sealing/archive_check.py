@@ -124,3 +124,39 @@ def _unindexed(root: Path, indexed: set[Path], chain: Chain) -> list[ArchiveFind
                 found.append(ArchiveFinding(severity, "unindexed_file", None, path.stem,
                                             f"{path} is in the archive but not in the index ({why})"))
     return found
+
+
+class ArchiveCheck(NamedTuple):
+    """The whole check `xlbilling archive check` and the portal's `/audit/chain` run: both
+    chains' findings, each chain's length and head, and when it ran and for how long."""
+
+    findings: list[ArchiveFinding]
+    workbooks: int  # entries in the sealed workbooks' chain
+    head: Any  # its head entry (None: empty)
+    documents: int  # entries in the issued documents' chain
+    documents_head: Any
+    ran_at: str  # UTC ISO
+    seconds: float
+
+    def as_dict(self) -> dict:
+        """The JSON `xlbilling archive check --json` prints: `billing.errors.verdict`."""
+        from billing.errors import verdict
+
+        return verdict(self.findings)
+
+
+def check_everything(engine: Engine, root: Path, head_hash: str | None = None) -> ArchiveCheck:
+    """Both hash-chained indexes and all their files: `check_archive` (sealed workbooks, and the
+    head written down earlier if given), then `billing.sealing.issued.check_documents`."""
+    import datetime as dt
+    import time
+
+    from billing.sealing.issued import all_issued, check_documents
+
+    ran_at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = time.perf_counter()
+    findings = check_archive(engine, root, head_hash) + check_documents(engine, root)
+    seconds = time.perf_counter() - started
+    workbooks, documents = entries(engine), all_issued(engine)
+    return ArchiveCheck(findings, len(workbooks), workbooks[-1] if workbooks else None, len(documents),
+                        documents[-1] if documents else None, ran_at, seconds)

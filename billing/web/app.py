@@ -19,14 +19,15 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from billing.web import archive_routes, session_routes, verify_routes
+from billing.web import (archive_routes, audit_log_routes, audit_routes, documents_routes, periods_routes,
+                         session_routes, users_routes, verify_routes)
 from billing.web.portal import HERE, Portal
 from billing.web.security import SecurityHeaders
 
 COOKIE = "xlbilling_session"
 SESSION_SECONDS = 8 * 3600
 #: The parts of the portal, each a module with `routes(portal)`.
-PARTS = (session_routes, archive_routes, verify_routes)
+PARTS = (session_routes, archive_routes, documents_routes, periods_routes, audit_routes, audit_log_routes, users_routes, verify_routes)
 
 
 def create_app(engine: Engine, archive_root: Path, secret: str, *, https_only: bool = False,

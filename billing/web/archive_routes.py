@@ -1,5 +1,7 @@
 """The archive: `/` (the list: search, sort, paging), `/archive/{n}` (an entry's page), and
-`/archive/{n}/download`, `/archive/{n}/seal.json` (its sealed workbook and seal record).
+`/archive/{n}/download`, `/archive/{n}/seal.json` (its sealed workbook and seal record). The
+entry's page shows the workbook's close summary (`billing.web.close_summary`) and links to
+the documents issued from the workbook.
 
 An entry is named only by its number: the file served is the one the index names under the
 archive root, and only when its bytes still have the indexed SHA-256, so nothing from the
@@ -20,7 +22,9 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from billing.web import guard
-from billing.web.listing import PAGE_SIZE, Query, archive_page, chain_length, entry_by_number
+from billing.web.archived import intact_file
+from billing.web.close_summary import close_summary
+from billing.web.listing import Query, archive_page, chain_length, entry_by_number
 from billing.web.portal import Portal
 
 MEDIA_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -28,22 +32,18 @@ MEDIA_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadshe
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,150}")
 
 
-def download_name(original: str, seq: int, suffix: str) -> str:
-    """The file name a download is offered under: the archived name when it is plain, else `archive-N.xlsx`.
+def download_name(original: str, seq: int, suffix: str, stem: str = "archive") -> str:
+    """The file name a download is offered under: the archived name when it is plain, else `<stem>-N<suffix>`.
 
     >>> download_name('Billing 2026-10.xlsx', 3, '.xlsx'), download_name('a"b.xlsx', 3, '.xlsx')
     ('Billing 2026-10.xlsx', 'archive-3.xlsx')
     """
-    return original if _SAFE_NAME.fullmatch(original) and original.lower().endswith(suffix) else f"archive-{seq}{suffix}"
+    return original if _SAFE_NAME.fullmatch(original) and original.lower().endswith(suffix) else f"{stem}-{seq}{suffix}"
 
 
 def routes(portal: Portal) -> list[Route]:
     def archive_list(request: Request) -> Response:
-        if (no := portal.refused(request, guard.BROWSE, page_route=True)) is not None:
-            return no
-        query = Query.from_params(request.query_params)
-        found = archive_page(portal.engine, query)
-        return portal.page(request, "archive.html", query=query, found=found, page_size=PAGE_SIZE)
+        return portal.list_page(request, "archive.html", Query, archive_page)
 
     def entry_of(request: Request):
         return entry_by_number(portal.engine, request.path_params["seq"])
@@ -55,7 +55,8 @@ def routes(portal: Portal) -> list[Route]:
         if entry is None:
             return portal.page(request, "missing.html", status=404)
         record = _seal_record(portal.archive_root, entry)
-        return portal.page(request, "entry.html", entry=entry, record=record, chain=chain_length(portal.engine))
+        return portal.page(request, "entry.html", entry=entry, record=record, chain=chain_length(portal.engine),
+                           close=close_summary(portal.archive_root, entry))
 
     def download(request: Request) -> Response:
         if (no := portal.refused(request, guard.DOWNLOAD, page_route=False)) is not None:
@@ -63,7 +64,7 @@ def routes(portal: Portal) -> list[Route]:
         entry = entry_of(request)
         if entry is None:
             return PlainTextResponse("Not found", status_code=404)
-        stored = _intact_file(portal.archive_root, entry)
+        stored = intact_file(portal.archive_root, entry)
         if stored is None:
             return PlainTextResponse(f"Archive entry {entry.seq}: its file is missing or altered; "
                                      "run xlbilling archive check", status_code=500)
@@ -91,20 +92,12 @@ def routes(portal: Portal) -> list[Route]:
             Route("/archive/{seq:int}/seal.json", seal_json, methods=["GET"])]
 
 
-def _intact_file(root: Path, entry) -> Path | None:
-    """The archived file of `entry` if it is there with the bytes the index names."""
-    from billing.sealing.archive import archived_path, file_sha256
-
-    stored = archived_path(root, entry.sha256, entry.suffix)
-    return stored if stored.is_file() and file_sha256(stored) == entry.sha256 else None
-
-
 def _seal_text(root: Path, entry) -> str | None:
     """The seal record the archived workbook carries (the text `PATH.seal.json` holds), if any.
 
     The file is hashed on every call (an altered file shows no record); the record itself is
     read from the package once per SHA-256, since bytes with that hash carry that record."""
-    stored = _intact_file(root, entry)
+    stored = intact_file(root, entry)
     return None if stored is None else _embedded_record(stored, entry.sha256)
 
 

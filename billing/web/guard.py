@@ -2,7 +2,8 @@
 
 Every call the web layer makes to the users, roles, audit and throttle modules goes through
 here, so the pages name actions (`BROWSE`, `DOWNLOAD`) and never the access package's
-details.
+details. The one exception is managing the users: the users page calls `billing.access.admin`
+directly, the very functions `xlbilling users` calls, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ BROWSE = "read"
 DOWNLOAD = "download"
 VERIFY = "verify"
 UPLOAD = "upload"
+AUDIT = "audit"
+EXPORT_AUDIT = "export_audit"
+MANAGE_USERS = "manage_users"
 
 
 class Login(NamedTuple):

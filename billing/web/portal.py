@@ -65,6 +65,14 @@ class Portal:
             request, name, {"user": self.user_of(request), "role": role, "may": lambda action: guard.may(role, action),
                             "csrf": csrf_token(request.session), **context}, status_code=status)
 
+    def list_page(self, request: Request, name: str, query_type, fetch, **context) -> Response:
+        """A searchable list (the template `name`): refused unless the role may read; the query is
+        `query_type.from_params` of the request's parameters, `fetch(engine, query)` its page."""
+        if (no := self.refused(request, guard.BROWSE, page_route=True)) is not None:
+            return no
+        query = query_type.from_params(request.query_params)
+        return self.page(request, name, query=query, found=fetch(self.engine, query), **context)
+
     def refused(self, request: Request, action: str, *, page_route: bool) -> Response | None:
         """None when the session's role may do `action`; else the refusal: to the login for a
         page when nobody is logged in, 403 otherwise."""
