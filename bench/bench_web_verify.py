@@ -119,15 +119,18 @@ def main(invoices: int = 100_000, repeats: int = 2) -> None:
                      str(archive), "--key", str(key)], env=env, cwd=ROOT, capture_output=True, text=True))
                 assert done.returncode == 0 and '"intact": true' in done.stdout, done.stderr
                 keep("cli", seconds)
+                done_seconds = seconds
                 seconds, report = timed(lambda: verify_workbook(path, public, engine=engine, archive_root=archive))
                 assert report.intact
                 keep("inside", seconds)
+                report_seconds = seconds
                 with open(path, "rb") as fh:
                     seconds, page = timed(lambda: client.post(
                         "/verify", data={"csrf": token},
                         files={"workbook": ("book.xlsx", fh, "application/octet-stream")}))
                 assert page.status_code == 200 and 'data-verdict="intact"' in page.text, page.text[:500]
                 keep("web", seconds)
+                print(f"  run: cli {done_seconds:.2f} s, in process {report_seconds:.2f} s, web {seconds:.2f} s", flush=True)
             engine.dispose()
         finally:
             server.terminate()

@@ -1,6 +1,7 @@
 """The store: one database for the numbering registry, voids, the archive index, the issued
 documents, the letters (reminders, statements), the messages sent by e-mail, the contract
-periods billed, and the web portal's users, audit log and failed logins (`billing.access`).
+periods billed, and the web portal's users, sessions, audit log and failed logins
+(`billing.access`).
 
 An embedded SQLite file by default (in the user's data directory), PostgreSQL for teams,
 selected by an SQLAlchemy URL: `--db URL`, else `XLBILLING_DATABASE_URL` (`billing.config`).
@@ -260,6 +261,21 @@ login_failures = Table(
 )
 
 
+#: The portal's sessions (`billing.access.sessions`): the cookie carries a random session id,
+#: the store only its SHA-256, so a copy of the table opens no session. A row is the session:
+#: logging out deletes it, and a cookie whose row is gone (or past its times) is nobody's.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("sid_hash", String(64), primary_key=True),
+    Column("name_key", String(100), nullable=False, index=True),  # the user's name as names compare
+    Column("created_at", String(32), nullable=False),  # UTC ISO text, fixed width: sorts as time
+    Column("last_seen", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False, index=True),  # the absolute end, whatever the activity
+    Column("client", String(64), nullable=False),
+)
+
+
 def _v1(conn) -> None:
     metadata.create_all(conn, tables=[series_counters, numbers, workbooks])
 
@@ -284,13 +300,17 @@ def _v6(conn) -> None:
     metadata.create_all(conn, tables=[users, audit_log, login_failures])
 
 
+def _v7(conn) -> None:
+    metadata.create_all(conn, tables=[web_sessions])
+
+
 def _v9(conn) -> None:
     for index in ARCHIVE_SORT_INDEXES:
         index.create(conn, checkfirst=True)
 
 
 #: Schema migrations: version number → the step that brings the store to it.
-MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 9: _v9}
+MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 9: _v9}
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

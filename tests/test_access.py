@@ -1,5 +1,5 @@
 """Portal users and roles (`billing.access`): the role table, Argon2 passwords, the audit log,
-the login throttle, the store's migration, and `xlbilling users` end to end."""
+the login throttle, the sessions, the store's migration, and `xlbilling users` end to end."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from sqlalchemy import inspect, select, text
 
 from billing.access import audit
 from billing.access.roles import ACTIONS, PERMISSIONS, ROLES, may
+from billing.access.sessions import Lifetime, Sessions, sid_hash
 from billing.access.throttle import Rule, Throttle, lock_end
 from billing.access.users import (MIN_PASSWORD_LENGTH, UserRefused, add_user, authenticate, get_user, list_users,
                                   password_problem, remove_user, set_disabled, set_password)
-from billing.store import MIGRATIONS, migrate, open_store, users as users_table
+from billing.store import MIGRATIONS, migrate, open_store, users as users_table, web_sessions
 from tests_support import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,6 +253,77 @@ def test_lock_end(minutes, end):
     assert lock_end(times, Rule()) == (None if end is None else T0 + timedelta(minutes=end))
 
 
+# -- sessions -------------------------------------------------------------------------------------
+
+def session_rows(engine) -> list:
+    with engine.connect() as conn:
+        return conn.execute(select(web_sessions).order_by(web_sessions.c.created_at)).all()
+
+
+def test_a_session_is_a_row_that_holds_only_the_ids_hash(engine):
+    clock = Clock()
+    sessions = Sessions(engine, clock=clock)
+    sid = sessions.open("Alice", "192.0.2.7")
+    assert len(sid) >= 40 and sid != sessions.open("alice", "192.0.2.7")  # a new id each time
+    row = session_rows(engine)[0]
+    assert (row.sid_hash, row.name_key, row.client) == (sid_hash(sid), "alice", "192.0.2.7")
+    assert (row.created_at, row.last_seen, row.expires_at) == (
+        "2026-11-30T09:00:00.000000+00:00", "2026-11-30T09:00:00.000000+00:00", "2026-11-30T17:00:00.000000+00:00")
+    assert sid not in str(tuple(row))  # the id itself is never stored
+    assert sessions.touch(sid, "ALICE") is True  # names compare as names do
+    assert sessions.touch(sid, "bob") is False  # someone else's id
+    assert sessions.touch(sid_hash(sid), "alice") is False  # the stored hash opens nothing
+    assert sessions.touch(None, "alice") is False and sessions.touch("", "alice") is False
+
+
+@pytest.mark.parametrize(("steps", "alive"), [
+    ([29], True), ([30], False), ([29, 29, 29], True),  # each request renews the idle time
+    ([0.5, 29.9], False),  # seen half a minute after the login: not written (once a minute), so idle from the login
+    ([20] * 23, True), ([20] * 24, False),  # 480 minutes after the login: over, however busy
+])
+def test_a_session_ends_when_idle_or_too_old(engine, steps, alive):
+    clock = Clock()
+    sessions = Sessions(engine, clock=clock)
+    sid = sessions.open("alice", "192.0.2.7")
+    for minutes in steps[:-1]:
+        clock.advance(minutes=minutes)
+        assert sessions.touch(sid, "alice")
+    clock.advance(minutes=steps[-1])
+    assert sessions.touch(sid, "alice") is alive
+    assert len(session_rows(engine)) == int(alive)  # a session found over is deleted
+
+
+def test_touch_writes_at_most_once_a_minute(engine):
+    clock = Clock()
+    sessions = Sessions(engine, Lifetime(), clock)
+    sid = sessions.open("alice", "-")
+    for seconds, seen in [(30, T0), (29, T0), (1, T0 + timedelta(minutes=1)), (59, T0 + timedelta(minutes=1)),
+                          (60, T0 + timedelta(minutes=2, seconds=59))]:
+        clock.advance(seconds=seconds)
+        assert sessions.touch(sid, "alice")
+        assert session_rows(engine)[0].last_seen == seen.isoformat(timespec="microseconds")
+
+
+def test_end_end_all_and_purge(engine):
+    clock = Clock()
+    sessions = Sessions(engine, clock=clock)
+    alice1, alice2, bob = sessions.open("alice", "a"), sessions.open("Alice", "b"), sessions.open("bob", "c")
+    sessions.end(alice1)
+    sessions.end(alice1)  # again: nothing to end
+    sessions.end(None)
+    assert [sessions.touch(s, n) for s, n in [(alice1, "alice"), (alice2, "alice"), (bob, "bob")]] == [False, True, True]
+    assert sessions.end_all_for_user("ALICE") == 1
+    assert not sessions.touch(alice2, "alice") and sessions.touch(bob, "bob")
+    clock.advance(minutes=20)
+    carol = sessions.open("carol", "d")
+    clock.advance(minutes=15)
+    assert sessions.purge() == 1  # bob's: idle 35 minutes; carol's 15
+    assert [r.name_key for r in session_rows(engine)] == ["carol"]
+    clock.advance(minutes=30)
+    sessions.open("dave", "e")  # a login purges the expired first
+    assert [r.name_key for r in session_rows(engine)] == ["dave"] and not sessions.touch(carol, "carol")
+
+
 # -- the store's migration ------------------------------------------------------------------------
 
 def test_the_migration_adds_the_tables_to_an_older_store(store_url):
@@ -267,10 +339,11 @@ def test_the_migration_adds_the_tables_to_an_older_store(store_url):
             conn.execute(schema_version.insert().values(version=version))
     assert not inspect(engine).has_table("users")
     assert migrate(engine) == max(MIGRATIONS)
-    assert {"users", "audit_log", "login_failures"} <= set(inspect(engine).get_table_names())
+    assert {"users", "audit_log", "login_failures", "web_sessions"} <= set(inspect(engine).get_table_names())
     assert migrate(engine) == max(MIGRATIONS)  # again: nothing to do
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT COUNT(*) FROM schema_version WHERE version = 6")).scalar() == 1
+        assert conn.execute(text("SELECT version FROM schema_version WHERE version >= 6 ORDER BY version")
+                            ).scalars().all() == sorted(v for v in MIGRATIONS if v >= 6)
     engine.dispose()
     engine = open_store(store_url)
     add_user(engine, "alice", "admin", PASSWORD, hasher=FAST)
@@ -314,6 +387,21 @@ def test_the_command_line_end_to_end(capsys, monkeypatch, store_url):
     # each change is in the audit log, under the operating-system user
     assert [e.action for e in audit.entries(engine)] == ["user_remove", "user_passwd", "user_add", "user_add"]
     assert all(e.user.startswith("os:") for e in audit.entries(engine))
+
+
+@pytest.mark.parametrize(("args", "stdin", "ended"), [(["passwd", "alice", "--password-stdin"], "a new long password\n",
+                                                       "alice"), (["remove", "Alice"], "", "alice"),
+                                                      (["disable", "alice"], "", "alice"), (["enable", "alice"], "", None)])
+def test_users_passwd_remove_and_disable_end_the_users_sessions(capsys, monkeypatch, store_url, args, stdin, ended):
+    engine = open_store(store_url)
+    for name in ("alice", "bob"):
+        add_user(engine, name, "finance", PASSWORD, hasher=FAST)
+    sessions = Sessions(engine)
+    opened = {name: [sessions.open(name, "192.0.2.7") for _ in range(2)] for name in ("alice", "bob")}
+    assert run_users(capsys, monkeypatch, store_url, *args, stdin=stdin)[0] == 0
+    for name, sids in opened.items():
+        assert [sessions.touch(sid, name) for sid in sids] == [name != ended] * 2
+    assert {r.name_key for r in session_rows(engine)} == ({"alice", "bob"} if ended is None else {"bob"})
 
 
 @pytest.mark.parametrize("args, stdin, message", [

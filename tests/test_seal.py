@@ -635,6 +635,16 @@ def test_a_seal_for_another_period_does_not_supersede(sealed, capsys):
     assert (code, report["intact"], report["superseded_by"]) == (0, True, None)
 
 
+def test_a_tampered_copy_is_compared_with_its_own_seal_not_a_later_one_of_the_same_content(sealed, capsys):
+    path, result = sealed
+    older = path.read_bytes()
+    assert xlbilling(capsys, "seal", path, "--period", "2026-11")[0] == 0  # entry 2: same workbook, same content
+    path.write_bytes(older)
+    path.with_name("book.xlsx.seal.json").unlink()
+    report = tampered(capsys, path, lambda wb: wb["Customers"].cell(row=3, column=2, value="Someone Else Ltd"))
+    assert report["archived_original"]["archive_id"] == result["archive_id"] == 1
+
+
 def test_an_added_defined_name_is_named(sealed, capsys):
     from openpyxl.workbook.defined_name import DefinedName
 

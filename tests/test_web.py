@@ -1,5 +1,6 @@
 """The web portal (`billing.web`, `xlbilling serve`) through Starlette's TestClient: login and
-logout with CSRF, the session cookie, fixation, throttling, the archive list, an entry, its
+logout with CSRF, the session cookie and its row in the store (replay after logout, idle and
+absolute ends), fixation, throttling, the archive list, an entry, its
 downloads, who may see what, the security headers, and ids that are not entry numbers."""
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ from starlette.testclient import TestClient
 
 from billing.access import audit
 from billing.access.users import add_user
-from billing.cli import main
-from billing.sample import generate_sample
 from billing.sealing.archive import _HASHED, append_chained_many, archived_path
 from billing.store import archive_entries, open_store
 from billing.web.app import COOKIE, create_app
 from billing.web.archive_routes import download_name
 from billing.web.listing import PAGE_SIZE
-from billing.workbook.create import create_workbook
+from tests_support import seal_books, xlbilling  # noqa: F401 (test_web_verify takes xlbilling from here)
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # the hash's cost is in the hash: tests stay fast
 PASSWORD = "correct horse battery staple"
@@ -31,26 +30,13 @@ ROLES = ("finance", "auditor", "billing", "admin")
 SECRET = "test-secret-" + "x" * 40
 
 
-def xlbilling(*args) -> None:
-    with pytest.raises(SystemExit) as done:
-        main([str(a) for a in args])
-    assert done.value.code == 0
-
-
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
     """A store with one user per role and three sealed workbooks (periods 2026-09..11) made by
     `xlbilling keys init` and `xlbilling seal`; the paths of the sealed books and their records."""
     home = tmp_path_factory.mktemp("portal")
-    db, root, key = f"sqlite:///{home / 'store.sqlite'}", home / "archive", home / "signing-key.pem"
-    xlbilling("keys", "init", "--key", key)
-    sample = create_workbook(home / "sample.xlsx", generate_sample(20, seed=3)).read_bytes()
-    books = []
-    for period in ("2026-09", "2026-10", "2026-11"):
-        path = home / f"Billing {period}.xlsx"
-        path.write_bytes(sample)
-        xlbilling("seal", path, "--period", period, "--key", key, "--db", db, "--archive", root, "--json")
-        books.append(path)
+    db, root = f"sqlite:///{home / 'store.sqlite'}", home / "archive"
+    books = seal_books(home, ("2026-09", "2026-10", "2026-11"), db, root)
     engine = open_store(db)
     for role in ROLES:
         add_user(engine, f"{role}-user", role, PASSWORD, hasher=CHEAP)
@@ -167,6 +153,69 @@ def test_logging_in_changes_the_session_no_fixation(app):
                          headers={"cookie": f"{COOKIE}={before}"})
     assert again.status_code == 303 and cookie_value(again) not in (before, after)
     assert client_of(app).get("/", headers={"cookie": f"{COOKIE}={cookie_value(again)}"}).status_code == 200
+
+
+def test_a_copy_of_the_cookie_taken_before_logout_is_worth_nothing_after(as_role):
+    client = as_role("billing")
+    copy = client.cookies[COOKIE]
+    assert client.post("/logout", data={"csrf": csrf_of(client.get("/").text)}).status_code == 303
+    replayed = client_of(client.app)
+    replayed.cookies.set(COOKIE, copy)
+    assert replayed.get("/").headers["location"] == "/login"
+    assert replayed.get("/archive/1/download").status_code == 403
+
+
+def test_replay_after_logout_on_each_store(store_url, tmp_path):
+    """The same on SQLite and PostgreSQL (XLBILLING_TEST_DATABASE_URL): the row is the session."""
+    engine = open_store(store_url)
+    add_user(engine, "anna", "finance", PASSWORD, hasher=CHEAP)
+    client = client_of(create_app(engine, tmp_path / "archive", SECRET))
+    copy = cookie_value(log_in(client, "anna"))
+    assert client.get("/").status_code == 200
+    client.post("/logout", data={"csrf": csrf_of(client.get("/").text)})
+    replayed = client_of(client.app)
+    replayed.cookies.set(COOKIE, copy)
+    assert replayed.get("/").status_code == 303
+    engine.dispose()
+
+
+def test_logging_in_again_ends_the_session_the_cookie_held(app):
+    """Fixation with a logged-in cookie: an attacker plants their own session's cookie; when the
+    victim logs in over it, the attacker's copy of it ends with it."""
+    attacker = client_of(app)
+    assert log_in(attacker, "finance-user").status_code == 303
+    planted = attacker.cookies[COOKIE]
+    victim = client_of(app)
+    victim.cookies.set(COOKIE, planted)
+    done = log_in(victim, "auditor-user")
+    assert done.status_code == 303 and cookie_value(done) != planted
+    assert "auditor-user (auditor)" in victim.get("/").text
+    assert attacker.get("/").headers["location"] == "/login"
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.mark.parametrize(("steps", "alive"), [([29], True), ([31], False), ([25, 25, 25], True),
+                                              ([29] * 16 + [15], True), ([29] * 16 + [16], False)])
+def test_a_session_ends_when_idle_or_eight_hours_after_the_login(portal, steps, alive):
+    """Idle 30 minutes, or 8 hours after the login however busy (`billing.access.sessions`)."""
+    from billing.access.sessions import Lifetime, Sessions
+
+    engine, root, _ = portal
+    clock = FakeClock()
+    client = client_of(create_app(engine, root, SECRET, sessions=Sessions(engine, Lifetime(), clock)))
+    assert log_in(client, "finance-user").status_code == 303
+    for minutes in steps[:-1]:
+        clock.now += dt.timedelta(minutes=minutes)
+        assert client.get("/").status_code == 200
+    clock.now += dt.timedelta(minutes=steps[-1])
+    assert client.get("/").status_code == (200 if alive else 303)
 
 
 def cookie_value(response) -> str:

@@ -419,7 +419,8 @@ def test_periods_list_their_latest_sealed_workbook_with_its_close(as_role, store
 
 
 def test_a_workbook_sealed_without_a_close_says_so(tmp_path):
-    from tests.test_web import create_workbook, generate_sample
+    from billing.sample import generate_sample
+    from billing.workbook.create import create_workbook
 
     db, root, key = f"sqlite:///{tmp_path / 's.sqlite'}", tmp_path / "archive", tmp_path / "key.pem"
     xlbilling("keys", "init", "--key", key)

@@ -467,11 +467,11 @@ def test_authorization_matrix(as_role, portal, uploads, route, role):
     assert list(uploads.iterdir()) == []
 
 
-LISTS = ["/", "/documents", "/periods"]  # every role's lists (main's menu), then what the role may do
+LISTS = ["/", "/documents", "/periods"]  # the lists everyone logged in may read
 
 
-@pytest.mark.parametrize(("role", "links"), [("finance", LISTS + ["/verify"]), ("auditor", LISTS + ["/verify"]),
-                                             ("billing", LISTS + ["/verify", "/upload"]), ("admin", LISTS)])
+@pytest.mark.parametrize(("role", "links"), [("finance", [*LISTS, "/verify"]), ("auditor", [*LISTS, "/verify"]),
+                                             ("billing", [*LISTS, "/verify", "/upload"]), ("admin", LISTS)])
 def test_the_menu_shows_what_the_role_may_do(as_role, role, links):
     page = as_role(role).get("/").text
     menu = re.search(r'<nav class="main">(.*?)</nav>', page, re.S).group(1)
@@ -627,3 +627,41 @@ def test_serve_takes_public_keys(tmp_path, keys, monkeypatch, capsys):
     with pytest.raises(SystemExit) as done:
         main(["serve", "--db", f"sqlite:///{tmp_path / 's.sqlite'}", "--public-key", str(tmp_path / "missing.pem")])
     assert done.value.code == 2
+
+
+# --- the server's process -------------------------------------------------------------------------
+
+FORKING_UNDER_A_SERVER = '''
+import os, signal, sys, threading, zipfile
+import billing.sealing.canonical.jobs as jobs
+
+signal.signal(signal.SIGTERM, lambda *args: None)  # as uvicorn does: SIGTERM means "finish, then stop"
+jobs.PARALLEL_MIN_BYTES = 0  # a small book shared out all the same
+path = sys.argv[1]
+with zipfile.ZipFile(path) as z:
+    parts = [i for i in z.infolist() if i.filename.startswith("xl/worksheets/")]
+    read = z.read
+    batch = [jobs.Job(i.filename, i.filename, i.file_size) for i in parts]
+    results = []
+    def run():  # in a thread, as the portal's verify runs in Starlette's thread pool
+        for _ in range(30):
+            results.append(jobs.run_jobs(path, batch, lambda job, xml: len(xml), read))
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+assert len(results) == 30 and results[0] == [i.file_size for i in parts], results
+print("done")
+'''
+
+
+def test_sheet_workers_forked_by_the_server_end_when_their_pool_closes(portal, tmp_path):
+    """The verify of a big workbook forks sheet workers from the server's process; the pool ends
+    them with SIGTERM, which uvicorn's handler (inherited by the fork) would swallow: the request
+    then hung for ever. The workers put SIGTERM back to its default."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", FORKING_UNDER_A_SERVER, str(portal[2][0])], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "XLBILLING_WORKERS": "2"})
+    assert (done.returncode, done.stdout.strip()) == (0, "done"), done.stderr

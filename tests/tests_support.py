@@ -105,6 +105,33 @@ def cli(capsys, *args: str) -> tuple[int, dict | str, str]:
         return done.value.code, out, err
 
 
+def xlbilling(*args) -> None:
+    """Run the command line in this process; it must succeed."""
+    from billing.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main([str(a) for a in args])
+    assert done.value.code == 0
+
+
+def seal_books(home: Path, periods, db: str, root: Path) -> list[Path]:
+    """One sample workbook per period (`home/Billing {period}.xlsx`), sealed by `xlbilling keys
+    init` and `xlbilling seal` into the store `db` and the archive folder `root`."""
+    from billing.sample import generate_sample
+    from billing.workbook.create import create_workbook
+
+    key = home / "signing-key.pem"
+    xlbilling("keys", "init", "--key", key)
+    sample = create_workbook(home / "sample.xlsx", generate_sample(20, seed=3)).read_bytes()
+    books = []
+    for period in periods:
+        path = home / f"Billing {period}.xlsx"
+        path.write_bytes(sample)
+        xlbilling("seal", path, "--period", period, "--key", key, "--db", db, "--archive", root, "--json")
+        books.append(path)
+    return books
+
+
 def sent_sheet(book: Path) -> list[dict]:
     """The rows of the workbook's Sent sheet, by header."""
     import openpyxl

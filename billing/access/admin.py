@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from billing.access import audit, users
+from billing.access.sessions import Sessions
 from billing.access.clock import Clock, utc_now
 from billing.access.users import HASHER, User, UserRefused, name_key
 
@@ -53,6 +54,7 @@ def remove(engine: Engine, actor: Actor, name: str) -> User:
     """Remove a user (not oneself, not the last enabled admin) and log it; returns who was removed."""
     _not_self(actor, name, "remove")
     user = users.remove_user(engine, name)
+    Sessions(engine).end_all_for_user(name)  # logged out everywhere now, not at their next request
     audit.record(engine, actor.name, "user_remove", user.name, f"role {user.role}", actor.address)
     return user
 
@@ -61,6 +63,7 @@ def set_password(engine: Engine, actor: Actor, name: str, password: str, *, hash
                  clock: Clock = utc_now) -> User:
     """Give a user a new password (ending their sessions) and log it (without the password)."""
     users.set_password(engine, name, password, hasher=hasher, clock=clock)
+    Sessions(engine).end_all_for_user(name)  # a password changed (perhaps because it leaked) ends every session
     user = users.get_user(engine, name)
     audit.record(engine, actor.name, "user_passwd", user.name if user else name.strip(), "", actor.address)
     return user
@@ -71,6 +74,8 @@ def set_disabled(engine: Engine, actor: Actor, name: str, disabled: bool) -> Use
     if disabled:
         _not_self(actor, name, "disable")
     users.set_disabled(engine, name, disabled)
+    if disabled:
+        Sessions(engine).end_all_for_user(name)
     user = users.get_user(engine, name)
     audit.record(engine, actor.name, "user_disable" if disabled else "user_enable",
                  user.name if user else name.strip(), "", actor.address)

@@ -50,11 +50,16 @@ def summary(report: Report) -> str:
         return (f"SUPERSEDED by archive entry {later.seq} (sealed {later.sealed_at}) — this copy is intact as sealed "
                 f"{record.get('sealed_at')}, but no longer the seal of {record.get('period')} that counts")
     diff = report.diff
-    counts = [f"{len(diff.cells)} cells changed" if diff and diff.cells else "",
-              f"{len(diff.sheets) + len(diff.workbook)} other changes" if diff and (diff.sheets or diff.workbook)
-              else ""]
+    others = len(diff.sheets) + len(diff.workbook) if diff else 0
+    counts = [_counted(len(diff.cells), "cell changed", "cells changed") if diff and diff.cells else "",
+              _counted(others, "other change", "other changes") if others else ""]
     shown = ", ".join(c for c in counts if c) or "see above"
     return f"TAMPERED — {shown}; {report.original.message}"
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    """`1 cell changed`, `2 cells changed`."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def report_json(report: Report) -> dict:

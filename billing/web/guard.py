@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 #: The portal's actions, as `billing.access.roles` names them.
 BROWSE = "read"
 DOWNLOAD = "download"
-VERIFY = "verify"
-UPLOAD = "upload"
 AUDIT = "audit"
 EXPORT_AUDIT = "export_audit"
+VERIFY = "verify"
+UPLOAD = "upload"
 MANAGE_USERS = "manage_users"
 
 
@@ -35,6 +35,13 @@ def throttle(engine: Engine):
     from billing.access.throttle import Throttle
 
     return Throttle(engine)
+
+
+def sessions(engine: Engine, lifetime=None):
+    """The store's sessions (the rule of `billing.access.sessions`; `lifetime`: its `Lifetime`)."""
+    from billing.access.sessions import Lifetime, Sessions
+
+    return Sessions(engine, lifetime or Lifetime())
 
 
 def log_in(engine: Engine, throttled, name: str, password: str, client: str) -> Login:

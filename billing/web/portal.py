@@ -23,18 +23,20 @@ _UNSET = object()
 
 class Portal:
     """The portal's shared parts: `engine` (the store), `archive_root`, `throttle` (logins),
-    `public_keys` (the sealers' public keys seals are verified with; none: nothing can be
-    verified), `upload_limit` (the most bytes an upload may have; default
-    `XLBILLING_WEB_UPLOAD_MB`) and `upload_dir` (where uploads are received, each in a private
-    folder of its own; default the system's temporary folder)."""
+    `sessions` (the store's sessions, `billing.access.sessions.Sessions`), `public_keys` (the
+    sealers' public keys seals are verified with; none: nothing can be verified), `upload_limit`
+    (the most bytes an upload may have; default `XLBILLING_WEB_UPLOAD_MB`) and `upload_dir`
+    (where uploads are received, each in a private folder of its own; default the system's
+    temporary folder)."""
 
-    def __init__(self, engine: Engine, archive_root: Path, throttle=None, *, public_keys=(),
+    def __init__(self, engine: Engine, archive_root: Path, throttle=None, sessions=None, *, public_keys=(),
                  upload_limit: int | None = None, upload_dir: Path | None = None):
         from billing.config import web_upload_limit
 
         self.engine = engine
         self.archive_root = Path(archive_root)
         self.throttle = throttle or guard.throttle(engine)
+        self.sessions = sessions or guard.sessions(engine)
         self.public_keys = tuple(public_keys)
         self.upload_limit = upload_limit or web_upload_limit()
         self.upload_dir = upload_dir
@@ -43,13 +45,16 @@ class Portal:
 
     def role_of(self, request: Request) -> str | None:
         """The logged-in user's role, asked of the store once per request; a session that no
-        longer holds (user removed or disabled, password changed) is cleared."""
+        longer holds (its row in the store ended: logged out, idle or too old; the user removed
+        or disabled, the password changed) is cleared."""
         session = request.session
         if getattr(request.state, "portal_role", _UNSET) is _UNSET:
             role = None
             if session.get("user"):
-                role = guard.current(self.engine, session["user"], session.get("pw"))
+                if self.sessions.touch(session.get("sid"), session["user"]):
+                    role = guard.current(self.engine, session["user"], session.get("pw"))
                 if role is None:
+                    self.sessions.end(session.get("sid"))  # a user gone or changed: the row goes too
                     session.clear()
             request.state.portal_role = role
         return request.state.portal_role

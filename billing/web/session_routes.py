@@ -1,7 +1,9 @@
 """Logging in and out: `/login` (form; POST throttled, CSRF-checked) and `/logout` (POST).
 
-Logging in replaces the whole session with a new id and CSRF token, so a cookie planted
-before the login is worth nothing after it.
+Logging in replaces the whole session with a new id (a new row of the store's sessions,
+`billing.access.sessions`) and CSRF token, so a cookie planted before the login is worth
+nothing after it; logging out deletes the row, so a copy of the cookie taken before is worth
+nothing either.
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ def routes(portal: Portal) -> list[Route]:
                                error="Too many failed logins: wait a few minutes, then try again.")
         if outcome.user is None:
             return portal.page(request, "login.html", status=401, error="Login failed.")
-        request.session.clear()  # a new session: nothing from before the login carries over
+        # a new session: nothing from before the login carries over, and a session the cookie held ends
+        await run_in_threadpool(portal.sessions.end, request.session.get("sid"))
+        sid = await run_in_threadpool(portal.sessions.open, outcome.user, client_of(request))
+        request.session.clear()
         request.session.update({"user": outcome.user, "pw": guard.logged_in_stamp(engine, outcome.user),
-                                "sid": secrets.token_urlsafe(32), "csrf": secrets.token_urlsafe(32)})
+                                "sid": sid, "csrf": secrets.token_urlsafe(32)})
         return RedirectResponse("/", status_code=303)
 
     async def logout(request: Request) -> Response:
@@ -47,6 +52,7 @@ def routes(portal: Portal) -> list[Route]:
             return PlainTextResponse("Forbidden", status_code=403)
         if user := request.session.get("user"):
             await run_in_threadpool(guard.record, engine, user, "logout", user, client_of(request))
+        await run_in_threadpool(portal.sessions.end, request.session.get("sid"))  # every copy of the cookie ends
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

@@ -59,7 +59,7 @@ def run_jobs(path: str, jobs: Sequence[Job], work: Callable[[Job, bytes], object
     results: list[object] = [None] * len(jobs)
     _inherited = (path, work, [jobs[i] for i in order], counter)
     try:
-        with context.Pool(workers - 1) as pool:
+        with context.Pool(workers - 1, initializer=_default_signals) as pool:
             pending = [pool.apply_async(_worker) for _ in range(workers - 1)]
             for index, result in _take_jobs(_inherited[2], counter, work, read):
                 results[order[index]] = result
@@ -69,6 +69,16 @@ def run_jobs(path: str, jobs: Sequence[Job], work: Callable[[Job, bytes], object
     finally:
         _inherited = None
     return results
+
+
+def _default_signals() -> None:
+    """A worker ends on SIGTERM, whatever its parent made of that signal: the pool ends its
+    workers with SIGTERM when it closes, and a parent such as the portal's server (uvicorn
+    catches SIGTERM to shut down gracefully) would otherwise hand its handler down to the
+    fork, whose worker then never ends and the pool's close waits for it forever."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _take_jobs(jobs: list[Job], counter, work, read) -> list[tuple[int, object]]:
