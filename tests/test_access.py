@@ -338,12 +338,12 @@ def test_the_migration_adds_the_tables_to_an_older_store(store_url):
             MIGRATIONS[version](conn)
             conn.execute(schema_version.insert().values(version=version))
     assert not inspect(engine).has_table("users")
-    assert migrate(engine) == max(MIGRATIONS) == 7
+    assert migrate(engine) == max(MIGRATIONS)
     assert {"users", "audit_log", "login_failures", "web_sessions"} <= set(inspect(engine).get_table_names())
-    assert migrate(engine) == 7  # again: nothing to do
+    assert migrate(engine) == max(MIGRATIONS)  # again: nothing to do
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version FROM schema_version WHERE version >= 6 ORDER BY version")
-                            ).scalars().all() == [6, 7]
+                            ).scalars().all() == sorted(v for v in MIGRATIONS if v >= 6)
     engine.dispose()
     engine = open_store(store_url)
     add_user(engine, "alice", "admin", PASSWORD, hasher=FAST)

@@ -164,6 +164,33 @@ def test_an_older_store_gets_the_archive_index(tmp_path, monkeypatch):
     engine.dispose()
 
 
+def test_an_older_store_gets_the_archive_lists_sort_indexes(store_url):
+    """Migration 9: a store made before it (archive table without the sort indexes) gets them,
+    once; a new store has them from the start."""
+    import billing.store as store
+    from sqlalchemy import create_engine, inspect, text
+
+    wanted = {index.name for index in store.ARCHIVE_SORT_INDEXES}
+    engine = create_engine(store_url)
+    with engine.begin() as conn:
+        store.schema_version.create(conn)
+        conn.execute(text("CREATE TABLE archive_entries (seq INTEGER PRIMARY KEY, period VARCHAR(7), "
+                          "archived_by VARCHAR(200), archived_at VARCHAR(32), original_name TEXT, "
+                          "workbook_id VARCHAR(64))"))
+        for version in sorted(v for v in store.MIGRATIONS if v < 9):
+            if version != 2:  # the archive table as an older release made it, above
+                store.MIGRATIONS[version](conn)
+            conn.execute(store.schema_version.insert().values(version=version))
+    assert not wanted & {ix["name"] for ix in inspect(engine).get_indexes("archive_entries")}
+    assert store.migrate(engine) == max(store.MIGRATIONS) and store.migrate(engine) == max(store.MIGRATIONS)
+    assert wanted <= {ix["name"] for ix in inspect(engine).get_indexes("archive_entries")}
+    engine.dispose()
+    fresh = open_store(store_url.replace("store.sqlite", "fresh.sqlite")) if "sqlite" in store_url else None
+    if fresh is not None:
+        assert wanted <= {ix["name"] for ix in inspect(fresh).get_indexes("archive_entries")}
+        fresh.dispose()
+
+
 # -- issued documents: a batch archived, then recorded in one transaction ----------------------------
 
 

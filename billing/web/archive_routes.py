@@ -13,6 +13,7 @@ the store and hash files).
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -92,13 +93,20 @@ def routes(portal: Portal) -> list[Route]:
 
 
 def _seal_text(root: Path, entry) -> str | None:
-    """The seal record the archived workbook carries (the text `PATH.seal.json` holds), if any."""
+    """The seal record the archived workbook carries (the text `PATH.seal.json` holds), if any.
+
+    The file is hashed on every call (an altered file shows no record); the record itself is
+    read from the package once per SHA-256, since bytes with that hash carry that record."""
+    stored = intact_file(root, entry)
+    return None if stored is None else _embedded_record(stored, entry.sha256)
+
+
+@functools.lru_cache(maxsize=4096)
+def _embedded_record(stored: Path, sha256: str) -> str | None:
+    """The record embedded in the archived file `stored`, whose bytes have `sha256` (the cache key)."""
     from billing.sealing.sealed_package import read_embedded
     from billing.workbook.package import Package
 
-    stored = intact_file(root, entry)
-    if stored is None:
-        return None
     with Package(stored) as pkg:
         return read_embedded(pkg).record
 

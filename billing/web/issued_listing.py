@@ -22,7 +22,7 @@ from sqlalchemy import Engine, and_, select
 
 from billing.sealing.issued import IssuedDocument
 from billing.store import issued_documents, numbers
-from billing.web.listing import Page, like_anywhere, like_prefix, page_number, paged, storable
+from billing.web.listing import Page, like_anywhere, like_prefix, page_number, paged, reading, storable
 
 _d = issued_documents.c
 _n = numbers.c
@@ -115,14 +115,14 @@ def document_by_number(engine: Engine, seq: int) -> Document | None:
     """The issued document with this entry number (the only way the portal names one)."""
     if not storable(seq):
         return None
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(_select().where(_d.seq == seq)).first()
     return _document(row) if row else None
 
 
 def other_formats(engine: Engine, document: IssuedDocument) -> list[IssuedDocument]:
     """The other documents of the same invoice of the same workbook (its PDF, UBL, CII…), in issue order."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(select(issued_documents).where(
             _d.workbook_id == document.workbook_id, _d.invoice_no == document.invoice_no,
             _d.seq != document.seq).order_by(_d.seq)).all()
