@@ -115,7 +115,7 @@ archive_entries = Table(
 )
 #: The portal's archive list sorts by these columns, ties by entry number
 #: (`billing.web.listing.SORTS`): with an index each, a page of a sorted list is read in
-#: order instead of sorting the whole index for every page (migration 9 adds them to an
+#: order instead of sorting the whole index for every page (migration 8 adds them to an
 #: older store; a new one has them with its table).
 ARCHIVE_SORT_INDEXES = tuple(
     Index(f"ix_archive_entries_{name}_seq", archive_entries.c[column], archive_entries.c.seq)
@@ -304,13 +304,13 @@ def _v7(conn) -> None:
     metadata.create_all(conn, tables=[web_sessions])
 
 
-def _v9(conn) -> None:
+def _v8(conn) -> None:
     for index in ARCHIVE_SORT_INDEXES:
         index.create(conn, checkfirst=True)
 
 
 #: Schema migrations: version number → the step that brings the store to it.
-MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 9: _v9}
+MIGRATIONS: dict[int, Callable] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
