@@ -11,9 +11,18 @@ operations; anything else goes through the rules every cell follows (`CellForms`
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
-from billing.sealing.canonical.cells import _SIMPLE, CellForms, CellProblem, Unusual, canonical_number, parse_cell_text
+from billing.sealing.canonical.cells import (_SIMPLE, CellForms, CellProblem, Unusual, canonical_number, escape,
+                                             parse_cell_text)
+
+_INLINE_START = "><is><t>"
+_INLINE_START_PRESERVE = '><is><t xml:space="preserve">'
+_INLINE_END = "</t></is></c>"
+#: what text read without a parser may not hold: markup, entities, CR (an XML parser changes
+#: it) and characters XML does not allow (a parser refuses them)
+_NOT_PLAIN_TEXT = re.compile("[<>&\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class KeyedForms(dict):
@@ -23,7 +32,7 @@ class KeyedForms(dict):
         super().__init__()
         self.forms = forms
         self._strings = escaped_strings  # every shared string, escaped
-        self._heads: dict[str, tuple[str, str] | None] = {}  # ` s="3" t="s"` -> (format, type) or None
+        self._heads: dict[str, tuple[str, str | None]] = {}  # ` s="3" t="s"` -> (format, type or None)
 
     def lines(self, keys: list[str]) -> list[str]:
         """The line of each key, in order (a key seen for the first time goes to `__missing__`)."""
@@ -31,34 +40,46 @@ class KeyedForms(dict):
 
     def __missing__(self, key: str) -> str:
         line = None
-        head, found, value = key[:-8].partition("><v>")
-        if found and value and key.endswith("</v></c>") and not ("<" in value or "&" in value or "\r" in value):
-            known = self._heads.get(head, False)
-            if known is False:
-                known = self._heads[head] = self._head(head)
-            if known is not None:
-                fmt, kind = known
+        if key.endswith("</v></c>"):
+            head, found, value = key[:-8].partition("><v>")
+            if found and value and not ("<" in value or "&" in value or "\r" in value):
+                fmt, kind = self._plain(head)
                 if kind == "n":
                     digits = value[1:] if value[0] == "-" else value
                     number = repr(float(value) + 0.0) if digits.replace(".", "", 1).isdigit() else None
                     line = f"\tn\t{number or canonical_number(value)}\t{fmt}\n"
-                elif value.isdigit() and int(value) < len(self._strings):
+                elif kind == "s" and value.isdigit() and int(value) < len(self._strings):
                     text = self._strings[int(value)]
                     line = f"\ts\t{text}\t{fmt}\n" if text else ""
+        elif key.endswith(_INLINE_END):
+            # an inline string as the close's writers and xlsxwriter write it: `<is><t>TEXT</t></is>`
+            head, found, text = key[:-len(_INLINE_END)].partition(_INLINE_START)
+            if not found:
+                head, found, text = key[:-len(_INLINE_END)].partition(_INLINE_START_PRESERVE)
+            if found and not _NOT_PLAIN_TEXT.search(text):
+                fmt, kind = self._plain(head)
+                if kind == "inlineStr":
+                    line = f"\ts\t{escape(text)}\t{fmt}\n" if text else ""
         if line is None:
             line = self._any(key)
         self[key] = line
         return line
 
-    def _head(self, head: str) -> tuple[str, str] | None:
-        """(format, type) of a value cell's attributes when they are plain: a style, `t="s"` or `t="n"`."""
+    def _plain(self, head: str) -> tuple[str, str | None]:
+        """(format, type) of a cell's attributes when they are plain (a style and a type), else ('', None)."""
+        known = self._heads.get(head)
+        if known is None:
+            known = self._heads[head] = self._head(head)
+        return known
+
+    def _head(self, head: str) -> tuple[str, str | None]:
         simple = _SIMPLE.fullmatch(head + "/>")
-        if simple is None or (simple.group(2) or "n") not in ("s", "n"):
-            return None
+        if simple is None:
+            return "", None
         try:
             return self.forms.format(simple.group(1) or ""), simple.group(2) or "n"
         except CellProblem:
-            return None
+            return "", None
 
     def _any(self, key: str) -> str:
         cell = parse_cell_text(key)
