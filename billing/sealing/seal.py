@@ -6,9 +6,7 @@ canonical content digest and protects and deflates each sheet (in several proces
 a big book), signs the record, writes the sealed workbook to a temporary file beside the original, stores that file in
 the archive and indexes it, and only then moves it into place and writes the record
 beside it as `PATH.seal.json`. A failure at any step leaves the original file as it was
-and nothing in the archive. `xlbilling seal` starts that reading of a big workbook in a
-forked process while it validates the workbook (`PreReading`): used only when it was made
-of the validated bytes.
+and nothing in the archive.
 
 A workbook with DDE formulas or links to other workbooks is refused (`Unsealable`, each
 place a finding: `billing.sealing.canonical.links`): its values come from outside what is sealed.
