@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import multiprocessing
-import os
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,7 +23,7 @@ from sqlalchemy import Engine
 
 from billing.sealing.archive import Entry, archive_sealed, entries_of_workbook, file_sha256
 from billing.atomic import staged, write_text_atomically
-from billing.sealing.canonical import Reading, read_content
+from billing.sealing.canonical import read_content
 from billing.sealing.canonical.links import Link
 from billing.errors import BadFile, Finding
 from billing.sealing.keys import SigningKey
@@ -102,83 +99,13 @@ def seal_facts(tables: Tables, period: str | None = None) -> SealFacts:
     )
 
 
-#: below this file size the forked pre-reading costs more than it overlaps
-PREREAD_MIN_BYTES = 4 << 20
-
-
-class PreReading:
-    """The seal's reading of a workbook (canonical content, each sheet protected and deflated)
-    started in a forked process while the caller validates the workbook in this one.
-
-    Validation reads the file with python-calamine, which cannot give the canonical form, so
-    the seal must read the XML once more; on two cores the two reads run side by side
-    instead of one after the other. The same work is done, only earlier: the result is used
-    only if the file's SHA-256 before and after the pre-reading is the one validated (else,
-    or if anything went wrong, `seal_workbook` reads the file itself and reports as always)."""
-
-    def __init__(self, path: Path, version: int | None = None):
-        self.version = version
-        context = multiprocessing.get_context("fork")
-        self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_pre_read, args=(send, path, version), daemon=True)
-        self._process.start()
-        send.close()
-
-    @classmethod
-    def start(cls, path: Path, version: int | None = None) -> "PreReading | None":
-        """A pre-reading of a big workbook where `fork` is at hand (Linux); None otherwise."""
-        try:
-            big = path.stat().st_size >= PREREAD_MIN_BYTES
-        except OSError:
-            return None
-        return cls(path, version) if big and sys.platform.startswith("linux") else None
-
-    def result(self, sha256: str) -> Reading | None:
-        """The reading, if it was made of the file with this SHA-256 (waits for it); else None."""
-        try:
-            outcome = self._receive.recv()
-        except (EOFError, OSError):
-            outcome = None
-        finally:
-            self.close()
-        if outcome is None or outcome[0] != sha256 or outcome[1] != sha256:
-            return None
-        return outcome[2]
-
-    def close(self) -> None:
-        """Stop the pre-reading (if it still runs) and free its process."""
-        self._receive.close()
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
-
-
-def _pre_read(send, path: Path, version: int | None) -> None:
-    """In the forked process: (SHA-256 before, SHA-256 after, the Reading), or None on any failure."""
-    from billing.config import ENV_WORKERS
-
-    os.environ[ENV_WORKERS] = "1"  # one core reads; the other validates
-    try:
-        before = file_sha256(path)
-        with Package(path) as pkg:  # through the gate: validation has not finished yet
-            reading = read_content(pkg, also=_protected, version=version)
-        send.send((before, file_sha256(path), reading))
-    except BaseException:  # the seal reads the file itself and reports whatever this was
-        send.send(None)
-    finally:
-        send.close()
-
-
 def seal_workbook(path: Path, facts: SealFacts, *, engine: Engine, archive_root: Path, signing_key: SigningKey,
                   sealer: str | None = None, validated_sha256: str | None = None,
-                  now: dt.datetime | None = None, version: int | None = None,
-                  pre_reading: PreReading | None = None) -> SealResult:
+                  now: dt.datetime | None = None, version: int | None = None) -> SealResult:
     """Seal the workbook at `path` in place, archive it and write `PATH.seal.json`.
 
     `validated_sha256`: the file's SHA-256 when it was validated; if the file changed since,
-    nothing is sealed. `version`: the canonical form (default: the current one).
-    `pre_reading`: the reading started while the workbook was validated (`PreReading`), used
-    when it was made of the validated bytes in the same `version`."""
+    nothing is sealed. `version`: the canonical form (default: the current one)."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise BadFile(f"{path}: only .xlsx and .xlsm workbooks can be sealed")
@@ -192,11 +119,8 @@ def seal_workbook(path: Path, facts: SealFacts, *, engine: Engine, archive_root:
     with staged(path, suffix=".sealing") as sealed:
         # the bytes validation read passed the safety gate then: unchanged, they need not pass again
         with Package(path, checked=source_sha256 == validated_sha256) as pkg:
-            reading = (pre_reading.result(source_sha256) if pre_reading is not None and pre_reading.version == version
-                       else None)
-            if reading is None:
-                # each worksheet is protected and deflated in the same job that reads its cells
-                reading = read_content(pkg, also=_protected, version=version)
+            # each worksheet is protected and deflated in the same job that reads its cells
+            reading = read_content(pkg, also=_protected, version=version)
             if reading.links:
                 raise Unsealable(reading.links)
             content, protected = reading.content, reading.extra
