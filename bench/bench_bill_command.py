@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_bill import book as contract_lines  # noqa: E402
-from books import OUT, write_big_book  # noqa: E402
+from books import OUT, source_digest, write_big_book  # noqa: E402
 
-from billing.sample import generate_sample  # noqa: E402
+from billing.sample import Shape, generate_sample  # noqa: E402
 
 
 def _rows(count: int):
@@ -57,10 +57,11 @@ def _rows(count: int):
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     OUT.mkdir(parents=True, exist_ok=True)
-    source = OUT / f"contracts-{count}.xlsx"
+    source = OUT / f"contracts-{count}-{source_digest()}.xlsx"  # never a book of older source
     if not source.exists():
         began = time.perf_counter()
-        write_big_book(source, 20, 1, _rows(count))
+        # the generator's natural mix, as _rows' disputes are of that sample's invoices
+        write_big_book(source, 20, 1, _rows(count), shape=Shape())
         print(f"  (made {source.name}: {source.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - began:.1f} s)")
     from billing.cli.common import checked_book
     from billing.contract import ALLOCATIONS

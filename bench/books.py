@@ -1,13 +1,20 @@
 """Large billing workbooks for the benchmarks, written fast with xlsxwriter.
 
-The sample generator's data, written as the contract's Tables:
-a 100k-invoice book (≈300k lines, 100k payments) takes seconds here instead of the
-minutes openpyxl would need. Files are cached under bench/out/ by size and seed.
+The sample generator's data, written as the contract's Tables (every input sheet the
+generator fills): by default in the benchmark shape, exactly 3 lines and 1 payment per
+invoice (`BENCH_SHAPE`: 100k invoices → 300k lines, 100k payments; 300k → 900k lines, near
+Excel's 1,048,576-row sheet limit). A 100k-invoice book takes seconds here instead of the
+minutes openpyxl would need.
+
+Books are cached under bench/out/, named by size, seed, shape and a digest of the source
+they are made from (the generator, the contract, the settings and this file): a change to
+any of them makes a new book, so a cached one never lacks a newer column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sys
 import time
 from decimal import Decimal
@@ -20,10 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from billing.contract import INPUT_SHEETS, Kind  # noqa: E402
-from billing.sample import generate_sample  # noqa: E402
+from billing.sample import Shape, generate_sample  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 FORMATS = {Kind.DATE: "yyyy-mm-dd", Kind.MONEY: "#,##0.00", Kind.RATE: "0.00%"}
+#: the sizes the performance goals are stated in: 3 lines and 1 payment per invoice
+BENCH_SHAPE = Shape(lines_per_invoice=3, payments_per_invoice=1.0)
+#: what a cached book is made from: a change here makes a new book
+SOURCES = (ROOT / "billing" / "sample", ROOT / "billing" / "contract.py", ROOT / "billing" / "settings.py",
+           Path(__file__).resolve())
 
 
 def _cell(value: object) -> object:
@@ -32,18 +44,20 @@ def _cell(value: object) -> object:
     return value
 
 
-def write_big_book(path: Path, invoices: int, seed: int = 1, extra: dict | None = None) -> Path:
-    """The sample's sheets (`extra`: sheet name -> rows as dicts, in place of the sample's)."""
-    data = generate_sample(invoices, seed=seed)
-    rows_by_sheet = {
-        "Settings": [{"key": k, "value": v} for k, v in data.settings],
-        "Customers": data.customers,
-        "TaxRates": data.tax_rates,
-        "Invoices": data.invoices,
-        "InvoiceLines": data.lines,
-        "Payments": data.payments,
-        **(extra or {}),
-    }
+def source_digest() -> str:
+    """SHA-256 (first 12 hex digits) of every source file a book is made from."""
+    digest = hashlib.sha256()
+    for source in SOURCES:
+        for file in sorted(source.rglob("*.py")) if source.is_dir() else [source]:
+            digest.update(file.relative_to(ROOT).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def write_big_book(path: Path, invoices: int, seed: int = 1, extra: dict | None = None,
+                   shape: Shape = BENCH_SHAPE) -> Path:
+    """The sample's sheets in `shape` (`extra`: sheet name -> rows as dicts, in place of the sample's)."""
+    data = generate_sample(invoices, seed=seed, shape=shape)
+    rows_by_sheet = {spec.name: data.rows(spec.name) for spec in INPUT_SHEETS} | (extra or {})
     tmp = path.with_suffix(".tmp.xlsx")
     book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                           "strings_to_numbers": False, "strings_to_urls": False})
@@ -76,10 +90,11 @@ def write_big_book(path: Path, invoices: int, seed: int = 1, extra: dict | None 
     return path
 
 
-def big_book(invoices: int, seed: int = 1) -> Path:
-    """The cached benchmark workbook with that many invoices."""
+def big_book(invoices: int, seed: int = 1, shape: Shape = BENCH_SHAPE) -> Path:
+    """The cached benchmark workbook with that many invoices, in `shape`."""
     OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"book-{invoices}-{seed}.xlsx"
+    lines, payments = shape
+    path = OUT / f"book-{invoices}-s{seed}-l{lines or 'n'}-p{payments or 'n'}-{source_digest()}.xlsx"
     if not path.exists():
         started = time.perf_counter()
         write_big_book(path, invoices, seed)
@@ -87,4 +102,6 @@ def big_book(invoices: int, seed: int = 1) -> Path:
     return path
 
 
-
+if __name__ == "__main__":  # python bench/books.py 10000 100000: make (or find) the cached books
+    for size in (int(a) for a in sys.argv[1:]):
+        print(big_book(size))

@@ -22,7 +22,7 @@ from stdnum.eu import vat as eu_vat
 
 from billing.settings import NUMBER_SETTINGS
 from billing.contract import CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS, TAX_RATES
-from billing.sample import (DEFAULT_AS_OF, SAMPLE_PARTICULARS, SCENARIOS, SampleData, generate_sample,
+from billing.sample import (DEFAULT_AS_OF, SAMPLE_PARTICULARS, SCENARIOS, SampleData, Shape, generate_sample,
                             rf_reference)
 from billing.settings import SETTING_DEFAULTS
 
@@ -466,3 +466,51 @@ def test_the_demos_sample_has_a_mix_for_reminders(tmp_path):
     assert why["on_hold"] == {"C0001"} and why["promise"] == {"C0007", "C0015"}
     assert why["too_soon"] == {"C0005", "C0009"}  # reminded within dunning_min_days (7)
     assert holds.customers == {"C0001"} and min(holds.customer_promises.values()) > as_of
+
+
+# --------------------------------------------------------------------------- shape (benchmark sizes)
+
+
+@pytest.mark.parametrize("invoices, lines, payments", [(200, 3, 1.0), (1000, 3, 1.0), (500, 1, 0.8), (300, 5, 2.0)])
+def test_shape_gives_exact_lines_and_payments(invoices, lines, payments):
+    data = generate_sample(invoices, seed=3, shape=Shape(lines_per_invoice=lines, payments_per_invoice=payments))
+    per_invoice = Counter(line["invoice_key"] for line in data.lines)
+    assert len(data.invoices) == invoices and len(data.lines) == invoices * lines
+    assert set(per_invoice.values()) == {lines} and set(per_invoice) == {i["invoice_key"] for i in data.invoices}
+    assert all(i["net"] is None and i["tax_code"] is None for i in data.invoices)  # no flat fees
+    assert len(data.payments) == round(invoices * payments)
+    assert [p["payment_id"] for p in data.payments] == [f"P{n:06d}" for n in range(1, len(data.payments) + 1)]
+
+
+def test_shape_keeps_payments_true_to_the_gross():
+    """The shaped sample's payments pay what its invoices' lines add up to, as the natural one's do."""
+    data = generate_sample(400, seed=2, shape=Shape(3, 1.0))
+    rates = {t["tax_code"]: t["rate"] for t in data.tax_rates}
+    by_key = defaultdict(list)
+    for line in data.lines:
+        by_key[line["invoice_key"]].append(line)
+    gross = {i["invoice_key"]: invoice_gross(i, by_key[i["invoice_key"]], rates) for i in data.invoices}
+    reference = [p for p in data.payments if data.scenarios[p["payment_id"]] == "reference"]
+    assert reference
+    for p in reference:
+        [(key, amount)] = data.truth[p["payment_id"]]
+        assert amount == p["amount"] == gross[key]
+    assert set(data.scenarios.values()) == set(SCENARIOS)
+
+
+def test_credit_notes_of_a_shaped_sample_give_back_every_line():
+    data = generate_sample(1000, seed=4, shape=Shape(3, 1.0))
+    by_no = {i["invoice_no"]: i["invoice_key"] for i in data.invoices if i["invoice_no"]}
+    lines = defaultdict(list)
+    for line in data.lines:
+        lines[line["invoice_key"]].append(line)
+    notes = [i for i in data.invoices if i["kind"] == "credit_note"]
+    assert notes
+    for note in notes:
+        original = lines[by_no[note["corrects"]]]
+        given_back = lines[note["invoice_key"]]
+        assert [g["description"] for g in given_back] == [f"Credit: {o['description']}" for o in original]
+
+
+def test_natural_shape_draws_as_without_it():
+    assert without_id(generate_sample(300, seed=9, shape=Shape())) == without_id(generate_sample(300, seed=9))

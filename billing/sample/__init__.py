@@ -39,7 +39,7 @@ from billing.gcpause import gc_paused
 from billing.sample.collections import add_collections
 from billing.sample.contracts import make_contracts
 from billing.sample.customers import add_particulars, make_customers
-from billing.sample.data import SCENARIOS, PaidShare, Row, SampleData
+from billing.sample.data import NATURAL, SCENARIOS, PaidShare, Row, SampleData, Shape
 from billing.settings import STANDARD_TAX_RATES, default_settings
 from billing.sample.draws import part_rng
 from billing.invoicing.rf_reference import rf_reference
@@ -57,6 +57,7 @@ __all__ = [
     "PaidShare",
     "Row",
     "SampleData",
+    "Shape",
     "default_settings",
     "generate_sample",
     "rf_reference",
@@ -88,27 +89,31 @@ def generate_sample(
     as_of: date | None = None,
     *,
     workbook_id: str | None = None,
+    shape: Shape = NATURAL,
 ) -> SampleData:
     """Sample data with `invoices` Invoices rows issued in the ~3 months before `as_of`.
 
     `as_of` defaults to `DEFAULT_AS_OF` (2026-10-31); no payment is dated after it.
     `workbook_id` defaults to a fresh uuid4, since it must be unique per workbook;
-    everything else is a function of `(invoices, seed, as_of)`.
+    everything else is a function of `(invoices, seed, as_of)`. `shape` fixes the lines
+    and payments per invoice (benchmarks); the natural mix draws exactly as without it.
     """
     if invoices < 0:
         raise ValueError("invoices must not be negative")
     with gc_paused():  # millions of acyclic objects: the cycle collector only costs time
-        return _generate(invoices, seed, as_of or DEFAULT_AS_OF, workbook_id)
+        return _generate(invoices, seed, as_of or DEFAULT_AS_OF, workbook_id, shape)
 
 
-def _generate(invoices: int, seed: int, as_of: date, workbook_id: str | None) -> SampleData:
+def _generate(invoices: int, seed: int, as_of: date, workbook_id: str | None, shape: Shape) -> SampleData:
     """The sample for a given `as_of`, built part by part."""
     cal = SampleCalendar(as_of - timedelta(days=HISTORY_DAYS + 10), as_of)
     customers = make_customers(max(5, invoices // 20), part_rng(seed, "customers"))
     add_particulars(customers, part_rng(seed, "particulars"))
-    invs = make_invoices(invoices, customers, as_of, cal, part_rng(seed, "invoices"))
+    invs = make_invoices(invoices, customers, as_of, cal, part_rng(seed, "invoices"),
+                         lines=shape.lines_per_invoice)
     plans = plan_payments(invs, as_of, cal, part_rng(seed, "payments"))
-    payments, truth, scenarios = write_statement(plans, invs, as_of, cal, part_rng(seed, "statement"))
+    payments, truth, scenarios = write_statement(plans, invs, as_of, cal, part_rng(seed, "statement"),
+        payments=None if shape.payments_per_invoice is None else round(invoices * shape.payments_per_invoice))
     customer_rows, invoice_rows, disputes, interest_rates = add_collections(
         tuple(c.row() for c in customers), invs, tuple(inv.row() for inv in invs), truth, as_of,
         part_rng(seed, "collections"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from billing.contract import (CONTRACTS, CUSTOMERS, DISPUTES, INTEREST_RATES, INVOICE_LINES, INVOICES, PAYMENTS,
                               PRICE_INDEX, PRICE_TIERS, TAX_RATES, USAGE)
@@ -37,6 +37,24 @@ SCENARIOS: tuple[str, ...] = (
     "name_amount",  # no reference: only the payer's name, IBAN and the amount
     "noise",  # has nothing to do with any invoice
 )
+
+
+class Shape(NamedTuple):
+    """How many rows per invoice a sample has, where a benchmark needs exact sizes.
+
+    `lines_per_invoice`: every invoice and credit note has exactly that many lines (no flat
+    fees without lines; a credit note gives back all lines of the invoice it corrects).
+    `payments_per_invoice`: the bank statement has `round(invoices × it)` payments; those
+    beyond the planned ones are unrelated bank lines (noise: refunds, interest, deposits),
+    never fewer payments than the plans need. None: the generator's natural mix.
+    """
+
+    lines_per_invoice: int | None = None
+    payments_per_invoice: float | None = None
+
+
+#: the generator's natural mix: 0-5 lines per invoice, ≈ 0.46 payments per invoice
+NATURAL = Shape()
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,11 @@ _VOID_REASONS = (
 
 
 def make_invoices(
-    count: int, customers: list[Customer], as_of: date, cal: SampleCalendar, rng: random.Random
+    count: int, customers: list[Customer], as_of: date, cal: SampleCalendar, rng: random.Random,
+    lines: int | None = None,
 ) -> list[Invoice]:
-    """`count` invoices and credit notes K000001, ... in issue-date order, with lines and gross."""
+    """`count` invoices and credit notes K000001, ... in issue-date order, with lines and gross
+    (`lines`: exactly that many on each)."""
     days = cal.issue_days(as_of - timedelta(days=HISTORY_DAYS), as_of) or [as_of]
     # some customers buy much more often than others
     activity = list(accumulate(rng.lognormvariate(0, 0.7) for _ in customers))
@@ -56,9 +58,9 @@ def make_invoices(
             inv.corrects = rng.choice(earlier)
             inv.corrects.corrected = True
         if inv.kind == "credit_note":
-            credit_items(inv, rng)
+            credit_items(inv, rng, lines)
         else:
-            invoice_items(inv, rng)
+            invoice_items(inv, rng, lines)
         if inv.status != "draft" and numbered:
             series = DEFAULT_CREDIT_NOTE_SERIES if inv.kind == "credit_note" else DEFAULT_INVOICE_SERIES
             inv.number = _next_number(series, issue, counters)

@@ -60,16 +60,17 @@ _LINE_COUNTS = ((1, 30), (2, 25), (3, 20), (4, 15), (5, 10))
 _LINE_DISCOUNTS = (Decimal("0.03"), Decimal("0.05"), Decimal("0.1"), Decimal("0.15"))
 
 
-def invoice_items(inv: Invoice, rng: random.Random) -> None:
-    """Fill a new invoice: mostly 1-5 catalogue lines, sometimes a flat fee without lines."""
+def invoice_items(inv: Invoice, rng: random.Random, lines: int | None = None) -> None:
+    """Fill a new invoice: mostly 1-5 catalogue lines, sometimes a flat fee without lines
+    (`lines`: always exactly that many catalogue lines)."""
     domestic_code = inv.customer.country.tax_code
-    if rng.random() < 0.10:  # no lines: a flat fee with its own tax code and net
+    if lines is None and rng.random() < 0.10:  # no lines: a flat fee with its own tax code and net
         inv.tax_code = domestic_code or ("S19" if rng.random() < 0.9 else "R7")
         inv.net = Decimal(rng.randint(5, 120) * 50) if rng.random() < 0.7 else random_amount(rng, 150, 6000)
         return
     if rng.random() < 0.06:
         inv.discount_pct = rng.choice((Decimal("0.05"), Decimal("0.1")))
-    n_lines = int(weighted_choice(rng, _LINE_COUNTS))  # type: ignore[call-overload]
+    n_lines = lines if lines is not None else int(weighted_choice(rng, _LINE_COUNTS))  # type: ignore[call-overload]
     for product in rng.choices(_PRODUCTS, cum_weights=_PRODUCT_CUM, k=n_lines):
         quantity = fast_randint(rng, product.low, product.high) * _STEP[product.unit]
         if product.unit == "count" or product.price_high < 20:
@@ -80,8 +81,9 @@ def invoice_items(inv: Invoice, rng: random.Random) -> None:
         inv.items.append((product.description, _plain(quantity), price, discount, domestic_code or product.tax_code))
 
 
-def credit_items(inv: Invoice, rng: random.Random) -> None:
-    """A credit note gives back part or all of the corrected invoice."""
+def credit_items(inv: Invoice, rng: random.Random, lines: int | None = None) -> None:
+    """A credit note gives back part or all of the corrected invoice (`lines`: all its lines,
+    which are that many)."""
     original = inv.corrects
     assert original is not None
     if not original.items:
@@ -90,7 +92,10 @@ def credit_items(inv: Invoice, rng: random.Random) -> None:
                            original.customer.currency)
         return
     inv.discount_pct = original.discount_pct
-    chosen = sorted(rng.sample(range(len(original.items)), k=rng.randint(1, min(2, len(original.items)))))
+    if lines is not None:
+        chosen = list(range(len(original.items)))
+    else:
+        chosen = sorted(rng.sample(range(len(original.items)), k=rng.randint(1, min(2, len(original.items)))))
     for index in chosen:
         description, quantity, price, discount, code = original.items[index]
         if quantity > 1 and rng.random() < 0.5:

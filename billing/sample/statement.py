@@ -69,17 +69,22 @@ def write_statement(
     as_of: date,
     cal: SampleCalendar,
     rng: random.Random,
+    payments: int | None = None,
 ) -> tuple[tuple[Row, ...], dict[str, tuple[PaidShare, ...]], dict[str, str]]:
     """The Payments rows, and per payment id what it really pays and its scenario.
 
-    Noise (about 3 % of the plans, at least one payment) is added whenever there are invoices.
+    Noise (about 3 % of the plans, at least one payment) is added whenever there are invoices;
+    with `payments`, as much more noise as fills the statement up to that many payments.
     """
     numbers = {inv.number for inv in invoices if inv.number}
     drafts: list[_Draft] = []
     for plan in plans:
         drafts += _plan_drafts(plan, numbers, as_of, cal, rng)
     if invoices:
-        drafts += _noise_drafts(max(1, round(len(plans) * 0.03)), as_of, cal, rng)
+        noise = max(1, round(len(plans) * 0.03))
+        if payments is not None:
+            noise = max(noise, payments - len(drafts))
+        drafts += _noise_drafts(noise, as_of, cal, rng)
     drafts.sort(key=lambda d: d[0])  # stable: on one day, in the order written
     payments, truth_by_id, scenarios = [], {}, {}
     for n, (day, row, truth, scenario) in enumerate(drafts, start=1):
