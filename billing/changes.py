@@ -1,6 +1,6 @@
 """What a run changes in a workbook, as plain immutable records: output sheets to replace
 (`OutputSheet`, with its `Highlight`s and `BarChart`), input cells to fill (`CellUpdate`,
-`HeaderAdd`) and problems to show on input cells (`Mark`), bundled in `Changes`.
+`ColumnRun` — a run of one column's cells — and `HeaderAdd`) and problems to show on input cells (`Mark`), bundled in `Changes`.
 
 The domain and the pipeline say *what* changes in these terms and import no workbook
 library; the writers render them: the package writer into a file
@@ -103,6 +103,50 @@ class CellUpdate(NamedTuple):
     value: object
 
 
+class ColumnRun(NamedTuple):
+    """Values for consecutive cells of one input column: `values[i]` goes to row
+    `first_row + i` (1-based rows, 0-based column). A step that fills a whole column (a
+    close computes a million cells) says so in one record per run of rows, not one per cell;
+    every writer takes it as the `CellUpdate`s it stands for (`cell_updates`)."""
+
+    sheet: str
+    column: int
+    first_row: int
+    values: tuple[object, ...]
+
+
+def column_runs(sheet: str, column: int, cells: Iterable[tuple[int, object]]) -> list[ColumnRun]:
+    """(row, value) pairs of one column, rows ascending, as one `ColumnRun` per run of
+    consecutive rows."""
+    runs: list[ColumnRun] = []
+    first = previous = None
+    values: list[object] = []
+    for row, value in cells:
+        if previous is not None and row != previous + 1:
+            runs.append(ColumnRun(sheet, column, first, tuple(values)))
+            values = []
+            first = None
+        if first is None:
+            first = row
+        values.append(value)
+        previous = row
+    if first is not None:
+        runs.append(ColumnRun(sheet, column, first, tuple(values)))
+    return runs
+
+
+def cell_updates(updates: Iterable) -> Iterable:
+    """Every update as single cells: a `ColumnRun` as the `CellUpdate`s it stands for, in
+    row order; a `CellUpdate` or `HeaderAdd` as it is."""
+    for update in updates:
+        if type(update) is ColumnRun:
+            sheet, column = update.sheet, update.column
+            for row, value in enumerate(update.values, update.first_row):
+                yield CellUpdate(sheet, row, column, value)
+        else:
+            yield update
+
+
 class HeaderAdd(NamedTuple):
     """A new column header appended to an input table (1-based row, 0-based column)."""
 
@@ -117,7 +161,7 @@ class Changes(NamedTuple):
     otherwise they replace the earlier ones."""
 
     outputs: tuple[OutputSheet, ...] = ()
-    updates: tuple[CellUpdate, ...] = ()
+    updates: tuple[CellUpdate | ColumnRun, ...] = ()
     headers: tuple[HeaderAdd, ...] = ()
     marks: tuple[Mark, ...] | None = None
 

@@ -16,7 +16,7 @@ from billing.contract import INVOICE_LINES, INVOICE_TAX_SUMMARY, INVOICES
 from billing.invoicing.compute import Computed
 from billing.tables import Tables
 from billing.book import Book, SheetTable
-from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
+from billing.changes import Changes, ColumnRun, HeaderAdd, OutputSheet, column_runs
 
 TAX_SUMMARY_COLUMNS = INVOICE_TAX_SUMMARY.column_names
 
@@ -45,21 +45,27 @@ def place_columns(table: SheetTable, names: Iterable[str],
     return places, headers
 
 
-def _updates(table: SheetTable, values: pd.DataFrame, places: dict[str, int]) -> Iterable[CellUpdate]:
-    """Cells whose computed value is not what they already show (a rerun writes nothing)."""
+def _updates(table: SheetTable, values: pd.DataFrame, places: dict[str, int]) -> list[ColumnRun]:
+    """Cells whose computed value is not what they already show (a rerun writes nothing),
+    one `ColumnRun` per run of consecutive rows of a column (a first close: one per column)."""
     rows = [int(r) for r in values.index]
+    runs: list[ColumnRun] = []
     for name, column in places.items():
-        shown = dict(zip(table.frame.index, decimal_column(table.frame[name].tolist()))) if table.has(name) else {}
-        sheet = table.sheet
-        for row, value in zip(rows, values[name].tolist()):
-            # value == value: not NaN/NaT
-            if value is not None and value == value and shown.get(row) != value:
-                yield CellUpdate(sheet, row, column, value)
+        new = values[name].tolist()
+        if table.has(name):
+            shown_of = dict(zip(table.frame.index, decimal_column(table.frame[name].tolist())))
+            shown = [shown_of.get(row) for row in rows]
+        else:
+            shown = [None] * len(rows)
+        # value == value: not NaN/NaT
+        runs += column_runs(table.sheet, column, [(row, value) for row, value, old in zip(rows, new, shown)
+                                                  if value is not None and value == value and old != value])
+    return runs
 
 
 def compute_changes(book: Book, tables: Tables, computed: Computed) -> Changes:
-    """Cell updates for every computed value, and the InvoiceTaxSummary sheet."""
-    updates: list[CellUpdate] = []
+    """Column runs of every computed value, and the InvoiceTaxSummary sheet."""
+    updates: list[ColumnRun] = []
     headers: list[HeaderAdd] = []
     if INVOICE_LINES.name in book.tables and len(computed.lines):
         table = book[INVOICE_LINES.name]

@@ -32,7 +32,7 @@ from lxml import etree
 
 from billing.cells import column_letter, table_name
 from billing.errors import BadFile
-from billing.changes import DATE_FORMAT, TABLE_STYLE, Changes, DoesNotFit, column_widths, output_links
+from billing.changes import DATE_FORMAT, TABLE_STYLE, Changes, ColumnRun, DoesNotFit, column_widths, output_links
 from billing.workbook.sheet_rows import SharedStrings, range_bounds, update_sheet
 from billing.workbook.marks import MARK_FILL, MARK_TEXT, SIGNATURE, add_marks, clear_legacy_notes, clear_marks, \
     marks_by_sheet
@@ -98,7 +98,12 @@ class _Run:
             sheet = self.sheets.get(change.sheet.casefold())
             if sheet is None or not sheet.worksheet or sheet.part is None:
                 raise ValueError(f"no worksheet {change.sheet!r} in the workbook")
-            cells[sheet.part][change.row][change.column] = change.name if hasattr(change, "name") else change.value
+            if type(change) is ColumnRun:  # a column's run: no record per cell on the way
+                rows, column = cells[sheet.part], change.column
+                for row, value in enumerate(change.values, change.first_row):
+                    rows[row][column] = value
+            else:
+                cells[sheet.part][change.row][change.column] = change.name if hasattr(change, "name") else change.value
         for part, rows in cells.items():
             update_sheet(self.pkg, part, self.text(part).where, self.text(part), rows, self.styles, self.shared)
             self.formulas_changed = True
