@@ -115,23 +115,18 @@ class ColumnRun(NamedTuple):
     values: tuple[object, ...]
 
 
-def column_runs(sheet: str, column: int, cells: Iterable[tuple[int, object]]) -> list[ColumnRun]:
-    """(row, value) pairs of one column, rows ascending, as one `ColumnRun` per run of
-    consecutive rows."""
-    runs: list[ColumnRun] = []
-    first = previous = None
-    values: list[object] = []
-    for row, value in cells:
-        if previous is not None and row != previous + 1:
-            runs.append(ColumnRun(sheet, column, first, tuple(values)))
-            values = []
-            first = None
-        if first is None:
-            first = row
-        values.append(value)
-        previous = row
-    if first is not None:
-        runs.append(ColumnRun(sheet, column, first, tuple(values)))
+def column_runs(sheet: str, column: int, rows: Sequence[int], values: Sequence[object],
+                breaks: Iterable[int] | None = None) -> list[ColumnRun]:
+    """The cells `rows[i]` := `values[i]` of one column (rows ascending) as one `ColumnRun`
+    per run of consecutive rows. `breaks`: where each run after the first starts (the `i`
+    whose row does not follow the one before), when the caller has found them faster."""
+    if breaks is None:
+        breaks = [i for i, (a, b) in enumerate(zip(rows, rows[1:]), 1) if b - a != 1]
+    runs, start = [], 0
+    for end in (*breaks, len(rows)):
+        if end > start:
+            runs.append(ColumnRun(sheet, column, int(rows[start]), tuple(values[start:end])))
+        start = end
     return runs
 
 
