@@ -264,17 +264,30 @@ def grown_bounds(bounds: tuple[int, int, int, int], cells: Iterable[tuple[int, i
     return min_col, min_row, max_col, max_row
 
 
-def column_widths(output: OutputSheet) -> list[float]:
+def output_columns(output: OutputSheet) -> list[list[object]]:
+    """An output sheet's rows as columns (a short row's missing values are None): the
+    writers walk a table column by column, each column's values of one kind."""
+    width, rows = len(output.columns), output.rows
+    for i, row in enumerate(rows, 2):
+        if len(row) > width:
+            raise ValueError(f"row {i}: {len(row)} values for {width} columns")
+    if set(map(len, rows)) - {width}:
+        rows = [(*row, *(None,) * (width - len(row))) for row in rows]
+    columns = [list(values) for values in zip(*rows)]
+    return columns if columns else [[] for _ in range(width)]
+
+
+def column_widths(output: OutputSheet, columns: list[list[object]] | None = None) -> list[float]:
     """Each column of an output sheet as wide as its longest value shown as text plus 2, the
-    header's plus 4 (room for the filter button), at most `MAX_WIDTH` characters."""
-    widths = [len(str(c)) + 4 for c in output.columns]
-    for row in output.rows:
-        for j, value in enumerate(row):
-            if value is not None:
-                width = len(str(value)) + 2
-                if width > widths[j]:
-                    widths[j] = width
-    return [min(w, MAX_WIDTH) for w in widths]
+    header's plus 4 (room for the filter button), at most `MAX_WIDTH` characters.
+    `columns`: the sheet's `output_columns`, when the caller has them."""
+    values = output_columns(output) if columns is None else columns
+    widths = []
+    for name, column in zip(output.columns, values):
+        shown = [v for v in column if v is not None]
+        widest = max(map(len, map(str, shown)), default=0) + 2 if shown else 0
+        widths.append(min(max(len(str(name)) + 4, widest), MAX_WIDTH))
+    return widths
 
 
 def output_links(output: OutputSheet) -> list[tuple[int, int, str, str]]:
