@@ -1,6 +1,6 @@
 """What a run changes in a workbook, as plain immutable records: output sheets to replace
 (`OutputSheet`, with its `Highlight`s and `BarChart`), input cells to fill (`CellUpdate`,
-`HeaderAdd`) and problems to show on input cells (`Mark`), bundled in `Changes`.
+`ColumnRun` — a run of one column's cells — and `HeaderAdd`) and problems to show on input cells (`Mark`), bundled in `Changes`.
 
 The domain and the pipeline say *what* changes in these terms and import no workbook
 library; the writers render them: the package writer into a file
@@ -103,6 +103,45 @@ class CellUpdate(NamedTuple):
     value: object
 
 
+class ColumnRun(NamedTuple):
+    """Values for consecutive cells of one input column: `values[i]` goes to row
+    `first_row + i` (1-based rows, 0-based column). A step that fills a whole column (a
+    close computes a million cells) says so in one record per run of rows, not one per cell;
+    every writer takes it as the `CellUpdate`s it stands for (`cell_updates`)."""
+
+    sheet: str
+    column: int
+    first_row: int
+    values: tuple[object, ...]
+
+
+def column_runs(sheet: str, column: int, rows: Sequence[int], values: Sequence[object],
+                breaks: Iterable[int] | None = None) -> list[ColumnRun]:
+    """The cells `rows[i]` := `values[i]` of one column (rows ascending) as one `ColumnRun`
+    per run of consecutive rows. `breaks`: where each run after the first starts (the `i`
+    whose row does not follow the one before), when the caller has found them faster."""
+    if breaks is None:
+        breaks = [i for i, (a, b) in enumerate(zip(rows, rows[1:]), 1) if b - a != 1]
+    runs, start = [], 0
+    for end in (*breaks, len(rows)):
+        if end > start:
+            runs.append(ColumnRun(sheet, column, int(rows[start]), tuple(values[start:end])))
+        start = end
+    return runs
+
+
+def cell_updates(updates: Iterable) -> Iterable:
+    """Every update as single cells: a `ColumnRun` as the `CellUpdate`s it stands for, in
+    row order; a `CellUpdate` or `HeaderAdd` as it is."""
+    for update in updates:
+        if type(update) is ColumnRun:
+            sheet, column = update.sheet, update.column
+            for row, value in enumerate(update.values, update.first_row):
+                yield CellUpdate(sheet, row, column, value)
+        else:
+            yield update
+
+
 class HeaderAdd(NamedTuple):
     """A new column header appended to an input table (1-based row, 0-based column)."""
 
@@ -117,7 +156,7 @@ class Changes(NamedTuple):
     otherwise they replace the earlier ones."""
 
     outputs: tuple[OutputSheet, ...] = ()
-    updates: tuple[CellUpdate, ...] = ()
+    updates: tuple[CellUpdate | ColumnRun, ...] = ()
     headers: tuple[HeaderAdd, ...] = ()
     marks: tuple[Mark, ...] | None = None
 
@@ -225,17 +264,30 @@ def grown_bounds(bounds: tuple[int, int, int, int], cells: Iterable[tuple[int, i
     return min_col, min_row, max_col, max_row
 
 
-def column_widths(output: OutputSheet) -> list[float]:
+def output_columns(output: OutputSheet) -> list[list[object]]:
+    """An output sheet's rows as columns (a short row's missing values are None): the
+    writers walk a table column by column, each column's values of one kind."""
+    width, rows = len(output.columns), output.rows
+    for i, row in enumerate(rows, 2):
+        if len(row) > width:
+            raise ValueError(f"row {i}: {len(row)} values for {width} columns")
+    if set(map(len, rows)) - {width}:
+        rows = [(*row, *(None,) * (width - len(row))) for row in rows]
+    columns = [list(values) for values in zip(*rows)]
+    return columns if columns else [[] for _ in range(width)]
+
+
+def column_widths(output: OutputSheet, columns: list[list[object]] | None = None) -> list[float]:
     """Each column of an output sheet as wide as its longest value shown as text plus 2, the
-    header's plus 4 (room for the filter button), at most `MAX_WIDTH` characters."""
-    widths = [len(str(c)) + 4 for c in output.columns]
-    for row in output.rows:
-        for j, value in enumerate(row):
-            if value is not None:
-                width = len(str(value)) + 2
-                if width > widths[j]:
-                    widths[j] = width
-    return [min(w, MAX_WIDTH) for w in widths]
+    header's plus 4 (room for the filter button), at most `MAX_WIDTH` characters.
+    `columns`: the sheet's `output_columns`, when the caller has them."""
+    values = output_columns(output) if columns is None else columns
+    widths = []
+    for name, column in zip(output.columns, values):
+        shown = [v for v in column if v is not None]
+        widest = max(map(len, map(str, shown)), default=0) + 2 if shown else 0
+        widths.append(min(max(len(str(name)) + 4, widest), MAX_WIDTH))
+    return widths
 
 
 def output_links(output: OutputSheet) -> list[tuple[int, int, str, str]]:

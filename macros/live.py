@@ -26,7 +26,7 @@ from billing.contract import INPUT_SHEETS, SheetSpec, normalize_header
 from billing.errors import BadFile
 from billing.book import Book, CellScan, SheetGrid, TableRange, book_from_grids
 from billing.changes import (DATE, DATE_FORMAT, TABLE_STYLE, TEXT, Changes, OutputSheet, Unsupported, cell_format,
-                             cell_value, check_output, column_widths, grown_bounds, output_links)
+                             cell_updates, cell_value, check_output, column_widths, grown_bounds, output_links)
 from macros import engine
 from macros.asof import NotADate, local_form, parse_typed_date
 from macros.engine import date_order, delete_table, freeze_header_row, input_box, open_filenames
@@ -247,11 +247,11 @@ def _table_name(book, base: str) -> str:
 
 
 def apply_live_updates(book, updates: Sequence) -> None:
-    """Write input cells (`CellUpdate`, `HeaderAdd`), one range write per run of a column;
+    """Write input cells (`CellUpdate`, `ColumnRun`, `HeaderAdd`), one range write per run of a column;
     a Table takes in the rows and columns written right next to it."""
     sheets = _sheets_by_name(book)
     by_column: dict[tuple[str, int], dict[int, object]] = {}
-    for change in updates:
+    for change in cell_updates(updates):
         value = change.name if hasattr(change, "name") else change.value
         by_column.setdefault((change.sheet, change.column), {})[change.row] = _excel(value)
     for (sheet_name, column), cells in by_column.items():

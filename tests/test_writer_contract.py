@@ -20,7 +20,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from billing.changes import (DATE, DATETIME, DATE_FORMAT, MAX_TEXT, MAX_WIDTH, NUMBER, TEXT, BarChart, CellUpdate,
                              Changes, CellValue, DoesNotFit, HeaderAdd, Highlight, Mark, OutputSheet, Unsupported,
-                             cell_format, cell_value, column_widths, grown_bounds, output_links)
+                             cell_format, cell_updates, cell_value, column_runs, column_widths, grown_bounds,
+                             output_links)
 from billing.errors import BadFile
 from billing.workbook.newfile import write_workbook
 from billing.workbook.write import apply_changes
@@ -215,3 +216,42 @@ def test_every_writer_refuses_what_no_cell_can_hold(book, tmp_path):
     with pytest.raises(ValueError, match="NaN cannot be stored"):
         write_live_outputs(FakeBook(book), (bad,))
     assert not (tmp_path / "new.xlsx").exists()
+
+
+@pytest.mark.parametrize("rows, values, expected", [
+    ([2, 3, 4], "abc", [(2, ("a", "b", "c"))]),
+    ([2, 3, 5, 6, 9], "abcde", [(2, ("a", "b")), (5, ("c", "d")), (9, ("e",))]),
+    ([7], "x", [(7, ("x",))]),
+    ([], "", []),
+])
+def test_column_runs_are_the_runs_of_consecutive_rows(rows, values, expected):
+    runs = column_runs("S", 4, rows, list(values))
+    assert [(r.sheet, r.column, r.first_row, r.values) for r in runs] == [("S", 4, f, v) for f, v in expected]
+    breaks = [i for i in range(1, len(rows)) if rows[i] != rows[i - 1] + 1]
+    assert column_runs("S", 4, rows, list(values), breaks) == runs  # the caller's breaks: the same runs
+    assert list(cell_updates(runs)) == [CellUpdate("S", r, 4, v) for r, v in zip(rows, values)]
+
+
+def test_a_column_run_writes_exactly_what_its_cells_write(book, tmp_path):
+    """Through the package writer (byte for byte) and the live writer (cell for cell)."""
+    cells = [CellUpdate("Data", r, 1, v) for r, v in
+             ((2, Decimal("1.50")), (3, "text"), (4, dt.date(2026, 1, 2)), (5, None), (7, Decimal("-9")))]
+    runs = column_runs("Data", 1, [c.row for c in cells], [c.value for c in cells])
+    assert len(runs) == 2
+    by_cells, by_runs = tmp_path / "cells.xlsx", tmp_path / "runs.xlsx"
+    for path, updates in ((by_cells, cells), (by_runs, runs)):
+        path.write_bytes(book.read_bytes())
+        apply_changes(path, Changes(updates=tuple(updates)))
+    with zipfile.ZipFile(by_cells) as a, zipfile.ZipFile(by_runs) as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(n) == b.read(n) for n in a.namelist())
+    assert openpyxl.load_workbook(by_runs)["Data"]["B4"].value == dt.datetime(2026, 1, 2)
+    live = []
+    for n, updates in enumerate((cells, runs)):
+        copy = tmp_path / f"live{n}.xlsx"
+        copy.write_bytes(book.read_bytes())
+        fake = FakeBook(copy)
+        apply_live_changes(fake, Changes(updates=tuple(updates)))
+        fake.save()
+        live.append(_values(openpyxl.load_workbook(copy)["Data"]))
+    assert live[0] == live[1] and live[0][2][1] == "text"

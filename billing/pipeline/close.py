@@ -21,6 +21,7 @@ from billing.contract import CLOSE, STATEMENTS
 from billing.receivables.aging import ZERO
 from billing.receivables.customer_statements import statements
 from billing.errors import Finding
+from billing.gcpause import gc_paused
 from billing.money import quantize
 from billing.pipeline.steps import applied_of, compute_step, match_step, number_step, receivables_step
 from billing.pipeline.findings import validation_changes, validation_sheet
@@ -48,7 +49,14 @@ class CloseResult(NamedTuple):
 
 def close(book: Book, engine, options: CloseOptions, on_step: Callable[[str], None] = lambda step: None,
           workbook: str = "") -> CloseResult:
-    """Run the close on a read workbook; `engine` is the numbering registry's store."""
+    """Run the close on a read workbook; `engine` is the numbering registry's store.
+    The cycle collector is paused for the run: its steps make millions of small acyclic
+    objects (Decimals, tuples, rows) that it would rescan in vain (~5 s of a 100k close)."""
+    with gc_paused():
+        return _close(book, engine, options, on_step, workbook)
+
+
+def _close(book: Book, engine, options: CloseOptions, on_step: Callable[[str], None], workbook: str) -> CloseResult:
     from billing.pipeline import checked
 
     seconds: dict[str, float] = {}

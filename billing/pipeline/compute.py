@@ -7,8 +7,10 @@ right edge. The amount a lineless invoice is entered with stays the user's.
 
 from __future__ import annotations
 
+from itertools import compress
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from billing.cellvalues import decimal_column
@@ -16,15 +18,23 @@ from billing.contract import INVOICE_LINES, INVOICE_TAX_SUMMARY, INVOICES
 from billing.invoicing.compute import Computed
 from billing.tables import Tables
 from billing.book import Book, SheetTable
-from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
+from billing.changes import Changes, ColumnRun, HeaderAdd, OutputSheet, column_runs
 
 TAX_SUMMARY_COLUMNS = INVOICE_TAX_SUMMARY.column_names
 
 
 def cell_rows(frame: pd.DataFrame) -> list[tuple]:
-    """A frame's rows as cell values: pandas' missing markers (NaN, NaT) become blank cells."""
-    return [tuple(None if v is None or pd.isna(v) else v for v in row)
-            for row in frame.itertuples(index=False, name=None)]
+    """A frame's rows as cell values: pandas' missing markers (NaN, NaT) become blank cells.
+    Built column by column (one vectorised missing-value test per column, not a call per cell)."""
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        values = column.tolist()
+        missing = column.isna()
+        if missing.any():
+            values = [None if m else v for v, m in zip(values, missing.tolist())]
+        columns.append(values)
+    return list(zip(*columns)) if columns else [() for _ in range(len(frame))]
 
 
 def place_columns(table: SheetTable, names: Iterable[str],
@@ -45,21 +55,29 @@ def place_columns(table: SheetTable, names: Iterable[str],
     return places, headers
 
 
-def _updates(table: SheetTable, values: pd.DataFrame, places: dict[str, int]) -> Iterable[CellUpdate]:
-    """Cells whose computed value is not what they already show (a rerun writes nothing)."""
-    rows = [int(r) for r in values.index]
+def _updates(table: SheetTable, values: pd.DataFrame, places: dict[str, int]) -> list[ColumnRun]:
+    """Cells whose computed value is not what they already show (a rerun writes nothing),
+    one `ColumnRun` per run of consecutive rows of a column (a first close: one per column
+    and stretch of rows between values the step leaves alone)."""
+    rows = values.index.to_numpy(dtype=np.int64)
+    runs: list[ColumnRun] = []
     for name, column in places.items():
-        shown = dict(zip(table.frame.index, decimal_column(table.frame[name].tolist()))) if table.has(name) else {}
-        sheet = table.sheet
-        for row, value in zip(rows, values[name].tolist()):
-            # value == value: not NaN/NaT
-            if value is not None and value == value and shown.get(row) != value:
-                yield CellUpdate(sheet, row, column, value)
+        new = values[name]
+        keep = new.notna().tolist()  # NaN, NaT and None: nothing to write
+        new = new.tolist()
+        shown = table.frame[name] if table.has(name) else None
+        if shown is not None and shown.notna().any():  # compare only with cells that show something
+            shown_of = dict(zip(table.frame.index, decimal_column(shown.tolist())))
+            keep = [k and shown_of.get(row) != value for row, value, k in zip(rows.tolist(), new, keep)]
+        kept = rows[np.array(keep, dtype=bool)]
+        runs += column_runs(table.sheet, column, kept, list(compress(new, keep)),
+                            (np.flatnonzero(np.diff(kept) != 1) + 1).tolist())
+    return runs
 
 
 def compute_changes(book: Book, tables: Tables, computed: Computed) -> Changes:
-    """Cell updates for every computed value, and the InvoiceTaxSummary sheet."""
-    updates: list[CellUpdate] = []
+    """Column runs of every computed value, and the InvoiceTaxSummary sheet."""
+    updates: list[ColumnRun] = []
     headers: list[HeaderAdd] = []
     if INVOICE_LINES.name in book.tables and len(computed.lines):
         table = book[INVOICE_LINES.name]

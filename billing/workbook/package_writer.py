@@ -32,7 +32,9 @@ from lxml import etree
 
 from billing.cells import column_letter, table_name
 from billing.errors import BadFile
-from billing.changes import DATE_FORMAT, TABLE_STYLE, Changes, DoesNotFit, column_widths, output_links
+from billing.gcpause import gc_paused
+from billing.changes import (DATE_FORMAT, TABLE_STYLE, Changes, ColumnRun, DoesNotFit, column_widths, output_columns,
+                             output_links)
 from billing.workbook.sheet_rows import SharedStrings, range_bounds, update_sheet
 from billing.workbook.marks import MARK_FILL, MARK_TEXT, SIGNATURE, add_marks, clear_legacy_notes, clear_marks, \
     marks_by_sheet
@@ -57,9 +59,10 @@ def apply_to_package(src: Path, changes: Changes, dest: Path) -> None:
     # the workbook was read (through the safety gate) before its changes were computed
     pkg = Package(src, checked=True, named=True)
     try:
-        _Run(pkg, changes).apply()
-        # level 1: a changed 40 MB sheet deflates in a third of level 6's time, ~15 % larger
-        pkg.save(dest, level=1)
+        with gc_paused():  # rows and cells of big sheets: many small acyclic objects
+            _Run(pkg, changes).apply()
+            # level 1: a changed 40 MB sheet deflates in a third of level 6's time, ~15 % larger
+            pkg.save(dest, level=1)
     finally:
         pkg.close()
 
@@ -98,7 +101,12 @@ class _Run:
             sheet = self.sheets.get(change.sheet.casefold())
             if sheet is None or not sheet.worksheet or sheet.part is None:
                 raise ValueError(f"no worksheet {change.sheet!r} in the workbook")
-            cells[sheet.part][change.row][change.column] = change.name if hasattr(change, "name") else change.value
+            if type(change) is ColumnRun:  # a column's run: no record per cell on the way
+                rows, column = cells[sheet.part], change.column
+                for row, value in enumerate(change.values, change.first_row):
+                    rows[row][column] = value
+            else:
+                cells[sheet.part][change.row][change.column] = change.name if hasattr(change, "name") else change.value
         for part, rows in cells.items():
             update_sheet(self.pkg, part, self.text(part).where, self.text(part), rows, self.styles, self.shared)
             self.formulas_changed = True
@@ -176,8 +184,9 @@ class _Run:
                                         columns, TABLE_STYLE).encode())
         pkg.content_type(table_part, TABLE_CT)
         drawing_rel = _add_chart(pkg, part, output, columns) if output.chart is not None else None
-        pkg.write(part, output_sheet_xml(columns, output.rows, cell_styles, date_style,
-                                         column_widths(output), links, rules, drawing_rel,
+        values = output_columns(output)
+        pkg.write(part, output_sheet_xml(columns, values, cell_styles, date_style,
+                                         column_widths(output, values), links, rules, drawing_rel,
                                          table_rel).encode())
 
 

@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from billing.cells import column_index, column_letter
+from billing.cells import column_index as _column_index, column_letter as _column_letter
 from billing.changes import DATE_FORMAT, DoesNotFit, grown_bounds
 from billing.workbook.formulas import moved_formula
 from billing.workbook.ns import SHARED_STRINGS_REL, TABLE_REL
@@ -46,6 +46,9 @@ _SPANS = re.compile(r'\s+spans="[^"]*"')
 _MERGE = re.compile(r'<(?:[\w.-]+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _ATTR = re.compile(r'\b(t|ref|si)="([^"]*)"')
 _MISSING = object()
+# a column's letters and index, looked up once per column, not worked out per cell (millions)
+column_index = lru_cache(maxsize=None)(_column_index)
+column_letter = lru_cache(maxsize=None)(_column_letter)
 
 
 class _Syntax:

@@ -11,6 +11,7 @@ stores them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
@@ -54,12 +55,14 @@ def cell_xml(ref: str, value: object, style: int | None, date_style: int | None 
     return f'<c r="{ref}"{s}><v>{number}</v></c>'
 
 
-def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, widths: list[float],
-                     links: list[tuple[str, str]],
+def output_sheet_xml(columns, columns_of_rows: list[list[object]], styles: list[int | None], date_style: int,
+                     widths: list[float], links: list[tuple[str, str]],
                      rules: list[tuple[str, int, str]], drawing_rel: str | None, table_rel: str) -> str:
     """A whole output worksheet: frozen header, widths, cells, highlight rules, hyperlinks,
-    the chart's drawing and the table."""
-    last_row = max(len(rows), 1) + 1
+    the chart's drawing and the table. `columns_of_rows`: the rows' values column by column
+    (`billing.changes.output_columns`); each column's cells are made in one pass."""
+    rows = len(columns_of_rows[0]) if columns_of_rows else 0
+    last_row = max(rows, 1) + 1
     last = column_letter(len(columns) - 1)
     letters = [column_letter(j) for j in range(len(columns))]
     out = [HEAD, f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">', f'<dimension ref="A1:{last}{last_row}"/>',
@@ -70,26 +73,11 @@ def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, w
     out.append('</cols><sheetData><row r="1">')
     out += [cell_xml(f"{letters[j]}1", str(name), None) for j, name in enumerate(columns)]
     out.append("</row>")
-    style_attrs = [f' s="{s}"' if s else "" for s in styles]
-    for i, row in enumerate(rows, 2):
-        if len(row) > len(columns):
-            raise ValueError(f"row {i}: {len(row)} values for {len(columns)} columns")
-        cells = []
-        for j, v in enumerate(row):
-            kind = type(v)
-            if v is None or v == "":
-                continue
-            # `cell_value`'s two common cases inline (millions of cells, no call per cell):
-            # an exact number and a text with nothing to clean, cut or keep the spaces of
-            if kind is Decimal and v.is_finite():
-                cells.append(f'<c r="{letters[j]}{i}"{style_attrs[j]}><v>{v:f}</v></c>')
-            elif kind is str and v and v.isprintable() and v == v.strip():
-                cells.append(f'<c r="{letters[j]}{i}"{style_attrs[j]} t="inlineStr"><is><t>{escape(v[:MAX_TEXT])}'
-                             "</t></is></c>")
-            else:
-                cells.append(cell_xml(f"{letters[j]}{i}", v, styles[j], date_style))
-        if cells:
-            out.append(f'<row r="{i}">{"".join(cells)}</row>')
+    cells = [_column_xml(letters[j], values, styles[j], date_style) for j, values in enumerate(columns_of_rows)]
+    for i, row in enumerate(zip(*cells), 2):
+        joined = "".join(row)
+        if joined:
+            out.append(f'<row r="{i}">{joined}</row>')
     out.append("</sheetData>")
     for priority, (sqref, dxf, above) in enumerate(rules, 1):
         out.append(f'<conditionalFormatting sqref="{sqref}"><cfRule type="cellIs" dxfId="{dxf}" '
@@ -105,6 +93,51 @@ def output_sheet_xml(columns, rows, styles: list[int | None], date_style: int, w
         out.append(f'<drawing r:id="{drawing_rel}"/>')
     out.append(f'<tableParts count="1"><tablePart r:id="{table_rel}"/></tableParts></worksheet>')
     return "".join(out)
+
+
+def _column_xml(letter: str, values: list[object], style: int | None, date_style: int) -> list[str]:
+    """One output column's cells from row 2 on ("" for an empty one). The column's kinds are
+    looked at once: a column of exact numbers, of dates or of plain text (the common cases,
+    millions of cells) is made by one comprehension; anything else cell by cell through
+    `cell_xml`, the writer contract's rendering."""
+    s = f' s="{style}"' if style else ""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds == {Decimal} and all(v.is_finite() for v in values if v is not None):
+        return [f'<c r="{letter}{i}"{s}><v>{v:f}</v></c>' if v is not None else ""
+                for i, v in enumerate(values, 2)]
+    if kinds == {str}:
+        present = [v for v in values if v is not None]
+        if _plain_texts(present):  # escaped all at once: the separator is no printable text
+            texts = iter(escape("\x00".join(present)).split("\x00"))
+            return [f'<c r="{letter}{i}"{s} t="inlineStr"><is><t>{next(texts)}</t></is></c>' if v is not None
+                    else "" for i, v in enumerate(values, 2)]
+    if kinds == {int} or (kinds == {float} and all(math.isfinite(v) for v in values if v is not None)):
+        return [f'<c r="{letter}{i}"{s}><v>{v!r}</v></c>' if v is not None else ""
+                for i, v in enumerate(values, 2)]
+    if kinds == {dt.date}:
+        d = f' s="{style or date_style}"' if style or date_style else ""
+        return [f'<c r="{letter}{i}"{d}><v>{(v - _EPOCH).days}</v></c>' if v is not None else ""
+                for i, v in enumerate(values, 2)]
+    cells = []
+    append = cells.append
+    for i, v in enumerate(values, 2):
+        kind = type(v)
+        if v is None or v == "":
+            append("")
+        elif kind is Decimal and v.is_finite():
+            append(f'<c r="{letter}{i}"{s}><v>{v:f}</v></c>')
+        elif kind is str and v.isprintable() and v == v.strip():  # text with nothing to clean or keep
+            append(f'<c r="{letter}{i}"{s} t="inlineStr"><is><t>{escape(v[:MAX_TEXT])}</t></is></c>')
+        else:
+            append(cell_xml(f"{letter}{i}", v, style, date_style))
+    return cells
+
+
+def _plain_texts(texts: list[str]) -> bool:
+    """Every text non-empty, printable, without spaces to keep at either end and short
+    enough for a cell: written as it is (after escaping), nothing to clean or cut."""
+    return (all(texts) and "".join(texts).isprintable() and max(map(len, texts), default=0) <= MAX_TEXT
+            and all(map(str.__eq__, texts, map(str.strip, texts))))
 
 
 def table_xml(table_id: int, name: str, ref: str, columns, style: str) -> str:
