@@ -25,8 +25,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from books import ROOT
-from close_books import closable_book
+from books import ROOT, big_book
 
 from billing.pipeline.close import CloseOptions, close
 from billing.changes import cell_updates
@@ -105,7 +104,7 @@ def main(sizes: list[int], with_naive: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-close-"))
     try:
         for invoices in sizes:
-            source = closable_book(invoices)
+            source = big_book(invoices)
             copy = work / f"close-{invoices}.xlsx"
             shutil.copy(source, copy)
             seconds, peak = run_close(copy, f"sqlite:///{work}/close-{invoices}.db")

@@ -3,9 +3,8 @@ one python-calamine read of it — all measured side by side in one run.
 
 Run: uv run python bench/bench_seal.py [invoices] [repeats]     (default: 100000 1)
 
-The workbook: the benchmark book of `bench/books.py` (with every optional input sheet
-present and empty, so that it validates), closed once with `xlbilling close` and cached in
-`bench/out/closed-N.xlsx`. Each run works on copies in a temporary folder with its own
+The workbook: the benchmark book of `bench/books.py`, closed once with `xlbilling close` and
+cached beside it (`closed-<the book's name>`). Each run works on copies in a temporary folder with its own
 store, archive and signing key. Printed, best of `repeats`:
 
 - one read (the 1x): python-calamine reading every sheet of the closed workbook into rows;
@@ -30,13 +29,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from books import OUT, write_big_book
-
-from billing.contract import INPUT_SHEETS
+from books import big_book
 
 AS_OF = "2026-10-31"
-#: the sheets the benchmark fills; every other input sheet is written with its headers only
-FILLED = {"Settings", "Customers", "TaxRates", "Invoices", "InvoiceLines", "Payments"}
 
 
 def timed(work):
@@ -51,12 +46,10 @@ def command(*args: str, env: dict) -> subprocess.CompletedProcess:
 
 def closed_book(invoices: int) -> Path:
     """The closed benchmark workbook (made and closed once, then cached)."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"closed-{invoices}.xlsx"
+    book = big_book(invoices)
+    path = book.with_name(f"closed-{book.name}")  # the book's name holds its size, shape and source digest
     if path.exists():
         return path
-    book = OUT / f"seal-book-{invoices}.xlsx"
-    write_big_book(book, invoices, extra={s.name: [] for s in INPUT_SHEETS if s.name not in FILLED})
     with tempfile.TemporaryDirectory(prefix="bench-seal-close-") as folder:
         work = Path(folder) / "book.xlsx"
         shutil.copyfile(book, work)
@@ -65,7 +58,6 @@ def closed_book(invoices: int) -> Path:
         if done.returncode != 0:
             raise SystemExit(f"the close of {book.name} failed:\n{done.stdout[:2000]}{done.stderr[-2000:]}")
         shutil.copyfile(work, path)
-    book.unlink()
     return path
 
 

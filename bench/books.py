@@ -97,7 +97,7 @@ def big_book(invoices: int, seed: int = 1, shape: Shape = BENCH_SHAPE) -> Path:
     path = OUT / f"book-{invoices}-s{seed}-l{lines or 'n'}-p{payments or 'n'}-{source_digest()}.xlsx"
     if not path.exists():
         started = time.perf_counter()
-        write_big_book(path, invoices, seed)
+        write_big_book(path, invoices, seed, shape=shape)
         print(f"  (made {path.name}: {path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s)")
     return path
 
