@@ -44,7 +44,7 @@ from billing.errors import BadFile
 from billing.workbook.ns import rels_part, rels_source, resolve
 from billing.workbook.ns import CONTENT_TYPES, CT, DEFAULT_WORKBOOK, MAIN, PKG_REL, REL, STRICT_REL, TABLE_REL
 from billing.workbook.safety import check_workbook_file
-from billing.workbook.zipout import Deflated, ZipOut
+from billing.workbook.zipout import Deflated, ZipOut, deflate
 
 #: the one XML parser for a workbook's parts
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
@@ -132,7 +132,7 @@ class Package:
         for info in self.infos:  # the first of names that differ only in case, as zip readers take it
             self._folded.setdefault(info.filename.lower(), info.filename)
         self._cache: dict[str, bytes] = {}
-        self._written: dict[str, bytes] = {}
+        self._written: dict[str, bytes | Deflated] = {}  # Deflated: a big part, compressed when written
         self._trees: dict[str, etree._Element] = {}
         self._removed: set[str] = set()
         self._added: dict[str, None] = {}  # parts the package did not have, in the order they came
@@ -172,7 +172,8 @@ class Package:
         if part in self._trees:
             return serialize(self._trees[part])
         if part in self._written:
-            return self._written[part]
+            data = self._written[part]
+            return zlib.decompress(data.data, -zlib.MAX_WBITS) if isinstance(data, Deflated) else data
         data = self._cache.get(part)
         if data is None:
             if part in self._removed or part not in self._infos:
@@ -342,11 +343,14 @@ class Package:
             return part not in self._pristine or etree.tostring(self._trees[part]) != self._pristine[part]
         return part in self._written
 
-    def write(self, part: str, data: bytes) -> None:
-        """`part` holds `data` (new, or instead of what it held)."""
+    def write(self, part: str, data: bytes, level: int | None = None) -> None:
+        """`part` holds `data` (new, or instead of what it held). `level`: deflate it now, at
+        this level, and keep only the compressed bytes until the save: a big sheet's XML is
+        then held a few MB strong instead of tens (the save writes the same bytes it would
+        have deflated at that level itself)."""
         part = self._edited(part)
         self._trees.pop(part, None)
-        self._written[part] = data
+        self._written[part] = data if level is None else deflate(data, level)
 
     def set_tree(self, part: str, root: etree._Element) -> None:
         """`part` holds the XML tree `root`."""
@@ -428,13 +432,18 @@ class Package:
                 if name in deflated:
                     zip_out.add(name, deflated[name])
                 elif self.changed(name):
-                    zip_out.add(name, self.read(name))
+                    zip_out.add(name, self._content(name))
                 else:
                     zip_out.copy(source, info)
         for name in self._added:
             if self.has(name):
-                zip_out.add(name, deflated[name] if name in deflated else self.read(name))
+                zip_out.add(name, deflated[name] if name in deflated else self._content(name))
         zip_out.close()
+
+    def _content(self, part: str) -> bytes | Deflated:
+        """A changed part's new content as the zip writer takes it (deflated already or not)."""
+        data = self._written.get(part)
+        return data if isinstance(data, Deflated) else self.read(part)
 
 
 def sheet_parts(path: str | os.PathLike) -> dict[str, SheetPart]:
