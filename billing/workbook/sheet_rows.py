@@ -107,7 +107,7 @@ def update_sheet(pkg: Package, part: str, sheet: str, text: SheetText, rows: dic
     pending = sorted(rows)
     out, p = [], 0
     anchors: dict[str, tuple[str, str]] = {}  # shared formulas whose first cell is overwritten
-    for r, attrs, inner, raw in _rows(text.body, syntax):
+    for r, attrs, inner, raw in _rows(text.take_body().split(syntax.row_close), syntax):
         if r is None:
             out.append(raw)
             continue
@@ -127,18 +127,19 @@ def update_sheet(pkg: Package, part: str, sheet: str, text: SheetText, rows: dic
     _grow_dimension(text, rows)
 
 
-def _rows(body: str, syntax: _Syntax):
+def _rows(pieces: list[str], syntax: _Syntax):
     """(row number, attributes, cells, the row's text as written) of each row, in order;
-    (None, "", "", text) for what lies between rows. A row without its number has the one
-    after the previous row's.
+    (None, "", "", text) for what lies between rows, from the rows' text split at `</row>`
+    (each piece is let go of once read: the sheet is not held twice over while it is
+    rewritten). A row without its number has the one after the previous row's.
 
     Splitting at `</row>` is the fast way through a big sheet; a piece holding more than
     one row (rows without cells are written `<row …/>`) is split by the full pattern.
     """
-    pieces = body.split(syntax.row_close)
     previous = 0
     opening = syntax.row_open
-    for n, piece in enumerate(pieces):
+    for n in range(len(pieces)):
+        piece, pieces[n] = pieces[n], None
         last = n == len(pieces) - 1
         start = piece.find(opening)
         if start < 0:
@@ -250,7 +251,7 @@ def _note_shared_anchor(cell: str, syntax: _Syntax, ref: str, anchors: dict[str,
 def _expand_shared(body: str, syntax: _Syntax, anchors: dict[str, tuple[str, str]], sheet: str) -> str:
     """Give every cell of the shared formulas in `anchors` its own formula."""
     out = []
-    for r, attrs, inner, raw in _rows(body, syntax):
+    for r, attrs, inner, raw in _rows(body.split(syntax.row_close), syntax):
         if r is None or 'si="' not in inner:
             out.append(raw)
             continue
@@ -389,7 +390,7 @@ def _add_column(table, sheet: str, text: SheetText, rows: dict[int, dict[int, ob
 def _cell_text(text: SheetText, row: int, column: int, shared: SharedStrings) -> str | None:
     """The text a cell already holds (None if empty): what Excel would take as a header."""
     syntax = _syntax(text.prefix)
-    for r, _, inner, _ in _rows(text.body, syntax):
+    for r, _, inner, _ in _rows(text.body.split(syntax.row_close), syntax):
         if r is None or r < row:
             continue
         if r > row:

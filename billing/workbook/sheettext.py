@@ -71,9 +71,19 @@ class SheetText:
         self._skeleton = None
         self._skeleton_changed = False
 
+    def take_body(self) -> str:
+        """The rows as text, handed over to be rewritten and given back by `set_body`: the
+        sheet holds neither them nor its original bytes meanwhile (on a 70 MB sheet, the two
+        are ~140 MB at the write's peak)."""
+        body, self.body = self.body, ""
+        self._rows_changed = True
+        self._original = None
+        return body
+
     def set_body(self, body: str) -> None:
         self.body = body
         self._rows_changed = True
+        self._original = None  # never given back once the rows changed: tens of MB on a big sheet
 
     def skeleton(self):
         """The sheet without its rows as a tree (the rows' place held by a placeholder)."""
