@@ -25,7 +25,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from books import ROOT, big_book
+from book_apart import big_book_made_apart
+from books import ROOT
 
 from billing.pipeline.close import CloseOptions, close
 from billing.changes import cell_updates
@@ -104,7 +105,7 @@ def main(sizes: list[int], with_naive: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-close-"))
     try:
         for invoices in sizes:
-            source = big_book(invoices)
+            source = big_book_made_apart(invoices)
             copy = work / f"close-{invoices}.xlsx"
             shutil.copy(source, copy)
             seconds, peak = run_close(copy, f"sqlite:///{work}/close-{invoices}.db")

@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from book_apart import big_book_made_apart
+
 AS_OF = "2026-10-31"
 SIZES = (10_000, 30_000, 100_000, 300_000)
 QUICK = (10_000, 30_000)
@@ -60,18 +62,9 @@ def run(argv: list[str], env: dict[str, str], cwd: Path) -> Cost:
     return Cost(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)  # Linux: kilobytes
 
 
-def make_book(invoices: int) -> Path:
-    """The benchmark book (`books.big_book`), made if not cached, in a process of its own: a
-    child's peak memory (`ru_maxrss`) starts from what its parent holds when it forks, so this
-    process stays small (it imports neither the generator nor pandas)."""
-    done = subprocess.run([sys.executable, str(Path(__file__).with_name("books.py")), str(invoices)], check=True,
-                          stdout=subprocess.PIPE, text=True)
-    return Path(done.stdout.splitlines()[-1])
-
-
 def measure(invoices: int) -> dict[str, Cost]:
     """Each step's cost on `invoices` invoices."""
-    book = make_book(invoices)
+    book = big_book_made_apart(invoices)
     cli = [sys.executable, "-m", "billing"]
     with tempfile.TemporaryDirectory(prefix="bench-scaling-") as folder:
         tmp = Path(folder)
@@ -124,7 +117,7 @@ def main(argv: list[str]) -> None:
     sizes = QUICK if "--quick" in argv else tuple(int(a) for a in argv if a.isdigit()) or SIZES
     results = {}
     for invoices in sizes:
-        print(f"{invoices:,} invoices (book: {make_book(invoices).name})", flush=True)
+        print(f"{invoices:,} invoices (book: {big_book_made_apart(invoices).name})", flush=True)
         results[invoices] = measure(invoices)
         print(table(results), flush=True)  # after each size: a long run still leaves figures
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
