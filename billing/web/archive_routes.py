@@ -45,25 +45,18 @@ def routes(portal: Portal) -> list[Route]:
     def archive_list(request: Request) -> Response:
         return portal.list_page(request, "archive.html", Query, archive_page)
 
-    def entry_of(request: Request):
-        return entry_by_number(portal.engine, request.path_params["seq"])
-
     def entry_page(request: Request) -> Response:
-        if (no := portal.refused(request, guard.BROWSE, page_route=True)) is not None:
+        entry, no = portal.named_row(request, guard.BROWSE, entry_by_number, page_route=True)
+        if no is not None:
             return no
-        entry = entry_of(request)
-        if entry is None:
-            return portal.page(request, "missing.html", status=404)
         record = _seal_record(portal.archive_root, entry)
         return portal.page(request, "entry.html", entry=entry, record=record, chain=chain_length(portal.engine),
                            close=close_summary(portal.archive_root, entry))
 
     def download(request: Request) -> Response:
-        if (no := portal.refused(request, guard.DOWNLOAD, page_route=False)) is not None:
+        entry, no = portal.named_row(request, guard.DOWNLOAD, entry_by_number, page_route=False)
+        if no is not None:
             return no
-        entry = entry_of(request)
-        if entry is None:
-            return PlainTextResponse("Not found", status_code=404)
         stored = intact_file(portal.archive_root, entry)
         if stored is None:
             return PlainTextResponse(f"Archive entry {entry.seq}: its file is missing or altered; "
@@ -73,11 +66,9 @@ def routes(portal: Portal) -> list[Route]:
                             filename=download_name(entry.original_name, entry.seq, entry.suffix))
 
     def seal_json(request: Request) -> Response:
-        if (no := portal.refused(request, guard.DOWNLOAD, page_route=False)) is not None:
+        entry, no = portal.named_row(request, guard.DOWNLOAD, entry_by_number, page_route=False)
+        if no is not None:
             return no
-        entry = entry_of(request)
-        if entry is None:
-            return PlainTextResponse("Not found", status_code=404)
         text = _seal_text(portal.archive_root, entry)
         if text is None:
             return PlainTextResponse(f"Archive entry {entry.seq}: its file is missing or carries no seal",

@@ -50,11 +50,10 @@ def routes(portal: Portal) -> list[Route]:
         return portal.list_page(request, "documents.html", DocumentQuery, documents_page, titles=FORMAT_TITLES)
 
     def document_page(request: Request) -> Response:
-        if (no := portal.refused(request, guard.BROWSE, page_route=True)) is not None:
+        found, no = portal.named_row(request, guard.BROWSE, document_by_number, page_route=True,
+                                     what="issued document")
+        if no is not None:
             return no
-        found = document_by_number(portal.engine, request.path_params["seq"])
-        if found is None:
-            return portal.page(request, "missing.html", status=404, what="issued document")
         document = found.document
         verdict, meaning = validation_of(document)
         return portal.page(request, "document.html", d=document, customer=found.customer,
@@ -62,11 +61,9 @@ def routes(portal: Portal) -> list[Route]:
                            chain=chain_length(portal.engine, issued_documents), verdict=verdict, meaning=meaning)
 
     def document_file(request: Request) -> Response:
-        if (no := portal.refused(request, guard.DOWNLOAD, page_route=False)) is not None:
+        found, no = portal.named_row(request, guard.DOWNLOAD, document_by_number, page_route=False)
+        if no is not None:
             return no
-        found = document_by_number(portal.engine, request.path_params["seq"])
-        if found is None:
-            return PlainTextResponse("Not found", status_code=404)
         document = found.document
         stored = intact_file(portal.archive_root, document)
         if stored is None:

@@ -78,6 +78,19 @@ class Portal:
         query = query_type.from_params(request.query_params)
         return self.page(request, name, query=query, found=fetch(self.engine, query), **context)
 
+    def named_row(self, request: Request, action: str, look_up, *, page_route: bool, what: str = "archive entry"):
+        """(the row the path's number `seq` names, None) when the role may do `action` and
+        `look_up(engine, seq)` finds it; else (None, the answer): the refusal of `refused`, or
+        not found (the missing page for a page, plain text for a file)."""
+        if (no := self.refused(request, action, page_route=page_route)) is not None:
+            return None, no
+        row = look_up(self.engine, request.path_params["seq"])
+        if row is not None:
+            return row, None
+        if page_route:
+            return None, self.page(request, "missing.html", status=404, what=what)
+        return None, PlainTextResponse("Not found", status_code=404)
+
     def refused(self, request: Request, action: str, *, page_route: bool) -> Response | None:
         """None when the session's role may do `action`; else the refusal: to the login for a
         page when nobody is logged in, 403 otherwise."""
