@@ -134,6 +134,141 @@ def test_a_harmless_resave_is_intact(sealed, capsys):
     assert "same content, but the file's bytes differ" in report["archived_original"]["message"]
 
 
+# --------------------------------------------------------------------------- the parts shortcut
+
+
+def member_digests(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as z:
+        return {name: hashlib.sha256(z.read(name)).hexdigest() for name in z.namelist()}
+
+
+def test_the_record_lists_every_part_of_the_sealed_file_but_its_own_two(sealed, capsys):
+    path, _ = sealed
+    record = json.loads(path.with_name("book.xlsx.seal.json").read_text())
+    digests = member_digests(path)
+    assert record["record_parts"] == ["xl/worksheets/xlbilling-seal.xml", "docProps/custom.xml"]
+    assert record["parts"] == {k: v for k, v in digests.items() if k not in record["record_parts"]}
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["checked"]) == (0, True, "parts")
+
+
+def test_the_shortcut_agrees_with_the_canonical_content(sealed):
+    """The sealed file's content read afresh is the content the record signs: what lets an
+    unchanged file be judged by its parts alone."""
+    from billing.sealing.canonical import content_of
+    from billing.sealing.keys import load_key
+    from billing.sealing.verify import verify_workbook
+
+    path, _ = sealed
+    record = json.loads(path.with_name("book.xlsx.seal.json").read_text())
+    assert content_of(path).digest == record["content_digest"]
+    report = verify_workbook(path, load_key().public)
+    assert (report.intact, report.by_parts, report.content.digest) == (True, True, record["content_digest"])
+
+
+def rezipped(path: Path, order=lambda infos: infos, level: int = 9) -> None:
+    """The same parts in another zip container: other compression, order, timestamps."""
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as out:
+        for info in order(src.infolist()):
+            out.writestr(info.filename, src.read(info.filename))
+
+
+def test_the_same_parts_rezipped_are_still_the_sealed_parts(sealed, capsys):
+    path, _ = sealed
+    rezipped(path, order=lambda infos: infos[::-1])
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["checked"]) == (0, True, "parts")
+    assert "saved again since (harmless)" in report["archived_original"]["message"]
+
+
+@pytest.mark.parametrize("change, intact", [
+    # a part written differently, the same content: read again, intact
+    (lambda path: forge(path, {"sheet:Customers": lambda t: t.replace("<row ", "<row  ", 1)}), True),
+    # one more part than sealed (not one the content reads): read again, intact
+    (lambda path: _added_member(path, "xl/extra.xml", b"<x/>"), True),
+    # a part fewer than sealed (not one the content reads): read again, intact
+    (lambda path: _dropped(path, "docProps/app.xml"), True),
+    # a cell changed
+    (lambda path: forge(path, {"sheet:Settings": lambda t: t.replace("<v>", "<v>9", 1)}), False),
+])
+def test_any_other_part_falls_back_to_reading_the_content(sealed, capsys, change, intact):
+    path, _ = sealed
+    change(path)
+    code, report = verify(capsys, path)
+    assert (report["intact"], report["checked"]) == (intact, "content")
+    assert code == (0 if intact else 1)
+
+
+def _added_member(path: Path, name: str, data: bytes) -> None:
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr(name, data)
+
+
+def _dropped(path: Path, name: str) -> None:
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename != name:
+                out.writestr(info, src.read(info.filename))
+
+
+def test_a_forger_who_lists_the_changed_parts_in_the_record_breaks_its_signature(sealed, capsys):
+    """Changing a cell and writing its part's new digest into the record: the record no longer
+    holds, so it vouches for nothing — the content is read and the change found."""
+    path, _ = sealed
+    sidecar = path.with_name("book.xlsx.seal.json")
+    part = sheet_part(path, "Customers")
+    forge(path, {part: lambda t: t.replace("<v>", "<v>9", 1)})
+    record = json.loads(sidecar.read_text())
+    record["parts"][part] = member_digests(path)[part]
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    seal_part = record["record_parts"][0]
+    forge(path, {seal_part: lambda t: re.sub(r"<t>\{.*?\}</t>", lambda _: "<t>" + text.replace("&", "&amp;")
+                                                .replace("<", "&lt;").replace(">", "&gt;") + "</t>", t, count=1)})
+    sidecar.write_text(text)
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["checked"]) == (1, False, "content")
+    assert "the content differs from what was sealed" in report["problems"]
+    assert any(p.startswith("the signature does not match") for p in report["problems"])
+    assert report["content_digest"]["current"] != report["content_digest"]["sealed"]
+
+
+def test_a_record_without_parts_is_checked_by_its_content(tmp_path, capsys, sample_bytes, monkeypatch):
+    """Seals made before the part list verify as they always did."""
+    import billing.sealing.record as record_module
+
+    build = record_module.build_record
+    monkeypatch.setattr("billing.sealing.seal.build_record",
+                        lambda *a, parts=None, record_parts=(), **k: build(*a, **k))
+    path = tmp_path / "old.xlsx"
+    path.write_bytes(sample_bytes)
+    code, _, err = xlbilling(capsys, "seal", path)
+    assert code == 0, err
+    assert "parts" not in json.loads(path.with_name("old.xlsx.seal.json").read_text())
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["checked"]) == (0, True, "content")
+
+
+@pytest.mark.parametrize("parts, record_parts", [
+    ({"xl/workbook.xml": "x" * 64}, ["a", "b"]),
+    ({"xl/workbook.xml": "0" * 64}, ["a"]),
+    ({"xl/workbook.xml": "0" * 64}, ["xl/workbook.xml", "b"]),
+    ([], ["a", "b"]),
+])
+def test_a_malformed_part_list_is_refused(parts, record_parts):
+    from billing.sealing.record import RecordError, parse_record
+
+    record = {"format": "xlbilling-seal/1", "content_digest": "0" * 64, "names_digest": "0" * 64,
+              "file_sha256": "0" * 64, "workbook_id": "w", "period": "2026-10", "sealed_at": "t", "sealer": "s",
+              "key_id": "k", "signature": "", "vba_digest": "", "sheets": [], "date1904": False,
+              "canonical": "xlbilling-canonical/2", "calculation": "auto"}
+    parse_record(json.dumps(record))
+    with pytest.raises(RecordError, match="parts"):
+        parse_record(json.dumps({**record, "parts": parts, "record_parts": record_parts}))
+
+
 # --------------------------------------------------------------------------- tampering
 
 

@@ -30,30 +30,37 @@ def seal_path(path: Path, *, period: str | None = None, sealer: str | None = Non
     from billing.sealing.archive import archive_dir, file_sha256
     from billing.sealing.keys import init_key
     from billing.pipeline import checked
-    from billing.sealing.seal import Unsealable, seal_facts, seal_workbook
+    from billing.sealing.seal import PreReading, Unsealable, seal_facts, seal_workbook
     from billing.store import open_store
     from billing.workbook.read import read_book
 
     validated = file_sha256(path)
-    book = read_book(path)
-    valid = checked(book, check_computed=True)
-    result = valid.validation
-    if not valid.valid:
-        return Outcome(result, None, None)
-    facts = seal_facts(valid.tables, period)
-    del book, valid  # a big book's tables are a lot of memory, and the seal reads the file afresh
-    result = result._replace(tables=None, computed=None)
-    engine = open_store(db)
-    signing_key, created = init_key(key)
+    # a big workbook's canonical reading runs on the other core while this one validates
+    pre_reading = PreReading.start(path)
     try:
-        sealed = seal_workbook(path, facts, engine=engine, archive_root=archive_dir(archive, db),
-                               signing_key=signing_key, sealer=sealer, validated_sha256=validated)
-    except Unsealable as refused:  # DDE formulas, links to other workbooks: findings, like validation's
-        return Outcome(result._replace(findings=result.findings + refused.findings()), None,
-                       signing_key if created else None)
+        book = read_book(path)
+        valid = checked(book, check_computed=True)
+        result = valid.validation
+        if not valid.valid:
+            return Outcome(result, None, None)
+        facts = seal_facts(valid.tables, period)
+        del book, valid  # a big book's tables are a lot of memory, and the seal reads the file afresh
+        result = result._replace(tables=None, computed=None)
+        engine = open_store(db)
+        signing_key, created = init_key(key)
+        try:
+            sealed = seal_workbook(path, facts, engine=engine, archive_root=archive_dir(archive, db),
+                                   signing_key=signing_key, sealer=sealer, validated_sha256=validated,
+                                   pre_reading=pre_reading)
+        except Unsealable as refused:  # DDE formulas, links to other workbooks: findings, like validation's
+            return Outcome(result._replace(findings=result.findings + refused.findings()), None,
+                           signing_key if created else None)
+        finally:
+            engine.dispose()
+        return Outcome(result, sealed, signing_key if created else None)
     finally:
-        engine.dispose()
-    return Outcome(result, sealed, signing_key if created else None)
+        if pre_reading is not None:
+            pre_reading.close()
 
 
 def seal_file(path: Path) -> str:

@@ -23,6 +23,14 @@ signature over the canonical JSON of every other field. The fields:
 | `sealer` | who sealed (`--sealer`, default the OS user) |
 | `key_id` | first 16 hex digits of the SHA-256 of the raw public key |
 | `previous_digest` | the content digest of this workbook's previous seal in the archive, or null |
+| `parts` | (optional: seals made before it have none) `{"PART": SHA-256}`: every part of the sealed file, by its zip member name, the SHA-256 of its inflated bytes — all but the two `record_parts` |
+| `record_parts` | (with `parts`) `[the _seal sheet's part, the custom properties part]`: where the record itself is written |
+
+`parts` is a shortcut, not the seal: a file whose members are exactly `parts` and
+`record_parts`, each of `parts` hashing the same, holds byte for byte the XML that was
+sealed, so its canonical content is the sealed one (the canonical form reads neither record
+part). Any other file — saved again by Excel, re-zipped, changed — is judged by its
+canonical content as before. Older records without `parts` verify as they always did.
 """
 
 from __future__ import annotations
@@ -67,8 +75,10 @@ def number_range(values) -> dict | None:
 
 def build_record(content: Content, *, file_sha256: str, workbook_id: str, period: str, invoice_numbers: dict | None,
                  credit_note_numbers: dict | None, customers: dict | None, sealed_at: str, sealer: str,
-                 signing_key: SigningKey, previous_digest: str | None) -> dict:
-    """The signed record of a workbook's content."""
+                 signing_key: SigningKey, previous_digest: str | None, parts: dict[str, str] | None = None,
+                 record_parts: tuple[str, ...] = ()) -> dict:
+    """The signed record of a workbook's content (`parts`, `record_parts`: the sealed file's
+    part digests and where its record goes, when the seal knows them)."""
     if not _PERIOD.fullmatch(period):
         raise RecordError(f"period {period!r} is not YYYY-MM")
     record = {
@@ -92,6 +102,9 @@ def build_record(content: Content, *, file_sha256: str, workbook_id: str, period
     }
     if content.version >= 2:
         record["calculation"] = content.calculation
+    if parts is not None:
+        record["parts"] = dict(parts)
+        record["record_parts"] = list(record_parts)
     signature = signing_key.private.sign(canonical_json(record))
     return {**record, "signature": base64.b64encode(signature).decode("ascii")}
 
@@ -121,7 +134,27 @@ def parse_record(text: str) -> dict:
     version = version_of(record.get("canonical"))
     if version is not None and version >= 2 and not isinstance(record.get("calculation"), str):
         raise RecordError("the seal record has no calculation")
+    if "parts" in record or "record_parts" in record:
+        parts, where = record.get("parts"), record.get("record_parts")
+        if not (isinstance(parts, dict) and all(isinstance(k, str) and isinstance(v, str) and _HEX64.fullmatch(v)
+                                                for k, v in parts.items())):
+            raise RecordError("the seal record's parts are not part names with their SHA-256")
+        if not (isinstance(where, list) and len(where) == 2 and all(isinstance(p, str) for p in where)
+                and not set(where) & set(parts)):
+            raise RecordError("the seal record's record_parts are not the two parts that hold it")
     return record
+
+
+def same_parts(record: dict, digests: dict[str, str] | None) -> bool:
+    """Whether a package holds exactly the sealed parts, unchanged: its members are the record's
+    `parts` and `record_parts`, no more, no fewer, and each of `parts` has the SHA-256 the
+    record names (`digests`: the package's, by member name, from the safety gate). False
+    when the record lists no parts (a seal older than the list) or no digests are given."""
+    parts = record.get("parts")
+    if parts is None or digests is None:
+        return False
+    return (digests.keys() == parts.keys() | set(record["record_parts"])
+            and all(digests[name] == digest for name, digest in parts.items()))
 
 
 def record_sheets(record: dict) -> tuple[SheetDigest, ...]:

@@ -76,6 +76,8 @@ def report_json(report: Report) -> dict:
         "workbook_changes": list(diff.workbook) if diff else [],
         "content_digest": {"sealed": record.get("content_digest"),
                            "current": report.content.digest if report.content else None},
+        # how the content was checked: the sealed parts found unchanged, or the content read again
+        "checked": "parts" if report.by_parts else "content",
         "sha256": report.sha256,
         "archived_original": {"status": report.original.status, "message": report.original.message,
                               "archive_id": report.original.entry.seq if report.original.entry else None},

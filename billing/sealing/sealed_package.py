@@ -9,10 +9,17 @@ cell A1 of a very-hidden sheet `_seal` and, shortened, into the custom document 
 A big sheet's XML is not re-parsed to add its protection: the `<sheetData>` is cut out,
 the small rest is edited with lxml and the cells are spliced back in, so the work is one
 deflate per sheet (done by the seal in the same job that reads the sheet's cells).
+
+The record lists the SHA-256 of every part of the sealed file but its two record parts
+(`parts`; `prepare_sealed` makes every other change first, so those bytes are final before
+the record is signed). A file whose parts all still hash the same is the sealed file, part
+for part, whatever zip container holds them: `xlbilling verify` then needs no canonical
+reading (`billing.sealing.verify`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -26,7 +33,7 @@ from billing.sealing.canonical.parts import SharedStrings
 from billing.workbook.ns import CUSTOM_PROPERTIES as CUSTOM_NS, CUSTOM_PROPERTIES_CT, CUSTOM_PROPERTIES_REL, MAIN, \
     REL, STRICT_MAIN, VT as VT_NS, WORKSHEET_CT, WORKSHEET_REL
 from billing.workbook.package import Package, local, parse_xml, serialize
-from billing.workbook.zipout import Deflated
+from billing.workbook.zipout import Deflated, deflate
 
 PROPERTY = "xlbilling_seal"
 SEAL_PART = "xl/worksheets/xlbilling-seal.xml"
@@ -40,6 +47,20 @@ NOTE = ("This workbook is sealed by xlbilling. Cell A1 holds the signed seal rec
 _BEFORE_PROTECTION = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr")
 _SHEET_DATA = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b[^>]*?(/?)>")
 _DECLARED = re.compile(rb"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']*)[\"']")
+
+
+class Protected(NamedTuple):
+    """A worksheet as the sealed file holds it: deflated, and the SHA-256 of its XML."""
+
+    deflated: Deflated
+    sha256: str
+
+
+def protected_sheet(xml: bytes, part: str) -> Protected:
+    """A worksheet protected, deflated and hashed (in the job that reads its cells)."""
+    sheet = protect_sheet(xml, part)
+    # level 1: a third of level 6's time on a big book's sheets, the file a quarter bigger
+    return Protected(deflate(sheet, level=1), hashlib.sha256(sheet).hexdigest())
 
 
 class Embedded(NamedTuple):
@@ -141,25 +162,59 @@ def _custom_properties(pkg: Package, part: str | None, value: str) -> bytes:
     return serialize(root)
 
 
-def write_sealed(pkg: Package, out, protected: dict[str, Deflated], record: str, property_value: str) -> None:
-    """Write the sealed package to the binary file `out`; `protected`: every worksheet but
-    `_seal`, protected and deflated, by part. The package is changed (in memory) on the way."""
+class Layout(NamedTuple):
+    """Where a sealed package keeps its record: the parts that alone may differ between two
+    packages with the same signed record (everything else is in the record's `parts`)."""
+
+    seal_part: str  # the `_seal` sheet's part: the record in A1
+    props_part: str  # the custom document properties: the record's short form
+    props_existed: bool  # the workbook had custom properties of its own (they are kept)
+
+    @property
+    def record_parts(self) -> tuple[str, str]:
+        return self.seal_part, self.props_part
+
+
+def prepare_sealed(pkg: Package) -> Layout:
+    """Make every change the seal makes to the package but writing the record itself
+    (workbook protection, the `_seal` sheet's entry, relationships, content types): after
+    this, every part but the layout's two record parts is as the sealed file will hold it."""
     book_part = pkg.workbook_part()
-    entries = pkg.sheets()
-    existing = next((e for e in entries if e.name == SEAL_SHEET and e.part), None)
+    existing = next((e for e in pkg.sheets() if e.name == SEAL_SHEET and e.part), None)
     seal_part, seal_rel = (existing.part, existing.rel_id) if existing else (_free_part(pkg), SEAL_REL_ID)
     pkg.write(book_part, _workbook(pkg, book_part, seal_rel))
-    pkg.write(seal_part, _seal_sheet(record))
     props = custom_part(pkg)
-    pkg.write(props or CUSTOM_PART, _custom_properties(pkg, props, property_value))
-    for part, content_type in ((seal_part, WORKSHEET_CT), (props or CUSTOM_PART, CUSTOM_PROPERTIES_CT)):
+    layout = Layout(seal_part, props or CUSTOM_PART, props is not None)
+    pkg.write(seal_part, b"")  # placeholders, in the order the parts are added: the record comes last
+    if props is None:
+        pkg.write(CUSTOM_PART, b"")
+    for part, content_type in ((seal_part, WORKSHEET_CT), (layout.props_part, CUSTOM_PROPERTIES_CT)):
         if pkg.content_type_of(part) is None:  # one a part has already stays as it is
             pkg.content_type(part, content_type)
     if not existing:
         pkg.add_rel(book_part, WORKSHEET_REL, seal_part, rel_id=seal_rel)
     if props is None:
         pkg.add_rel("", CUSTOM_PROPERTIES_REL, CUSTOM_PART, rel_id=PROPS_REL_ID)
-    pkg.write_to(out, deflated=protected)
+    return layout
+
+
+def part_digests(pkg: Package, layout: Layout, protected: dict[str, Protected]) -> dict[str, str]:
+    """The SHA-256 of every part the sealed file will hold but the record parts, by name, of
+    its inflated bytes (what the safety gate hashes when `verify` opens the file): the
+    protected sheets' from the jobs that made them, the others' read here (small parts)."""
+    skip = set(layout.record_parts)
+    return {name: protected[name].sha256 if name in protected else hashlib.sha256(pkg.written(name)).hexdigest()
+            for name in pkg.part_names() if name not in skip}
+
+
+def write_sealed(pkg: Package, layout: Layout, out, protected: dict[str, Protected], record: str,
+                 property_value: str) -> None:
+    """Write the sealed package to the binary file `out` (after `prepare_sealed`); `protected`:
+    every worksheet but `_seal`, protected and deflated, by part."""
+    pkg.write(layout.seal_part, _seal_sheet(record))
+    pkg.write(layout.props_part, _custom_properties(pkg, layout.props_part if layout.props_existed else None,
+                                                    property_value))
+    pkg.write_to(out, deflated={part: p.deflated for part, p in protected.items()})
 
 
 def _free_part(pkg: Package) -> str:

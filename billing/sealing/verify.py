@@ -4,7 +4,11 @@
    from `PATH.seal.json` beside it, or from the file given.
 2. Its signature is checked with the public key, and its content digest against its own
    sheet list (`seal_record`). A record that was edited fails here.
-3. The workbook's canonical content is computed afresh and compared with the record. Equal
+3. A record that holds and lists the sealed file's parts (`parts`) is compared with the
+   SHA-256 the safety gate took of every part while checking the file: the very parts
+   sealed, no more, no fewer, means the very content sealed — nothing more is read.
+   Otherwise (the file was saved again, re-zipped, changed, or sealed before the list) the
+   workbook's canonical content is computed afresh and compared with the record. Equal
    digests: intact, whatever program saved the file since.
    The content is computed in the canonical form the record names (`/1` seals made before
    `/2` still verify by the `/1` rules).
@@ -33,7 +37,7 @@ from billing.sealing.keys import key_for
 from billing.sealing.seal import sidecar_path
 from billing.sealing.sealed_package import read_embedded
 from billing.sealing.record import (RecordError, manifest_problems, parse_record, record_content, record_version,
-                                 signature_problems)
+                                    same_parts, signature_problems)
 
 
 class Original(NamedTuple):
@@ -56,6 +60,7 @@ class Report(NamedTuple):
     original: Original
     sha256: str
     superseded_by: Entry | None = None  # a later seal of the same workbook and period in the archive
+    by_parts: bool = False  # the file holds the sealed parts unchanged (the content was not read again)
 
     @property
     def changed_cells(self) -> list[str]:
@@ -71,7 +76,9 @@ def verify_workbook(path: Path, public_key, *, engine: Engine | None = None, arc
     among them: `billing.sealing.keys.key_for`)."""
     sha256 = file_sha256(path)
     problems: list[str] = []
-    with Package(path) as pkg:
+    # the safety gate hashes every part as it checks it: a file holding the sealed parts
+    # unchanged needs no canonical reading (`billing.sealing.record.same_parts`)
+    with Package(path, hashed=True) as pkg:
         embedded = read_embedded(pkg)
         text = _record_text(path, embedded.record, record_file, problems)
         record, record_error = None, None
@@ -80,17 +87,20 @@ def verify_workbook(path: Path, public_key, *, engine: Engine | None = None, arc
                 record = parse_record(text)
             except RecordError as exc:
                 record_error = str(exc)
-        # the content in the form the record was sealed in (the current one when there is none)
-        reading = read_content(pkg, version=record_version(record) if record else None)
-    content = reading.content
+        if record is not None:
+            problems += signature_problems(record, key_for(public_key, record["key_id"]))
+            problems += manifest_problems(record)
+        # only a record that holds may vouch for the parts it lists
+        by_parts = record is not None and not problems and same_parts(record, pkg.part_digests)
+        # else the content in the form the record was sealed in (the current one when there is none)
+        reading = None if by_parts else read_content(pkg, version=record_version(record) if record else None)
+    content = record_content(record) if by_parts else reading.content
     unreachable = Original("unreachable", None, "the archive was not consulted")
     if text is None:
         return Report(False, False, None, ("the workbook carries no seal (no _seal sheet and no .seal.json "
                                            "beside it)",), content, None, unreachable, sha256)
     if record is None:
         return Report(True, False, None, (record_error,), content, None, unreachable, sha256)
-    problems += signature_problems(record, key_for(public_key, record["key_id"]))
-    problems += manifest_problems(record)
     if embedded.property is not None and record["content_digest"] not in embedded.property:
         problems.append("the seal's document property names another content digest than the record")
     sealed = record_content(record)
@@ -115,7 +125,7 @@ def verify_workbook(path: Path, public_key, *, engine: Engine | None = None, arc
     if later is not None:
         problems.append(f"superseded: archive entry {later.seq} (sealed {later.sealed_at}) is a later seal of this "
                         f"workbook for {record['period']}")
-    return Report(True, not problems, record, tuple(problems), content, diff, original, sha256, later)
+    return Report(True, not problems, record, tuple(problems), content, diff, original, sha256, later, by_parts)
 
 
 def later_seal(engine: Engine, record: dict, sha256: str) -> Entry | None:

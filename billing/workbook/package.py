@@ -117,11 +117,16 @@ class Package:
     """A workbook package: read part by part, changed, and written anew by `save(dest)` or
     `write_to(stream)`. `named`: error messages start with the file's name."""
 
-    def __init__(self, path: str | os.PathLike, checked: bool = False, named: bool = False):
+    def __init__(self, path: str | os.PathLike, checked: bool = False, named: bool = False,
+                 hashed: bool = False):
         self.path = Path(path)
         self._where = f"{self.path.name}: " if named else ""
+        #: `hashed`: the SHA-256 of every part's inflated bytes as the safety gate saw them, by name
+        self.part_digests: dict[str, str] | None = {} if hashed else None
+        if hashed and checked:
+            raise ValueError("part digests come from the safety gate's pass: a hashed package is checked here")
         if not checked:
-            check_workbook_file(self.path)
+            check_workbook_file(self.path, self.part_digests)
         try:
             self.zip = zipfile.ZipFile(self.path)
         except (OSError, zipfile.BadZipFile) as exc:
@@ -418,6 +423,19 @@ class Package:
                 self.write_to(out, level=level)
 
         write_atomically(dest, write)
+
+    def part_names(self) -> list[str]:
+        """The parts `write_to` writes, in its order."""
+        return ([i.filename for i in self.infos if i.filename not in self._removed]
+                + [name for name in self._added if self.has(name)])
+
+    def written(self, part: str) -> bytes:
+        """The part's bytes exactly as `write_to` writes them, inflated (an unchanged part's as
+        read, not as its parsed tree would serialize)."""
+        part = self.actual(part)
+        if self.changed(part) or part not in self._infos:
+            return self.read(part)
+        return self._cache.get(part) or self.zip.read(part)
 
     def write_to(self, out: BinaryIO, deflated: Mapping[str, Deflated] | None = None, level: int = 6) -> None:
         """Write the package to the binary stream `out`: its parts in their order, then the new

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import hashlib
 import itertools
 import os
 import re
@@ -108,12 +109,14 @@ _CONVERTED = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, st
               NotImplementedError, OverflowError)
 
 
-def check_workbook_file(path: str | os.PathLike) -> None:
+def check_workbook_file(path: str | os.PathLike, digests: dict[str, str] | None = None) -> None:
     """Raise `BadFile` with a one-line reason if the workbook at `path` must not be parsed.
 
     Reads the file read-only and never modifies it; returns None when the file is a sound
     .xlsx/.xlsm package that python-calamine and openpyxl can be given. Any problem with the
     file itself (unreadable, corrupt, hostile) is reported as `BadFile`, never as another error.
+    `digests`: filled with the SHA-256 (hex) of every part's inflated bytes, by part name, from
+    the same pass that checks them (what `xlbilling verify` compares with a seal's part list).
     """
     try:
         st = os.stat(path)
@@ -133,7 +136,7 @@ def check_workbook_file(path: str | os.PathLike) -> None:
         raise BadFile(f"cannot read the file: {one_line(exc)}") from None
     with f:
         try:
-            _check_open_file(f, st.st_size)
+            _check_open_file(f, st.st_size, digests)
         except OSError as exc:
             if exc.errno == errno.EINVAL:  # a seek to an offset the zip structure made up
                 raise BadFile("damaged workbook: its zip structure points outside the file") from None
@@ -142,7 +145,7 @@ def check_workbook_file(path: str | os.PathLike) -> None:
             raise BadFile(f"damaged workbook: {one_line(exc)}") from None
 
 
-def _check_open_file(f, size: int) -> None:
+def _check_open_file(f, size: int, digests: dict[str, str] | None = None) -> None:
     magic = f.read(8)
     if magic == OLE_MAGIC:
         _refuse_ole(f)
@@ -158,6 +161,8 @@ def _check_open_file(f, size: int) -> None:
     total = [0]
     for info in sorted(infos, key=lambda i: i.header_offset):
         chunks = _inflate(f, info, total)
+        if digests is not None:
+            chunks = _hashed(chunks, info.filename, digests)
         if info.filename.lower().endswith(_XML_SUFFIXES):
             area = SheetArea() if _SHEET_PART.fullmatch(info.filename) else None
             _scan_xml(info.filename, chunks, area)
@@ -291,6 +296,15 @@ def _check_listing(infos: list[zipfile.ZipInfo], file_size: int) -> None:
     if declared > MAX_TOTAL_SIZE:
         raise BadFile(f"zip bomb suspected: the parts declare {_size(declared)} uncompressed in total "
                       f"(limit {_size(MAX_TOTAL_SIZE)})")
+
+
+def _hashed(chunks: Iterator[bytes], name: str, digests: dict[str, str]) -> Iterator[bytes]:
+    """The chunks as they pass; once all came out (the CRC held), their SHA-256 under `name`."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+    digests[name] = digest.hexdigest()
 
 
 def _inflate(f, info: zipfile.ZipInfo, total: list[int]) -> Iterator[bytes]:
