@@ -1,7 +1,8 @@
 """How the commands scale: 10k, 30k, 100k and 300k invoices, each command a fresh process.
 
-Run: uv run python bench/bench_scaling.py [--quick] [invoices ...]
-(default 10000 30000 100000 300000; `--quick`: 10000 30000).
+Run: uv run python bench/bench_scaling.py [--quick] [--only STEP,STEP] [invoices ...]
+(default 10000 30000 100000 300000; `--quick`: 10000 30000; `--only seal,verify`: measure
+just these steps, running the steps they need first — the close before the seal — untimed).
 
 For each size, as a user runs them, each `xlbilling` command in a new process in a temporary
 folder with its own store (SQLite), archive and signing key:
@@ -62,8 +63,12 @@ def run(argv: list[str], env: dict[str, str], cwd: Path) -> Cost:
     return Cost(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)  # Linux: kilobytes
 
 
-def measure(invoices: int) -> dict[str, Cost]:
-    """Each step's cost on `invoices` invoices."""
+#: what a step works on: the steps before it that must have run
+NEEDS = {"seal": ("close",), "verify": ("close", "seal")}
+
+
+def measure(invoices: int, only: tuple[str, ...] = STEPS) -> dict[str, Cost]:
+    """The cost of each step of `only` on `invoices` invoices."""
     book = big_book_made_apart(invoices)
     cli = [sys.executable, "-m", "billing"]
     with tempfile.TemporaryDirectory(prefix="bench-scaling-") as folder:
@@ -82,7 +87,12 @@ def measure(invoices: int) -> dict[str, Cost]:
             "verify": cli + ["verify", str(work)],
         }
         results = {}
+        needed = {need for step in only for need in NEEDS.get(step, ())}
         for name in STEPS:
+            if name not in only:
+                if name in needed:
+                    run(steps[name], env, tmp)
+                continue
             results[name] = run(steps[name], env, tmp)
             cost = results[name]
             print(f"  {invoices:>7,} {name:<13} {cost.wall:7.1f} s wall {cost.cpu:7.1f} s cpu "
@@ -100,7 +110,7 @@ def table(results: dict[int, dict[str, Cost]]) -> str:
     if ratio:
         head += f" {largest:,} / {BASE:,}, cpu per invoice |"
     lines = [head, "|---" * (len(sizes) + 1 + ratio) + "|"]
-    for step in STEPS:
+    for step in (s for s in STEPS if s in results[largest]):
         cells = []
         for n in sizes:
             cost = results[n][step]
@@ -115,10 +125,13 @@ def table(results: dict[int, dict[str, Cost]]) -> str:
 
 def main(argv: list[str]) -> None:
     sizes = QUICK if "--quick" in argv else tuple(int(a) for a in argv if a.isdigit()) or SIZES
+    only = tuple(argv[argv.index("--only") + 1].split(",")) if "--only" in argv else STEPS
+    if not set(only) <= set(STEPS):
+        raise SystemExit(f"--only takes steps of {', '.join(STEPS)}")
     results = {}
     for invoices in sizes:
         print(f"{invoices:,} invoices (book: {big_book_made_apart(invoices).name})", flush=True)
-        results[invoices] = measure(invoices)
+        results[invoices] = measure(invoices, only)
         print(table(results), flush=True)  # after each size: a long run still leaves figures
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
