@@ -142,12 +142,16 @@ def member_digests(path: Path) -> dict[str, str]:
         return {name: hashlib.sha256(z.read(name)).hexdigest() for name in z.namelist()}
 
 
-def test_the_record_lists_every_part_of_the_sealed_file_but_its_own_two(sealed, capsys):
+def test_the_record_signs_every_part_of_the_sealed_file_but_its_own_two(sealed, capsys):
+    from billing.sealing.record import canonical_json
+
     path, _ = sealed
     record = json.loads(path.with_name("book.xlsx.seal.json").read_text())
     digests = member_digests(path)
     assert record["record_parts"] == ["xl/worksheets/xlbilling-seal.xml", "docProps/custom.xml"]
-    assert record["parts"] == {k: v for k, v in digests.items() if k not in record["record_parts"]}
+    others = {k: v for k, v in digests.items() if k not in record["record_parts"]}
+    assert len(others) == len(digests) - 2 and "xl/workbook.xml" in others
+    assert record["parts_digest"] == hashlib.sha256(canonical_json(others)).hexdigest()
     code, report = verify(capsys, path)
     assert (code, report["intact"], report["checked"]) == (0, True, "parts")
 
@@ -215,14 +219,16 @@ def _dropped(path: Path, name: str) -> None:
 
 
 def test_a_forger_who_lists_the_changed_parts_in_the_record_breaks_its_signature(sealed, capsys):
-    """Changing a cell and writing its part's new digest into the record: the record no longer
+    """Changing a cell and writing the new parts' digest into the record: the record no longer
     holds, so it vouches for nothing — the content is read and the change found."""
+    from billing.sealing.record import parts_digest
+
     path, _ = sealed
     sidecar = path.with_name("book.xlsx.seal.json")
-    part = sheet_part(path, "Customers")
-    forge(path, {part: lambda t: t.replace("<v>", "<v>9", 1)})
+    forge(path, {"sheet:Customers": lambda t: t.replace("<v>", "<v>9", 1)})
     record = json.loads(sidecar.read_text())
-    record["parts"][part] = member_digests(path)[part]
+    record["parts_digest"] = parts_digest({k: v for k, v in member_digests(path).items()
+                                           if k not in record["record_parts"]})
     text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     seal_part = record["record_parts"][0]
     forge(path, {seal_part: lambda t: re.sub(r"<t>\{.*?\}</t>", lambda _: "<t>" + text.replace("&", "&amp;")
@@ -246,18 +252,19 @@ def test_a_record_without_parts_is_checked_by_its_content(tmp_path, capsys, samp
     path.write_bytes(sample_bytes)
     code, _, err = xlbilling(capsys, "seal", path)
     assert code == 0, err
-    assert "parts" not in json.loads(path.with_name("old.xlsx.seal.json").read_text())
+    assert "parts_digest" not in json.loads(path.with_name("old.xlsx.seal.json").read_text())
     code, report = verify(capsys, path)
     assert (code, report["intact"], report["checked"]) == (0, True, "content")
 
 
-@pytest.mark.parametrize("parts, record_parts", [
-    ({"xl/workbook.xml": "x" * 64}, ["a", "b"]),
-    ({"xl/workbook.xml": "0" * 64}, ["a"]),
-    ({"xl/workbook.xml": "0" * 64}, ["xl/workbook.xml", "b"]),
-    ([], ["a", "b"]),
+@pytest.mark.parametrize("parts_digest, record_parts", [
+    ("x" * 64, ["a", "b"]),
+    (None, ["a", "b"]),
+    ("0" * 64, ["a"]),
+    ("0" * 64, ["a", "a"]),
+    ("0" * 64, "a,b"),
 ])
-def test_a_malformed_part_list_is_refused(parts, record_parts):
+def test_a_malformed_parts_digest_is_refused(parts_digest, record_parts):
     from billing.sealing.record import RecordError, parse_record
 
     record = {"format": "xlbilling-seal/1", "content_digest": "0" * 64, "names_digest": "0" * 64,
@@ -265,8 +272,9 @@ def test_a_malformed_part_list_is_refused(parts, record_parts):
               "key_id": "k", "signature": "", "vba_digest": "", "sheets": [], "date1904": False,
               "canonical": "xlbilling-canonical/2", "calculation": "auto"}
     parse_record(json.dumps(record))
+    parse_record(json.dumps({**record, "parts_digest": "0" * 64, "record_parts": ["a", "b"]}))
     with pytest.raises(RecordError, match="parts"):
-        parse_record(json.dumps({**record, "parts": parts, "record_parts": record_parts}))
+        parse_record(json.dumps({**record, "parts_digest": parts_digest, "record_parts": record_parts}))
 
 
 # --------------------------------------------------------------------------- tampering

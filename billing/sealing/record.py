@@ -23,20 +23,22 @@ signature over the canonical JSON of every other field. The fields:
 | `sealer` | who sealed (`--sealer`, default the OS user) |
 | `key_id` | first 16 hex digits of the SHA-256 of the raw public key |
 | `previous_digest` | the content digest of this workbook's previous seal in the archive, or null |
-| `parts` | (optional: seals made before it have none) `{"PART": SHA-256}`: every part of the sealed file, by its zip member name, the SHA-256 of its inflated bytes — all but the two `record_parts` |
-| `record_parts` | (with `parts`) `[the _seal sheet's part, the custom properties part]`: where the record itself is written |
+| `parts_digest` | (optional: seals made before it have none) the SHA-256 of the canonical JSON of `{"PART": SHA-256}`: every part of the sealed file by its zip member name, with the SHA-256 of its inflated bytes — all but the two `record_parts` |
+| `record_parts` | (with `parts_digest`) `[the _seal sheet's part, the custom properties part]`: where the record itself is written |
 
-`parts` is a shortcut, not the seal: a file whose members are exactly `parts` and
-`record_parts`, each of `parts` hashing the same, holds byte for byte the XML that was
-sealed, so its canonical content is the sealed one (the canonical form reads neither record
-part). Any other file — saved again by Excel, re-zipped, changed — is judged by its
-canonical content as before. Older records without `parts` verify as they always did.
+`parts_digest` is a shortcut, not the seal: a file that holds both record parts and whose
+other members give the same digest holds byte for byte the XML that was sealed, so its
+canonical content is the sealed one (the canonical form reads neither record part). Any
+other file — saved again by Excel, re-zipped, changed — is judged by its canonical content
+as before. Older records without it verify as they always did. (One digest rather than the
+list: the record lives in one cell, and Excel keeps at most 32,767 characters in a cell.)
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from typing import NamedTuple
@@ -103,7 +105,7 @@ def build_record(content: Content, *, file_sha256: str, workbook_id: str, period
     if content.version >= 2:
         record["calculation"] = content.calculation
     if parts is not None:
-        record["parts"] = dict(parts)
+        record["parts_digest"] = parts_digest(parts)
         record["record_parts"] = list(record_parts)
     signature = signing_key.private.sign(canonical_json(record))
     return {**record, "signature": base64.b64encode(signature).decode("ascii")}
@@ -134,27 +136,32 @@ def parse_record(text: str) -> dict:
     version = version_of(record.get("canonical"))
     if version is not None and version >= 2 and not isinstance(record.get("calculation"), str):
         raise RecordError("the seal record has no calculation")
-    if "parts" in record or "record_parts" in record:
-        parts, where = record.get("parts"), record.get("record_parts")
-        if not (isinstance(parts, dict) and all(isinstance(k, str) and isinstance(v, str) and _HEX64.fullmatch(v)
-                                                for k, v in parts.items())):
-            raise RecordError("the seal record's parts are not part names with their SHA-256")
+    if "parts_digest" in record or "record_parts" in record:
+        where = record.get("record_parts")
+        if not isinstance(record.get("parts_digest"), str) or not _HEX64.fullmatch(record["parts_digest"]):
+            raise RecordError("the seal record's parts_digest is not a SHA-256")
         if not (isinstance(where, list) and len(where) == 2 and all(isinstance(p, str) for p in where)
-                and not set(where) & set(parts)):
+                and where[0] != where[1]):
             raise RecordError("the seal record's record_parts are not the two parts that hold it")
     return record
 
 
+def parts_digest(parts: dict[str, str]) -> str:
+    """The SHA-256 of the canonical JSON of `{part name: SHA-256 of its inflated bytes}`."""
+    return hashlib.sha256(canonical_json(parts)).hexdigest()
+
+
 def same_parts(record: dict, digests: dict[str, str] | None) -> bool:
-    """Whether a package holds exactly the sealed parts, unchanged: its members are the record's
-    `parts` and `record_parts`, no more, no fewer, and each of `parts` has the SHA-256 the
-    record names (`digests`: the package's, by member name, from the safety gate). False
-    when the record lists no parts (a seal older than the list) or no digests are given."""
-    parts = record.get("parts")
-    if parts is None or digests is None:
+    """Whether a package holds the sealed parts, unchanged: both record parts are there, and
+    all its other members (`digests`: the package's, by member name, from the safety gate)
+    give the record's `parts_digest` — the same names, no more, no fewer, the same bytes.
+    False when the record has no parts digest (a seal older than it) or no digests are given."""
+    if "parts_digest" not in record or digests is None:
         return False
-    return (digests.keys() == parts.keys() | set(record["record_parts"])
-            and all(digests[name] == digest for name, digest in parts.items()))
+    where = record["record_parts"]
+    if not all(part in digests for part in where):
+        return False
+    return parts_digest({k: v for k, v in digests.items() if k not in where}) == record["parts_digest"]
 
 
 def record_sheets(record: dict) -> tuple[SheetDigest, ...]:

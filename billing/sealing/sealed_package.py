@@ -10,9 +10,9 @@ A big sheet's XML is not re-parsed to add its protection: the `<sheetData>` is c
 the small rest is edited with lxml and the cells are spliced back in, so the work is one
 deflate per sheet (done by the seal in the same job that reads the sheet's cells).
 
-The record lists the SHA-256 of every part of the sealed file but its two record parts
-(`parts`; `prepare_sealed` makes every other change first, so those bytes are final before
-the record is signed). A file whose parts all still hash the same is the sealed file, part
+The record signs a digest of the SHA-256 of every part of the sealed file but its two
+record parts (`parts_digest`; `prepare_sealed` makes every other change first, so those
+bytes are final before the record is signed). A file whose parts all still hash the same is the sealed file, part
 for part, whatever zip container holds them: `xlbilling verify` then needs no canonical
 reading (`billing.sealing.verify`).
 """
@@ -164,7 +164,7 @@ def _custom_properties(pkg: Package, part: str | None, value: str) -> bytes:
 
 class Layout(NamedTuple):
     """Where a sealed package keeps its record: the parts that alone may differ between two
-    packages with the same signed record (everything else is in the record's `parts`)."""
+    packages with the same signed record (everything else is in the record's `parts_digest`)."""
 
     seal_part: str  # the `_seal` sheet's part: the record in A1
     props_part: str  # the custom document properties: the record's short form

@@ -4,10 +4,10 @@
    from `PATH.seal.json` beside it, or from the file given.
 2. Its signature is checked with the public key, and its content digest against its own
    sheet list (`seal_record`). A record that was edited fails here.
-3. A record that holds and lists the sealed file's parts (`parts`) is compared with the
-   SHA-256 the safety gate took of every part while checking the file: the very parts
+3. A record that holds and signs the sealed file's parts (`parts_digest`) is compared with
+   the SHA-256 the safety gate took of every part while checking the file: the very parts
    sealed, no more, no fewer, means the very content sealed — nothing more is read.
-   Otherwise (the file was saved again, re-zipped, changed, or sealed before the list) the
+   Otherwise (the file was saved again, re-zipped, changed, or sealed before the digest) the
    workbook's canonical content is computed afresh and compared with the record. Equal
    digests: intact, whatever program saved the file since.
    The content is computed in the canonical form the record names (`/1` seals made before

@@ -116,7 +116,7 @@ def check_workbook_file(path: str | os.PathLike, digests: dict[str, str] | None 
     .xlsx/.xlsm package that python-calamine and openpyxl can be given. Any problem with the
     file itself (unreadable, corrupt, hostile) is reported as `BadFile`, never as another error.
     `digests`: filled with the SHA-256 (hex) of every part's inflated bytes, by part name, from
-    the same pass that checks them (what `xlbilling verify` compares with a seal's part list).
+    the same pass that checks them (what `xlbilling verify` compares with a seal's parts digest).
     """
     try:
         st = os.stat(path)
