@@ -78,3 +78,18 @@ def test_an_invalid_workbook_stops_the_pre_reading(book, capsys, monkeypatch):
     code, _, _ = xlbilling(capsys, "seal", book, "--json")
     assert code == 1
     assert started and not started[0]._process.is_alive()
+
+
+def test_no_pre_reading_without_the_memory_to_spare(book, monkeypatch):
+    monkeypatch.setattr(seal_module, "PREREAD_MIN_BYTES", 0)
+    size = book.stat().st_size
+    monkeypatch.setattr(seal_module, "available_memory", lambda: size * seal_module.PREREAD_MEMORY_PER_BYTE - 1)
+    assert PreReading.start(book) is None
+    monkeypatch.setattr(seal_module, "available_memory", lambda: size * seal_module.PREREAD_MEMORY_PER_BYTE)
+    started = PreReading.start(book)
+    assert started is not None
+    started.close()
+
+
+def test_the_memory_available_is_read_from_the_system():
+    assert seal_module.available_memory() > 0
