@@ -3,12 +3,12 @@
 `seal_workbook` works on a workbook the caller has validated (`xlbilling seal` refuses an
 invalid one before anything is written). In one pass over the package it computes the
 canonical content digest and protects, deflates and hashes each sheet (in several processes
-for a big book), signs the record — with the SHA-256 of every part the sealed file holds but
-the record's own two, what lets `verify` recognise an untouched file fast — writes the
+for a big book), signs the record — with a digest of every part the sealed file holds but
+the record's own two, what lets `verify` recognise an untouched file at once — writes the
 sealed workbook to a temporary file beside the original, stores that file in the archive
 and indexes it, and only then moves it into place and writes the record beside it as
-`PATH.seal.json`. A failure at any step leaves the original file as it was
-and nothing in the archive. `xlbilling seal` starts that reading of a big workbook in a
+`PATH.seal.json`. A failure at any step leaves the original file as it was and nothing in
+the archive. `xlbilling seal` starts that reading of a big workbook in a
 forked process while it validates the workbook (`PreReading`): used only when it was made
 of the validated bytes.
 
@@ -115,8 +115,8 @@ PREREAD_MEMORY_PER_BYTE = 24
 
 
 class PreReading:
-    """The seal's reading of a workbook (canonical content, each sheet protected and deflated)
-    started in a forked process while the caller validates the workbook in this one.
+    """The seal's reading of a workbook (canonical content, each sheet protected, deflated and
+    hashed) started in a forked process while the caller validates the workbook in this one.
 
     Validation reads the file with python-calamine, which cannot give the canonical form, so
     the seal must read the XML once more; on two cores the two reads run side by side

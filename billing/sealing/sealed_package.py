@@ -12,9 +12,9 @@ deflate per sheet (done by the seal in the same job that reads the sheet's cells
 
 The record signs a digest of the SHA-256 of every part of the sealed file but its two
 record parts (`parts_digest`; `prepare_sealed` makes every other change first, so those
-bytes are final before the record is signed). A file whose parts all still hash the same is the sealed file, part
-for part, whatever zip container holds them: `xlbilling verify` then needs no canonical
-reading (`billing.sealing.verify`).
+bytes are final before the record is signed). A file whose parts all still hash the same
+is the sealed file, part for part, whatever zip container holds them: `xlbilling verify`
+then needs no canonical reading (`billing.sealing.verify`).
 """
 
 from __future__ import annotations
