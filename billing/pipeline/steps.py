@@ -21,11 +21,11 @@ from billing.matching import match_tables
 from billing.matching.engine import MatchResult
 from billing.pipeline.match import applied_rows, manual_rows, output_sheets
 from billing.pipeline.bank_import import Imported, import_changes
-from billing.receivables.ledger import Ledger, item_numbers, ledger_of
+from billing.receivables.ledger import Ledger, ledger_of
 from billing.numbering.registry import Assignment
 from billing.tables import Tables
 from billing.pipeline.compute import compute_changes
-from billing.book import Book, SheetTable
+from billing.book import Book
 from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
 
@@ -128,7 +128,7 @@ def receivables_step(book: Book, tables: Tables, computed: Computed, as_of: dt.d
     if applied is None:
         applied = applied_rows(book.get("Allocations"), dict(zip(tables.payments["payment_id"],
                                                                  tables.payments["value_date"])))
-    ledger = ledger_of(tables, computed, applied, last_reminders(book["Invoices"], tables))
+    ledger = ledger_of(tables, computed, applied, reminders=book["Invoices"].has("last_reminder"))
     disputes = disputes_of(tables.disputes.to_dict("records")) if "Disputes" in book.tables else None
     report = receivables(ledger, tables.settings, as_of, dso_days, disputes)
     sheets = (aging_sheet(report, ledger.names), dunning_sheet(report, ledger.names, ledger.last_reminder is not None))
@@ -136,12 +136,3 @@ def receivables_step(book: Book, tables: Tables, computed: Computed, as_of: dt.d
         sheets += (dispute_list_sheet(disputes, ledger, as_of),)
     return Reports(ledger, report, sheets)
 
-
-def last_reminders(invoices: SheetTable, tables: Tables) -> dict[str, dt.date] | None:
-    """The Invoices `last_reminder` column (a contract date column, typed with the tables): the
-    date each invoice was last reminded, by the name the ledger gives its item; None when the
-    sheet has no such column (the Dunning sheet then leaves it out)."""
-    if not invoices.has("last_reminder"):
-        return None
-    days = tables.invoices["last_reminder"]
-    return {no: day for no, day in zip(item_numbers(tables.invoices), days) if type(day) is dt.date}
