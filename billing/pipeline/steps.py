@@ -11,6 +11,8 @@ import datetime as dt
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
+import pandas as pd
+
 from billing.receivables.aging import ZERO, Applied
 from billing.collections.disputes import disputes_of
 from billing.receivables.report import Receivables, aging_sheet, dispute_list_sheet, dunning_sheet, receivables
@@ -58,7 +60,6 @@ def number_step(book: Book, tables: Tables, computed: Computed, engine,
     `reserved`: headers another step of the same run adds, so new columns do not collide.
     """
     from billing.pipeline.number import plan, writeback
-    from billing.invoicing.rf_reference import rf_reference
     from billing.numbering.registry import assign, record_voids
 
     the_plan = plan(book, tables, computed)
@@ -67,17 +68,15 @@ def number_step(book: Book, tables: Tables, computed: Computed, engine,
         found = tuple(Finding("error", r.place, "numbering_refused", r.message) for r in refusals)
         return Numbering(tables, the_plan.workbook_id, [], found, [], [])
     record_voids(engine, the_plan.workbook_id, the_plan.voids)
-    updates, headers = writeback(book, tables, the_plan, assignments, reserved)
-    number_of = {a.invoice_key: a.number for a in assignments}
-    invoices = tables.invoices.copy()
-    numbers = invoices["invoice_key"].map(number_of)
-    invoices["invoice_no"] = invoices["invoice_no"].where(invoices["invoice_no"].notna(), numbers)
-    missing = invoices["payment_reference"].isna() & invoices["invoice_no"].notna()
-    invoices.loc[missing, "payment_reference"] = invoices.loc[missing, "invoice_no"].map(rf_reference)
+    back = writeback(book, tables, the_plan, assignments, reserved)
+    index = tables.invoices.index
+    invoices = tables.invoices.assign(invoice_no=pd.Series(back.invoice_no, index=index, dtype=object),
+                                      payment_reference=pd.Series(back.payment_reference, index=index,
+                                                                  dtype=object))
     settings = tables.settings.model_copy(update={"workbook_id": the_plan.workbook_id})
-    blank = set(tables.invoices.loc[tables.invoices["invoice_no"].isna(), "invoice_key"])
-    return Numbering(tables._replace(invoices=invoices.astype(object), settings=settings), the_plan.workbook_id,
-                     [a for a in assignments if a.invoice_key in blank], (), updates, headers)
+    return Numbering(tables._replace(invoices=invoices, settings=settings), the_plan.workbook_id,
+                     [a for a in assignments if a.invoice_key in back.numbered], (), back.updates,
+                     back.headers)
 
 
 class Matching(NamedTuple):
