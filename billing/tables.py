@@ -27,6 +27,7 @@ CODE_COLUMNS = frozenset({"kind", "status", "document_format", "on_hold", "langu
 UPPER_COLUMNS = frozenset({"currency", "country"})
 #: text, or a number read as a percentage: Excel turns a typed `3%` into 0.03
 PERCENT_TEXT_COLUMNS = frozenset({"price_change"})
+_TEXT_READ = CODE_COLUMNS | UPPER_COLUMNS | PERCENT_TEXT_COLUMNS  # read as text whatever their kind
 
 
 def percent_text_column(values: list) -> list:
@@ -53,20 +54,43 @@ def read_column(table: SheetTable, name: str, numbers: bool = True) -> list:
 
     With `numbers=False`, number columns are left as the cells gave them (validation's
     pydantic models read float, int and numeric text exactly themselves).
+
+    The reading is made once per table and column and kept in `table.derived`: validation's
+    row models and rules read it, and the typed tables take the same lists (a number column
+    as Decimals made from it) instead of reading every column of the book a second time.
+    Callers must not change the list they get.
     """
+    key = ("read", name)
+    values = table.derived.get(key)
+    if values is None:
+        values = table.derived[key] = _read(table, name)
+    return decimal_column(values) if numbers and _is_number(table, name) else values
+
+
+def _column_kind(table: SheetTable, name: str) -> Kind:
+    return table.spec.column(name).kind if name in table.spec.column_names else Kind.TEXT
+
+
+def _is_number(table: SheetTable, name: str) -> bool:
+    """Whether the contract reads the column as numbers (Decimals)."""
+    return name not in _TEXT_READ and _column_kind(table, name) not in (Kind.DATE, Kind.TEXT)
+
+
+def _read(table: SheetTable, name: str) -> list:
+    """The column's cells read as the contract reads them, number columns as the cells gave them."""
     values = table.frame[name].tolist()
-    kind = table.spec.column(name).kind if name in table.spec.column_names else Kind.TEXT
     if name in CODE_COLUMNS:
         return code_column(values)
     if name in UPPER_COLUMNS:
         return upper_column(values)
     if name in PERCENT_TEXT_COLUMNS:
         return percent_text_column(values)
+    kind = _column_kind(table, name)
     if kind is Kind.DATE:
         return date_column(values)
     if kind is Kind.TEXT:
         return text_column(values)
-    return decimal_column(values) if numbers else values
+    return values
 
 
 def typed_frame(table: SheetTable | None, spec: SheetSpec) -> pd.DataFrame:

@@ -21,11 +21,16 @@ from validation.limits import Limit
 
 
 def prepared_column(table: SheetTable, name: str) -> list:
-    """A column's cells as the contract reads them (`billing.tables.read_column`), once."""
-    key = ("prepared", name)
-    if key not in table.derived:
-        table.derived[key] = read_column(table, name, numbers=False)
-    return table.derived[key]
+    """A column's cells as the contract reads them, numbers as the cells gave them
+    (`billing.tables.read_column`: read once per table, the typed tables take the same reading)."""
+    return read_column(table, name, numbers=False)
+
+
+def rows_of(table: SheetTable) -> list[int]:
+    """The table's Excel row numbers as a list, made once per table."""
+    if "rows" not in table.derived:
+        table.derived["rows"] = table.frame.index.tolist()
+    return table.derived["rows"]
 
 
 def field_rules(model: type[BaseModel]) -> dict[str, Rule]:
@@ -59,7 +64,7 @@ def validate_rows(table: SheetTable, model: type[BaseModel], limit: Limit | None
     keep = [i for i, name in enumerate(present)
             if model.model_fields[name].is_required() or any(v is not None for v in columns[i])]
     present, columns = [present[i] for i in keep], [columns[i] for i in keep]
-    rows = table.frame.index.tolist()
+    rows = rows_of(table)
     findings: list[Finding] = []
     full: dict[str, tuple[int, str]] = {}  # column -> (first row index not listed, its rule)
     at = 0

@@ -18,7 +18,7 @@ from billing.settings import Settings
 from billing.cellvalues import decimal_column
 from billing.book import Book, SheetTable
 from validation.fields import MAX_NUMBER
-from validation.rows import prepared_column
+from validation.rows import prepared_column, rows_of
 
 
 def column(table: SheetTable | None, name: str) -> list:
@@ -26,12 +26,6 @@ def column(table: SheetTable | None, name: str) -> list:
     if table is None:
         return []
     return prepared_column(table, name) if table.has(name) else [None] * len(table)
-
-
-def rows_of(table: SheetTable) -> list[int]:
-    if "rows" not in table.derived:
-        table.derived["rows"] = table.frame.index.tolist()
-    return table.derived["rows"]
 
 
 def unique(table: SheetTable | None, name: str, rule: str = "duplicate_key") -> Iterator[Finding]:

@@ -13,7 +13,6 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from billing.cellvalues import decimal_column
 from billing.contract import INVOICE_LINES, INVOICE_TAX_SUMMARY, INVOICES
 from billing.invoicing.compute import Computed
 from billing.tables import Tables
@@ -55,19 +54,20 @@ def place_columns(table: SheetTable, names: Iterable[str],
     return places, headers
 
 
-def _updates(table: SheetTable, values: pd.DataFrame, places: dict[str, int]) -> list[ColumnRun]:
+def _updates(table: SheetTable, typed: pd.DataFrame, values: pd.DataFrame, places: dict[str, int]) -> list[ColumnRun]:
     """Cells whose computed value is not what they already show (a rerun writes nothing),
     one `ColumnRun` per run of consecutive rows of a column (a first close: one per column
-    and stretch of rows between values the step leaves alone)."""
+    and stretch of rows between values the step leaves alone). What a cell shows is its
+    value in the `typed` table (`billing.tables`), read once with the rest of the book."""
     rows = values.index.to_numpy(dtype=np.int64)
     runs: list[ColumnRun] = []
     for name, column in places.items():
         new = values[name]
         keep = new.notna().tolist()  # NaN, NaT and None: nothing to write
         new = new.tolist()
-        shown = table.frame[name] if table.has(name) else None
+        shown = typed[name] if table.has(name) else None
         if shown is not None and shown.notna().any():  # compare only with cells that show something
-            shown_of = dict(zip(table.frame.index, decimal_column(shown.tolist())))
+            shown_of = dict(zip(typed.index, shown.tolist()))
             keep = [k and shown_of.get(row) != value for row, value, k in zip(rows.tolist(), new, keep)]
         kept = rows[np.array(keep, dtype=bool)]
         runs += column_runs(table.sheet, column, kept, list(compress(new, keep)),
@@ -83,7 +83,7 @@ def compute_changes(book: Book, tables: Tables, computed: Computed) -> Changes:
         table = book[INVOICE_LINES.name]
         places, added = place_columns(table, ("net", "tax", "gross"))
         headers += added
-        updates += _updates(table, computed.lines, places)
+        updates += _updates(table, tables.lines, computed.lines, places)
     if INVOICES.name in book.tables and len(computed.invoices):
         table = book[INVOICES.name]
         places, added = place_columns(table, ("net", "tax", "gross", "due_date"))
@@ -93,7 +93,7 @@ def compute_changes(book: Book, tables: Tables, computed: Computed) -> Changes:
         entered = "gross" if tables.settings.price_mode == "gross" else "net"
         values.loc[~lined, entered] = None  # the user's own input stays as typed
         values.loc[tables.invoices["due_date"].notna(), "due_date"] = None  # a typed due date stays
-        updates += _updates(table, values, places)
+        updates += _updates(table, tables.invoices, values, places)
     summary = computed.tax_summary
     sheet = OutputSheet(
         name=INVOICE_TAX_SUMMARY.name,

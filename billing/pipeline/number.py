@@ -34,8 +34,8 @@ def plan(book: Book, tables: Tables, computed: Computed) -> Plan:
     settings = tables.settings
     workbook_id = settings.workbook_id or str(uuid.uuid4())
     invoices = tables.invoices.assign(gross=computed.invoices["gross"], excel_row=tables.invoices.index)
-    numbered = invoices["invoice_no"].notna()
-    wanted = invoices[(invoices["status"] == "issued") | ((invoices["status"] == "void") & numbered)]
+    void = (invoices["status"] == "void") & invoices["invoice_no"].notna()
+    wanted = invoices[(invoices["status"] == "issued") | void]
     wanted = wanted.sort_values(["issue_date", "excel_row"], kind="stable")
     table = book["Invoices"]
     requests = [
@@ -47,32 +47,49 @@ def plan(book: Book, tables: Tables, computed: Computed) -> Plan:
         )
         for r in wanted.itertuples(index=False)
     ]
-    void = invoices[(invoices["status"] == "void") & numbered]
-    voids = list(zip(void["invoice_key"], void["void_reason"]))
+    voids = list(zip(invoices.loc[void, "invoice_key"], invoices.loc[void, "void_reason"]))
     return Plan(workbook_id, settings.workbook_id is None, requests, voids)
 
 
+class Writeback(NamedTuple):
+    updates: list[CellUpdate]
+    headers: list[HeaderAdd]
+    #: the typed Invoices columns as they are now: each row's number (shown, else the
+    #: registry's; None for a draft) and payment reference (a blank one made from the number)
+    invoice_no: list
+    payment_reference: list
+    numbered: set[str]  # the invoice keys whose number this run writes into the workbook
+
+
 def writeback(book: Book, tables: Tables, the_plan: Plan, assignments: list[Assignment],
-              reserved: Sequence[HeaderAdd] = ()):
+              reserved: Sequence[HeaderAdd] = ()) -> Writeback:
     """Cell updates: new numbers, missing RF references, and a new workbook_id (`reserved`:
-    headers another step of the same run adds)."""
+    headers another step of the same run adds); and, from the same pass over the rows, the
+    typed columns the later steps read."""
     table = book["Invoices"]
     updates: list[CellUpdate] = []
     places, headers = place_columns(table, ("invoice_no", "payment_reference"), reserved)
     number_of = {a.invoice_key: a.number for a in assignments}
     invoices = tables.invoices
+    numbers, references, numbered = [], [], set()
     for row, key, shown, reference in zip(invoices.index, invoices["invoice_key"], invoices["invoice_no"],
                                           invoices["payment_reference"]):
         number = number_of.get(key)
+        now = number if shown is None else shown
+        blank = reference is None or (isinstance(reference, float) and pd.isna(reference))
+        numbers.append(now)
+        references.append(rf_reference(now) if blank and now is not None else reference)
         if number is None:
             continue
         if shown is None:
             updates.append(CellUpdate(table.sheet, int(row), places["invoice_no"], number))
-        if reference is None or (isinstance(reference, float) and pd.isna(reference)):
-            updates.append(CellUpdate(table.sheet, int(row), places["payment_reference"], rf_reference(number)))
+            numbered.add(key)
+        if blank:  # the registry's number (a copy's may differ from the one shown)
+            updates.append(CellUpdate(table.sheet, int(row), places["payment_reference"],
+                                      references[-1] if now == number else rf_reference(number)))
     if the_plan.new_id:
         updates += _workbook_id_updates(book, the_plan.workbook_id)
-    return updates, headers
+    return Writeback(updates, headers, numbers, references, numbered)
 
 
 def _workbook_id_updates(book: Book, workbook_id: str) -> list[CellUpdate]:

@@ -11,6 +11,8 @@ import datetime as dt
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
+import pandas as pd
+
 from billing.receivables.aging import ZERO, Applied
 from billing.collections.disputes import disputes_of
 from billing.receivables.report import Receivables, aging_sheet, dispute_list_sheet, dunning_sheet, receivables
@@ -21,11 +23,11 @@ from billing.matching import match_tables
 from billing.matching.engine import MatchResult
 from billing.pipeline.match import applied_rows, manual_rows, output_sheets
 from billing.pipeline.bank_import import Imported, import_changes
-from billing.receivables.ledger import Ledger, item_numbers, ledger_of
+from billing.receivables.ledger import Ledger, ledger_of
 from billing.numbering.registry import Assignment
 from billing.tables import Tables
 from billing.pipeline.compute import compute_changes
-from billing.book import Book, SheetTable
+from billing.book import Book
 from billing.changes import CellUpdate, Changes, HeaderAdd, OutputSheet
 
 
@@ -58,7 +60,6 @@ def number_step(book: Book, tables: Tables, computed: Computed, engine,
     `reserved`: headers another step of the same run adds, so new columns do not collide.
     """
     from billing.pipeline.number import plan, writeback
-    from billing.invoicing.rf_reference import rf_reference
     from billing.numbering.registry import assign, record_voids
 
     the_plan = plan(book, tables, computed)
@@ -67,17 +68,15 @@ def number_step(book: Book, tables: Tables, computed: Computed, engine,
         found = tuple(Finding("error", r.place, "numbering_refused", r.message) for r in refusals)
         return Numbering(tables, the_plan.workbook_id, [], found, [], [])
     record_voids(engine, the_plan.workbook_id, the_plan.voids)
-    updates, headers = writeback(book, tables, the_plan, assignments, reserved)
-    number_of = {a.invoice_key: a.number for a in assignments}
-    invoices = tables.invoices.copy()
-    numbers = invoices["invoice_key"].map(number_of)
-    invoices["invoice_no"] = invoices["invoice_no"].where(invoices["invoice_no"].notna(), numbers)
-    missing = invoices["payment_reference"].isna() & invoices["invoice_no"].notna()
-    invoices.loc[missing, "payment_reference"] = invoices.loc[missing, "invoice_no"].map(rf_reference)
+    back = writeback(book, tables, the_plan, assignments, reserved)
+    index = tables.invoices.index
+    invoices = tables.invoices.assign(invoice_no=pd.Series(back.invoice_no, index=index, dtype=object),
+                                      payment_reference=pd.Series(back.payment_reference, index=index,
+                                                                  dtype=object))
     settings = tables.settings.model_copy(update={"workbook_id": the_plan.workbook_id})
-    blank = set(tables.invoices.loc[tables.invoices["invoice_no"].isna(), "invoice_key"])
-    return Numbering(tables._replace(invoices=invoices.astype(object), settings=settings), the_plan.workbook_id,
-                     [a for a in assignments if a.invoice_key in blank], (), updates, headers)
+    return Numbering(tables._replace(invoices=invoices, settings=settings), the_plan.workbook_id,
+                     [a for a in assignments if a.invoice_key in back.numbered], (), back.updates,
+                     back.headers)
 
 
 class Matching(NamedTuple):
@@ -128,7 +127,7 @@ def receivables_step(book: Book, tables: Tables, computed: Computed, as_of: dt.d
     if applied is None:
         applied = applied_rows(book.get("Allocations"), dict(zip(tables.payments["payment_id"],
                                                                  tables.payments["value_date"])))
-    ledger = ledger_of(tables, computed, applied, last_reminders(book["Invoices"], tables))
+    ledger = ledger_of(tables, computed, applied, reminders=book["Invoices"].has("last_reminder"))
     disputes = disputes_of(tables.disputes.to_dict("records")) if "Disputes" in book.tables else None
     report = receivables(ledger, tables.settings, as_of, dso_days, disputes)
     sheets = (aging_sheet(report, ledger.names), dunning_sheet(report, ledger.names, ledger.last_reminder is not None))
@@ -136,12 +135,3 @@ def receivables_step(book: Book, tables: Tables, computed: Computed, as_of: dt.d
         sheets += (dispute_list_sheet(disputes, ledger, as_of),)
     return Reports(ledger, report, sheets)
 
-
-def last_reminders(invoices: SheetTable, tables: Tables) -> dict[str, dt.date] | None:
-    """The Invoices `last_reminder` column (a contract date column, typed with the tables): the
-    date each invoice was last reminded, by the name the ledger gives its item; None when the
-    sheet has no such column (the Dunning sheet then leaves it out)."""
-    if not invoices.has("last_reminder"):
-        return None
-    days = tables.invoices["last_reminder"]
-    return {no: day for no, day in zip(item_numbers(tables.invoices), days) if type(day) is dt.date}

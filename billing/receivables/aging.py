@@ -144,11 +144,13 @@ def unapplied_cash(received: Sequence[Received], applied: Sequence[Applied], as_
 
 
 def age(items: Sequence[Item], applied: Sequence[Applied], received: Sequence[Received], as_of: dt.date,
-        bounds: Sequence[int] = (30, 60, 90), basis: str = "due_date") -> list[AgingRow]:
-    """The aging rows as of `as_of`, sorted by customer and currency."""
+        bounds: Sequence[int] = (30, 60, 90), basis: str = "due_date",
+        opened: Sequence[OpenItem] | None = None) -> list[AgingRow]:
+    """The aging rows as of `as_of`, sorted by customer and currency (`opened`: the items'
+    `open_items` on that date and basis, when the caller has them)."""
     labels = bucket_labels(bounds)
     rows: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: {label: ZERO for label in labels})
-    for o in open_items(items, applied, as_of, basis):
+    for o in open_items(items, applied, as_of, basis) if opened is None else opened:
         rows[(o.item.customer_id, o.item.currency)][bucket_of(o.days_past_due, bounds)] += o.amount
     unapplied = unapplied_cash(received, applied, as_of, items)
     out = []

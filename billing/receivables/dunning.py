@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Sequence
 
-from billing.receivables.aging import open_items
+from billing.receivables.aging import OpenItem, open_items
 from billing.receivables.ledger import Ledger
 
 
@@ -32,11 +32,13 @@ class Overdue(NamedTuple):
     last_reminder: dt.date | None
 
 
-def dunning_list(ledger: Ledger, as_of: dt.date, level_of: Callable[[int], int]) -> list[Overdue]:
+def dunning_list(ledger: Ledger, as_of: dt.date, level_of: Callable[[int], int],
+                 opened: Sequence[OpenItem] | None = None) -> list[Overdue]:
     """Overdue invoices on `as_of`, by customer and currency, the longest overdue first;
-    `level_of(days_past_due)` is the dunning level of an item (the policy's rule)."""
+    `level_of(days_past_due)` is the dunning level of an item (the policy's rule).
+    `opened`: the ledger's `open_items` on that date by due date, when the caller has them."""
     found = []
-    for o in open_items(ledger.items, ledger.applied, as_of, basis="due_date"):
+    for o in open_items(ledger.items, ledger.applied, as_of, basis="due_date") if opened is None else opened:
         if o.item.kind == "invoice" and o.days_past_due > 0:
             found.append(o)
     highest: dict[tuple[str, str], int] = {}

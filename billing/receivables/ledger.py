@@ -42,11 +42,15 @@ class Ledger(NamedTuple):
     paid_by: Mapping[tuple[str, str], tuple[str, bool]] = MappingProxyType({})
 
 
-def ledger_of(tables: Tables, computed: Computed, applied: list[Applied],
-              last_reminder: dict[str, dt.date] | None = None) -> Ledger:
-    """The ledger from the typed tables, the computed totals, the allocations applied
-    (`billing.pipeline` reads them from the run's matching or the Allocations sheet) and the
-    date each invoice was last dunned (None: the workbook does not record it)."""
+def ledger_of(tables: Tables, computed: Computed, applied: list[Applied], reminders: bool = False) -> Ledger:
+    """The ledger from the typed tables, the computed totals and the allocations applied
+    (`billing.pipeline` reads them from the run's matching or the Allocations sheet);
+    `reminders`: the Invoices sheet has a `last_reminder` column (typed with the tables),
+    the date each invoice was last dunned (else the ledger's `last_reminder` is None).
+
+    Each of Invoices' and Payments' columns is gone through once: the items' numbers, who
+    each numbered invoice belongs to and each payment's payer are found here once for the
+    items, the received payments and who paid."""
     invoices = tables.invoices
     numbers = item_numbers(invoices)
     items = [
@@ -55,11 +59,17 @@ def ledger_of(tables: Tables, computed: Computed, applied: list[Applied],
             numbers, invoices["customer_id"], invoices["currency"], invoices["kind"], invoices["status"],
             invoices["issue_date"], computed.invoices["due_date"], computed.invoices["gross"], invoices["corrects"])
     ]
+    last_reminder = {no: day for no, day in zip(numbers, invoices["last_reminder"]) if type(day) is dt.date} \
+        if reminders else None
     customers = tables.customers
     names = dict(zip(customers["customer_id"], customers["name"]))
     parties = parties_of(customers)
-    return Ledger(items, applied, _received(tables, applied, parties), names,
-                  last_reminder, _paid_by(tables, applied, parties, names))
+    customer_of_invoice = dict(zip(invoices["invoice_no"], invoices["customer_id"]))
+    payments = tables.payments
+    payer = {pid: ((iban or "").replace(" ", "").upper() or None, name)
+             for pid, iban, name in zip(payments["payment_id"], payments["payer_iban"], payments["payer_name"])}
+    return Ledger(items, applied, _received(payments, applied, parties, customer_of_invoice, payer), names,
+                  last_reminder, _paid_by(applied, parties, names, customer_of_invoice, payer))
 
 
 def item_numbers(invoices) -> list[str]:
@@ -67,30 +77,26 @@ def item_numbers(invoices) -> list[str]:
     return [no or key for key, no in zip(invoices["invoice_key"], invoices["invoice_no"])]
 
 
-def _received(tables: Tables, applied: list[Applied], parties: Parties) -> list[Received]:
-    customer_of_invoice = dict(zip(tables.invoices["invoice_no"], tables.invoices["customer_id"]))
+def _received(payments, applied: list[Applied], parties: Parties, customer_of_invoice: dict[str, str],
+              payer: dict[str, tuple[str | None, str]]) -> list[Received]:
+    """Every payment with the customer it belongs to: the one whose invoice it was allocated
+    to, else the one its payer (IBAN, name) identifies, else none (`""`)."""
     payer_of_payment = {a.payment_id: customer_of_invoice.get(a.invoice_no) for a in applied}
-    payments = tables.payments
     received = []
-    for pid, day, amount, currency, name, iban in zip(payments["payment_id"], payments["value_date"],
-                                                      payments["amount"], payments["currency"],
-                                                      payments["payer_name"], payments["payer_iban"]):
+    for pid, day, amount, currency in zip(payments["payment_id"], payments["value_date"], payments["amount"],
+                                          payments["currency"]):
         customer = payer_of_payment.get(pid)
         if customer is None:
-            match = parties.payer((iban or "").replace(" ", "").upper() or None, name)
+            match = parties.payer(*payer[pid])
             customer = match.customer_id if match else ""
         received.append(Received(pid, customer, currency, amount, day))
     return received
 
 
-def _paid_by(tables: Tables, applied: list[Applied], parties: Parties,
-             names: dict[str, str]) -> dict[tuple[str, str], tuple[str, bool]]:
+def _paid_by(applied: list[Applied], parties: Parties, names: dict[str, str], customer_of_invoice: dict[str, str],
+             payer: dict[str, tuple[str | None, str]]) -> dict[tuple[str, str], tuple[str, bool]]:
     """(payment, customer) -> (who paid, third party?) where someone other than the customer
     paid its invoices (the rule is the module's)."""
-    customer_of_invoice = dict(zip(tables.invoices["invoice_no"], tables.invoices["customer_id"]))
-    payments = tables.payments
-    payer = {pid: ((iban or "").replace(" ", "").upper() or None, name)
-             for pid, iban, name in zip(payments["payment_id"], payments["payer_iban"], payments["payer_name"])}
     found: dict[tuple[str, str], tuple[str, bool]] = {}
     seen: set[tuple[str, str]] = set()
     for a in applied:

@@ -12,7 +12,7 @@ from typing import NamedTuple, Sequence
 from billing.collections.disputes import Dispute, dispute_list, open_disputed
 from billing.collections.policy import level_of
 from billing.contract import AGING, DISPUTE_LIST, DUNNING
-from billing.receivables.aging import ZERO, AgingRow, age, bucket_labels, open_items
+from billing.receivables.aging import ZERO, AgingRow, OpenItem, age, bucket_labels, open_items
 from billing.receivables.dso import DEFAULT_PERIOD_DAYS, dso_figures
 from billing.receivables.dunning import Overdue, dunning_list
 from billing.receivables.ledger import Ledger
@@ -45,22 +45,29 @@ def receivables(ledger: Ledger, settings: Settings, as_of: dt.date,
     (levels by the dunning policy's rule: Settings `dunning_levels` after `dunning_grace_days`,
     as the reminder letters count them); with `disputes` (the workbook has a Disputes sheet), the open disputed amount of each
     customer and currency."""
-    bounds, levels = settings.aging_buckets, tuple(settings.dunning_levels)
-    rows = age(ledger.items, ledger.applied, ledger.received, as_of, bounds, settings.aging_basis)
+    bounds, levels, basis = settings.aging_buckets, tuple(settings.dunning_levels), settings.aging_basis
+    # what is open on the day, found once for the aging, the disputes and (by due date) the dunning list
+    opened = open_items(ledger.items, ledger.applied, as_of, basis)
+    by_due_date = opened if basis == "due_date" else open_items(ledger.items, ledger.applied, as_of, "due_date")
+    rows = age(ledger.items, ledger.applied, ledger.received, as_of, bounds, basis, opened)
     by_customer, by_currency = dso_figures(rows, ledger.items, as_of, dso_days)
     totals: dict[str, Decimal] = {}
     for row in rows:
         totals[row.currency] = totals.get(row.currency, ZERO) + row.total
     return Receivables(as_of, bucket_labels(bounds), rows, by_customer, by_currency, totals,
-                       dunning_list(ledger, as_of, lambda days: level_of(days, levels, settings.dunning_grace_days)),
-                       None if disputes is None else disputed_by_account(ledger, as_of, disputes, settings.aging_basis),
+                       dunning_list(ledger, as_of, lambda days: level_of(days, levels, settings.dunning_grace_days),
+                                    by_due_date),
+                       None if disputes is None else disputed_by_account(ledger, as_of, disputes, basis, opened),
                        levels)
 
 
-def disputed_by_account(ledger: Ledger, as_of: dt.date, disputes: Sequence[Dispute],
-                        basis: str = "due_date") -> dict[tuple[str, str], Decimal]:
-    """(customer, currency) -> what its open disputes keep out of its items open on `as_of`."""
-    still_open = {o.item.number: o for o in open_items(ledger.items, ledger.applied, as_of, basis) if o.amount > 0}
+def disputed_by_account(ledger: Ledger, as_of: dt.date, disputes: Sequence[Dispute], basis: str = "due_date",
+                        opened: Sequence[OpenItem] | None = None) -> dict[tuple[str, str], Decimal]:
+    """(customer, currency) -> what its open disputes keep out of its items open on `as_of`
+    (`opened`: the ledger's `open_items` on that date and basis, when the caller has them)."""
+    if opened is None:
+        opened = open_items(ledger.items, ledger.applied, as_of, basis)
+    still_open = {o.item.number: o for o in opened if o.amount > 0}
     kept_out = open_disputed([d for d in disputes if d.opened <= as_of],
                              {no: o.amount for no, o in still_open.items()})
     out: dict[tuple[str, str], Decimal] = {}
