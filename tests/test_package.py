@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import pytest
 
@@ -114,3 +115,35 @@ def test_missing_part_is_a_bad_file(tmp_path):
     with Package(path, named=True) as pkg:
         with pytest.raises(BadFile, match=r"^b\.xlsx: damaged workbook: part 'xl/nothing\.xml' is missing"):
             pkg.read("xl/nothing.xml")
+
+
+# --------------------------------------------------------------------------- a big sheet in pieces
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from billing.workbook.sheettext import SheetText  # noqa: E402
+from billing.workbook.zipout import deflate_pieces  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.text(alphabet="aé€😀<>&\t", max_size=12), max_size=20), size=st.integers(1, 9))
+def test_a_sheet_in_pieces_is_the_sheet_and_deflates_the_same(rows, size):
+    """A changed sheet's bytes come in slices of its rows (`to_chunks`), deflated piece by piece
+    (`deflate_pieces`): the same bytes as the sheet made whole, whatever characters fall on a
+    slice's edge (two, three and four UTF-8 bytes), the same CRC and size."""
+    from xml.sax.saxutils import escape
+
+    cells = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{escape(text)}</t></is></c></row>'
+                    for n, text in enumerate(rows, 1))
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+           f'spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>').encode("utf-8")
+    text = SheetText(xml, "S")
+    text.set_body(text.take_body())  # changed: written anew from its text
+    whole = text.to_bytes()
+    assert whole == xml
+    pieces = list(text.to_chunks(size))
+    assert b"".join(pieces) == whole
+    made = deflate_pieces(pieces, level=1)
+    assert (made.crc, made.size) == (zlib.crc32(whole), len(whole))
+    assert zlib.decompress(made.data, -zlib.MAX_WBITS) == whole
+    assert made == deflate(whole, level=1)

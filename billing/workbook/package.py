@@ -348,14 +348,15 @@ class Package:
             return part not in self._pristine or etree.tostring(self._trees[part]) != self._pristine[part]
         return part in self._written
 
-    def write(self, part: str, data: bytes, level: int | None = None) -> None:
+    def write(self, part: str, data: bytes | Deflated, level: int | None = None) -> None:
         """`part` holds `data` (new, or instead of what it held). `level`: deflate it now, at
         this level, and keep only the compressed bytes until the save: a big sheet's XML is
         then held a few MB strong instead of tens (the save writes the same bytes it would
-        have deflated at that level itself)."""
+        have deflated at that level itself). `data` may come deflated already
+        (`billing.workbook.zipout.deflate_pieces`)."""
         part = self._edited(part)
         self._trees.pop(part, None)
-        self._written[part] = data if level is None else deflate(data, level)
+        self._written[part] = data if level is None or isinstance(data, Deflated) else deflate(data, level)
 
     def set_tree(self, part: str, root: etree._Element) -> None:
         """`part` holds the XML tree `root`."""

@@ -7,7 +7,7 @@ the rest — the *skeleton*, the sheet with an empty placeholder where its rows 
 lxml tree on demand, where elements are found and inserted by name and in the order the
 schema (CT_Worksheet) demands, whatever namespace prefix the file uses.
 
-Rule: `to_bytes()` gives back the sheet's bytes exactly as read unless the rows were
+Rule: `to_bytes()` (and `to_chunks()`, the same in pieces) gives back the sheet's bytes exactly as read unless the rows were
 changed or the skeleton was marked changed (`touch()`); a sheet a run looks at but does
 not change is never rewritten.
 """
@@ -15,6 +15,7 @@ not change is never rewritten.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from lxml import etree
 
@@ -104,14 +105,27 @@ class SheetText:
         return self._rows_changed or self._skeleton_changed
 
     def to_bytes(self) -> bytes:
+        return b"".join(self.to_chunks())
+
+    def to_chunks(self, size: int = 1 << 22) -> Iterator[bytes]:
+        """The sheet's bytes in pieces of about `size`: the rows are encoded a slice at a time
+        (a 70 MB sheet is not made a second and a third time over as one text and its bytes)."""
         if not self.changed:
-            return self._original
+            yield self._original
+            return
         rows_open, rows_close = f"<{self.prefix}sheetData>", f"</{self.prefix}sheetData>"
         if not self._skeleton_changed:
-            return (self.head + rows_open + self.body + rows_close + self.tail).encode("utf-8")
-        text = etree.tostring(self._skeleton, xml_declaration=True, encoding="UTF-8", standalone=True).decode("utf-8")
-        found = _PLACEHOLDER.search(text)
-        return (text[:found.start()] + rows_open + self.body + rows_close + text[found.end():]).encode("utf-8")
+            before, after = self.head, self.tail
+        else:
+            text = etree.tostring(self._skeleton, xml_declaration=True, encoding="UTF-8",
+                                  standalone=True).decode("utf-8")
+            found = _PLACEHOLDER.search(text)
+            before, after = text[:found.start()], text[found.end():]
+        yield (before + rows_open).encode("utf-8")
+        body = self.body
+        for start in range(0, len(body), size):  # slices of whole characters: their bytes join up
+            yield body[start:start + size].encode("utf-8")
+        yield (rows_close + after).encode("utf-8")
 
     def find(self, tag: str):
         """The skeleton's first `tag` child (in the main namespace), or None."""

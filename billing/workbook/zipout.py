@@ -13,7 +13,7 @@ import struct
 import time
 import zipfile
 import zlib
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, Iterable, NamedTuple
 
 from billing.errors import BadFile
 
@@ -34,8 +34,19 @@ class Deflated(NamedTuple):
 
 def deflate(data: bytes, level: int = 6) -> Deflated:
     """Raw deflate (no zlib header), as zip stores it."""
+    return deflate_pieces((data,), level)
+
+
+def deflate_pieces(pieces: Iterable[bytes], level: int = 6) -> Deflated:
+    """The raw deflate of the pieces' bytes one after the other, each let go of once
+    compressed: a big sheet is never held whole as bytes beside its text."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-    return Deflated(zlib.crc32(data), len(data), compressor.compress(data) + compressor.flush())
+    crc, size, out = 0, 0, []
+    for piece in pieces:
+        crc, size = zlib.crc32(piece, crc), size + len(piece)
+        out.append(compressor.compress(piece))
+    out.append(compressor.flush())
+    return Deflated(crc, size, b"".join(out))
 
 
 class _Entry(NamedTuple):
