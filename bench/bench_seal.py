@@ -15,7 +15,7 @@ store, archive and signing key. Printed, best of `repeats`:
   runs it — its canonical reading started in a forked process beside validation — and alone,
   with all of its reading after validation (what one core gives);
 - `xlbilling verify` end to end of the intact sealed workbook (a child process): its parts
-  are the sealed parts, so the record's part list vouches for its content;
+  are the sealed parts, so the record's parts digest vouches for its content;
 - `xlbilling verify` of the same parts in another zip container, one part with a byte of
   whitespace more (what saving again without a change does): the content is read again;
 - `xlbilling verify` of a copy with one cell changed (then with the cell-level diff);
