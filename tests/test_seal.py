@@ -170,6 +170,24 @@ def test_the_shortcut_agrees_with_the_canonical_content(sealed):
     assert (report.intact, report.by_parts, report.content.digest) == (True, True, record["content_digest"])
 
 
+def test_a_workbook_with_custom_properties_of_its_own_keeps_them(tmp_path, capsys, sample_bytes):
+    """The custom properties part is a record part (it holds the record's short form), but
+    a workbook's own properties in it stay, and sealing it twice keeps one seal property."""
+    from openpyxl.packaging.custom import StringProperty
+
+    path = tmp_path / "props.xlsx"
+    path.write_bytes(sample_bytes)
+    edit(path, lambda wb: wb.custom_doc_props.append(StringProperty(name="Department", value="Billing")))
+    for _ in range(2):
+        code, _, err = xlbilling(capsys, "seal", path)
+        assert code == 0, err
+    with zipfile.ZipFile(path) as z:
+        props = z.read("docProps/custom.xml").decode()
+    assert "Department" in props and "Billing" in props and props.count("xlbilling_seal") == 1
+    code, report = verify(capsys, path)
+    assert (code, report["intact"], report["checked"]) == (0, True, "parts")
+
+
 def rezipped(path: Path, order=lambda infos: infos, level: int = 9) -> None:
     """The same parts in another zip container: other compression, order, timestamps."""
     data = path.read_bytes()
