@@ -288,6 +288,17 @@ def test_sheets_read_in_parallel_give_the_same_content(tmp_path, monkeypatch):
     assert together == alone
 
 
+def test_a_caller_may_hold_the_reading_to_fewer_processes(monkeypatch):
+    """The seal's pre-reading reads in one process (the other core validates meanwhile),
+    whatever `XLBILLING_WORKERS` says."""
+    monkeypatch.setattr(sheet_jobs, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setenv(sheet_jobs.ENV_WORKERS, "2")
+    jobs = [sheet_jobs.Job("a", "x", 1), sheet_jobs.Job("b", "y", 1)]
+    if sheet_jobs.workers_for(jobs) < 2:
+        pytest.skip("no fork on this platform")
+    assert sheet_jobs.workers_for(jobs, most=1) == 1
+
+
 def test_the_seal_sheet_and_document_properties_are_not_content(tmp_path):
     path = by_openpyxl(tmp_path / "o.xlsx")
     wb = openpyxl.load_workbook(path)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import multiprocessing
-import os
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -178,13 +177,11 @@ def available_memory() -> int:
 
 def _pre_read(send, path: Path, version: int | None) -> None:
     """In the forked process: (SHA-256 before, SHA-256 after, the Reading), or None on any failure."""
-    from billing.config import ENV_WORKERS
-
-    os.environ[ENV_WORKERS] = "1"  # one core reads; the other validates
     try:
         before = file_sha256(path)
         with Package(path) as pkg:  # through the gate: validation has not finished yet
-            reading = read_content(pkg, also=protected_sheet, version=version)
+            # one process: the other core validates
+            reading = read_content(pkg, also=protected_sheet, version=version, processes=1)
         send.send((before, file_sha256(path), reading))
     except BaseException:  # the seal reads the file itself and reports whatever this was
         send.send(None)

@@ -170,13 +170,13 @@ class Reading(NamedTuple):
 
 
 def read_content(pkg: Package, keep: bool = False, also: Callable[[bytes, str], object] | None = None,
-                 version: int | None = None) -> Reading:
+                 version: int | None = None, processes: int | None = None) -> Reading:
     """The canonical content of an open package (in the `version` given, else `CURRENT`).
 
     `keep`: also return each worksheet's parts (what a cell-by-cell comparison needs).
     `also(xml, part)`: more work to do on each worksheet's XML while it is at hand (the seal
     protects and deflates it); its results come back by part. Big books are read in
-    several processes (`billing.sealing.canonical.jobs`)."""
+    several processes (`billing.sealing.canonical.jobs`), at most `processes` when given."""
     version = version or CURRENT
     with gc_paused():
         book_part = pkg.workbook_part()
@@ -191,7 +191,7 @@ def read_content(pkg: Package, keep: bool = False, also: Callable[[bytes, str], 
                     also(xml, job.part) if also else None, parts.links)
 
         jobs = _jobs(pkg, entries)
-        done = dict(zip(((j.name, j.part) for j in jobs), run_jobs(str(pkg.path), jobs, work, pkg.read)))
+        done = dict(zip(((j.name, j.part) for j in jobs), run_jobs(str(pkg.path), jobs, work, pkg.read, processes)))
         sheets, kept, extra, links = [], {}, {}, []
         for entry in entries:
             if (entry.name, entry.part) in done:

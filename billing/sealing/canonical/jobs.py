@@ -34,22 +34,23 @@ class Job(NamedTuple):
 _inherited: tuple | None = None  # (path, work, jobs, counter) for the forked workers
 
 
-def workers_for(jobs: Sequence[Job]) -> int:
-    """How many processes to use: 1 (this one) unless the book is big and `fork` is at hand."""
-    limit = workers() or min(os.cpu_count() or 1, 4)
+def workers_for(jobs: Sequence[Job], most: int | None = None) -> int:
+    """How many processes to use: 1 (this one) unless the book is big and `fork` is at hand;
+    at most `most`, else `XLBILLING_WORKERS`, else the cores up to 4."""
+    limit = most or workers() or min(os.cpu_count() or 1, 4)
     if not sys.platform.startswith("linux") or sum(j.size for j in jobs) < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(limit, sum(1 for j in jobs if j.size >= PARALLEL_MIN_BYTES // 8)))
 
 
 def run_jobs(path: str, jobs: Sequence[Job], work: Callable[[Job, bytes], object],
-             read: Callable[[str], bytes]) -> list[object]:
+             read: Callable[[str], bytes], most: int | None = None) -> list[object]:
     """`work(job, xml)` for every job, results in the jobs' order. `read(part)` gives this
     process's XML; workers read theirs from the file at `path`.
 
     The biggest jobs go first and each process takes the next job when it is free (a shared
     counter), so a sheet with many distinct values does not leave the others waiting."""
-    workers = workers_for(jobs)
+    workers = workers_for(jobs, most)
     if workers <= 1:
         return [work(job, read(job.part)) for job in jobs]
     global _inherited
