@@ -7,9 +7,9 @@ the rest — the *skeleton*, the sheet with an empty placeholder where its rows 
 lxml tree on demand, where elements are found and inserted by name and in the order the
 schema (CT_Worksheet) demands, whatever namespace prefix the file uses.
 
-Rule: `to_bytes()` (and `to_chunks()`, the same in pieces) gives back the sheet's bytes
-exactly as read unless the rows were changed or the skeleton was marked changed
-(`touch()`); a sheet a run looks at but does not change is never rewritten.
+Rule: `to_chunks()` gives back the sheet's bytes (in pieces) exactly as read unless the rows
+were changed or the skeleton was marked changed (`touch()`); a sheet a run looks at but
+does not change is never rewritten.
 """
 
 from __future__ import annotations
@@ -103,9 +103,6 @@ class SheetText:
     @property
     def changed(self) -> bool:
         return self._rows_changed or self._skeleton_changed
-
-    def to_bytes(self) -> bytes:
-        return b"".join(self.to_chunks())
 
     def to_chunks(self, size: int = 1 << 22) -> Iterator[bytes]:
         """The sheet's bytes in pieces of about `size`: the rows are encoded a slice at a time
